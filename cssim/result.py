@@ -1,0 +1,434 @@
+"""The simulation result: named metrics over paths and months, quantiles, KPIs and unit economics."""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .engine import COUNTS, STORED
+from .metrics import METRICS, _shift, ratio, trailing_churn, trailing_sum
+from .scenario import Scenario
+
+__all__ = ["SimulationResult"]
+
+TOTAL = "total"
+DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
+_Z95 = 1.959963984540054
+
+
+class SimulationResult:
+    """What :func:`cssim.simulate` returns.
+
+    ``result["arr"]`` is a numpy array of shape (paths, months + 1), month 0 the starting state, summed over
+    segments; ``result["arr", "SMB"]`` (or ``result.segment("SMB")["arr"]``) is one segment's. The metric
+    names are in :data:`cssim.metrics.METRICS`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    seed : int
+        The entropy that reproduces this result with the same scenario and paths.
+    paths, horizon : int
+    segments : list of str
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, paths: int, stored: dict, params: dict,
+                 year_mrr: dict):
+        self.scenario = scenario
+        self.seed = seed
+        self.paths = paths
+        self.horizon = scenario.horizon_months
+        self.segments = scenario.segment_names
+        self._stored = stored  # segment -> metric -> array
+        self._params = params  # segment -> name -> array (paths,)
+        self._year_mrr = year_mrr  # segment -> (months + 1, years) sums over paths
+        self._cache: dict = {}
+
+    # -- construction -------------------------------------------------------------------------------
+    @classmethod
+    def from_blocks(cls, scenario: Scenario, seed: int, paths: int, plan, parts: Iterable[dict]):
+        H = scenario.horizon_months
+        stored = {s: {k: np.empty((paths, H + 1), dtype=np.int32 if k in COUNTS else np.float32)
+                      for k in STORED} for s in scenario.segment_names}
+        params: dict = {s: {} for s in scenario.segment_names}
+        year: dict = {}
+        for (_, first, size), part in zip(plan, parts, strict=True):
+            rows = slice(first, first + size)
+            for seg, data in part.items():
+                for k, v in data["metrics"].items():
+                    stored[seg][k][rows] = v
+                for k, v in data["params"].items():
+                    params[seg].setdefault(k, np.empty(paths))[rows] = v
+                year[seg] = year.get(seg, 0.0) + data["year_mrr"]
+        return cls(scenario, seed, paths, stored, params, year)
+
+    # -- access -------------------------------------------------------------------------------------
+    @property
+    def months(self) -> np.ndarray:
+        return np.arange(self.horizon + 1)
+
+    @property
+    def metrics(self) -> list[str]:
+        return list(METRICS)
+
+    def __getitem__(self, key: str | tuple[str, str]) -> np.ndarray:
+        metric, segment = (key, TOTAL) if isinstance(key, str) else key
+        return self.get(metric, segment)
+
+    def get(self, metric: str, segment: str = TOTAL) -> np.ndarray:
+        """One metric as a float array (paths, months + 1), for a segment or the total."""
+        if metric not in METRICS:
+            raise KeyError(f"unknown metric {metric!r}; metrics: {', '.join(METRICS)}")
+        if segment != TOTAL and segment not in self.segments:
+            raise KeyError(f"no segment {segment!r}; segments: {', '.join(self.segments)}")
+        k = (metric, segment)
+        if k not in self._cache:
+            self._cache[k] = self._compute(metric, segment)
+        return self._cache[k]
+
+    def segment(self, name: str) -> _SegmentView:
+        """One segment's metrics: ``result.segment("SMB")["mrr"]``."""
+        self.get("customers", name)  # validates the name
+        return _SegmentView(self, name)
+
+    def _base(self, metric: str, segment: str) -> np.ndarray:
+        if segment == TOTAL:
+            out = np.zeros((self.paths, self.horizon + 1))
+            for s in self.segments:
+                out += self._stored[s][metric]
+            return out
+        return self._stored[segment][metric].astype(np.float64)
+
+    def _param(self, segment: str, name: str, default: float = 0.0) -> np.ndarray:
+        return self._params[segment].get(name, np.full(self.paths, default))[:, None]
+
+    def _per_segment_sum(self, fn) -> np.ndarray:
+        return sum(fn(s) for s in self.segments)
+
+    def _compute(self, metric: str, seg: str) -> np.ndarray:  # noqa: C901 - one case per metric
+        g = self.get
+        if metric in STORED:
+            return self._base(metric, seg)
+        if metric == "arr":
+            return 12.0 * g("mrr", seg)
+        if metric == "arpa":
+            return ratio(g("mrr", seg), g("customers", seg))
+        if metric == "new_mrr":
+            if seg == TOTAL:
+                return self._per_segment_sum(lambda s: g("new_mrr", s))
+            return self._base("new_customers", seg) * self._param(seg, "new_arpa")
+        if metric == "net_new_mrr":
+            return g("new_mrr", seg) + g("expansion_mrr", seg) - g("contraction_mrr", seg) \
+                - g("churned_mrr", seg)
+        if metric == "logo_churn_rate":
+            return ratio(g("churned_customers", seg), _shift(g("customers", seg), 1))
+        if metric == "gross_mrr_churn_rate":
+            return ratio(g("churned_mrr", seg) + g("contraction_mrr", seg), _shift(g("mrr", seg), 1))
+        if metric == "net_mrr_churn_rate":
+            return ratio(g("churned_mrr", seg) + g("contraction_mrr", seg) - g("expansion_mrr", seg),
+                         _shift(g("mrr", seg), 1))
+        if metric == "nrr":
+            return ratio(self._base("retained_mrr_12", seg), _shift(g("mrr", seg), 12))
+        if metric == "grr":
+            return ratio(self._base("gross_retained_mrr_12", seg), _shift(g("mrr", seg), 12))
+        if metric == "quick_ratio":
+            return ratio(g("new_mrr", seg) + g("expansion_mrr", seg),
+                         g("churned_mrr", seg) + g("contraction_mrr", seg))
+        if seg == TOTAL and metric in ("gross_profit", "cac_spend", "csms", "crc"):
+            return self._per_segment_sum(lambda s: g(metric, s))
+        if metric == "gross_profit":
+            return g("mrr", seg) * self._param(seg, "gross_margin", 0.8)
+        if metric == "cac_spend":
+            return g("new_customers", seg) * self._param(seg, "cac")
+        if metric == "csms":
+            cs = self.scenario.segment(seg).cs
+            customers = g("customers", seg)
+            if cs is None:
+                return np.zeros_like(customers)
+            if cs.accounts_per_csm is not None:
+                return customers / self._param(seg, "cs.accounts_per_csm", 1.0)
+            return customers * self._param(seg, "cs.csm_per_account")
+        if metric == "crc":
+            if self.scenario.segment(seg).cs is None:
+                return np.zeros((self.paths, self.horizon + 1))
+            return (g("csms", seg) * self._param(seg, "cs.csm_cost") + self._param(seg, "cs.tools")
+                    + g("customers", seg) * self._param(seg, "cs.tools_per_account"))
+        if metric == "arr_crc":
+            return ratio(g("arr", seg), 12.0 * g("crc", seg))
+        margin = ratio(g("gross_profit", seg), g("mrr", seg))
+        if metric == "ltv":
+            churn = trailing_churn(g("churned_customers", seg), g("customers", seg))
+            return ratio(g("arpa", seg) * margin, churn)
+        cac = self._blended_cac(seg)
+        if metric == "cac_payback":
+            return ratio(cac, g("arpa", seg) * margin)
+        if metric == "ltv_cac":
+            return ratio(g("ltv", seg), cac)
+        raise KeyError(metric)  # pragma: no cover - METRICS and this method list the same names
+
+    def _blended_cac(self, seg: str) -> np.ndarray:
+        """CAC per new customer over the trailing 12 months (the scenario's CAC if none joined)."""
+        spend = trailing_sum(self.get("cac_spend", seg))
+        new = trailing_sum(self.get("new_customers", seg))
+        cac = ratio(spend, new)
+        if seg != TOTAL:
+            cac = np.where(np.isnan(cac), self._param(seg, "cac"), cac)
+        return cac
+
+    # -- summaries ----------------------------------------------------------------------------------
+    def mean(self, metric: str, segment: str = TOTAL) -> np.ndarray:
+        """Mean over paths per month (NaN-aware)."""
+        return np.nanmean(self.get(metric, segment), axis=0)
+
+    def mc_se(self, metric: str, segment: str = TOTAL) -> np.ndarray:
+        """Monte Carlo standard error of the mean per month: sd / sqrt(paths)."""
+        a = self.get(metric, segment)
+        n = np.sum(~np.isnan(a), axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.nanstd(a, axis=0, ddof=1) / np.sqrt(n)
+
+    def quantiles(self, metrics: str | Sequence[str] = ("arr", "customers"),
+                  q: Sequence[float] = DEFAULT_QUANTILES, segment: str | Sequence[str] = TOTAL,
+                  wide: bool = False) -> pd.DataFrame:
+        """Quantiles over paths per month as a tidy DataFrame.
+
+        Columns ``metric, segment, month, quantile, value``; with ``wide=True`` one row per
+        (metric, segment, month) and one column per quantile (``p10``, ``p50``, ...).
+        """
+        metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+        segs = [segment] if isinstance(segment, str) else list(segment)
+        frames = []
+        for s in segs:
+            for m in metrics:
+                a = self.get(m, s)
+                with np.errstate(all="ignore"):
+                    qs = np.nanquantile(a, q, axis=0) if not np.isnan(a).all() else \
+                        np.full((len(q), a.shape[1]), np.nan)
+                frames.append(pd.DataFrame({
+                    "metric": m, "segment": s,
+                    "month": np.tile(self.months, len(q)),
+                    "quantile": np.repeat(np.asarray(q, dtype=float), len(self.months)),
+                    "value": qs.ravel(),
+                }))
+        df = pd.concat(frames, ignore_index=True)
+        if wide:
+            df["quantile"] = [f"p{round(x * 100):02d}" for x in df["quantile"]]
+            df = df.pivot_table(index=["metric", "segment", "month"], columns="quantile",
+                                values="value", sort=False, dropna=False).reset_index()
+            df.columns.name = None
+        return df
+
+    def kpi_months(self, months: Sequence[int] | None = None) -> list[int]:
+        """The months a summary shows: 12, 24, 36 (or the horizon) by default, within the horizon."""
+        if months is None:
+            months = [m for m in (12, 24, 36) if m <= self.horizon] or [self.horizon]
+            if self.horizon not in months and self.horizon > 36:
+                months.append(self.horizon)
+        bad = [m for m in months if not 0 <= m <= self.horizon]
+        if bad:
+            raise ValueError(f"months {bad} are outside 0..{self.horizon}")
+        return list(months)
+
+    def summary(self, months: Sequence[int] | None = None, target_arr: float | None = None,
+                segment: str = TOTAL) -> pd.DataFrame:
+        """Headline KPIs at chosen months.
+
+        One row per (KPI, month) with ``mean, median, p10, p90, mc_se`` (standard error of the mean) and
+        ``median_se`` (from the order statistics' 95% interval). Probabilities (``P(ARR grows)``, ``P(ARR >=
+        target)``) report the probability as ``mean`` and its binomial standard error as ``mc_se``.
+        """
+        months = self.kpi_months(months)
+        target = target_arr if target_arr is not None else self.scenario.target_arr
+        rows = []
+        kpis = ["arr", "mrr", "customers", "nrr", "grr", "logo_churn_rate", "net_new_mrr",
+                "arpa", "ltv", "ltv_cac", "cac_payback", "crc", "arr_crc"]
+        arr = self.get("arr", segment)
+        for t in months:
+            for k in kpis:
+                col = self.get(k, segment)[:, t]
+                rows.append({"kpi": k, "label": METRICS[k].label, "unit": METRICS[k].unit,
+                             "month": t, **_stats(col)})
+            grows = (arr[:, t] > arr[:, 0]).astype(float)
+            rows.append({"kpi": "p_arr_grows", "label": "P(ARR grows)", "unit": "probability",
+                         "month": t, **_prob(grows)})
+            if target is not None:
+                hit = (arr[:, t] >= target).astype(float)
+                rows.append({"kpi": "p_arr_target", "label": f"P(ARR >= {target:,.0f})",
+                             "unit": "probability", "month": t, **_prob(hit)})
+        return pd.DataFrame(rows)
+
+    def unit_economics(self, month: int | None = None, segment: str | None = None) -> pd.DataFrame:
+        """LTV, CAC, LTV:CAC, CAC payback, CRC and ARR:CRC per segment and in total at one month.
+
+        Medians with P10 and P90 over paths; LTV uses the trailing 12-month average logo churn.
+        """
+        t = self.horizon if month is None else month
+        segs = [segment] if segment else [*self.segments, TOTAL] if len(self.segments) > 1 \
+            else [TOTAL]
+        rows = []
+        for s in segs:
+            for k in ("arpa", "ltv", "ltv_cac", "cac_payback", "crc", "arr_crc"):
+                rows.append({"segment": s, "kpi": k, "label": METRICS[k].label,
+                             "unit": METRICS[k].unit, "month": t, **_stats(self.get(k, s)[:, t])})
+        return pd.DataFrame(rows)
+
+    def cohort_mrr(self, segment: str = TOTAL) -> pd.DataFrame:
+        """Mean MRR by joining year (0 = the starting customers) per month: the cohort layer cake."""
+        if segment == TOTAL:
+            years = max(v.shape[1] for v in self._year_mrr.values())
+            total = np.zeros((self.horizon + 1, years))
+            for v in self._year_mrr.values():
+                total[:, : v.shape[1]] += v
+        else:
+            total = self._year_mrr[segment]
+        cols = ["start" if j == 0 else f"year {j}" for j in range(total.shape[1])]
+        return pd.DataFrame(total / self.paths, index=pd.Index(self.months, name="month"),
+                            columns=cols)
+
+    def parameters(self) -> pd.DataFrame:
+        """The per-path draws of every uncertain parameter (one column per parameter path)."""
+        unc = self.scenario.uncertain()
+        data = {}
+        for path in unc:
+            seg, name = path.split(".", 1)
+            data[path] = self._params[seg][name]
+        return pd.DataFrame(data, index=pd.RangeIndex(self.paths, name="path"))
+
+    # -- export -------------------------------------------------------------------------------------
+    def to_frame(self, metrics: Sequence[str] | None = None, segment: str = TOTAL) -> pd.DataFrame:
+        """Every path and month in long form: columns ``path, month`` and one per metric."""
+        metrics = list(metrics or ("customers", "new_customers", "churned_customers", "mrr", "arr",
+                                   "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr",
+                                   "nrr", "grr"))
+        data = {"path": np.repeat(np.arange(self.paths), self.horizon + 1),
+                "month": np.tile(self.months, self.paths)}
+        for m in metrics:
+            data[m] = self.get(m, segment).ravel()
+        df = pd.DataFrame(data)
+        df.insert(0, "segment", segment)
+        return df
+
+    def to_csv(self, path: str | os.PathLike, what: str = "paths", **kwargs) -> Path:
+        """Write ``paths`` (every path, :meth:`to_frame`), ``quantiles`` or ``summary`` as CSV, atomically."""
+        df = {"paths": self.to_frame, "quantiles": lambda: self.quantiles(METRICS, wide=True),
+              "summary": self.summary}[what](**kwargs)
+        return _atomic(Path(path), lambda p: df.to_csv(p, index=False))
+
+    def to_parquet(self, path: str | os.PathLike, what: str = "paths", **kwargs) -> Path:
+        """As :meth:`to_csv`, in Parquet."""
+        df = {"paths": self.to_frame, "quantiles": lambda: self.quantiles(METRICS, wide=True),
+              "summary": self.summary}[what](**kwargs)
+        return _atomic(Path(path), lambda p: df.to_parquet(p, index=False))
+
+    # -- display ------------------------------------------------------------------------------------
+    def headline(self) -> dict:
+        """The figures a reader looks for first, at the horizon (medians, P10, P90, probabilities)."""
+        t = self.horizon
+        arr = self.get("arr")
+        a = arr[:, t]
+        return {
+            "month": t,
+            "arr_start": float(arr[0, 0]),
+            "arr_median": float(np.median(a)),
+            "arr_p10": float(np.quantile(a, 0.1)),
+            "arr_p90": float(np.quantile(a, 0.9)),
+            "arr_mean": float(a.mean()),
+            "arr_mean_se": float(a.std(ddof=1) / np.sqrt(self.paths)) if self.paths > 1 else np.nan,
+            "customers_start": float(self.get("customers")[0, 0]),
+            "customers_median": float(np.median(self.get("customers")[:, t])),
+            "p_arr_grows": float(np.mean(a > arr[:, 0])),
+        }
+
+    def __repr__(self) -> str:
+        h = self.headline()
+        cur = self.scenario.currency
+        return (f"<SimulationResult {self.scenario.name!r}: {self.paths:,} paths x {self.horizon} months, "
+                f"seed {self.seed}; ARR {_money(h['arr_start'])} -> median {_money(h['arr_median'])} "
+                f"{cur} (P10 {_money(h['arr_p10'])}, P90 {_money(h['arr_p90'])}) at month "
+                f"{h['month']}; P(ARR grows) {h['p_arr_grows']:.0%}>")
+
+    def _repr_html_(self) -> str:
+        h = self.headline()
+        cur = html.escape(self.scenario.currency)
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in [
+                ("Scenario", self.scenario.name),
+                ("Paths x months", f"{self.paths:,} x {self.horizon} (seed {self.seed})"),
+                ("Segments", ", ".join(self.segments)),
+                ("ARR now", f"{_money(h['arr_start'])} {cur}"),
+                (f"ARR at month {h['month']} (median)",
+                 f"{_money(h['arr_median'])} {cur} (P10 {_money(h['arr_p10'])}, "
+                 f"P90 {_money(h['arr_p90'])})"),
+                ("P(ARR grows)", f"{h['p_arr_grows']:.1%}"),
+                ("Customers (median)", f"{h['customers_start']:,.0f} -> {h['customers_median']:,.0f}"),
+            ])
+        return f"<table><caption>cssim SimulationResult</caption>{rows}</table>"
+
+
+class _SegmentView:
+    def __init__(self, result: SimulationResult, name: str):
+        self._result, self.name = result, name
+
+    def __getitem__(self, metric: str) -> np.ndarray:
+        return self._result.get(metric, self.name)
+
+    def __repr__(self) -> str:
+        return f"<segment {self.name!r} of {self._result.scenario.name!r}>"
+
+
+def _stats(col: np.ndarray) -> dict:
+    col = col[~np.isnan(col)] if np.isnan(col).any() else col
+    col = col[np.isfinite(col)] if not np.isfinite(col).all() else col
+    n = col.size
+    if n == 0:
+        return {"mean": np.nan, "median": np.nan, "p10": np.nan, "p90": np.nan, "mc_se": np.nan,
+                "median_se": np.nan}
+    srt = np.sort(col)
+    half = _Z95 * np.sqrt(n * 0.25)
+    lo = srt[max(int(np.floor(n * 0.5 - half)), 0)]
+    hi = srt[min(int(np.ceil(n * 0.5 + half)), n - 1)]
+    return {
+        "mean": float(col.mean()),
+        "median": float(np.quantile(srt, 0.5)),
+        "p10": float(np.quantile(srt, 0.1)),
+        "p90": float(np.quantile(srt, 0.9)),
+        "mc_se": float(col.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan,
+        "median_se": float((hi - lo) / (2 * _Z95)),
+    }
+
+
+def _prob(hits: np.ndarray) -> dict:
+    p = float(hits.mean())
+    return {"mean": p, "median": np.nan, "p10": np.nan, "p90": np.nan,
+            "mc_se": float(np.sqrt(p * (1 - p) / hits.size)), "median_se": np.nan}
+
+
+def _money(x: float) -> str:
+    """Compact money: 1.23B, 45.6M, 789k."""
+    if not np.isfinite(x):
+        return "n/a"
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{x / div:,.3g}{suffix}"
+    return f"{x:,.0f}"
+
+
+def _atomic(path: Path, write) -> Path:
+    """Write through a temporary file in the same folder, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
