@@ -326,6 +326,38 @@ class SimulationResult:
               "summary": self.summary}[what](**kwargs)
         return _atomic(Path(path), lambda p: df.to_parquet(p, index=False))
 
+    # -- persistence --------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> Path:
+        """Save everything needed to rebuild this result (compressed ``.npz``), atomically."""
+        arrays = {"__scenario__": np.frombuffer(self.scenario.model_dump_json().encode(), np.uint8),
+                  "__meta__": np.array([self.seed, self.paths], dtype=np.int64)}
+        for i, seg in enumerate(self.segments):
+            for k, v in self._stored[seg].items():
+                arrays[f"s{i}/stored/{k}"] = v
+            for k, v in self._params[seg].items():
+                arrays[f"s{i}/params/{k}"] = v
+            arrays[f"s{i}/year"] = np.asarray(self._year_mrr[seg])
+
+        def write(tmp):
+            with open(tmp, "wb") as fh:
+                np.savez_compressed(fh, **arrays)
+
+        return _atomic(Path(path), write)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> SimulationResult:
+        """Read a result written by :meth:`save`."""
+        with np.load(path) as z:
+            scenario = Scenario.model_validate_json(z["__scenario__"].tobytes().decode())
+            seed, paths = (int(x) for x in z["__meta__"])
+            stored, params, year = {}, {}, {}
+            for i, seg in enumerate(scenario.segment_names):
+                pre = f"s{i}/"
+                stored[seg] = {k.split("/", 2)[2]: z[k] for k in z.files if k.startswith(pre + "stored/")}
+                params[seg] = {k.split("/", 2)[2]: z[k] for k in z.files if k.startswith(pre + "params/")}
+                year[seg] = z[pre + "year"]
+        return cls(scenario, seed, paths, stored, params, year)
+
     # -- display ------------------------------------------------------------------------------------
     def headline(self) -> dict:
         """The figures a reader looks for first, at the horizon (medians, P10, P90, probabilities)."""
@@ -427,6 +459,9 @@ def _atomic(path: Path, write) -> Path:
     os.close(fd)
     try:
         write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

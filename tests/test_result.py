@@ -116,3 +116,13 @@ def test_html_repr_escapes_scenario_text():
     s = three_segments(horizon=3).replace({"name": "<script>alert(1)</script>"})
     html = cssim.simulate(s, paths=10, seed=1)._repr_html_()
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_save_and_load_round_trip(result, tmp_path):
+    path = result.save(tmp_path / "r.npz")
+    back = cssim.SimulationResult.load(path)
+    assert back.scenario == result.scenario and back.seed == 31 and back.paths == 1200
+    for m in ("customers", "mrr", "nrr", "ltv", "arr_crc"):
+        np.testing.assert_array_equal(back[m], result[m])
+    pd.testing.assert_frame_equal(back.cohort_mrr(), result.cohort_mrr())
+    pd.testing.assert_frame_equal(back.parameters(), result.parameters())

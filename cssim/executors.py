@@ -1,0 +1,63 @@
+"""Where work runs: in this process, in local worker processes, or on a Dask cluster.
+
+Every task carries its own explicit seed, so results never depend on where or in which order tasks ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from typing import Any
+
+__all__ = ["run_tasks"]
+
+
+def run_tasks(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    *,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(index, fn(item))`` as tasks finish.
+
+    ``scheduler`` is a Dask scheduler address (``tcp://host:port``); tasks are submitted with
+    ``pure=False`` so Dask never returns a cached result for equal arguments. ``jobs > 1`` uses local
+    processes (spawned: safe with threads and kernels). A task that raises is yielded as the exception.
+    """
+    if not items:
+        return
+    if executor is not None:
+        yield from _from_futures({executor.submit(fn, x): i for i, x in enumerate(items)})
+    elif scheduler:
+        try:
+            from distributed import Client
+            from distributed import as_completed as dask_completed
+        except ImportError as e:  # pragma: no cover - the dask extra is installed by make setup
+            raise RuntimeError("--scheduler needs dask.distributed: pip install 'cssim[dask]'") from e
+        with Client(scheduler, timeout="30s") as client:
+            futures = {client.submit(fn, x, pure=False): i for i, x in enumerate(items)}
+            for f in dask_completed(list(futures)):
+                try:
+                    yield futures[f], f.result()
+                except Exception as e:
+                    yield futures[f], e
+    elif jobs <= 1:
+        for i, x in enumerate(items):
+            try:
+                yield i, fn(x)
+            except Exception as e:
+                yield i, e
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            yield from _from_futures({pool.submit(fn, x): i for i, x in enumerate(items)})
+
+
+def _from_futures(futures: dict) -> Iterator[tuple[int, Any]]:
+    for f in as_completed(futures):
+        try:
+            yield futures[f], f.result()
+        except Exception as e:  # a worker that died or a task that raised
+            yield futures[f], e
