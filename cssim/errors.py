@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -42,18 +43,25 @@ class Problem:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    """A short repr of the offending value (never raises: huge ints and deep nests are summarised)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # int too long to print, or nested too deep
+        text = f"<{type(value).__name__} too large to show>"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def hint_for(value: Any) -> str:
     """Extra advice for values that PyYAML reads differently from what was meant."""
     if isinstance(value, str) and _FLOATISH.match(value.strip()):
-        return (
-            " (YAML reads a number written like 1e3 as text: write 1000 or 1.0e+3)"
-        )
+        return " (YAML reads a number written like 1e3 as text: write 1000 or 1.0e+3)"
     if isinstance(value, bool):
-        return " (YAML reads yes/no/on/off/true/false as booleans)"
+        return (
+            " (YAML reads yes/no/on/off/true/false as booleans: write a number, or quote the word "
+            "to make it text)"
+        )
+    if isinstance(value, datetime.date):
+        return " (YAML reads an unquoted date as a date: put it in quotes to make it text)"
     return ""
 
 

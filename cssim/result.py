@@ -20,6 +20,7 @@ __all__ = ["SimulationResult"]
 TOTAL = "total"
 DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 _Z95 = 1.959963984540054
+_INT32_MAX = np.iinfo(np.int32).max
 
 
 class SimulationResult:
@@ -38,8 +39,9 @@ class SimulationResult:
     segments : list of str
     """
 
-    def __init__(self, scenario: Scenario, seed: int, paths: int, stored: dict, params: dict,
-                 year_mrr: dict):
+    def __init__(
+        self, scenario: Scenario, seed: int, paths: int, stored: dict, params: dict, year_mrr: dict
+    ):
         self.scenario = scenario
         self.seed = seed
         self.paths = paths
@@ -54,14 +56,24 @@ class SimulationResult:
     @classmethod
     def from_blocks(cls, scenario: Scenario, seed: int, paths: int, plan, parts: Iterable[dict]):
         H = scenario.horizon_months
-        stored = {s: {k: np.empty((paths, H + 1), dtype=np.int32 if k in COUNTS else np.float32)
-                      for k in STORED} for s in scenario.segment_names}
+        stored = {
+            s: {
+                k: np.empty((paths, H + 1), dtype=np.int32 if k in COUNTS else np.float32)
+                for k in STORED
+            }
+            for s in scenario.segment_names
+        }
         params: dict = {s: {} for s in scenario.segment_names}
         year: dict = {}
         for (_, first, size), part in zip(plan, parts, strict=True):
             rows = slice(first, first + size)
             for seg, data in part.items():
                 for k, v in data["metrics"].items():
+                    if k in COUNTS and np.max(v) > _INT32_MAX:
+                        raise OverflowError(
+                            f"segment {seg!r} of {scenario.name!r} grows past {_INT32_MAX:,} "
+                            f"{k.replace('_', ' ')} on some path: shorten the horizon or lower the growth"
+                        )
                     stored[seg][k][rows] = v
                 for k, v in data["params"].items():
                     params[seg].setdefault(k, np.empty(paths))[rows] = v
@@ -111,7 +123,7 @@ class SimulationResult:
     def _per_segment_sum(self, fn) -> np.ndarray:
         return sum(fn(s) for s in self.segments)
 
-    def _compute(self, metric: str, seg: str) -> np.ndarray:  # noqa: C901 - one case per metric
+    def _compute(self, metric: str, seg: str) -> np.ndarray:
         g = self.get
         if metric in STORED:
             return self._base(metric, seg)
@@ -124,22 +136,32 @@ class SimulationResult:
                 return self._per_segment_sum(lambda s: g("new_mrr", s))
             return self._base("new_customers", seg) * self._param(seg, "new_arpa")
         if metric == "net_new_mrr":
-            return g("new_mrr", seg) + g("expansion_mrr", seg) - g("contraction_mrr", seg) \
+            return (
+                g("new_mrr", seg)
+                + g("expansion_mrr", seg)
+                - g("contraction_mrr", seg)
                 - g("churned_mrr", seg)
+            )
         if metric == "logo_churn_rate":
             return ratio(g("churned_customers", seg), _shift(g("customers", seg), 1))
         if metric == "gross_mrr_churn_rate":
-            return ratio(g("churned_mrr", seg) + g("contraction_mrr", seg), _shift(g("mrr", seg), 1))
+            return ratio(
+                g("churned_mrr", seg) + g("contraction_mrr", seg), _shift(g("mrr", seg), 1)
+            )
         if metric == "net_mrr_churn_rate":
-            return ratio(g("churned_mrr", seg) + g("contraction_mrr", seg) - g("expansion_mrr", seg),
-                         _shift(g("mrr", seg), 1))
+            return ratio(
+                g("churned_mrr", seg) + g("contraction_mrr", seg) - g("expansion_mrr", seg),
+                _shift(g("mrr", seg), 1),
+            )
         if metric == "nrr":
             return ratio(self._base("retained_mrr_12", seg), _shift(g("mrr", seg), 12))
         if metric == "grr":
             return ratio(self._base("gross_retained_mrr_12", seg), _shift(g("mrr", seg), 12))
         if metric == "quick_ratio":
-            return ratio(g("new_mrr", seg) + g("expansion_mrr", seg),
-                         g("churned_mrr", seg) + g("contraction_mrr", seg))
+            return ratio(
+                g("new_mrr", seg) + g("expansion_mrr", seg),
+                g("churned_mrr", seg) + g("contraction_mrr", seg),
+            )
         if seg == TOTAL and metric in ("gross_profit", "cac_spend", "csms", "crc"):
             return self._per_segment_sum(lambda s: g(metric, s))
         if metric == "gross_profit":
@@ -157,8 +179,11 @@ class SimulationResult:
         if metric == "crc":
             if self.scenario.segment(seg).cs is None:
                 return np.zeros((self.paths, self.horizon + 1))
-            return (g("csms", seg) * self._param(seg, "cs.csm_cost") + self._param(seg, "cs.tools")
-                    + g("customers", seg) * self._param(seg, "cs.tools_per_account"))
+            return (
+                g("csms", seg) * self._param(seg, "cs.csm_cost")
+                + self._param(seg, "cs.tools")
+                + g("customers", seg) * self._param(seg, "cs.tools_per_account")
+            )
         if metric == "arr_crc":
             return ratio(g("arr", seg), 12.0 * g("crc", seg))
         margin = ratio(g("gross_profit", seg), g("mrr", seg))
@@ -183,8 +208,11 @@ class SimulationResult:
 
     # -- summaries ----------------------------------------------------------------------------------
     def mean(self, metric: str, segment: str = TOTAL) -> np.ndarray:
-        """Mean over paths per month (NaN-aware)."""
-        return np.nanmean(self.get(metric, segment), axis=0)
+        """Mean over paths per month (NaN-aware; NaN where no path has a value)."""
+        a = self.get(metric, segment)
+        n = np.sum(~np.isnan(a), axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n > 0, np.nansum(a, axis=0) / np.maximum(n, 1), np.nan)
 
     def mc_se(self, metric: str, segment: str = TOTAL) -> np.ndarray:
         """Monte Carlo standard error of the mean per month: sd / sqrt(paths)."""
@@ -193,9 +221,13 @@ class SimulationResult:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.nanstd(a, axis=0, ddof=1) / np.sqrt(n)
 
-    def quantiles(self, metrics: str | Sequence[str] = ("arr", "customers"),
-                  q: Sequence[float] = DEFAULT_QUANTILES, segment: str | Sequence[str] = TOTAL,
-                  wide: bool = False) -> pd.DataFrame:
+    def quantiles(
+        self,
+        metrics: str | Sequence[str] = ("arr", "customers"),
+        q: Sequence[float] = DEFAULT_QUANTILES,
+        segment: str | Sequence[str] = TOTAL,
+        wide: bool = False,
+    ) -> pd.DataFrame:
         """Quantiles over paths per month as a tidy DataFrame.
 
         Columns ``metric, segment, month, quantile, value``; with ``wide=True`` one row per
@@ -207,20 +239,31 @@ class SimulationResult:
         for s in segs:
             for m in metrics:
                 a = self.get(m, s)
-                with np.errstate(all="ignore"):
-                    qs = np.nanquantile(a, q, axis=0) if not np.isnan(a).all() else \
-                        np.full((len(q), a.shape[1]), np.nan)
-                frames.append(pd.DataFrame({
-                    "metric": m, "segment": s,
-                    "month": np.tile(self.months, len(q)),
-                    "quantile": np.repeat(np.asarray(q, dtype=float), len(self.months)),
-                    "value": qs.ravel(),
-                }))
+                qs = np.full((len(q), a.shape[1]), np.nan)
+                seen = ~np.isnan(a).all(axis=0)  # e.g. NRR before month 12
+                if seen.any():
+                    qs[:, seen] = np.nanquantile(a[:, seen], q, axis=0)
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "metric": m,
+                            "segment": s,
+                            "month": np.tile(self.months, len(q)),
+                            "quantile": np.repeat(np.asarray(q, dtype=float), len(self.months)),
+                            "value": qs.ravel(),
+                        }
+                    )
+                )
         df = pd.concat(frames, ignore_index=True)
         if wide:
             df["quantile"] = [f"p{round(x * 100):02d}" for x in df["quantile"]]
-            df = df.pivot_table(index=["metric", "segment", "month"], columns="quantile",
-                                values="value", sort=False, dropna=False).reset_index()
+            df = df.pivot_table(
+                index=["metric", "segment", "month"],
+                columns="quantile",
+                values="value",
+                sort=False,
+                dropna=False,
+            ).reset_index()
             df.columns.name = None
         return df
 
@@ -235,8 +278,12 @@ class SimulationResult:
             raise ValueError(f"months {bad} are outside 0..{self.horizon}")
         return list(months)
 
-    def summary(self, months: Sequence[int] | None = None, target_arr: float | None = None,
-                segment: str = TOTAL) -> pd.DataFrame:
+    def summary(
+        self,
+        months: Sequence[int] | None = None,
+        target_arr: float | None = None,
+        segment: str = TOTAL,
+    ) -> pd.DataFrame:
         """Headline KPIs at chosen months.
 
         One row per (KPI, month) with ``mean, median, p10, p90, mc_se`` (standard error of the mean) and
@@ -246,21 +293,55 @@ class SimulationResult:
         months = self.kpi_months(months)
         target = target_arr if target_arr is not None else self.scenario.target_arr
         rows = []
-        kpis = ["arr", "mrr", "customers", "nrr", "grr", "logo_churn_rate", "net_new_mrr",
-                "arpa", "ltv", "ltv_cac", "cac_payback", "crc", "arr_crc"]
+        kpis = [
+            "arr",
+            "mrr",
+            "customers",
+            "nrr",
+            "grr",
+            "logo_churn_rate",
+            "net_new_mrr",
+            "arpa",
+            "ltv",
+            "ltv_cac",
+            "cac_payback",
+            "crc",
+            "arr_crc",
+        ]
         arr = self.get("arr", segment)
         for t in months:
             for k in kpis:
                 col = self.get(k, segment)[:, t]
-                rows.append({"kpi": k, "label": METRICS[k].label, "unit": METRICS[k].unit,
-                             "month": t, **_stats(col)})
+                rows.append(
+                    {
+                        "kpi": k,
+                        "label": METRICS[k].label,
+                        "unit": METRICS[k].unit,
+                        "month": t,
+                        **_stats(col),
+                    }
+                )
             grows = (arr[:, t] > arr[:, 0]).astype(float)
-            rows.append({"kpi": "p_arr_grows", "label": "P(ARR grows)", "unit": "probability",
-                         "month": t, **_prob(grows)})
+            rows.append(
+                {
+                    "kpi": "p_arr_grows",
+                    "label": "P(ARR grows)",
+                    "unit": "probability",
+                    "month": t,
+                    **_prob(grows),
+                }
+            )
             if target is not None:
                 hit = (arr[:, t] >= target).astype(float)
-                rows.append({"kpi": "p_arr_target", "label": f"P(ARR >= {target:,.0f})",
-                             "unit": "probability", "month": t, **_prob(hit)})
+                rows.append(
+                    {
+                        "kpi": "p_arr_target",
+                        "label": f"P(ARR >= {target:,.0f})",
+                        "unit": "probability",
+                        "month": t,
+                        **_prob(hit),
+                    }
+                )
         return pd.DataFrame(rows)
 
     def unit_economics(self, month: int | None = None, segment: str | None = None) -> pd.DataFrame:
@@ -269,13 +350,22 @@ class SimulationResult:
         Medians with P10 and P90 over paths; LTV uses the trailing 12-month average logo churn.
         """
         t = self.horizon if month is None else month
-        segs = [segment] if segment else [*self.segments, TOTAL] if len(self.segments) > 1 \
-            else [TOTAL]
+        segs = (
+            [segment] if segment else [*self.segments, TOTAL] if len(self.segments) > 1 else [TOTAL]
+        )
         rows = []
         for s in segs:
             for k in ("arpa", "ltv", "ltv_cac", "cac_payback", "crc", "arr_crc"):
-                rows.append({"segment": s, "kpi": k, "label": METRICS[k].label,
-                             "unit": METRICS[k].unit, "month": t, **_stats(self.get(k, s)[:, t])})
+                rows.append(
+                    {
+                        "segment": s,
+                        "kpi": k,
+                        "label": METRICS[k].label,
+                        "unit": METRICS[k].unit,
+                        "month": t,
+                        **_stats(self.get(k, s)[:, t]),
+                    }
+                )
         return pd.DataFrame(rows)
 
     def cohort_mrr(self, segment: str = TOTAL) -> pd.DataFrame:
@@ -288,8 +378,9 @@ class SimulationResult:
         else:
             total = self._year_mrr[segment]
         cols = ["start" if j == 0 else f"year {j}" for j in range(total.shape[1])]
-        return pd.DataFrame(total / self.paths, index=pd.Index(self.months, name="month"),
-                            columns=cols)
+        return pd.DataFrame(
+            total / self.paths, index=pd.Index(self.months, name="month"), columns=cols
+        )
 
     def parameters(self) -> pd.DataFrame:
         """The per-path draws of every uncertain parameter (one column per parameter path)."""
@@ -303,11 +394,26 @@ class SimulationResult:
     # -- export -------------------------------------------------------------------------------------
     def to_frame(self, metrics: Sequence[str] | None = None, segment: str = TOTAL) -> pd.DataFrame:
         """Every path and month in long form: columns ``path, month`` and one per metric."""
-        metrics = list(metrics or ("customers", "new_customers", "churned_customers", "mrr", "arr",
-                                   "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr",
-                                   "nrr", "grr"))
-        data = {"path": np.repeat(np.arange(self.paths), self.horizon + 1),
-                "month": np.tile(self.months, self.paths)}
+        metrics = list(
+            metrics
+            or (
+                "customers",
+                "new_customers",
+                "churned_customers",
+                "mrr",
+                "arr",
+                "new_mrr",
+                "expansion_mrr",
+                "contraction_mrr",
+                "churned_mrr",
+                "nrr",
+                "grr",
+            )
+        )
+        data = {
+            "path": np.repeat(np.arange(self.paths), self.horizon + 1),
+            "month": np.tile(self.months, self.paths),
+        }
         for m in metrics:
             data[m] = self.get(m, segment).ravel()
         df = pd.DataFrame(data)
@@ -316,21 +422,29 @@ class SimulationResult:
 
     def to_csv(self, path: str | os.PathLike, what: str = "paths", **kwargs) -> Path:
         """Write ``paths`` (every path, :meth:`to_frame`), ``quantiles`` or ``summary`` as CSV, atomically."""
-        df = {"paths": self.to_frame, "quantiles": lambda: self.quantiles(METRICS, wide=True),
-              "summary": self.summary}[what](**kwargs)
+        df = {
+            "paths": self.to_frame,
+            "quantiles": lambda: self.quantiles(METRICS, wide=True),
+            "summary": self.summary,
+        }[what](**kwargs)
         return _atomic(Path(path), lambda p: df.to_csv(p, index=False))
 
     def to_parquet(self, path: str | os.PathLike, what: str = "paths", **kwargs) -> Path:
         """As :meth:`to_csv`, in Parquet."""
-        df = {"paths": self.to_frame, "quantiles": lambda: self.quantiles(METRICS, wide=True),
-              "summary": self.summary}[what](**kwargs)
+        df = {
+            "paths": self.to_frame,
+            "quantiles": lambda: self.quantiles(METRICS, wide=True),
+            "summary": self.summary,
+        }[what](**kwargs)
         return _atomic(Path(path), lambda p: df.to_parquet(p, index=False))
 
     # -- persistence --------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
         """Save everything needed to rebuild this result (compressed ``.npz``), atomically."""
-        arrays = {"__scenario__": np.frombuffer(self.scenario.model_dump_json().encode(), np.uint8),
-                  "__meta__": np.array([self.seed, self.paths], dtype=np.int64)}
+        arrays = {
+            "__scenario__": np.frombuffer(self.scenario.model_dump_json().encode(), np.uint8),
+            "__meta__": np.array([self.seed, self.paths], dtype=np.int64),
+        }
         for i, seg in enumerate(self.segments):
             for k, v in self._stored[seg].items():
                 arrays[f"s{i}/stored/{k}"] = v
@@ -353,8 +467,12 @@ class SimulationResult:
             stored, params, year = {}, {}, {}
             for i, seg in enumerate(scenario.segment_names):
                 pre = f"s{i}/"
-                stored[seg] = {k.split("/", 2)[2]: z[k] for k in z.files if k.startswith(pre + "stored/")}
-                params[seg] = {k.split("/", 2)[2]: z[k] for k in z.files if k.startswith(pre + "params/")}
+                stored[seg] = {
+                    k.split("/", 2)[2]: z[k] for k in z.files if k.startswith(pre + "stored/")
+                }
+                params[seg] = {
+                    k.split("/", 2)[2]: z[k] for k in z.files if k.startswith(pre + "params/")
+                }
                 year[seg] = z[pre + "year"]
         return cls(scenario, seed, paths, stored, params, year)
 
@@ -380,10 +498,12 @@ class SimulationResult:
     def __repr__(self) -> str:
         h = self.headline()
         cur = self.scenario.currency
-        return (f"<SimulationResult {self.scenario.name!r}: {self.paths:,} paths x {self.horizon} months, "
-                f"seed {self.seed}; ARR {_money(h['arr_start'])} -> median {_money(h['arr_median'])} "
-                f"{cur} (P10 {_money(h['arr_p10'])}, P90 {_money(h['arr_p90'])}) at month "
-                f"{h['month']}; P(ARR grows) {h['p_arr_grows']:.0%}>")
+        return (
+            f"<SimulationResult {self.scenario.name!r}: {self.paths:,} paths x {self.horizon} months, "
+            f"seed {self.seed}; ARR {_money(h['arr_start'])} -> median {_money(h['arr_median'])} "
+            f"{cur} (P10 {_money(h['arr_p10'])}, P90 {_money(h['arr_p90'])}) at month "
+            f"{h['month']}; P(ARR grows) {h['p_arr_grows']:.0%}>"
+        )
 
     def _repr_html_(self) -> str:
         h = self.headline()
@@ -395,12 +515,18 @@ class SimulationResult:
                 ("Paths x months", f"{self.paths:,} x {self.horizon} (seed {self.seed})"),
                 ("Segments", ", ".join(self.segments)),
                 ("ARR now", f"{_money(h['arr_start'])} {cur}"),
-                (f"ARR at month {h['month']} (median)",
-                 f"{_money(h['arr_median'])} {cur} (P10 {_money(h['arr_p10'])}, "
-                 f"P90 {_money(h['arr_p90'])})"),
+                (
+                    f"ARR at month {h['month']} (median)",
+                    f"{_money(h['arr_median'])} {cur} (P10 {_money(h['arr_p10'])}, "
+                    f"P90 {_money(h['arr_p90'])})",
+                ),
                 ("P(ARR grows)", f"{h['p_arr_grows']:.1%}"),
-                ("Customers (median)", f"{h['customers_start']:,.0f} -> {h['customers_median']:,.0f}"),
-            ])
+                (
+                    "Customers (median)",
+                    f"{h['customers_start']:,.0f} -> {h['customers_median']:,.0f}",
+                ),
+            ]
+        )
         return f"<table><caption>cssim SimulationResult</caption>{rows}</table>"
 
 
@@ -420,8 +546,14 @@ def _stats(col: np.ndarray) -> dict:
     col = col[np.isfinite(col)] if not np.isfinite(col).all() else col
     n = col.size
     if n == 0:
-        return {"mean": np.nan, "median": np.nan, "p10": np.nan, "p90": np.nan, "mc_se": np.nan,
-                "median_se": np.nan}
+        return {
+            "mean": np.nan,
+            "median": np.nan,
+            "p10": np.nan,
+            "p90": np.nan,
+            "mc_se": np.nan,
+            "median_se": np.nan,
+        }
     srt = np.sort(col)
     half = _Z95 * np.sqrt(n * 0.25)
     lo = srt[max(int(np.floor(n * 0.5 - half)), 0)]
@@ -438,8 +570,14 @@ def _stats(col: np.ndarray) -> dict:
 
 def _prob(hits: np.ndarray) -> dict:
     p = float(hits.mean())
-    return {"mean": p, "median": np.nan, "p10": np.nan, "p90": np.nan,
-            "mc_se": float(np.sqrt(p * (1 - p) / hits.size)), "median_se": np.nan}
+    return {
+        "mean": p,
+        "median": np.nan,
+        "p10": np.nan,
+        "p90": np.nan,
+        "mc_se": float(np.sqrt(p * (1 - p) / hits.size)),
+        "median_se": np.nan,
+    }
 
 
 def _money(x: float) -> str:

@@ -46,7 +46,7 @@ _TAGS = {"number", "distribution", "interval"}
 
 
 def _pick(value: Any) -> str:
-    if isinstance(value, dict):
+    if isinstance(value, dict | _Dist):
         return "distribution"
     if isinstance(value, list | tuple):
         return "interval"
@@ -75,8 +75,10 @@ def Param(  # noqa: N802 - a type factory reads like a type
     lo = ge if ge is not None else gt if gt is not None else -math.inf
     hi = le if le is not None else lt if lt is not None else math.inf
     rng = _allowed(lo, hi, gt is not None, lt is not None)
-    number = Annotated[int if integer else float,
-                       Field(ge=ge, gt=gt, le=le, lt=lt, strict=True, allow_inf_nan=False)]
+    # ints have no inf or nan (and pydantic's finiteness check overflows on huge ints)
+    limits = Field(ge=ge, gt=gt, le=le, lt=lt, strict=True) if integer else \
+        Field(ge=ge, gt=gt, le=le, lt=lt, strict=True, allow_inf_nan=False)
+    number = Annotated[int if integer else float, limits]
     interval = Annotated[
         list[Annotated[float, Field(strict=True, allow_inf_nan=False)]],
         Field(min_length=2, max_length=2),
@@ -121,7 +123,7 @@ class Acquisition(_Model):
     """
 
     rate: Param(ge=-0.99, le=100) | None = None
-    count: NonNegative | None = None
+    count: Param(ge=0, le=10_000_000) | None = None
     growth: Param(ge=-0.5, le=1) = 0.0
 
     @model_validator(mode="after")
@@ -232,7 +234,7 @@ class Segment(_Model):
     """One customer segment (SMB, enterprise, ...): see MODEL.md for what every number means."""
 
     name: str = Field(min_length=1, max_length=60)
-    customers: Param(ge=0, integer=True)
+    customers: Param(ge=0, le=100_000_000, integer=True)
     arpa: Positive | None = None
     seats: Seats | None = None
     new_arpa: Positive | None = None
@@ -405,60 +407,257 @@ def load_scenario(path: str | Path) -> Scenario:
 
 # -- turning pydantic's errors into problems a person can act on ----------------------------------------
 
+_KINDS = ("normal", "lognormal", "beta", "triangular", "pert", "uniform", "interval90")
+_PARAM_FORMS = "a [low, high] 90% interval or a distribution with a kind"
+#: pydantic error types that only say "wrong type" (a union branch that did not apply).
+_TYPE_ONLY = {
+    "int_type",
+    "int_from_float",
+    "int_parsing",
+    "float_type",
+    "float_parsing",
+    "string_type",
+    "bool_type",
+    "model_type",
+    "dict_type",
+    "list_type",
+}
+
+
 def _problems(error: ValidationError, data: Any, lines: LineMap) -> list[Problem]:
-    out = []
-    seen = set()
+    """One :class:`Problem` per distinct complaint, in words, with the field path, line and value."""
+    found: dict[tuple, list[tuple[str, dict, Any]]] = {}
     for err in error.errors(include_url=False):
-        data_path, shown = _resolve(err["loc"], data)
-        kind = err["type"]
-        value = err.get("input", ...)
-        msg = err["msg"].removeprefix("Value error, ")
-        if kind == "missing":
-            value, msg = ..., "this field is required"
-        elif kind == "extra_forbidden":
-            allowed = _allowed_fields(err["loc"])
-            msg = "unknown field" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
-            value = ...
-        elif kind in ("model_type", "dict_type") and not isinstance(value, dict):
-            msg = "expected a mapping of fields here"
-        elif kind.startswith("union_tag") or kind == "literal_error":
-            msg = msg.replace("Input tag", "kind").replace("found using 'kind' ", "")
-        msg += hint_for(value if value is not ... else None)
-        line = _line(data_path, lines)
-        key = (shown, msg)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(Problem(shown, msg, value, line))
+        if err["type"] == "invalid_key":  # loc spells the key as text; input is the key itself
+            real, skipped = _resolve(err["loc"][:-1], data)
+            real = (*real, err.get("input"))
+        else:
+            real, skipped = _resolve(err["loc"], data, missing=err["type"] == "missing")
+        value = _at(data, real, default=err.get("input", ...))
+        branch = next(
+            (p for p in skipped if isinstance(p, str) and p not in _TAGS and not _is_kind(p)), ""
+        )
+        found.setdefault(real, []).append((branch, err, value))
+    out: list[Problem] = []
+    seen = set()
+    for real, errs in found.items():
+        for path, msg, value in _explain(real, _pick_branch(errs), data):
+            shown = _show_path(path, data)
+            if (shown, msg) in seen:
+                continue
+            seen.add((shown, msg))
+            out.append(Problem(shown, msg, value, _line(_line_path(path, data), lines)))
     return out
 
 
-def _resolve(loc: tuple, data: Any) -> tuple[tuple, str]:
-    """Split pydantic's loc into the data path and a display path, dropping union tags."""
+def _pick_branch(errs: list[tuple[str, dict, Any]]) -> list[tuple[str, dict, Any]]:
+    """Of the complaints from a union (``int | TenureSpread``), keep those of the branch that was meant."""
+    branches = {b for b, _, _ in errs if b}
+    if len(branches) < 2:
+        return errs
+    value = errs[0][2]
+    model = [e for e in errs if _branch_model(e[0]) is not None]
+    scalar = [e for e in errs if e[0] and _branch_model(e[0]) is None]
+    if isinstance(value, dict) and model:
+        return model
+    if scalar and all(e[1]["type"] in _TYPE_ONLY for e in scalar) and model:
+        fields = list(_branch_model(model[0][0]).model_fields)
+        err = {
+            **scalar[0][1],
+            "type": "cssim_either",
+            "msg": f"must be {_scalar_word(scalar[0][1]['type'])} or a mapping with "
+            f"{', '.join(fields)}",
+        }
+        return [("", err, value)]
+    return scalar or errs
+
+
+def _explain(real: tuple, errs: list[tuple[str, dict, Any]], data: Any):
+    """Yield ``(data path, message, value)`` for each complaint at one data path."""
+    for _, err, value in errs:
+        kind = err["type"]
+        loc = err["loc"]
+        path = real
+        param = "number" in loc
+        msg = _say(err, param)
+        if kind == "missing":
+            value = ...
+        elif kind == "extra_forbidden":
+            value = ...
+        elif kind == "invalid_key":
+            value = real[-1]
+            allowed = _allowed_fields(loc)
+            msg += f"; allowed here: {', '.join(allowed)}" if allowed else ""
+        elif kind in ("model_type", "dict_type"):
+            fields = _allowed_fields((*loc, "?"))
+            if fields and fields != ["kind", "..."]:
+                msg = f"must be a mapping with fields {', '.join(fields)}"
+        elif kind == "union_tag_invalid" and isinstance(value, dict) and "kind" in value:
+            path, value = (*real, "kind"), value["kind"]
+        elif kind == "value_error" and _is_container(value):
+            value = ...  # a check across fields: the message names the values
+        hint = hint_for(value if value is not ... else None)
+        if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+            hint = " (put it in quotes to make it text)"
+        elif (
+            kind in ("int_type", "int_from_float")
+            and isinstance(value, float)
+            and value.is_integer()
+        ):
+            hint = f" (write {int(value)})"
+        yield path, msg + hint, value
+
+
+def _say(err: dict, param: bool) -> str:
+    """pydantic's complaint, in the words of the scenario format."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    loc = err["loc"]
+    also = f", {_PARAM_FORMS}" if param else ""
+    if kind == "cssim_either":
+        return err["msg"]
+    if kind == "missing":
+        return "this field is required"
+    if kind == "extra_forbidden":
+        allowed = _allowed_fields(loc)
+        return "unknown field" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+    if kind == "greater_than_equal":
+        return f"must be at least {_num(ctx.get('ge'))}"
+    if kind == "greater_than":
+        return f"must be greater than {_num(ctx.get('gt'))}"
+    if kind == "less_than_equal":
+        return f"must be at most {_num(ctx.get('le'))}"
+    if kind == "less_than":
+        return f"must be less than {_num(ctx.get('lt'))}"
+    if kind in ("int_type", "int_from_float", "int_parsing"):
+        return f"must be a whole number{also}"
+    if kind in ("float_type", "float_parsing"):
+        return f"must be a number{also}"
+    if kind == "finite_number":
+        return "must be a finite number (not .inf or .nan)"
+    if kind == "string_type":
+        return "must be text"
+    if kind == "string_too_short":
+        n = ctx.get("min_length", 1)
+        return "must not be empty" if n == 1 else f"must be at least {n} characters long"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters long"
+    if kind == "string_pattern_mismatch":
+        if ctx.get("pattern") == r"^[A-Z]{3}$":
+            return "must be a three-letter currency code in capitals, such as JPY or USD"
+        return f"must match the pattern {ctx.get('pattern')}"
+    if kind in ("too_short", "too_long"):
+        if "interval" in loc:
+            return "a [low, high] 90% interval needs exactly two numbers"
+        if kind == "too_short":
+            n = ctx.get("min_length")
+            return f"needs at least {n} item{'s' if n != 1 else ''}"
+        return f"allows at most {ctx.get('max_length')} items"
+    if kind == "list_type":
+        if loc and loc[-1] == "segments":
+            return "must be a list of segments (each item starts with '- name: ...')"
+        return "must be a list"
+    if kind in ("model_type", "dict_type"):
+        return "must be a mapping of fields"
+    if kind == "union_tag_not_found":
+        return f"a distribution needs a kind: one of {', '.join(_KINDS)}" + (
+            f" (or write {_PARAM_FORMS.split(' or ')[0]})" if param or "distribution" in loc else ""
+        )
+    if kind in ("union_tag_invalid", "literal_error"):
+        return f"kind must be one of {', '.join(_KINDS)}"
+    if kind == "invalid_key":
+        return "a key must be text (a field name)"
+    if kind == "bool_type":
+        return "must be true or false"
+    msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return msg[:1].lower() + msg[1:] if msg.startswith("Input should") else msg
+
+
+def _num(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _scalar_word(kind: str) -> str:
+    return {
+        "float_type": "a number",
+        "float_parsing": "a number",
+        "string_type": "text",
+        "bool_type": "true or false",
+    }.get(kind, "a whole number")
+
+
+def _is_container(value: Any) -> bool:
+    """A mapping of fields or a list of them (segments): too big to show, the message names the values."""
+    if isinstance(value, list):
+        return any(isinstance(v, dict | list) for v in value)
+    return isinstance(value, dict) and "kind" not in value
+
+
+def _resolve(loc: tuple, data: Any, missing: bool = False) -> tuple[tuple, list]:
+    """Split pydantic's loc into the path through the data and the parts that are not in it.
+
+    The parts not in the data are union tags (``number``, ``distribution``, ``interval``), distribution
+    kinds and union branch names such as ``constrained-int``; a missing field is the last part.
+    """
     node: Any = data
     real: list = []
+    skipped: list = []
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
-        if isinstance(node, dict) and part in node:
+        if isinstance(node, dict) and _has_key(node, part):
             real.append(part)
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             real.append(part)
             node = node[part]
-        elif isinstance(part, str) and last and part not in _TAGS and "[" not in part \
-                and not _is_kind(part):
-            real.append(part)  # a missing field
+        elif missing and last and isinstance(part, str):
+            real.append(part)
             node = None
         else:
-            continue  # a union tag or a model name that pydantic puts in loc
+            skipped.append(part)
+    return tuple(real), skipped
+
+
+def _has_key(node: dict, key: Any) -> bool:
+    try:
+        return key in node
+    except TypeError:
+        return False
+
+
+def _at(data: Any, path: tuple, default: Any = ...) -> Any:
+    node = data
+    for part in path:
+        if isinstance(node, dict) and _has_key(node, part):
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return default
+    return node
+
+
+def _show_path(path: tuple, data: Any) -> str:
+    """``segments[0].churn.monthly``: list items by index, mapping keys after dots."""
     shown = ""
-    for part in real:
-        shown += f"[{part}]" if isinstance(part, int) else (f".{part}" if shown else str(part))
-    return tuple(real), shown
+    node = data
+    for part in path:
+        if isinstance(node, list) and isinstance(part, int):
+            shown += f"[{part}]"
+        else:
+            shown += f".{part}" if shown else str(part)
+        node = _at(node, (part,), default=None)
+    return shown
 
 
-def _is_kind(part: str) -> bool:
-    return part in {"normal", "lognormal", "beta", "triangular", "pert", "uniform", "interval90"}
+def _line_path(path: tuple, data: Any) -> tuple:
+    """The path as the line map spells it: mapping keys as written (a key ``1`` is ``"1"``)."""
+    out = []
+    node = data
+    for part in path:
+        is_key = isinstance(node, dict)
+        out.append(part if not is_key or isinstance(part, str) else str(part))
+        node = _at(node, (part,), default=None)
+    return tuple(out)
 
 
 def _line(path: tuple, lines: LineMap) -> int | None:
@@ -468,26 +667,64 @@ def _line(path: tuple, lines: LineMap) -> int | None:
     return None
 
 
+def _is_kind(part: Any) -> bool:
+    return part in _KINDS
+
+
+def _branch_model(branch: str) -> type[BaseModel] | None:
+    """The model a union branch name stands for: ``function-after[_order(), TenureSpread]``."""
+    name = branch.rstrip("]").split(",")[-1].split("[")[-1].strip()
+    return _all_models().get(name)
+
+
+def _all_models() -> dict[str, type[BaseModel]]:
+    seen: dict[str, type[BaseModel]] = {}
+    todo: list[type[BaseModel]] = [Scenario]
+    while todo:
+        m = todo.pop()
+        if m.__name__ in seen:
+            continue
+        seen[m.__name__] = m
+        for f in m.model_fields.values():
+            todo += _models_in(f.annotation)
+    return seen
+
+
 def _allowed_fields(loc: tuple) -> list[str]:
     """Names allowed at the parent of ``loc`` (the unknown key), following the model's annotations."""
     models: list[type[BaseModel]] = [Scenario]
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        nxt: list[type[BaseModel]] = []
-        for m in models:
-            if isinstance(part, str) and part in m.model_fields:
-                nxt += _models_in(m.model_fields[part].annotation)
-            elif _is_kind(part):
-                nxt += [c for c in _models_in(m) if c.model_fields.get("kind")]
-        models = [m for m in nxt if not (_is_kind(part) and getattr(m.model_fields.get("kind"), "annotation",
-                                                                        None) != Literal[part])] or nxt
+        if _is_kind(part):
+            nxt = [
+                c
+                for m in models
+                for c in ([m] if "kind" in m.model_fields else [])
+                if getattr(c.model_fields["kind"], "annotation", None) == Literal[part]
+            ]
+            nxt = nxt or [c for m in models for c in _kind_models(m, part)]
+        elif isinstance(part, str) and any(part in m.model_fields for m in models):
+            nxt = [
+                c
+                for m in models
+                if part in m.model_fields
+                for c in _models_in(m.model_fields[part].annotation)
+            ]
+        else:
+            branch = _branch_model(part) if isinstance(part, str) else None
+            nxt = [branch] if branch is not None else models  # a union tag: same place
+        models = nxt
         if not models:
             return []
     if len(models) != 1:
-        kinds = [m for m in models if "kind" in m.model_fields]
-        return [] if len(kinds) != len(models) else ["kind", "..."]
+        return ["kind", "..."] if all("kind" in m.model_fields for m in models) else []
     return list(models[0].model_fields)
+
+
+def _kind_models(model: type[BaseModel], kind: str) -> list[type[BaseModel]]:
+    ann = getattr(model.model_fields.get("kind"), "annotation", None)
+    return [model] if ann == Literal[kind] else []
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

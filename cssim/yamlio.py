@@ -36,9 +36,7 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-_Loader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping
-)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
 
 
 def _lines(node: yaml.Node, path: tuple, out: LineMap) -> None:
@@ -63,21 +61,25 @@ def parse_yaml(text: str) -> tuple[Any, LineMap, list[Problem]]:
         The document (``None`` if it could not be read), a map from data paths to line numbers, and the
         problems found while reading (syntax errors, duplicate keys).
     """
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters here
         node = loader.get_single_node()
         if node is None:
             return None, {}, [Problem("", "the file is empty: a scenario is a YAML mapping")]
         data = loader.construct_document(node)
     except _DuplicateKey as e:
-        return None, {}, [
-            Problem(
-                str(e.key),
-                f"the key {e.key!r} is written twice (lines {e.first} and {e.line}); "
-                "keep one",
-                line=e.line,
-            )
-        ]
+        return (
+            None,
+            {},
+            [
+                Problem(
+                    str(e.key),
+                    f"the key {e.key!r} is written twice (lines {e.first} and {e.line}); keep one",
+                    line=e.line,
+                )
+            ],
+        )
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -85,11 +87,20 @@ def parse_yaml(text: str) -> tuple[Any, LineMap, list[Problem]]:
         return None, {}, [Problem("", f"this is not valid YAML: {what}", line=line)]
     except yaml.YAMLError as e:
         return None, {}, [Problem("", f"this is not valid YAML: {e}")]
+    except RecursionError:
+        return None, {}, [Problem("", _TOO_DEEP)]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: LineMap = {}
-    _lines(node, (), lines)
+    try:
+        _lines(node, (), lines)
+    except RecursionError:  # an alias that contains itself
+        return None, {}, [Problem("", _TOO_DEEP)]
     return data, lines, []
+
+
+_TOO_DEEP = "the document is nested too deeply or an alias refers to itself; a scenario is a few levels deep"
 
 
 def dump_yaml(data: Any) -> str:

@@ -70,8 +70,11 @@ def test_unit_economics_follow_the_formulas(result):
     start = result.get("customers", seg)[:, 12:24].sum(1)
     ltv = result.get("arpa", seg)[:, 24] * 0.8 / (churned / start)
     np.testing.assert_allclose(result.get("ltv", seg)[:, 24], ltv, rtol=1e-9)
-    np.testing.assert_allclose(result.get("cac_payback", "Mid")[:, 24],
-                               1_500_000 / (result.get("arpa", "Mid")[:, 24] * 0.8), rtol=1e-6)
+    np.testing.assert_allclose(
+        result.get("cac_payback", "Mid")[:, 24],
+        1_500_000 / (result.get("arpa", "Mid")[:, 24] * 0.8),
+        rtol=1e-6,
+    )
     # ARR:CRC with CRC = customers / accounts_per_csm x CSM cost + tools
     crc = result.get("customers", seg) / 200 * 700_000 + 200_000
     np.testing.assert_allclose(result.get("crc", seg), crc, rtol=1e-9)
@@ -87,8 +90,9 @@ def test_cohort_layers_add_up_to_mean_mrr(result):
 
 def test_parameters_table_holds_the_draws(result):
     p = result.parameters()
-    assert list(p.columns) == sorted(["SMB.churn.monthly", "Mid.expansion.rate"]) or \
-        set(p.columns) == {"SMB.churn.monthly", "Mid.expansion.rate"}
+    assert list(p.columns) == sorted(["SMB.churn.monthly", "Mid.expansion.rate"]) or set(
+        p.columns
+    ) == {"SMB.churn.monthly", "Mid.expansion.rate"}
     assert len(p) == 1200 and p.notna().all().all()
 
 
@@ -126,3 +130,12 @@ def test_save_and_load_round_trip(result, tmp_path):
         np.testing.assert_array_equal(back[m], result[m])
     pd.testing.assert_frame_equal(back.cohort_mrr(), result.cohort_mrr())
     pd.testing.assert_frame_equal(back.parameters(), result.parameters())
+
+
+def test_growth_past_the_count_storage_is_refused_not_wrapped():
+    from tests.helpers import one_segment
+
+    s = one_segment(horizon=24, customers=100_000_000, acquisition={"rate": 100.0},
+                    churn={"monthly": 0.0})
+    with pytest.raises(OverflowError, match="grows past 2,147,483,647 customers"):
+        cssim.simulate(s, paths=5, seed=1)
