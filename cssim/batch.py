@@ -76,6 +76,7 @@ class BatchResult:
 
 # -- planning --------------------------------------------------------------------------------------
 
+
 def expand_sources(sources: Iterable[str | os.PathLike]) -> list[Path]:
     """Scenario files from files and folders (``*.yaml``/``*.yml`` in a folder, sorted), in order, once each.
 
@@ -112,7 +113,9 @@ def _slugs(paths: Sequence[Path]) -> list[str]:
     return out
 
 
-def plan(sources: Sequence[Path], out_dir: Path, paths: int, seed: int, report: bool = True) -> list[Job]:
+def plan(
+    sources: Sequence[Path], out_dir: Path, paths: int, seed: int, report: bool = True
+) -> list[Job]:
     jobs = []
     for src, slug in zip(sources, _slugs(sources), strict=True):
         try:
@@ -132,6 +135,7 @@ def _template_hash() -> str:
 
 # -- one scenario (runs in a worker process or on a Dask worker) -----------------------------------------
 
+
 def run_job(job: Job) -> dict:
     """Simulate one scenario, write its tables and render its report. Never raises: failures are data."""
     from .engine import simulate
@@ -139,8 +143,15 @@ def run_job(job: Job) -> dict:
     from .scenario import load_scenario
 
     started = time.perf_counter()
-    entry = {"source": job.source, "slug": job.slug, "content_hash": job.content_hash, "key": job.key,
-             "seed": job.seed, "paths": job.paths, "cssim_version": __version__}
+    entry = {
+        "source": job.source,
+        "slug": job.slug,
+        "content_hash": job.content_hash,
+        "key": job.key,
+        "seed": job.seed,
+        "paths": job.paths,
+        "cssim_version": __version__,
+    }
     folder = Path(job.out_dir) / job.slug
     stage = "validate"
     try:
@@ -154,27 +165,40 @@ def run_job(job: Job) -> dict:
         result.to_csv(folder / "summary.csv", what="summary")
         q = result.quantiles(["arr", "customers", "mrr"], wide=True)
         _atomic(folder / "quantiles.csv", lambda p: q.to_csv(p, index=False))
-        outputs = {"result": f"{job.slug}/result.npz", "summary": f"{job.slug}/summary.csv",
-                   "quantiles": f"{job.slug}/quantiles.csv"}
+        outputs = {
+            "result": f"{job.slug}/result.npz",
+            "summary": f"{job.slug}/summary.csv",
+            "quantiles": f"{job.slug}/quantiles.csv",
+        }
         if job.report:
             stage = "report"
             html = _render_with_retry(job, folder)
             outputs["report"] = f"{job.slug}/{html.name}"
-        entry.update(status="ok", outputs=outputs, headline=result.headline(),
-                     currency=scenario.currency)
+        entry.update(
+            status="ok", outputs=outputs, headline=result.headline(), currency=scenario.currency
+        )
     except ScenarioError as e:
         entry.update(status="failed", stage=stage, error=str(e))
     except Exception as e:  # one scenario's failure must never stop the batch
-        entry.update(status="failed", stage=stage, error=f"{type(e).__name__}: {e}",
-                     detail=traceback.format_exc(limit=8))
+        entry.update(
+            status="failed",
+            stage=stage,
+            error=f"{type(e).__name__}: {e}",
+            detail=traceback.format_exc(limit=8),
+        )
     entry["seconds"] = round(time.perf_counter() - started, 3)
     entry["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return entry
 
 
 #: Errors from starting a kernel (port races, jupyter_client #487) that are worth another try.
-_KERNEL_START_ERRORS = ("Kernel died before replying", "Address already in use", "kernel_info",
-                        "ZMQError", "Kernel didn't respond")
+_KERNEL_START_ERRORS = (
+    "Kernel died before replying",
+    "Address already in use",
+    "kernel_info",
+    "ZMQError",
+    "Kernel didn't respond",
+)
 
 
 def _render_with_retry(job: Job, folder: Path, attempts: int = 3) -> Path:
@@ -182,8 +206,14 @@ def _render_with_retry(job: Job, folder: Path, attempts: int = 3) -> Path:
 
     for attempt in range(1, attempts + 1):
         try:
-            return render_report(job.source, out_dir=folder, paths=job.paths, seed=job.seed,
-                                 result_path=folder / "result.npz", name="report")
+            return render_report(
+                job.source,
+                out_dir=folder,
+                paths=job.paths,
+                seed=job.seed,
+                result_path=folder / "result.npz",
+                name="report",
+            )
         except Exception as e:  # retry only kernel start-up races, never a failing notebook
             text = f"{type(e).__name__}: {e}"
             if attempt == attempts or not any(s in text for s in _KERNEL_START_ERRORS):
@@ -194,6 +224,7 @@ def _render_with_retry(job: Job, folder: Path, attempts: int = 3) -> Path:
 
 # -- the batch ---------------------------------------------------------------------------------------
 
+
 def _load_manifest(out_dir: Path) -> dict:
     try:
         data = json.loads((out_dir / MANIFEST).read_text())
@@ -203,20 +234,39 @@ def _load_manifest(out_dir: Path) -> dict:
 
 
 def _up_to_date(job: Job, previous: dict | None) -> bool:
-    if not previous or previous.get("key") != job.key or previous.get("status") not in ("ok", "skipped"):
+    if (
+        not previous
+        or previous.get("key") != job.key
+        or previous.get("status") not in ("ok", "skipped")
+    ):
         return False
     outputs = previous.get("outputs") or {}
     return bool(outputs) and all((Path(job.out_dir) / p).exists() for p in outputs.values())
 
 
-def _write_manifest(out_dir: Path, jobs: list[Job], entries: dict[str, dict], settings: dict) -> None:
+def _write_manifest(
+    out_dir: Path, jobs: list[Job], entries: dict[str, dict], settings: dict
+) -> None:
     from .result import _atomic
 
-    data = {"cssim_version": __version__, "updated": datetime.now(UTC).isoformat(timespec="seconds"),
-            **settings,
-            "scenarios": [entries.get(j.source, {"source": j.source, "slug": j.slug,
-                                                 "content_hash": j.content_hash, "key": j.key,
-                                                 "status": "pending"}) for j in jobs]}
+    data = {
+        "cssim_version": __version__,
+        "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+        **settings,
+        "scenarios": [
+            entries.get(
+                j.source,
+                {
+                    "source": j.source,
+                    "slug": j.slug,
+                    "content_hash": j.content_hash,
+                    "key": j.key,
+                    "status": "pending",
+                },
+            )
+            for j in jobs
+        ],
+    }
     text = json.dumps(data, indent=2, default=float)
     _atomic(out_dir / MANIFEST, lambda p: Path(p).write_text(text))
 
@@ -265,7 +315,9 @@ def run_batch(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(todo), initial=len(todo) - len(runnable), desc="batch", unit="scenario")
+        bar = tqdm(
+            total=len(todo), initial=len(todo) - len(runnable), desc="batch", unit="scenario"
+        )
     try:
         for entry in _execute(runnable, jobs, scheduler, executor):
             entries[entry["source"]] = entry
@@ -286,6 +338,11 @@ def run_batch(
 def _execute(jobs: list[Job], n: int, scheduler: str | None, executor: Executor | None):
     for i, out in run_tasks(run_job, jobs, jobs=n, scheduler=scheduler, executor=executor):
         if isinstance(out, BaseException):  # the worker itself failed: report it, keep going
-            out = {**asdict(jobs[i]), "status": "failed", "stage": "worker",
-                   "error": f"{type(out).__name__}: {out}", "cssim_version": __version__}
+            out = {
+                **asdict(jobs[i]),
+                "status": "failed",
+                "stage": "worker",
+                "error": f"{type(out).__name__}: {out}",
+                "cssim_version": __version__,
+            }
         yield out

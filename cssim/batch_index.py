@@ -60,21 +60,37 @@ def write_index(result) -> Path:
             v = h.get(k)
             return (f"{_money(v)} {cur}", v) if v is not None else ("", "")
 
-        rows.append([
-            (name_cell, e.get("name", e["slug"])),
-            (f'<span class="{status}">{status}</span>', status),
-            money("arr_start"), money("arr_median"), money("arr_p10"), money("arr_p90"),
-            (f"{h['p_arr_grows']:.0%}", h["p_arr_grows"]) if "p_arr_grows" in h else ("", ""),
-            (f"{h['customers_median']:,.0f}", h["customers_median"]) if "customers_median" in h
-            else ("", ""),
-            (esc(e.get("source", "")), e.get("source", "")),
-        ])
-    header = ["Scenario", "Status", "ARR now", "ARR median", "P10", "P90", "P(ARR grows)",
-              "Customers (median)", "Source"]
+        rows.append(
+            [
+                (name_cell, e.get("name", e["slug"])),
+                (f'<span class="{status}">{status}</span>', status),
+                money("arr_start"),
+                money("arr_median"),
+                money("arr_p10"),
+                money("arr_p90"),
+                (f"{h['p_arr_grows']:.0%}", h["p_arr_grows"]) if "p_arr_grows" in h else ("", ""),
+                (f"{h['customers_median']:,.0f}", h["customers_median"])
+                if "customers_median" in h
+                else ("", ""),
+                (esc(e.get("source", "")), e.get("source", "")),
+            ]
+        )
+    header = [
+        "Scenario",
+        "Status",
+        "ARR now",
+        "ARR median",
+        "P10",
+        "P90",
+        "P(ARR grows)",
+        "Customers (median)",
+        "Source",
+    ]
     failures = "".join(
         f"<h3>{esc(e.get('name', e['slug']))} <span class='muted'>({esc(e['source'])}, "
         f"stage: {esc(e.get('stage', '?'))})</span></h3><pre class='error'>{esc(e.get('error', ''))}</pre>"
-        for e in result.failed)
+        for e in result.failed
+    )
     counts = result.counts()
     months = sorted({(e.get("headline") or {}).get("month") for e in result.entries} - {None})
     fan = _fan_chart(result)
@@ -87,9 +103,9 @@ def write_index(result) -> Path:
         + (f"<h2>ARR compared</h2>{fan}" if fan else "")
         + (f"<h2>Failures</h2>{failures}" if failures else "")
         + "<p class='muted'>Made by cssim. Every scenario ran on the same seed (common random numbers), "
-          "so differences between scenarios are the scenarios' doing.</p>"
+        "so differences between scenarios are the scenarios' doing.</p>"
     )
     html = page("Scenario batch", body, SORT_JS)
-    return _atomic(result.out_dir / "index.html", lambda p: Path(p).write_text(html, encoding="utf-8"))
-
-
+    return _atomic(
+        result.out_dir / "index.html", lambda p: Path(p).write_text(html, encoding="utf-8")
+    )

@@ -77,8 +77,9 @@ class _Dist(BaseModel):
 
     def describe(self) -> str:
         """Short text for tables, e.g. ``beta(mean=0.03, sd=0.01)``."""
-        args = ", ".join(f"{k}={v:g}" for k, v in self.model_dump(exclude={"kind"}).items()
-                         if v is not None)
+        args = ", ".join(
+            f"{k}={v:g}" for k, v in self.model_dump(exclude={"kind"}).items() if v is not None
+        )
         return f"{self.kind}({args})"
 
 

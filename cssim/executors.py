@@ -36,7 +36,9 @@ def run_tasks(
             from distributed import Client
             from distributed import as_completed as dask_completed
         except ImportError as e:  # pragma: no cover - the dask extra is installed by make setup
-            raise RuntimeError("--scheduler needs dask.distributed: pip install 'cssim[dask]'") from e
+            raise RuntimeError(
+                "--scheduler needs dask.distributed: pip install 'cssim[dask]'"
+            ) from e
         with Client(scheduler, timeout="30s") as client:
             futures = {client.submit(fn, x, pure=False): i for i, x in enumerate(items)}
             for f in dask_completed(list(futures)):

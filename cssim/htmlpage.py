@@ -62,7 +62,9 @@ def figure_img(fig, alt: str, dpi: int = 110) -> str:
     return f'<img alt="{esc(alt)}" src="data:image/png;base64,{data}">'
 
 
-def table(header: list[str], rows: list[list[tuple[str, object] | str]], sortable: bool = False) -> str:
+def table(
+    header: list[str], rows: list[list[tuple[str, object] | str]], sortable: bool = False
+) -> str:
     """An HTML table. Cells are markup built with :func:`esc`, or ``(markup, sort_value)``."""
     cls = ' class="sortable"' if sortable else ""
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
@@ -82,6 +84,8 @@ def table(header: list[str], rows: list[list[tuple[str, object] | str]], sortabl
 def page(title: str, body: str, script: str = "") -> str:
     """A whole HTML document; ``title`` is escaped, ``body`` is trusted markup built with :func:`esc`."""
     js = f"<script>{script}</script>" if script else ""
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>{body}{js}</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>{body}{js}</body></html>"
+    )

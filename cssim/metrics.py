@@ -21,39 +21,82 @@ class Metric:
     description: str
 
 
-METRICS: dict[str, Metric] = {m.name: m for m in [
-    Metric("customers", "Customers", "customers", "active customers at the end of the month"),
-    Metric("new_customers", "New customers", "customers", "customers who joined during the month"),
-    Metric("churned_customers", "Churned customers", "customers", "customers who left during the month"),
-    Metric("mrr", "MRR", "currency", "monthly recurring revenue at the end of the month"),
-    Metric("arr", "ARR", "currency", "annual recurring revenue, 12 x MRR"),
-    Metric("arpa", "ARPA", "currency", "MRR per account, MRR / customers"),
-    Metric("new_mrr", "New MRR", "currency", "MRR of customers who joined in the month"),
-    Metric("expansion_mrr", "Expansion MRR", "currency", "MRR added by customers who stayed"),
-    Metric("contraction_mrr", "Contraction MRR", "currency", "MRR lost by customers who stayed"),
-    Metric("churned_mrr", "Churned MRR", "currency", "MRR of customers who left"),
-    Metric("net_new_mrr", "Net new MRR", "currency", "new + expansion - contraction - churned MRR"),
-    Metric("logo_churn_rate", "Logo churn", "ratio", "churned / customers at the start of the month"),
-    Metric("gross_mrr_churn_rate", "Gross MRR churn", "ratio",
-           "(churned + contraction MRR) / MRR at the start of the month"),
-    Metric("net_mrr_churn_rate", "Net MRR churn", "ratio",
-           "(churned + contraction - expansion MRR) / MRR at the start of the month"),
-    Metric("nrr", "NRR (12 months)", "ratio",
-           "MRR now of the customers active 12 months ago / their MRR then"),
-    Metric("grr", "GRR (12 months)", "ratio",
-           "as NRR, without expansion: churn and contraction only"),
-    Metric("quick_ratio", "SaaS quick ratio", "ratio",
-           "(new + expansion MRR) / (churned + contraction MRR)"),
-    Metric("gross_profit", "Gross profit", "currency", "MRR x gross margin, per month"),
-    Metric("cac_spend", "Acquisition spend", "currency", "new customers x CAC, per month"),
-    Metric("csms", "CSMs", "count", "customer-success managers the book of accounts needs"),
-    Metric("crc", "CRC", "currency", "customer-retention cost per month: CS people + CS tools"),
-    Metric("arr_crc", "ARR:CRC", "ratio", "ARR / (12 x CRC); 10:1 is the guideline"),
-    Metric("ltv", "LTV", "currency",
-           "ARPA x gross margin / monthly churn (trailing 12-month average logo churn)"),
-    Metric("cac_payback", "CAC payback", "months", "CAC / (ARPA x gross margin)"),
-    Metric("ltv_cac", "LTV:CAC", "ratio", "LTV / CAC"),
-]}
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in [
+        Metric("customers", "Customers", "customers", "active customers at the end of the month"),
+        Metric(
+            "new_customers", "New customers", "customers", "customers who joined during the month"
+        ),
+        Metric(
+            "churned_customers",
+            "Churned customers",
+            "customers",
+            "customers who left during the month",
+        ),
+        Metric("mrr", "MRR", "currency", "monthly recurring revenue at the end of the month"),
+        Metric("arr", "ARR", "currency", "annual recurring revenue, 12 x MRR"),
+        Metric("arpa", "ARPA", "currency", "MRR per account, MRR / customers"),
+        Metric("new_mrr", "New MRR", "currency", "MRR of customers who joined in the month"),
+        Metric("expansion_mrr", "Expansion MRR", "currency", "MRR added by customers who stayed"),
+        Metric(
+            "contraction_mrr", "Contraction MRR", "currency", "MRR lost by customers who stayed"
+        ),
+        Metric("churned_mrr", "Churned MRR", "currency", "MRR of customers who left"),
+        Metric(
+            "net_new_mrr", "Net new MRR", "currency", "new + expansion - contraction - churned MRR"
+        ),
+        Metric(
+            "logo_churn_rate",
+            "Logo churn",
+            "ratio",
+            "churned / customers at the start of the month",
+        ),
+        Metric(
+            "gross_mrr_churn_rate",
+            "Gross MRR churn",
+            "ratio",
+            "(churned + contraction MRR) / MRR at the start of the month",
+        ),
+        Metric(
+            "net_mrr_churn_rate",
+            "Net MRR churn",
+            "ratio",
+            "(churned + contraction - expansion MRR) / MRR at the start of the month",
+        ),
+        Metric(
+            "nrr",
+            "NRR (12 months)",
+            "ratio",
+            "MRR now of the customers active 12 months ago / their MRR then",
+        ),
+        Metric(
+            "grr",
+            "GRR (12 months)",
+            "ratio",
+            "as NRR, without expansion: churn and contraction only",
+        ),
+        Metric(
+            "quick_ratio",
+            "SaaS quick ratio",
+            "ratio",
+            "(new + expansion MRR) / (churned + contraction MRR)",
+        ),
+        Metric("gross_profit", "Gross profit", "currency", "MRR x gross margin, per month"),
+        Metric("cac_spend", "Acquisition spend", "currency", "new customers x CAC, per month"),
+        Metric("csms", "CSMs", "count", "customer-success managers the book of accounts needs"),
+        Metric("crc", "CRC", "currency", "customer-retention cost per month: CS people + CS tools"),
+        Metric("arr_crc", "ARR:CRC", "ratio", "ARR / (12 x CRC); 10:1 is the guideline"),
+        Metric(
+            "ltv",
+            "LTV",
+            "currency",
+            "ARPA x gross margin / monthly churn (trailing 12-month average logo churn)",
+        ),
+        Metric("cac_payback", "CAC payback", "months", "CAC / (ARPA x gross margin)"),
+        Metric("ltv_cac", "LTV:CAC", "ratio", "LTV / CAC"),
+    ]
+}
 
 
 def _shift(a: np.ndarray, k: int) -> np.ndarray:
@@ -73,7 +116,7 @@ def trailing_sum(a: np.ndarray, window: int = 12) -> np.ndarray:
     c = np.cumsum(np.nan_to_num(a[:, 1:], nan=0.0), axis=1, dtype=np.float64)
     out = np.zeros(a.shape)
     out[:, 1:] = c
-    out[:, window + 1:] -= c[:, : c.shape[1] - window]
+    out[:, window + 1 :] -= c[:, : c.shape[1] - window]
     return out
 
 

@@ -54,9 +54,12 @@ class Streams:
         self.entropy = entropy
         self.block = block
 
-    def generator(self, segment: str, purpose: str, parameter: str | None = None) -> np.random.Generator:
+    def generator(
+        self, segment: str, purpose: str, parameter: str | None = None
+    ) -> np.random.Generator:
         spawn_key = (self.block, key(segment), PURPOSES[purpose])
         if parameter is not None:
             spawn_key += (key(parameter),)
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.entropy,
-                                                                          spawn_key=spawn_key)))
+        return np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(self.entropy, spawn_key=spawn_key))
+        )

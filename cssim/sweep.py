@@ -47,7 +47,9 @@ def parse_vary(text: str) -> tuple[str, list[float]]:
     except ValueError as e:
         if str(e).startswith("--vary"):
             raise
-        raise ValueError(f"--vary {text!r}: values must be numbers, as LOW:HIGH:STEPS or a,b,c") from None
+        raise ValueError(
+            f"--vary {text!r}: values must be numbers, as LOW:HIGH:STEPS or a,b,c"
+        ) from None
     if not values:
         raise ValueError(f"--vary {text!r}: give at least one value")
     return name, values

@@ -14,8 +14,10 @@ __all__ = ["write_sweep_report"]
 
 
 def _label(field: str) -> str:
-    pct = any(k in field for k in ("churn", "rate", "expansion", "contraction", "margin", "growth",
-                                   "probability"))
+    pct = any(
+        k in field
+        for k in ("churn", "rate", "expansion", "contraction", "margin", "growth", "probability")
+    )
     return f"{field} (%)" if pct else field
 
 
@@ -42,9 +44,11 @@ def _heatmaps(s: SweepResult) -> list[str]:
         data = t.assign(arr_ratio=t["arr_median"] / arr0)
         Z = data.pivot(index=fy, columns=fx, values=col).loc[ys, xs].to_numpy()
         fig, ax = plt.subplots(figsize=(7.5, 5.2))
-        norm = matplotlib.colors.TwoSlopeNorm(vcenter=0.5 if col == "p_arr_grows" else 1.0,
-                                              vmin=min(Z.min(), 0.49 if col == "p_arr_grows" else 0.99),
-                                              vmax=max(Z.max(), 0.51 if col == "p_arr_grows" else 1.01))
+        norm = matplotlib.colors.TwoSlopeNorm(
+            vcenter=0.5 if col == "p_arr_grows" else 1.0,
+            vmin=min(Z.min(), 0.49 if col == "p_arr_grows" else 0.99),
+            vmax=max(Z.max(), 0.51 if col == "p_arr_grows" else 1.01),
+        )
         mesh = ax.pcolormesh(X, Y, Z, cmap=cmap, norm=norm, shading="nearest")
         fig.colorbar(mesh, ax=ax, label=title)
         if len(xs) * len(ys) <= 121:
@@ -67,13 +71,23 @@ def _closed_form_line(ax, fx: str, fy: str, xs, ys) -> None:
     """For churn x annual growth: the flat-customer-base line c = (1 + g)^(1/12) - 1 (MODEL.md)."""
     if fx.endswith("acquisition.rate") and fy.endswith("churn.monthly"):
         g = np.linspace(xs.min(), xs.max(), 200)
-        ax.plot(g * 100, ((1 + g) ** (1 / 12) - 1) * 100, "--", color="navy",
-                label="flat customer base: c = (1+g)^(1/12) - 1")
+        ax.plot(
+            g * 100,
+            ((1 + g) ** (1 / 12) - 1) * 100,
+            "--",
+            color="navy",
+            label="flat customer base: c = (1+g)^(1/12) - 1",
+        )
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False)
     elif fx.endswith("churn.monthly") and fy.endswith("acquisition.rate"):
         g = np.linspace(ys.min(), ys.max(), 200)
-        ax.plot(((1 + g) ** (1 / 12) - 1) * 100, g * 100, "--", color="navy",
-                label="flat customer base: c = (1+g)^(1/12) - 1")
+        ax.plot(
+            ((1 + g) ** (1 / 12) - 1) * 100,
+            g * 100,
+            "--",
+            color="navy",
+            label="flat customer base: c = (1+g)^(1/12) - 1",
+        )
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False)
 
 
@@ -108,16 +122,26 @@ def write_sweep_report(s: SweepResult, path) -> Path:
     figs = _heatmaps(s) if len(s.fields) == 2 else _curves(s)
     cur = esc(s.base.currency)
     t = s.table
-    rows = [[*(f"{r[f]:.4g}" for f in s.fields), f"{_money(r['arr_median'])} {cur}",
-             f"{_money(r['arr_p10'])} - {_money(r['arr_p90'])}",
-             f"{r['p_arr_grows']:.1%} ± {r['p_arr_grows_se']:.1%}",
-             f"{r['customers_median']:,.0f}"] for r in t.to_dict("records")]
+    rows = [
+        [
+            *(f"{r[f]:.4g}" for f in s.fields),
+            f"{_money(r['arr_median'])} {cur}",
+            f"{_money(r['arr_p10'])} - {_money(r['arr_p90'])}",
+            f"{r['p_arr_grows']:.1%} ± {r['p_arr_grows_se']:.1%}",
+            f"{r['customers_median']:,.0f}",
+        ]
+        for r in t.to_dict("records")
+    ]
     header = [*s.fields, "Median ARR", "P10 - P90", "P(ARR grows) ± se", "Customers (median)"]
-    body = (f"<h1>Sweep: {esc(s.base.name)}</h1>"
-            f"<p class='muted'>{len(t)} points over {esc(' x '.join(s.fields))}, {s.paths:,} paths each, "
-            f"seed {s.seed} for every point (common random numbers), figures at month "
-            f"{s.base.horizon_months}. ARR now: {_money(t.arr_start.iloc[0])} {cur}.</p>"
-            f"<p>{esc(s.base.description)}</p>"
-            + "".join(figs) + "<h2>Every point</h2>" + table(header, [[c for c in r] for r in rows]))
+    body = (
+        f"<h1>Sweep: {esc(s.base.name)}</h1>"
+        f"<p class='muted'>{len(t)} points over {esc(' x '.join(s.fields))}, {s.paths:,} paths each, "
+        f"seed {s.seed} for every point (common random numbers), figures at month "
+        f"{s.base.horizon_months}. ARR now: {_money(t.arr_start.iloc[0])} {cur}.</p>"
+        f"<p>{esc(s.base.description)}</p>"
+        + "".join(figs)
+        + "<h2>Every point</h2>"
+        + table(header, [[c for c in r] for r in rows])
+    )
     html = page(f"Sweep: {s.base.name}", body)
     return _atomic(Path(path), lambda p: Path(p).write_text(html, encoding="utf-8"))

@@ -34,29 +34,46 @@ def assert_mc_close(samples: np.ndarray, expected: float, k: float = 4.0) -> Non
 
 def three_segments(horizon: int = 36) -> Scenario:
     """Three segments with every tenure effect, expansion, contraction, costs and uncertainty."""
-    return Scenario.from_dict({
-        "name": "three segments",
-        "horizon_months": horizon,
-        "target_arr": 2.0e9,
-        "segments": [
-            {"name": "SMB", "customers": 800, "arpa": 30_000,
-             "acquisition": {"rate": 0.3},
-             "churn": {"monthly": {"kind": "beta", "mean": 0.025, "sd": 0.005},
-                       "onboarding": {"months": 3, "monthly": 0.06}},
-             "contraction": {"rate": 0.003, "probability": 0.05},
-             "cac": 300_000, "cs": {"accounts_per_csm": 200, "csm_cost": 700_000, "tools": 200_000}},
-            {"name": "Mid", "customers": 200, "arpa": 150_000,
-             "acquisition": {"count": 6, "growth": 0.01},
-             "churn": {"heterogeneity": {"alpha": 0.8, "beta": 12.0}},
-             "starting_tenure": 6,
-             "expansion": {"rate": [0.005, 0.02], "probability": 0.1},
-             "cac": 1_500_000},
-            {"name": "Enterprise", "customers": 40, "seats": {"per_account": 200, "price": 2_500},
-             "acquisition": {"count": 1},
-             "churn": {"annual_renewal": 0.07},
-             "starting_tenure": {"min": 0, "max": 11},
-             "expansion": {"rate": 0.015, "probability": 0.3},
-             "contraction": {"rate": 0.002, "probability": 0.1},
-             "cs": {"csm_per_account": 0.1, "csm_cost": 900_000}},
-        ],
-    })
+    return Scenario.from_dict(
+        {
+            "name": "three segments",
+            "horizon_months": horizon,
+            "target_arr": 2.0e9,
+            "segments": [
+                {
+                    "name": "SMB",
+                    "customers": 800,
+                    "arpa": 30_000,
+                    "acquisition": {"rate": 0.3},
+                    "churn": {
+                        "monthly": {"kind": "beta", "mean": 0.025, "sd": 0.005},
+                        "onboarding": {"months": 3, "monthly": 0.06},
+                    },
+                    "contraction": {"rate": 0.003, "probability": 0.05},
+                    "cac": 300_000,
+                    "cs": {"accounts_per_csm": 200, "csm_cost": 700_000, "tools": 200_000},
+                },
+                {
+                    "name": "Mid",
+                    "customers": 200,
+                    "arpa": 150_000,
+                    "acquisition": {"count": 6, "growth": 0.01},
+                    "churn": {"heterogeneity": {"alpha": 0.8, "beta": 12.0}},
+                    "starting_tenure": 6,
+                    "expansion": {"rate": [0.005, 0.02], "probability": 0.1},
+                    "cac": 1_500_000,
+                },
+                {
+                    "name": "Enterprise",
+                    "customers": 40,
+                    "seats": {"per_account": 200, "price": 2_500},
+                    "acquisition": {"count": 1},
+                    "churn": {"annual_renewal": 0.07},
+                    "starting_tenure": {"min": 0, "max": 11},
+                    "expansion": {"rate": 0.015, "probability": 0.3},
+                    "contraction": {"rate": 0.002, "probability": 0.1},
+                    "cs": {"csm_per_account": 0.1, "csm_cost": 900_000},
+                },
+            ],
+        }
+    )

@@ -21,10 +21,14 @@ def sources(tmp_path):
     src.mkdir()
     shutil.copy(ROOT / "scenarios" / "growth-vs-churn.yaml", src / "a.yaml")
     text = (ROOT / "scenarios" / "growth-vs-churn.yaml").read_text()
-    (src / "b.yaml").write_text(text.replace("monthly: 0.03", "monthly: 0.01").replace(
-        "name: Growth against churn", "name: Low churn"))
-    (src / "broken.yaml").write_text("name: broken\nhorizon_months: 12\nsegments:\n  - name: x\n"
-                                     "    customers: -3\n")
+    (src / "b.yaml").write_text(
+        text.replace("monthly: 0.03", "monthly: 0.01").replace(
+            "name: Growth against churn", "name: Low churn"
+        )
+    )
+    (src / "broken.yaml").write_text(
+        "name: broken\nhorizon_months: 12\nsegments:\n  - name: x\n    customers: -3\n"
+    )
     return src
 
 
@@ -34,15 +38,18 @@ def _manifest(out):
 
 def test_batch_reports_failures_and_completes_the_rest(sources, tmp_path):
     out = tmp_path / "out"
-    res = run_batch([sources, tmp_path / "missing.yaml"], out, paths=500, seed=3, report=False,
-                    progress=False)
+    res = run_batch(
+        [sources, tmp_path / "missing.yaml"], out, paths=500, seed=3, report=False, progress=False
+    )
     assert res.exit_code == 1
     by = {Path(e["source"]).name: e for e in _manifest(out)["scenarios"]}
     assert by["a.yaml"]["status"] == by["b.yaml"]["status"] == "ok"
     assert by["broken.yaml"]["status"] == "failed"
     assert "segments[0].customers" in by["broken.yaml"]["error"]
     assert "line 5" in by["broken.yaml"]["error"]
-    assert by["missing.yaml"]["status"] == "failed" and "no such file" in by["missing.yaml"]["error"]
+    assert (
+        by["missing.yaml"]["status"] == "failed" and "no such file" in by["missing.yaml"]["error"]
+    )
     for e in (by["a.yaml"], by["b.yaml"]):
         assert e["seed"] == 3 and e["paths"] == 500 and e["cssim_version"]
         assert len(e["content_hash"]) == 64
@@ -85,8 +92,9 @@ def test_interrupted_batch_resumes(sources, tmp_path):
 
 def test_parallel_batch_matches_serial(sources, tmp_path):
     serial = run_batch([sources], tmp_path / "s", paths=1200, seed=9, report=False, progress=False)
-    parallel = run_batch([sources], tmp_path / "p", paths=1200, seed=9, jobs=2, report=False,
-                         progress=False)
+    parallel = run_batch(
+        [sources], tmp_path / "p", paths=1200, seed=9, jobs=2, report=False, progress=False
+    )
     assert [e["status"] for e in serial.entries] == [e["status"] for e in parallel.entries]
     for slug in ("a", "b"):
         a = SimulationResult.load(tmp_path / "s" / slug / "result.npz")

@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as c:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as c:
         yield c.scheduler_address
 
 
@@ -30,10 +31,20 @@ def test_dask_batch_matches_local(cluster, tmp_path):
     shutil.copy(ROOT / "scenarios" / "growth-vs-churn.yaml", src / "a.yaml")
     (src / "bad.yaml").write_text("name: bad\nsegments: {}\n")
     local = run_batch([src], tmp_path / "local", paths=1500, seed=5, report=False, progress=False)
-    remote = run_batch([src], tmp_path / "dask", paths=1500, seed=5, report=False, progress=False,
-                       scheduler=cluster)
-    assert [e["status"] for e in remote.entries] == [e["status"] for e in local.entries] \
+    remote = run_batch(
+        [src],
+        tmp_path / "dask",
+        paths=1500,
+        seed=5,
+        report=False,
+        progress=False,
+        scheduler=cluster,
+    )
+    assert (
+        [e["status"] for e in remote.entries]
+        == [e["status"] for e in local.entries]
         == ["ok", "failed"]
+    )
     assert remote.exit_code == 1
     a = SimulationResult.load(tmp_path / "local" / "a" / "result.npz")
     b = SimulationResult.load(tmp_path / "dask" / "a" / "result.npz")

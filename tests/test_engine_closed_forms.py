@@ -45,9 +45,13 @@ def test_nrr_and_grr_closed_forms(e, d):
 def test_cohort_mrr_grows_by_retention_times_expansion():
     """E[MRR at s + k of the customers active at s] = MRR_s ((1 - c)(1 + e - d))^k, here s = 0."""
     c, e, d = 0.025, 0.01, 0.004
-    s = one_segment(horizon=30, churn={"monthly": c}, acquisition={"count": 0},
-                    expansion={"rate": e, "probability": 0.05},
-                    contraction={"rate": d, "probability": 0.05})
+    s = one_segment(
+        horizon=30,
+        churn={"monthly": c},
+        acquisition={"count": 0},
+        expansion={"rate": e, "probability": 0.05},
+        contraction={"rate": d, "probability": 0.05},
+    )
     r = cssim.simulate(s, paths=PATHS, seed=3)
     mrr0 = 1000 * 50_000
     for k in (1, 12, 30):
@@ -57,8 +61,11 @@ def test_cohort_mrr_grows_by_retention_times_expansion():
 @pytest.mark.parametrize("alpha,beta", [(0.7, 3.8), (2.0, 10.0)])
 def test_sbg_survival_curve(alpha, beta):
     """A single cohort under shifted-beta-geometric churn: S(t) = B(alpha, beta + t) / B(alpha, beta)."""
-    s = one_segment(horizon=24, acquisition={"count": 0},
-                    churn={"heterogeneity": {"alpha": alpha, "beta": beta}})
+    s = one_segment(
+        horizon=24,
+        acquisition={"count": 0},
+        churn={"heterogeneity": {"alpha": alpha, "beta": beta}},
+    )
     r = cssim.simulate(s, paths=PATHS, seed=8)
     for t in (1, 2, 6, 12, 24):
         surv = special.beta(alpha, beta + t) / special.beta(alpha, beta)
@@ -84,23 +91,32 @@ def test_annual_renewals_churn_only_at_renewal():
 
 
 def test_annual_renewals_spread_over_starting_tenures():
-    s = one_segment(horizon=24, acquisition={"count": 0}, churn={"annual_renewal": 0.12},
-                    starting_tenure={"min": 0, "max": 11})
+    s = one_segment(
+        horizon=24,
+        acquisition={"count": 0},
+        churn={"annual_renewal": 0.12},
+        starting_tenure={"min": 0, "max": 11},
+    )
     r = cssim.simulate(s, paths=PATHS, seed=4)
     # 1000 customers over 12 tenures: 84 x 4 + 83 x 8; each cohort renews once in months 1..12
     churned = r["churned_customers"][:, 1:13]
     assert (churned.sum(0) > 0).all()
     assert_mc_close(r["customers"][:, 12], 1000 * 0.88)
-    assert_mc_close(r["customers"][:, 24], 1000 * 0.88 ** 2)
+    assert_mc_close(r["customers"][:, 24], 1000 * 0.88**2)
 
 
 def test_onboarding_churn_then_steady_churn():
     c_onb, k, c = 0.10, 3, 0.02
-    s = one_segment(horizon=12, acquisition={"count": 0},
-                    churn={"monthly": c, "onboarding": {"months": k, "monthly": c_onb}})
+    s = one_segment(
+        horizon=12,
+        acquisition={"count": 0},
+        churn={"monthly": c, "onboarding": {"months": k, "monthly": c_onb}},
+    )
     r = cssim.simulate(s, paths=PATHS, seed=6)
     for t in (1, 3, 4, 12):
-        assert_mc_close(r["customers"][:, t], 1000 * (1 - c_onb) ** min(t, k) * (1 - c) ** max(t - k, 0))
+        assert_mc_close(
+            r["customers"][:, t], 1000 * (1 - c_onb) ** min(t, k) * (1 - c) ** max(t - k, 0)
+        )
 
 
 def test_count_acquisition_with_growth():
@@ -122,14 +138,17 @@ def test_churned_mrr_is_the_churned_customers_share():
 
 
 def test_uncertain_churn_is_drawn_once_per_path():
-    s = one_segment(horizon=12, acquisition={"count": 0},
-                    churn={"monthly": {"kind": "uniform", "low": 0.01, "high": 0.05}})
+    s = one_segment(
+        horizon=12,
+        acquisition={"count": 0},
+        churn={"monthly": {"kind": "uniform", "low": 0.01, "high": 0.05}},
+    )
     r = cssim.simulate(s, paths=PATHS, seed=12)
     draws = r.parameters()["All.churn.monthly"].to_numpy()
     assert draws.min() >= 0.01 and draws.max() <= 0.05
     assert_mc_close(draws, 0.03)
     # E[C_12] = N0 E[(1 - c)^12] over c ~ U(0.01, 0.05)
-    exact = 1000 * ((0.99 ** 13 - 0.95 ** 13) / 13) / 0.04
+    exact = 1000 * ((0.99**13 - 0.95**13) / 13) / 0.04
     assert_mc_close(r["customers"][:, 12], exact)
     # paths with higher churn lose more customers
     assert np.corrcoef(draws, r["customers"][:, 12])[0, 1] < -0.9

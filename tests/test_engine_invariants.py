@@ -26,8 +26,18 @@ def test_shapes_and_month_zero(result):
 
 def test_no_negative_counts_or_money(result):
     for seg in [*result.segments, "total"]:
-        for m in ("customers", "new_customers", "churned_customers", "mrr", "new_mrr",
-                  "expansion_mrr", "contraction_mrr", "churned_mrr", "crc", "cac_spend"):
+        for m in (
+            "customers",
+            "new_customers",
+            "churned_customers",
+            "mrr",
+            "new_mrr",
+            "expansion_mrr",
+            "contraction_mrr",
+            "churned_mrr",
+            "crc",
+            "cac_spend",
+        ):
             assert np.nanmin(result.get(m, seg)) >= 0, (m, seg)
 
 
@@ -42,13 +52,16 @@ def test_retention_within_bounds(result):
 def test_customer_and_mrr_movements_add_up(result):
     for seg in [*result.segments, "total"]:
         c = result.get("customers", seg)
-        assert (np.diff(c, axis=1) == result.get("new_customers", seg)[:, 1:]
-                - result.get("churned_customers", seg)[:, 1:]).all(), seg
+        assert (
+            np.diff(c, axis=1)
+            == result.get("new_customers", seg)[:, 1:] - result.get("churned_customers", seg)[:, 1:]
+        ).all(), seg
         mrr = result.get("mrr", seg)
         movement = result.get("net_new_mrr", seg)[:, 1:]
         # stored in float32: agreement to storage precision
-        np.testing.assert_allclose(np.diff(mrr, axis=1), movement, rtol=0,
-                                   atol=2e-6 * mrr.max(), err_msg=seg)
+        np.testing.assert_allclose(
+            np.diff(mrr, axis=1), movement, rtol=0, atol=2e-6 * mrr.max(), err_msg=seg
+        )
 
 
 def test_segments_add_up_to_total(result):
@@ -81,5 +94,5 @@ def test_expected_matches_closed_forms_exactly():
     m = 1.2 ** (1 / 12) - 1
     t = np.arange(37)
     np.testing.assert_allclose(e["customers"], 1000 * (1 + m - 0.03) ** t, rtol=1e-12)
-    np.testing.assert_allclose(e["nrr"][12:], 0.97 ** 12, rtol=1e-12)
+    np.testing.assert_allclose(e["nrr"][12:], 0.97**12, rtol=1e-12)
     np.testing.assert_allclose(e["mrr"], 50_000 * e["customers"], rtol=1e-12)

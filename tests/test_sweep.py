@@ -44,5 +44,5 @@ def test_sweep_points_share_random_numbers():
 
 def test_invalid_sweep_values_are_scenario_errors():
     base = cssim.load_scenario("scenarios/growth-vs-churn.yaml")
-    with pytest.raises(cssim.ScenarioError, match="churn.monthly"):
+    with pytest.raises(cssim.ScenarioError, match=r"churn\.monthly"):
         sweep(base, {"churn.monthly": [0.02, 1.5]}, paths=100)
