@@ -1,0 +1,382 @@
+"""Charts of a :class:`~cssim.SimulationResult`: each takes a matplotlib ``ax`` (one is made if ``None``)
+and returns it, so charts compose into any figure.
+
+Bands are quantiles over paths per month (P10-P90 by default) around the median. Money axes carry the
+scenario's currency and compact tick labels (``1.2B``, ``350M``); the colours are defined once, in
+:data:`COLORS`, so a metric looks the same in every chart and report.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    MultipleLocator,
+    NullFormatter,
+    PercentFormatter,
+)
+
+from .metrics import METRICS
+from .result import TOTAL, SimulationResult
+
+__all__ = [
+    "COLORS",
+    "cohort_layers",
+    "compact",
+    "fan_chart",
+    "mrr_waterfall",
+    "retention_chart",
+    "unit_economics_chart",
+]
+
+#: One colour per quantity, used by every chart.
+COLORS: dict[str, str] = {
+    "arr": "#1f4e79",
+    "mrr": "#1f4e79",
+    "customers": "#2a7f62",
+    "new_mrr": "#2e8b57",
+    "expansion_mrr": "#4a90d9",
+    "contraction_mrr": "#e69f00",
+    "churned_mrr": "#c0392b",
+    "net_new_mrr": "#222222",
+    "nrr": "#6a3d9a",
+    "grr": "#2a9d8f",
+    "ltv_cac": "#1f4e79",
+    "arr_crc": "#2a7f62",
+    "guideline": "#c0392b",
+    "reference": "#888888",
+    "default": "#444444",
+}
+#: Sequential colours for the cohort layers (oldest, darkest, at the bottom).
+COHORT_COLORS = ["#08306b", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7"]
+#: Guidelines CS leaders quote (DOMAIN.md): LTV:CAC of 3:1, ARR:CRC of 10:1.
+GUIDELINES = {"ltv_cac": 3.0, "arr_crc": 10.0}
+
+
+def compact(x: float, _pos=None) -> str:
+    """Compact number for ticks and tables: ``1.2B``, ``350M``, ``45k``, ``0``; negatives get a true
+    minus sign (U+2212)."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    sign = "\u2212" if x < 0 else ""
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{sign}{abs(x) / div:.3g}{suffix}"
+    return f"{sign}{abs(x):.3g}"
+
+
+def mpl_text(text: str) -> str:
+    """Scenario text made safe for matplotlib (a ``$`` would start mathtext)."""
+    return text.replace("$", r"\$")
+
+
+def axis_label(result: SimulationResult, metric: str) -> str:
+    """``"ARR (JPY)"``, ``"Customers"``, ``"NRR (12 months) (%)"``: the metric's label with its unit."""
+    m = METRICS[metric]
+    unit = {
+        "currency": result.scenario.currency,
+        "months": "months",
+        "ratio": None,
+        "customers": None,
+        "count": None,
+    }[m.unit]
+    if metric in ("nrr", "grr", "logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"):
+        unit = "%"
+    return f"{m.label} ({unit})" if unit else m.label
+
+
+def _new_ax(ax: Axes | None, size=(8, 4)) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=size)[1]
+
+
+def _quantiles(a: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """Quantiles over paths per month; NaN (without a warning) where no path has a value."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanquantile(a, q, axis=0)
+
+
+def _style(ax: Axes, result: SimulationResult, xlabel: str = "Month") -> None:
+    ax.set_xlabel(xlabel)
+    ax.set_xlim(0, result.horizon)
+    step = next((s for h, s in ((12, 1), (24, 3), (60, 6), (120, 12)) if result.horizon <= h), 24)
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.grid(True, axis="y", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _format_y(ax: Axes, metric: str) -> None:
+    unit = METRICS[metric].unit
+    if metric in ("nrr", "grr", "logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"):
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif unit == "currency":
+        ax.yaxis.set_major_formatter(FuncFormatter(compact))
+    elif unit in ("customers", "count"):
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda x, _: f"{x:,.0f}" if abs(x) < 1e5 else compact(x))
+        )
+
+
+def fan_chart(
+    result: SimulationResult,
+    metric: str = "arr",
+    segment: str = TOTAL,
+    ax: Axes | None = None,
+    bands: Sequence[tuple[float, float]] = ((0.1, 0.9),),
+    color: str | None = None,
+) -> Axes:
+    """Median of a metric over the months with quantile bands around it (P10-P90 by default).
+
+    ``bands`` are (low, high) quantile pairs; wider bands are drawn lighter.
+    """
+    ax = _new_ax(ax)
+    a = result.get(metric, segment)
+    color = color or COLORS.get(metric, COLORS["default"])
+    t = result.months
+    widths = sorted(bands, key=lambda b: b[1] - b[0], reverse=True)
+    for i, (lo, hi) in enumerate(widths):
+        qlo, qhi = _quantiles(a, [lo, hi])
+        alpha = 0.15 + 0.15 * i / max(len(widths) - 1, 1) if len(widths) > 1 else 0.25
+        ax.fill_between(
+            t,
+            qlo,
+            qhi,
+            color=color,
+            alpha=alpha,
+            linewidth=0,
+            label=f"P{lo * 100:.0f}-P{hi * 100:.0f}",
+        )
+    ax.plot(t, _quantiles(a, [0.5])[0], color=color, linewidth=2, label="Median")
+    _style(ax, result)
+    _format_y(ax, metric)
+    ax.set_ylabel(axis_label(result, metric))
+    title = METRICS[metric].label
+    if segment != TOTAL:
+        title += f": {mpl_text(segment)}"
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.legend(loc="best", frameon=False)
+    return ax
+
+
+FLOWS = ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
+
+
+def mrr_waterfall(
+    result: SimulationResult,
+    ax: Axes | None = None,
+    segment: str = TOTAL,
+    band: tuple[float, float] = (0.1, 0.9),
+) -> Axes:
+    """Monthly MRR movements: new and expansion up, contraction and churned down, net new as a line.
+
+    Bars are medians over paths, stacked; each whisker spans that flow's P10-P90 at the top of its bar.
+    The net new MRR line is its median with a P10-P90 band. Flows that are zero in every path are left out.
+    """
+    ax = _new_ax(ax, (9, 4))
+    t = result.months[1:]
+    up = np.zeros(t.size)
+    down = np.zeros(t.size)
+    width = 0.8 if t.size <= 60 else 1.0
+    for flow in FLOWS:
+        a = result.get(flow, segment)[:, 1:]
+        if not np.any(a):
+            continue
+        lo, med, hi = _quantiles(a, [band[0], 0.5, band[1]])
+        sign = -1.0 if flow in ("contraction_mrr", "churned_mrr") else 1.0
+        base = down if sign < 0 else up
+        ax.bar(
+            t,
+            sign * med,
+            bottom=base,
+            width=width,
+            color=COLORS[flow],
+            label=METRICS[flow].label,
+            linewidth=0,
+        )
+        top = base + sign * med
+        err = np.vstack([med - lo, hi - med]) if sign > 0 else np.vstack([hi - med, med - lo])
+        ax.errorbar(
+            t, top, yerr=err, fmt="none", ecolor="#333333", elinewidth=0.7, capsize=0, alpha=0.7
+        )
+        base += sign * med
+    net = result.get("net_new_mrr", segment)[:, 1:]
+    lo, med, hi = _quantiles(net, [band[0], 0.5, band[1]])
+    ax.plot(
+        t,
+        med,
+        color=COLORS["net_new_mrr"],
+        linewidth=1.8,
+        marker="o",
+        markersize=2.5,
+        label="Net new MRR (median)",
+        zorder=4,
+    )
+    for q, label in ((lo, "Net new MRR P10-P90"), (hi, None)):
+        ax.plot(
+            t,
+            q,
+            color=COLORS["net_new_mrr"],
+            linewidth=0.9,
+            linestyle=(0, (2, 2)),
+            label=label,
+            zorder=4,
+        )
+    ax.axhline(0, color=COLORS["reference"], linewidth=0.8)
+    _style(ax, result)
+    ax.set_xlim(0.3, result.horizon + 0.7)
+    ax.yaxis.set_major_formatter(FuncFormatter(compact))
+    ax.set_ylabel(f"MRR per month ({result.scenario.currency})")
+    ax.set_title("MRR movements per month", loc="left", fontweight="bold")
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize="small", ncol=6
+    )
+    return ax
+
+
+def retention_chart(
+    result: SimulationResult,
+    ax: Axes | None = None,
+    segment: str = TOTAL,
+    band: tuple[float, float] = (0.1, 0.9),
+) -> Axes:
+    """Trailing 12-month NRR and GRR over time (from month 12): medians with P10-P90 bands, 100% marked."""
+    ax = _new_ax(ax)
+    same = np.allclose(result.get("nrr", segment), result.get("grr", segment), equal_nan=True)
+    for metric, style in (("grr", "--"), ("nrr", "-")):
+        a = result.get(metric, segment)
+        lo, med, hi = _quantiles(a, [band[0], 0.5, band[1]])
+        label = METRICS[metric].label.replace(" (12 months)", "")
+        if same and metric == "nrr":
+            label += " (= GRR: no expansion)"
+        if not (same and metric == "grr"):  # one band when the two coincide
+            ax.fill_between(result.months, lo, hi, color=COLORS[metric], alpha=0.18, linewidth=0)
+        ax.plot(result.months, med, style, color=COLORS[metric], linewidth=2, label=label)
+    ax.axhline(1.0, color=COLORS["reference"], linewidth=0.8, linestyle=":")
+    _style(ax, result)
+    if result.horizon > 12:
+        ax.set_xlim(12, result.horizon)  # trailing 12-month figures start at month 12
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylabel("Retention over trailing 12 months (%)")
+    ax.set_title("Net and gross revenue retention", loc="left", fontweight="bold")
+    ax.legend(loc="best", frameon=False)
+    return ax
+
+
+def cohort_layers(result: SimulationResult, ax: Axes | None = None, segment: str = TOTAL) -> Axes:
+    """Mean MRR by joining year stacked over the months: the cohort "layer cake"."""
+    ax = _new_ax(ax)
+    df = result.cohort_mrr(segment)
+    df = df.loc[:, (df != 0).any(axis=0)]
+    labels = ["Starting customers" if c == "start" else f"Joined in {c}" for c in df.columns]
+    colors = [COHORT_COLORS[i % len(COHORT_COLORS)] for i in range(df.shape[1])]
+    ax.stackplot(
+        df.index.to_numpy(),
+        df.to_numpy().T,
+        labels=labels,
+        colors=colors,
+        edgecolor="white",
+        linewidth=0.4,
+    )
+    _style(ax, result)
+    ax.yaxis.set_major_formatter(FuncFormatter(compact))
+    ax.set_ylabel(f"MRR ({result.scenario.currency}, mean over paths)")
+    ax.set_title("MRR by joining year", loc="left", fontweight="bold")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(
+        handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
+    )
+    return ax
+
+
+def ratio_rows(result: SimulationResult) -> list[tuple[str, str]]:
+    """(ratio, segment) rows of :func:`unit_economics_chart`: per segment and total, or only the total
+    for a ratio that no segment defines (no CAC anywhere, no CS costs anywhere)."""
+    segs = [*result.segments, TOTAL] if len(result.segments) > 1 else [TOTAL]
+    sc = result.scenario.segments
+    defined = {"ltv_cac": any(not (isinstance(s.cac, int | float) and s.cac == 0) for s in sc),
+               "arr_crc": any(s.cs is not None for s in sc)}
+    return [(k, s) for k in ("ltv_cac", "arr_crc") for s in (segs if defined[k] else [TOTAL])]
+
+
+def unit_economics_chart(
+    result: SimulationResult,
+    ax: Axes | None = None,
+    month: int | None = None,
+    band: tuple[float, float] = (0.1, 0.9),
+) -> Axes:
+    """LTV:CAC against 3:1 and ARR:CRC against 10:1, per segment and in total, at one month.
+
+    One row per ratio and segment on a log scale: the median as a dot, P10-P90 as a bar, the guideline as
+    a red tick. A ratio the scenario cannot define (no CAC, no CS costs) is named on its row.
+    """
+    ax = _new_ax(ax, (8, 3))
+    t = result.horizon if month is None else month
+    rows = ratio_rows(result)
+    finite = []
+    for y, (k, s) in enumerate(rows):
+        col = result.get(k, s)[:, t]
+        col = col[np.isfinite(col)]
+        ax.plot(
+            [GUIDELINES[k]] * 2,
+            [y - 0.35, y + 0.35],
+            color=COLORS["guideline"],
+            linewidth=2,
+            solid_capstyle="butt",
+        )
+        if col.size == 0 or not np.any(col > 0):
+            why = "no CS costs" if k == "arr_crc" else "no CAC"
+            ax.annotate(
+                f"not defined ({why})",
+                (GUIDELINES[k], y),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize="small",
+                color=COLORS["reference"],
+            )
+            continue
+        col = col[col > 0]
+        lo, med, hi = np.quantile(col, [band[0], 0.5, band[1]])
+        finite += [lo, hi]
+        ax.plot([lo, hi], [y, y], color=COLORS[k], linewidth=6, alpha=0.35, solid_capstyle="butt")
+        ax.plot([med], [y], "o", color=COLORS[k], markersize=8)
+        ax.annotate(
+            f"{med:.1f}:1",
+            (hi, y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="small",
+        )
+    ax.set_xscale("log")
+    lo = min([*finite, *GUIDELINES.values()]) / 2
+    hi = max([*finite, *GUIDELINES.values()]) * 3
+    ax.set_xlim(lo, hi)
+    nice = [v * 10.0**k for k in range(-2, 4) for v in (1, 2, 3, 5)]
+    ax.xaxis.set_major_locator(FixedLocator([v for v in nice if lo <= v <= hi]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}:1"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_yticks(range(len(rows)))
+    names = {"ltv_cac": "LTV:CAC", "arr_crc": "ARR:CRC"}
+    ax.set_yticklabels([names[k] + ("" if s == TOTAL else f" ({mpl_text(s)})") for k, s in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlabel("Ratio (log scale); red ticks: guidelines 3:1 (LTV:CAC) and 10:1 (ARR:CRC)")
+    ax.grid(True, axis="x", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(f"Unit economics at month {t}: median and P10-P90", loc="left", fontweight="bold")
+    return ax

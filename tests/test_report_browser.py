@@ -1,0 +1,166 @@
+"""The rendered report in a real headless Chromium: offline, error-free, charts shown, no script runs.
+
+Needs Debian's Chromium at /usr/bin/chromium (or $CHROMIUM), driven by Playwright from PyPI. A missing
+browser fails the test with instructions; set CSSIM_SKIP_BROWSER=1 to skip these tests on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+import cssim
+from cssim.plots import compact
+from tests.test_report import GVC, PATHS, SEED, XSS_NAME, rendered
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOT = ROOT / "docs" / "report.png"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if os.environ.get("CSSIM_SKIP_BROWSER") == "1":
+        pytest.skip("CSSIM_SKIP_BROWSER=1")
+    how = ("install it (as root: apt-get update && apt-get install -y chromium), point $CHROMIUM at "
+           "it, or set CSSIM_SKIP_BROWSER=1 to skip the browser tests")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"no Chromium at {CHROMIUM}: {how}", pytrace=False)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: pip install -e '.[dev]'", pytrace=False)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page opened from file://, with every request, console error and dialog recorded."""
+
+    def __init__(self, browser, path: Path):
+        self.context = browser.new_context(viewport={"width": 1100, "height": 900},
+                                           service_workers="block")
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.page.goto(path.as_uri(), wait_until="load")
+        self.page.wait_for_timeout(300)  # let anything that would fire late (onerror, timers) fire
+
+    def _route(self, route):
+        url = route.request.url
+        self.requests.append(url)
+        if url.startswith(("file://", "data:")):
+            route.continue_()
+        else:
+            route.abort()  # nothing may leave the machine, even if the test is about to fail
+
+    def _dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def external(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(("file://", "data:"))]
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def gvc_page(browser, tmp_path_factory):
+    visit = Visit(browser, rendered("gvc", tmp_path_factory).path)
+    yield visit
+    visit.close()
+
+
+@pytest.fixture(scope="module")
+def xss_page(browser, tmp_path_factory):
+    visit = Visit(browser, rendered("xss", tmp_path_factory).path)
+    yield visit
+    visit.close()
+
+
+def test_report_is_offline_and_error_free(gvc_page):
+    assert gvc_page.external() == []
+    assert gvc_page.requests and gvc_page.requests[0].startswith("file://")
+    assert gvc_page.errors == []
+    assert gvc_page.dialogs == []
+
+
+def test_headline_and_charts_are_visible(gvc_page):
+    page = gvc_page.page
+    assert page.title() == "Growth against churn"
+    assert page.locator("h1").inner_text() == "Growth against churn"
+    h = cssim.simulate(cssim.load_scenario(GVC), paths=PATHS, seed=SEED).headline()
+    card = page.locator(".card-value").first
+    assert card.is_visible() and card.inner_text() == f"{compact(h['arr_median'])} JPY"
+    summary = page.locator("section.summary").inner_text()
+    assert "3% a month of churn outruns 20% a year of new customers" in summary
+    imgs = page.locator("img")
+    assert imgs.count() >= 5
+    for i in range(imgs.count()):
+        img = imgs.nth(i)
+        img.scroll_into_view_if_needed()
+        assert img.is_visible()
+        box = img.bounding_box()
+        assert box["width"] > 600 and box["height"] > 150
+        assert img.evaluate("i => i.complete && i.naturalWidth > 1000")  # decoded, not broken
+    # nothing sticks out sideways
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_report_prints_on_a4(gvc_page):
+    pdf = gvc_page.page.pdf(format="A4", print_background=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 2 <= pages <= 12, pages
+
+
+def test_screenshot_for_the_docs(gvc_page):
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    tmp = SCREENSHOT.with_name(".report.png.tmp")
+    gvc_page.page.screenshot(path=str(tmp), full_page=True, type="png")
+    os.replace(tmp, SCREENSHOT)
+    assert SCREENSHOT.stat().st_size > 50_000
+
+
+def test_hostile_text_never_runs(xss_page):
+    page = xss_page.page
+    assert xss_page.dialogs == []  # no alert() fired
+    assert xss_page.errors == []
+    assert xss_page.external() == []
+    assert page.locator("h1").inner_text() == XSS_NAME  # shown as text
+    assert page.title() == XSS_NAME
+    assert page.evaluate("document.scripts.length") == 0
+    handlers = page.evaluate(
+        "[...document.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name))"
+        ".filter(n => n.startsWith('on'))")
+    assert handlers == []
+    assert page.locator("img[src='x']").count() == 0
+
+
+def test_the_recorder_would_catch_a_leak(browser, tmp_path):
+    """A page that breaks every rule, to show the checks above can fail."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("<html><head><title>bad</title></head><body>"
+                   "<img src='https://example.invalid/x.png'><script>alert(1)</script>"
+                   "<script>nosuchfunction()</script></body></html>", encoding="utf-8")
+    visit = Visit(browser, bad)
+    try:
+        assert visit.external() == ["https://example.invalid/x.png"]
+        assert visit.dialogs == ["alert: 1"]
+        assert any("nosuchfunction" in e for e in visit.errors)
+    finally:
+        visit.close()
