@@ -415,6 +415,35 @@ def calibrate(args: argparse.Namespace) -> int:
     return calibrate_cli(args.data, args.out, args.report)
 
 
+def _levers_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
+                   help="files go to DIR/<scenario file stem>/ (default: reports)")
+    p.add_argument("--paths", type=positive_int, default=2000, metavar="N",
+                   help="paths per lever (default: 2000)")
+    p.add_argument("--seed", type=non_negative_int, default=42, metavar="S",
+                   help="seed shared by the base and every lever (default: 42)")
+
+
+@command("levers", "what each lever is worth, with break-even churn and expansion and a tornado",
+         _levers_arguments)
+def levers(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .levers import write_outputs
+
+    scenario = load_scenario(args.scenario)
+    folder = args.out / args.scenario.stem
+    try:
+        out = write_outputs(scenario, folder, paths=args.paths, seed=args.seed)
+    except OSError as e:
+        raise RunError(f"writing {folder} failed: {e}") from e
+    print(out["result"])
+    print(f"wrote {', '.join(p.name for p in out['files'])} to {folder}")
+    return OK
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 

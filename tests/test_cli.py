@@ -193,7 +193,8 @@ def test_version(capsys):
 
 
 def test_commands_come_from_the_registry():
-    assert set(cli.COMMANDS) == {"validate", "run", "schema", "report"}
+    assert set(cli.COMMANDS) == {"validate", "run", "schema", "report", "batch", "sweep",
+                                 "calibrate", "levers"}
     parser_help = cli.build_parser().format_help()
     assert all(name in parser_help for name in cli.COMMANDS)
 

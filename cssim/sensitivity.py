@@ -1,0 +1,330 @@
+"""Which uncertain inputs matter: a one-at-a-time tornado and global measures from one Monte Carlo run.
+
+* :func:`tornado` moves each uncertain input (:meth:`Scenario.uncertain`) to its P10 and its P90 with every
+  other input at its median, and reports the metric at a month. By default it uses :func:`cssim.expected`
+  with every input fixed (a deterministic expected path: no Monte Carlo error, milliseconds per input);
+  ``method="simulate"`` instead averages a Monte Carlo run on common random numbers.
+* :func:`global_sensitivity` runs the Monte Carlo once with all inputs uncertain together and relates
+  each input's per-path draw (:meth:`SimulationResult.parameters`) to the metric: the Spearman rank
+  correlation and a first-order variance-based index ``S_i = Var(E[Y | X_i]) / Var(Y)`` from a binned
+  (equal-count) conditional-variance estimator. ``Y`` includes process noise, so the indices of the
+  inputs sum to at most about ``1 - share of process noise``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .engine import simulate
+from .expected import expected
+from .metrics import METRICS
+from .randomness import resolve_seed
+from .result import TOTAL, _money
+from .scenario import Scenario
+
+__all__ = ["GlobalSensitivity", "Tornado", "fix_inputs", "global_sensitivity", "tornado"]
+
+
+def _expected(scenario: Scenario, segment: str = TOTAL):
+    """:func:`cssim.expected`, without numpy's warnings about ratios that have no value before month 12."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+        return expected(scenario, segment=segment)
+
+
+def _field(scenario: Scenario, path: str) -> str:
+    """``SMB.churn.monthly`` -> ``segments.SMB.churn.monthly`` (segment names may contain dots)."""
+    for name in sorted(scenario.segment_names, key=len, reverse=True):
+        if path.startswith(name + "."):
+            return f"segments.{name}.{path[len(name) + 1 :]}"
+    raise KeyError(
+        f"{path!r} does not start with a segment name ({', '.join(scenario.segment_names)})"
+    )
+
+
+def fix_inputs(scenario: Scenario, values: dict[str, float]) -> Scenario:
+    """The scenario with uncertain inputs (by path, as in :meth:`Scenario.uncertain`) set to numbers."""
+    changes = {}
+    for path, v in values.items():
+        changes[_field(scenario, path)] = (
+            round(float(v)) if path.endswith(".customers") else float(v)
+        )
+    return scenario.replace(changes)
+
+
+def _value(
+    scenario: Scenario, metric: str, month: int, segment: str, method: str, paths: int, seed: int
+) -> float:
+    if method == "expected":
+        return float(_expected(scenario, segment)[metric].iloc[month])
+    return float(
+        np.nanmean(simulate(scenario, paths=paths, seed=seed).get(metric, segment)[:, month])
+    )
+
+
+@dataclass
+class Tornado:
+    """One-at-a-time sensitivity (:func:`tornado`). ``frame`` has one row per input, widest first."""
+
+    scenario: Scenario
+    metric: str
+    month: int
+    base: float
+    frame: pd.DataFrame
+    method: str
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.frame.copy()
+
+    def plot(self, ax=None):
+        """The tornado chart: bars from the all-medians value to the value at each input's P10 and P90."""
+        import matplotlib.pyplot as plt
+
+        df = self.frame.iloc[::-1]
+        own = ax is None
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.5 * len(df) + 1.2))
+        y = np.arange(len(df))
+        ax.barh(y, df["at_p10"] - self.base, left=self.base, color="#b03a2e", label="input at P10")
+        ax.barh(y, df["at_p90"] - self.base, left=self.base, color="#2a7f62", label="input at P90")
+        ax.set_yticks(y, [f"{r.input}\n({r.p10:.4g} .. {r.p90:.4g})" for r in df.itertuples()])
+        ax.axvline(self.base, color="black", lw=0.8)
+        if METRICS[self.metric].unit == "currency":
+            from matplotlib.ticker import FuncFormatter
+
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _money(v)))
+        ax.set_xlabel(
+            f"{METRICS[self.metric].label} at month {self.month} (others at their medians)"
+        )
+        ax.set_title(f"{self.scenario.name}: what drives {METRICS[self.metric].label}")
+        ax.legend(loc="lower right", fontsize="small")
+        if own:  # never re-lay-out a figure the caller owns
+            ax.figure.tight_layout()
+        return ax
+
+    def __repr__(self) -> str:
+        lines = [
+            f"<Tornado {self.scenario.name!r}: {self.metric} at month {self.month} ({self.method}), "
+            f"all medians {_money(self.base)}"
+        ]
+        lines += [
+            f"  {r.input}: {_money(r.at_p10)} .. {_money(r.at_p90)} (spread {_money(r.spread)})"
+            for r in self.frame.itertuples()
+        ]
+        return "\n".join(lines) + ">"
+
+    def _repr_html_(self) -> str:
+        cap = (
+            f"Tornado: {self.metric} at month {self.month}; "
+            f"all inputs at medians: {_money(self.base)}"
+        )
+        return f"<p><b>{html.escape(cap)}</b></p>" + self.frame.to_html(index=False)
+
+
+def tornado(
+    scenario: Scenario,
+    metric: str = "arr",
+    month: int | None = None,
+    paths: int = 2000,
+    seed: int | None = 42,
+    *,
+    segment: str = TOTAL,
+    method: str = "expected",
+) -> Tornado:
+    """Each uncertain input at its P10 and P90, the others at their medians.
+
+    Parameters
+    ----------
+    metric : str
+        Any metric of :data:`cssim.metrics.METRICS` (default ARR); ``month`` defaults to the horizon.
+    method : "expected" or "simulate"
+        ``expected`` (default): :func:`cssim.expected` with every input fixed, deterministic (``paths`` and
+        ``seed`` unused). ``simulate``: the mean over ``paths`` Monte Carlo paths on common random numbers.
+
+    Returns
+    -------
+    Tornado
+        ``frame`` columns ``input, p10, median, p90, at_p10, at_p90, spread`` (``|at_p90 - at_p10|``),
+        sorted by spread, widest first.
+    """
+    if method not in ("expected", "simulate"):
+        raise ValueError("method must be 'expected' or 'simulate'")
+    seed = resolve_seed(seed)
+    month = scenario.horizon_months if month is None else month
+    unc = scenario.uncertain()
+    medians = {p: d.median() for p, d in unc.items()}
+    run = lambda s: _value(s, metric, month, segment, method, paths, seed)  # noqa: E731
+    base = run(fix_inputs(scenario, medians))
+    rows = []
+    for path, d in unc.items():
+        lo, hi = float(d.ppf(0.1)), float(d.ppf(0.9))
+        at_lo = run(fix_inputs(scenario, {**medians, path: lo}))
+        at_hi = run(fix_inputs(scenario, {**medians, path: hi}))
+        rows.append(
+            {
+                "input": path,
+                "p10": lo,
+                "median": medians[path],
+                "p90": hi,
+                "at_p10": at_lo,
+                "at_p90": at_hi,
+                "spread": abs(at_hi - at_lo),
+            }
+        )
+    cols = ["input", "p10", "median", "p90", "at_p10", "at_p90", "spread"]
+    frame = pd.DataFrame(rows, columns=cols).sort_values("spread", ascending=False, kind="stable")
+    return Tornado(scenario, metric, month, base, frame.reset_index(drop=True), method)
+
+
+# -- global: all inputs together, one Monte Carlo run ----------------------------------------------------
+
+
+def first_order_index(x: np.ndarray, y: np.ndarray, bins: int = 20) -> float:
+    """``Var(E[Y | X]) / Var(Y)`` by equal-count bins of ``x``, bias-corrected.
+
+    ``S = (SSB - (B - 1) MSW) / SST`` (between-bin sum of squares less what noise alone gives, over the
+    total), the epsilon-squared of a one-way ANOVA: about 0 when ``Y`` does not depend on ``X``.
+    """
+    n = y.size
+    order = np.argsort(x, kind="stable")
+    groups = np.array_split(y[order], bins)
+    mean = y.mean()
+    sst = float(((y - mean) ** 2).sum())
+    if sst == 0:
+        return float("nan")
+    ssb = sum(g.size * (g.mean() - mean) ** 2 for g in groups)
+    ssw = sum(((g - g.mean()) ** 2).sum() for g in groups)
+    msw = ssw / (n - bins)
+    return float((ssb - (bins - 1) * msw) / sst)
+
+
+@dataclass
+class GlobalSensitivity:
+    """All uncertain inputs together (:func:`global_sensitivity`)."""
+
+    scenario: Scenario
+    metric: str
+    month: int
+    paths: int
+    seed: int
+    frame: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.frame.copy()
+
+    def plot(self, ax=None):
+        """Spearman correlation and first-order index per input, side by side; returns the axes."""
+        import matplotlib.pyplot as plt
+
+        df = self.frame.iloc[::-1]
+        own = ax is None
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.5 * len(df) + 1.2))
+        y = np.arange(len(df))
+        ax.barh(
+            y + 0.2,
+            df["spearman"],
+            height=0.4,
+            xerr=2 * df["spearman_se"],
+            color="#3b6ea5",
+            label="Spearman rank correlation (±2 se)",
+        )
+        ax.barh(
+            y - 0.2,
+            df["first_order"],
+            height=0.4,
+            xerr=2 * df["first_order_se"],
+            color="#e0a030",
+            label="first-order index Var(E[Y|X])/Var(Y) (±2 se)",
+        )
+        ax.set_yticks(y, df["input"])
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_xlim(-1.05, 1.05)
+        ax.set_xlabel(f"{METRICS[self.metric].label} at month {self.month}")
+        ax.legend(loc="lower right", fontsize="small")
+        ax.set_title(f"{self.scenario.name}: global sensitivity ({self.paths:,} paths)")
+        if own:  # never re-lay-out a figure the caller owns
+            ax.figure.tight_layout()
+        return ax
+
+    def __repr__(self) -> str:
+        lines = [
+            f"<GlobalSensitivity {self.scenario.name!r}: {self.metric} at month {self.month}, "
+            f"{self.paths:,} paths, seed {self.seed}"
+        ]
+        lines += [
+            f"  {r.input}: rho {r.spearman:+.3f} (se {r.spearman_se:.3f}), "
+            f"S1 {r.first_order:.3f} (se {r.first_order_se:.3f})"
+            for r in self.frame.itertuples()
+        ]
+        return "\n".join(lines) + ">"
+
+    def _repr_html_(self) -> str:
+        cap = f"Global sensitivity of {self.metric} at month {self.month} ({self.paths:,} paths)"
+        return f"<p><b>{html.escape(cap)}</b></p>" + self.frame.to_html(
+            index=False, float_format=lambda v: f"{v:.3f}"
+        )
+
+
+def global_sensitivity(
+    scenario: Scenario,
+    metric: str = "arr",
+    month: int | None = None,
+    paths: int = 2000,
+    seed: int | None = 42,
+    *,
+    segment: str = TOTAL,
+    bins: int = 20,
+    bootstrap: int = 200,
+) -> GlobalSensitivity:
+    """Rank correlation and first-order index of each uncertain input, from one Monte Carlo run.
+
+    ``spearman_se`` is the large-sample standard error ``(1 - rho^2) sqrt(1.06 / (n - 3))`` (Fieller et al.
+    1957, via Fisher's z); ``first_order_se`` is a bootstrap standard error over ``bootstrap`` resamples of
+    the paths (its own stream from ``seed``; the simulation's numbers are untouched).
+    """
+    seed = resolve_seed(seed)
+    month = scenario.horizon_months if month is None else month
+    result = simulate(scenario, paths=paths, seed=seed)
+    y = result.get(metric, segment)[:, month]
+    X = result.parameters()
+    keep = np.isfinite(y)
+    y = y[keep]
+    n = y.size
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0xB007,)))
+    boots = [rng.integers(0, n, n) for _ in range(bootstrap)]
+    rows = []
+    for path in X.columns:
+        x = X[path].to_numpy()[keep]
+        if np.ptp(x) == 0 or np.ptp(y) == 0:
+            rho = s1 = np.nan
+            s1_se = np.nan
+        else:
+            rho = float(stats.spearmanr(x, y).statistic)
+            s1 = first_order_index(x, y, bins)
+            s1_se = (
+                float(np.std([first_order_index(x[b], y[b], bins) for b in boots], ddof=1))
+                if bootstrap > 1
+                else np.nan
+            )
+        rows.append(
+            {
+                "input": path,
+                "spearman": rho,
+                "spearman_se": (1 - rho**2) * math.sqrt(1.06 / (n - 3)) if n > 3 else np.nan,
+                "first_order": s1,
+                "first_order_se": s1_se,
+            }
+        )
+    frame = pd.DataFrame(
+        rows, columns=["input", "spearman", "spearman_se", "first_order", "first_order_se"]
+    )
+    frame = frame.reindex(frame["spearman"].abs().sort_values(ascending=False).index)
+    return GlobalSensitivity(scenario, metric, month, paths, seed, frame.reset_index(drop=True))
