@@ -415,6 +415,36 @@ def calibrate(args: argparse.Namespace) -> int:
     return calibrate_cli(args.data, args.out, args.report)
 
 
+def _compare_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO.yaml",
+                   help="two or more scenarios; each is compared with the first")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="writes DIR/compare.html and DIR/compare.csv")
+    p.add_argument("--paths", type=positive_int, default=10_000, metavar="N")
+    p.add_argument("--seed", type=non_negative_int, default=42, metavar="S")
+    p.add_argument("--metric", default="arr", choices=sorted(METRICS), metavar="METRIC",
+                   help="what to compare (default: arr)")
+
+
+@command("compare", "scenarios side by side on common random numbers: P(B beats A)", _compare_arguments)
+def compare(args: argparse.Namespace) -> int:
+    from .compare import compare as run_compare
+    from .compare_report import write_compare_report
+
+    if len(args.scenarios) < 2:
+        raise BadInput("give at least two scenarios")
+    scenarios = [load_scenario(p) for p in args.scenarios]
+    horizons = {s.horizon_months for s in scenarios}
+    if len(horizons) > 1:
+        raise BadInput(f"the scenarios have different horizons ({sorted(horizons)}); compare equal ones")
+    c = run_compare(scenarios, paths=args.paths, seed=args.seed, metric=args.metric)
+    csv = _atomic(args.out / "compare.csv", lambda p: c.summary().to_csv(p, index=False))
+    html = write_compare_report(c, args.out / "compare.html", [str(p) for p in args.scenarios])
+    print(c)
+    print(f"wrote {csv} and {html}")
+    return OK
+
+
 def _levers_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",

@@ -653,7 +653,7 @@ def unit_economics(ctx: ReportContext) -> Html:
     )
 
 
-def strategy(ctx: ReportContext, paths: int = 2000) -> Html:
+def strategy(ctx: ReportContext, paths: int = 1000) -> Html:
     """What each lever is worth at the horizon on common random numbers, and where break-even lies."""
     from .breakeven import breakeven_table
     from .levers import levers, marginal_value
@@ -707,7 +707,7 @@ def strategy(ctx: ReportContext, paths: int = 2000) -> Html:
     return _section("What each lever is worth", *parts)
 
 
-def sensitivity(ctx: ReportContext, paths: int = 2000) -> Html:
+def sensitivity(ctx: ReportContext, paths: int = 1000) -> Html:
     """Which uncertain assumptions move ARR at the horizon: a tornado and rank correlations."""
     from .sensitivity import global_sensitivity, tornado
 

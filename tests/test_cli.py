@@ -194,7 +194,7 @@ def test_version(capsys):
 
 def test_commands_come_from_the_registry():
     assert set(cli.COMMANDS) == {"validate", "run", "schema", "report", "batch", "sweep",
-                                 "calibrate", "levers"}
+                                 "calibrate", "levers", "compare"}
     parser_help = cli.build_parser().format_help()
     assert all(name in parser_help for name in cli.COMMANDS)
 

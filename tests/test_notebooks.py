@@ -21,7 +21,7 @@ def test_the_kernel_is_this_python():
     assert argv[0] in ("python", "python3", sys.executable), argv
 
 
-@pytest.mark.parametrize("name", ["explore-scenario.ipynb", "compare-scenarios.ipynb"])
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
 def test_notebook_is_committed_without_outputs(name):
     nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
@@ -35,6 +35,8 @@ def test_notebook_is_committed_without_outputs(name):
     [
         ("explore-scenario.ipynb", {"paths": 500, "preview_paths": 500}),
         ("compare-scenarios.ipynb", {"paths": 500}),
+        ("strategy-levers.ipynb", {"paths": 300}),
+        ("calibrate-from-data.ipynb", {"paths": 300}),
     ],
 )
 def test_notebook_runs(tmp_path, name, parameters):
@@ -54,3 +56,9 @@ def test_notebook_runs(tmp_path, name, parameters):
     ]
     assert not errors
     assert any("injected-parameters" in c["metadata"].get("tags", []) for c in nb["cells"])
+
+
+def test_every_notebook_is_executed_by_this_file():
+    ran = {"explore-scenario.ipynb", "compare-scenarios.ipynb", "strategy-levers.ipynb",
+           "calibrate-from-data.ipynb"}
+    assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} == ran
