@@ -100,3 +100,30 @@ def test_parallel_batch_matches_serial(sources, tmp_path):
         a = SimulationResult.load(tmp_path / "s" / slug / "result.npz")
         b = SimulationResult.load(tmp_path / "p" / slug / "result.npz")
         np.testing.assert_array_equal(a["mrr"], b["mrr"])
+
+
+def test_batch_renders_every_good_report_through_the_cli(sources, tmp_path):
+    """The issue's 'done when': good reports, a truthful index and manifest, exit code 1, then a re-run
+    that skips what is up to date. Real kernels render in two worker processes at once."""
+    import re
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "cssim.cli", "batch", str(sources), "--out", str(out), "--jobs", "2",
+           "--paths", "300", "--seed", "4"]
+    first = subprocess.run(cmd, capture_output=True, text=True)
+    assert first.returncode == 1, first.stderr
+    assert "Traceback" not in first.stderr and "broken.yaml" in first.stderr
+    entries = {Path(e["source"]).name: e for e in _manifest(out)["scenarios"]}
+    for name in ("a.yaml", "b.yaml"):
+        report = out / entries[name]["outputs"]["report"]
+        html = report.read_text()
+        assert entries[name]["name"] in html and "data:image/png;base64," in html
+    index = (out / "index.html").read_text()
+    links = re.findall(r'href="([^"]+)"', index)
+    assert sorted(links) == sorted(entries[n]["outputs"]["report"] for n in ("a.yaml", "b.yaml"))
+    assert all((out / link).exists() for link in links)
+    second = subprocess.run(cmd, capture_output=True, text=True)
+    assert second.returncode == 1
+    assert "2 up to date" in second.stdout
