@@ -49,19 +49,55 @@ def naive(files: list[Path], out: Path, paths: int, seed: int) -> float:
     start = time.perf_counter()
     for f in files:
         nb = out / f"{f.stem}.ipynb"
-        subprocess.run([str(BIN / "papermill"), str(TEMPLATE), str(nb), "-k", "python3",
-                        "-p", "scenario_path", str(f), "-p", "paths", str(paths), "-p", "seed",
-                        str(seed), "--no-progress-bar"], check=True, capture_output=True, cwd=ROOT)
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(BIN / "papermill"),
+                str(TEMPLATE),
+                str(nb),
+                "-k",
+                "python3",
+                "-p",
+                "scenario_path",
+                str(f),
+                "-p",
+                "paths",
+                str(paths),
+                "-p",
+                "seed",
+                str(seed),
+                "--no-progress-bar",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        subprocess.run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)],
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - start
 
 
 def batch(files: list[Path], out: Path, paths: int, seed: int, jobs: int) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([str(BIN / "cssim"), "batch", *map(str, files), "--out", str(out),
-                           "--jobs", str(jobs), "--paths", str(paths), "--seed", str(seed)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            str(BIN / "cssim"),
+            "batch",
+            *map(str, files),
+            "--out",
+            str(out),
+            "--jobs",
+            str(jobs),
+            "--paths",
+            str(paths),
+            "--seed",
+            str(seed),
+        ],
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"cssim batch failed:\n{proc.stdout}\n{proc.stderr}")
@@ -89,12 +125,18 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     n = len(files)
     print(f"{n} scenarios x {a.paths:,} paths, seed {a.seed}")
-    print(f"  naive loop (papermill CLI, then nbconvert CLI, one by one): {t_naive:7.1f} s "
-          f"({t_naive / n:.2f} s per scenario)")
-    print(f"  cssim batch --jobs {a.jobs}:                                {t_batch:7.1f} s "
-          f"({t_batch / n:.2f} s per scenario)")
-    print(f"  speed-up: {t_naive / t_batch:.2f}x (target >= 2.5x: "
-          f"{'PASS' if t_naive / t_batch >= 2.5 else 'MISS'})")
+    print(
+        f"  naive loop (papermill CLI, then nbconvert CLI, one by one): {t_naive:7.1f} s "
+        f"({t_naive / n:.2f} s per scenario)"
+    )
+    print(
+        f"  cssim batch --jobs {a.jobs}:                                {t_batch:7.1f} s "
+        f"({t_batch / n:.2f} s per scenario)"
+    )
+    print(
+        f"  speed-up: {t_naive / t_batch:.2f}x (target >= 2.5x: "
+        f"{'PASS' if t_naive / t_batch >= 2.5 else 'MISS'})"
+    )
     print(f"  re-run with nothing changed (all skipped): {rerun:.1f} s")
 
 

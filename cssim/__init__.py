@@ -13,16 +13,16 @@ MODEL.md.
 
 __version__ = "0.1.0"
 
-from .breakeven import breakeven_churn, breakeven_expansion, goal_seek  # noqa: E402
-from .calibrate import calibrate  # noqa: E402
-from .engine import simulate  # noqa: E402
-from .errors import ScenarioError  # noqa: E402
-from .expected import expected  # noqa: E402
-from .levers import levers, marginal_value  # noqa: E402
-from .result import SimulationResult  # noqa: E402
-from .retention import fit_sbg  # noqa: E402
-from .scenario import Scenario, load_scenario  # noqa: E402
-from .sensitivity import global_sensitivity, tornado  # noqa: E402
+from .breakeven import breakeven_churn, breakeven_expansion, goal_seek
+from .calibrate import calibrate
+from .engine import simulate
+from .errors import ScenarioError
+from .expected import expected
+from .levers import levers, marginal_value
+from .result import SimulationResult
+from .retention import fit_sbg
+from .scenario import Scenario, load_scenario
+from .sensitivity import global_sensitivity, tornado
 
 __all__ = [
     "Scenario",

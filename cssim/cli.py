@@ -333,32 +333,72 @@ def report(args: argparse.Namespace) -> int:
 
 
 def _batch_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("sources", nargs="+", type=Path, metavar="SCENARIO_OR_DIR",
-                   help="scenario files, or folders of *.yaml")
+    p.add_argument(
+        "sources",
+        nargs="+",
+        type=Path,
+        metavar="SCENARIO_OR_DIR",
+        help="scenario files, or folders of *.yaml",
+    )
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    p.add_argument("--jobs", type=positive_int, default=1, metavar="N",
-                   help="local worker processes (default: 1)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786")
-    p.add_argument("--paths", type=positive_int, default=10_000, metavar="N",
-                   help="Monte Carlo paths per scenario (default: 10000)")
-    p.add_argument("--seed", type=non_negative_int, default=42, metavar="S",
-                   help="random seed, the same for every scenario (default: 42)")
+    p.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="local worker processes (default: 1)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786",
+    )
+    p.add_argument(
+        "--paths",
+        type=positive_int,
+        default=10_000,
+        metavar="N",
+        help="Monte Carlo paths per scenario (default: 10000)",
+    )
+    p.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=42,
+        metavar="S",
+        help="random seed, the same for every scenario (default: 42)",
+    )
     p.add_argument("--force", action="store_true", help="re-run scenarios that are up to date")
-    p.add_argument("--no-report", dest="report", action="store_false",
-                   help="tables only, no HTML report per scenario")
+    p.add_argument(
+        "--no-report",
+        dest="report",
+        action="store_false",
+        help="tables only, no HTML report per scenario",
+    )
 
 
-@command("batch", "simulate and report many scenarios: index.html and manifest.json", _batch_arguments)
+@command(
+    "batch", "simulate and report many scenarios: index.html and manifest.json", _batch_arguments
+)
 def batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
-    res = run_batch(args.sources, args.out, jobs=args.jobs, scheduler=args.scheduler,
-                    paths=args.paths, seed=args.seed, force=args.force, report=args.report,
-                    progress=sys.stderr.isatty())
+    res = run_batch(
+        args.sources,
+        args.out,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        paths=args.paths,
+        seed=args.seed,
+        force=args.force,
+        report=args.report,
+        progress=sys.stderr.isatty(),
+    )
     c = res.counts()
-    print(f"{len(res.entries)} scenarios: {c['ok']} run, {c['skipped']} up to date, "
-          f"{c['failed']} failed; see {args.out / 'index.html'}")
+    print(
+        f"{len(res.entries)} scenarios: {c['ok']} run, {c['skipped']} up to date, "
+        f"{c['failed']} failed; see {args.out / 'index.html'}"
+    )
     for e in res.failed:
         print(f"failed: {e['error'].splitlines()[0]}", file=sys.stderr)
     return res.exit_code
@@ -366,14 +406,34 @@ def batch(args: argparse.Namespace) -> int:
 
 def _sweep_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="base scenario YAML file")
-    p.add_argument("--vary", action="append", required=True, metavar="FIELD=LOW:HIGH:STEPS",
-                   help="a field and its values (LOW:HIGH:STEPS or a,b,c); once or twice")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR",
-                   help="writes DIR/sweep.csv and DIR/sweep.html")
-    p.add_argument("--paths", type=positive_int, default=2000, metavar="N",
-                   help="paths per grid point (default: 2000)")
-    p.add_argument("--seed", type=non_negative_int, default=42, metavar="S",
-                   help="random seed, the same for every point (default: 42)")
+    p.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="FIELD=LOW:HIGH:STEPS",
+        help="a field and its values (LOW:HIGH:STEPS or a,b,c); once or twice",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="writes DIR/sweep.csv and DIR/sweep.html",
+    )
+    p.add_argument(
+        "--paths",
+        type=positive_int,
+        default=2000,
+        metavar="N",
+        help="paths per grid point (default: 2000)",
+    )
+    p.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=42,
+        metavar="S",
+        help="random seed, the same for every point (default: 42)",
+    )
     p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="worker processes")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
 
@@ -391,8 +451,15 @@ def sweep(args: argparse.Namespace) -> int:
         raise BadInput(str(e)) from e
     if not 1 <= len(vary) <= 2:
         raise BadInput("give --vary once or twice (one or two different fields)")
-    res = run_sweep(base, vary, paths=args.paths, seed=args.seed, jobs=args.jobs,
-                    scheduler=args.scheduler, progress=sys.stderr.isatty())
+    res = run_sweep(
+        base,
+        vary,
+        paths=args.paths,
+        seed=args.seed,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        progress=sys.stderr.isatty(),
+    )
     csv = res.to_csv(args.out / "sweep.csv")
     html = write_sweep_report(res, args.out / "sweep.html")
     print(f"wrote {csv} and {html}")
@@ -400,12 +467,22 @@ def sweep(args: argparse.Namespace) -> int:
 
 
 def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("data", type=Path, metavar="DATA.csv",
-                   help="MRR table (customer, month, mrr) or cohort table (cohort, period, active)")
-    p.add_argument("--out", type=Path, required=True, metavar="SCENARIO.yaml",
-                   help="where to write the calibrated scenario")
-    p.add_argument("--report", type=Path, default=None, metavar="DIR",
-                   help="also write DIR/calibration.html")
+    p.add_argument(
+        "data",
+        type=Path,
+        metavar="DATA.csv",
+        help="MRR table (customer, month, mrr) or cohort table (cohort, period, active)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="SCENARIO.yaml",
+        help="where to write the calibrated scenario",
+    )
+    p.add_argument(
+        "--report", type=Path, default=None, metavar="DIR", help="also write DIR/calibration.html"
+    )
 
 
 @command("calibrate", "fit a scenario to billing data (an MRR or cohort CSV)", _calibrate_arguments)
@@ -416,17 +493,34 @@ def calibrate(args: argparse.Namespace) -> int:
 
 
 def _compare_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO.yaml",
-                   help="two or more scenarios; each is compared with the first")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR",
-                   help="writes DIR/compare.html and DIR/compare.csv")
+    p.add_argument(
+        "scenarios",
+        nargs="+",
+        type=Path,
+        metavar="SCENARIO.yaml",
+        help="two or more scenarios; each is compared with the first",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="writes DIR/compare.html and DIR/compare.csv",
+    )
     p.add_argument("--paths", type=positive_int, default=10_000, metavar="N")
     p.add_argument("--seed", type=non_negative_int, default=42, metavar="S")
-    p.add_argument("--metric", default="arr", choices=sorted(METRICS), metavar="METRIC",
-                   help="what to compare (default: arr)")
+    p.add_argument(
+        "--metric",
+        default="arr",
+        choices=sorted(METRICS),
+        metavar="METRIC",
+        help="what to compare (default: arr)",
+    )
 
 
-@command("compare", "scenarios side by side on common random numbers: P(B beats A)", _compare_arguments)
+@command(
+    "compare", "scenarios side by side on common random numbers: P(B beats A)", _compare_arguments
+)
 def compare(args: argparse.Namespace) -> int:
     from .compare import compare as run_compare
     from .compare_report import write_compare_report
@@ -436,7 +530,9 @@ def compare(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(p) for p in args.scenarios]
     horizons = {s.horizon_months for s in scenarios}
     if len(horizons) > 1:
-        raise BadInput(f"the scenarios have different horizons ({sorted(horizons)}); compare equal ones")
+        raise BadInput(
+            f"the scenarios have different horizons ({sorted(horizons)}); compare equal ones"
+        )
     c = run_compare(scenarios, paths=args.paths, seed=args.seed, metric=args.metric)
     csv = _atomic(args.out / "compare.csv", lambda p: c.summary().to_csv(p, index=False))
     html = write_compare_report(c, args.out / "compare.html", [str(p) for p in args.scenarios])
@@ -447,16 +543,34 @@ def compare(args: argparse.Namespace) -> int:
 
 def _levers_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
-                   help="files go to DIR/<scenario file stem>/ (default: reports)")
-    p.add_argument("--paths", type=positive_int, default=2000, metavar="N",
-                   help="paths per lever (default: 2000)")
-    p.add_argument("--seed", type=non_negative_int, default=42, metavar="S",
-                   help="seed shared by the base and every lever (default: 42)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="files go to DIR/<scenario file stem>/ (default: reports)",
+    )
+    p.add_argument(
+        "--paths",
+        type=positive_int,
+        default=2000,
+        metavar="N",
+        help="paths per lever (default: 2000)",
+    )
+    p.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=42,
+        metavar="S",
+        help="seed shared by the base and every lever (default: 42)",
+    )
 
 
-@command("levers", "what each lever is worth, with break-even churn and expansion and a tornado",
-         _levers_arguments)
+@command(
+    "levers",
+    "what each lever is worth, with break-even churn and expansion and a tornado",
+    _levers_arguments,
+)
 def levers(args: argparse.Namespace) -> int:
     import matplotlib
 

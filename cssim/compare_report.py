@@ -29,16 +29,25 @@ def write_compare_report(c: Comparison, path, sources: list[str] | None = None) 
     def v(x):
         return f"{_money(x)} {cur}" if money else f"{x:,.4g}"
 
-    rows = [[esc(r.scenario), v(r.mean_diff) + f" ± {_money(2 * r.mean_diff_se) if money else f'{2 * r.mean_diff_se:.3g}'}",
-             f"{v(r.p10_diff)} – {v(r.p90_diff)}", f"{r.p_beats:.1%} ± {r.p_beats_se:.1%}"]
-            for r in s.itertuples()]
+    rows = [
+        [
+            esc(r.scenario),
+            v(r.mean_diff)
+            + f" ± {_money(2 * r.mean_diff_se) if money else f'{2 * r.mean_diff_se:.3g}'}",
+            f"{v(r.p10_diff)} – {v(r.p90_diff)}",
+            f"{r.p_beats:.1%} ± {r.p_beats_se:.1%}",
+        ]
+        for r in s.itertuples()
+    ]
     ref = c.results[0]
     names = "".join(
         f"<li><b>{esc(lab)}</b>: {esc(r.scenario.name)}"
         + (f" <span class='muted'>({esc(src)})</span>" if sources else "")
         + f"<br><span class='muted'>{esc(r.scenario.description)}</span></li>"
-        for (lab, r), src in zip(zip(c.labels, c.results, strict=True), sources or [""] * len(c.labels),
-                                 strict=True))
+        for (lab, r), src in zip(
+            zip(c.labels, c.results, strict=True), sources or [""] * len(c.labels), strict=True
+        )
+    )
     body = (
         f"<h1>Comparison: {esc(' vs '.join(r.scenario.name for r in c.results))}</h1>"
         f"<p class='muted'>{ref.paths:,} paths, seed {ref.seed} for every scenario (common random "
@@ -46,8 +55,15 @@ def write_compare_report(c: Comparison, path, sources: list[str] | None = None) 
         f"doing, not noise. Metric: {esc(c.metric)} at month {c.month}.</p><ul>{names}</ul>"
         + chart
         + f"<h2>Against {esc(c.labels[0])}</h2>"
-        + table(["Scenario", "Mean difference ± 2 se", "P10 – P90 of the difference",
-                 "P(beats the first) ± se"], rows)
+        + table(
+            [
+                "Scenario",
+                "Mean difference ± 2 se",
+                "P10 – P90 of the difference",
+                "P(beats the first) ± se",
+            ],
+            rows,
+        )
     )
     html = page("Comparison", body)
     return _atomic(Path(path), lambda p: Path(p).write_text(html, encoding="utf-8"))

@@ -135,6 +135,7 @@ class _Cohorts:
         self.years = (self.horizon + 11) // 12 + 1
         self.year_mrr = np.zeros((self.horizon + 1, self.years))
         self.year_mrr[0, 0] = self.out["mrr"][:, 0].sum()
+        self.year_bounds = np.concatenate([[0], self.n0c + 12 * np.arange(self.years - 1)])
         # constants of the churn model
         ch = self.segment.churn
         self.kind = ("monthly" if ch.monthly is not None else
@@ -176,34 +177,32 @@ class _Cohorts:
 
     def step(self, t: int) -> None:
         k = self.n0c + t - 1
-        n, m = self.n[:, :k], self.m[:, :k]
-        start_customers = n.sum(1)
+        n, m = self.n[:, :k], self.m[:, :k]  # views: updated in place to the end-of-month state
         d = self.draws
+        # integer counts: the start of this month is the end of the last, without another pass
+        start_customers = n.sum(1) if d.expected else self.out["customers"][:, t - 1].astype(np.int64)
         churned = d.binomial(n, self.hazard(t, k), "churn")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.where(n > 0, churned / np.where(n > 0, n, 1), 0.0)
+        frac = _divide(churned, n)
         churned_mrr = m * frac
-        stay = n - churned
-        m_stay = m - churned_mrr
-        g = 1.0 - frac
-        with np.errstate(invalid="ignore", divide="ignore"):
-            avg = np.where(stay > 0, m_stay / np.where(stay > 0, stay, 1), 0.0)
-        m_next = m_stay
+        churned_total = churned.sum(1)
+        n -= churned  # the customers who stayed
+        stay = n
+        g = np.subtract(1.0, frac, out=frac)  # this month's gross-retention factor per cohort
+        m -= churned_mrr  # the stayers' MRR
+        m_stay = m.copy() if self.has_con else m
+        avg = _divide(m, stay) if self.has_exp or self.has_con else None  # average MRR of a stayer
         exp_mrr = con_mrr = 0.0
         if self.has_exp:
             movers = d.binomial(stay, self.exp_prob, "expansion")
             exp_c = movers * avg * self.exp_uplift
-            m_next = m_next + exp_c
+            m += exp_c
             exp_mrr = exp_c.sum(1)
         if self.has_con:
             movers = d.binomial(stay, self.con_prob, "contraction")
             con_c = movers * avg * self.con_uplift
-            m_next = m_next - con_c
+            m -= con_c
             con_mrr = con_c.sum(1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                g = g * np.where(m_stay > 0, 1.0 - con_c / np.where(m_stay > 0, m_stay, 1), 1.0)
-        self.n[:, :k] = stay
-        self.m[:, :k] = m_next
+            g *= 1.0 - _divide(con_c, m_stay)
         self.g[:, :k] *= g
         # acquisition at the end of the month
         if self.monthly_rate is not None:
@@ -217,24 +216,36 @@ class _Cohorts:
         self.m[:, k] = new * self.new_arpa
         o = self.out
         o["new_customers"][:, t] = new
-        o["churned_customers"][:, t] = churned.sum(1)
+        o["churned_customers"][:, t] = churned_total
         o["churned_mrr"][:, t] = churned_mrr.sum(1)
         o["expansion_mrr"][:, t] = exp_mrr
         o["contraction_mrr"][:, t] = con_mrr
-        o["customers"][:, t] = self.n[:, : k + 1].sum(1)
+        if d.expected:
+            o["customers"][:, t] = self.n[:, : k + 1].sum(1)
+        else:  # integer counts: the same sum, without another pass over the cohorts
+            o["customers"][:, t] = start_customers - churned_total + new
         mrr = self.m[:, : k + 1]
-        o["mrr"][:, t] = mrr.sum(1)
+        mrr_total = mrr.sum(1)
+        o["mrr"][:, t] = mrr_total
+        ring = self.ring[t % 12]
+        g_all = self.g[:, : k + 1]
         if t >= 12:
             upto = self.n0c + t - 12  # cohorts active at month t - 12
             o["retained_mrr_12"][:, t] = mrr[:, :upto].sum(1)
-            o["gross_retained_mrr_12"][:, t] = (self.ring[t % 12][:, :upto] * self.g[:, :upto]).sum(1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.ring[t % 12][:, : k + 1] = np.where(self.g[:, : k + 1] > 0,
-                                                     mrr / self.g[:, : k + 1], 0.0)
+            o["gross_retained_mrr_12"][:, t] = (ring[:, :upto] * g_all[:, :upto]).sum(1)
+        # this month's m / g snapshot (0 where a cohort's gross factor is 0), for GRR in 12 months
+        _divide(mrr, g_all, out=ring[:, : k + 1])
         # MRR by joining year (0 = the starting customers), summed over paths
-        bounds = np.concatenate([[0], self.n0c + 12 * np.arange(self.years - 1)])
-        col = np.add.reduceat(mrr.sum(0), bounds[bounds < k + 1])
+        col = np.add.reduceat(mrr.sum(0), self.year_bounds[self.year_bounds < k + 1])
         self.year_mrr[t, : len(col)] = col
+
+
+def _divide(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a / b`` where ``b > 0``, else 0 (``b`` is never negative)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.divide(a, b, out=out)  # a full-speed divide, then the few zeros of b fixed
+    np.copyto(out, 0.0, where=b <= 0)
+    return out
 
 
 def _col(value, paths: int) -> np.ndarray:

@@ -155,6 +155,7 @@ def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
     year = np.zeros((H + 1, years))
     year[:, 0] = mrr.sum(0)
     # each new cohort joined at month s contributes at lags L = t - s
+    dS = S[:, :-1] - S[:, 1:]  # share of a new cohort churning at each lag
     for s in range(1, H + 1):
         L = H - s
         ns = new[:, s: s + 1]
@@ -162,12 +163,13 @@ def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
         cm = new_arpa * c * fpow[:, : L + 1]
         cust[:, s:] += c
         mrr[:, s:] += cm
-        churned[:, s + 1:] += ns * (S[:, :L] - S[:, 1: L + 1])
-        churned_mrr[:, s + 1:] += new_arpa * ns * fpow[:, :L] * (S[:, :L] - S[:, 1: L + 1])
-        stayed_mrr[:, s + 1:] += new_arpa * ns * fpow[:, :L] * S[:, 1: L + 1]
+        churned[:, s + 1:] += ns * dS[:, :L]
+        start_mrr = new_arpa * ns * fpow[:, :L]  # MRR at lag L - 1 of the cohort as it joined
+        churned_mrr[:, s + 1:] += start_mrr * dS[:, :L]
+        stayed_mrr[:, s + 1:] += start_mrr * S[:, 1: L + 1]
         if s + 12 <= H:
             retained[:, s + 12:] += cm[:, 12:]
-            gross[:, s + 12:] += new_arpa * ns * fpow[:, : L - 11] * gpow12 * S[:, 12: L + 1]
+            gross[:, s + 12:] += start_mrr[:, : L - 11] * gpow12 * S[:, 12: L + 1]
         year[s:, (s - 1) // 12 + 1] += cm.sum(0)
     retained[:, :12] = np.nan
     out = {

@@ -306,8 +306,10 @@ def ratio_rows(result: SimulationResult) -> list[tuple[str, str]]:
     for a ratio that no segment defines (no CAC anywhere, no CS costs anywhere)."""
     segs = [*result.segments, TOTAL] if len(result.segments) > 1 else [TOTAL]
     sc = result.scenario.segments
-    defined = {"ltv_cac": any(not (isinstance(s.cac, int | float) and s.cac == 0) for s in sc),
-               "arr_crc": any(s.cs is not None for s in sc)}
+    defined = {
+        "ltv_cac": any(not (isinstance(s.cac, int | float) and s.cac == 0) for s in sc),
+        "arr_crc": any(s.cs is not None for s in sc),
+    }
     return [(k, s) for k in ("ltv_cac", "arr_crc") for s in (segs if defined[k] else [TOTAL])]
 
 

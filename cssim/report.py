@@ -663,47 +663,78 @@ def strategy(ctx: ReportContext, paths: int = 1000) -> Html:
     df = lr.to_frame()
     arr = df[(df.metric == "arr") & (df.segment == "all")]
     cur = ctx.currency
-    rows = pd.DataFrame({
-        "Lever": arr["label"],
-        f"Extra ARR at month {r.horizon} (median)": [plots.compact(v) + f" {cur}" for v in arr["median"]],
-        "P10\u2013P90": [f"{plots.compact(a)} \u2013 {plots.compact(b)}" for a, b in zip(arr.p10, arr.p90, strict=True)],
-        "Std. error of the mean": [plots.compact(v) for v in arr["mc_se"]],
-    })
+    rows = pd.DataFrame(
+        {
+            "Lever": arr["label"],
+            f"Extra ARR at month {r.horizon} (median)": [
+                plots.compact(v) + f" {cur}" for v in arr["median"]
+            ],
+            "P10\u2013P90": [
+                f"{plots.compact(a)} \u2013 {plots.compact(b)}"
+                for a, b in zip(arr.p10, arr.p90, strict=True)
+            ],
+            "Std. error of the mean": [plots.compact(v) for v in arr["mc_se"]],
+        }
+    )
     parts = [
-        _p(f"Each lever is applied to every segment on the same {min(paths, r.paths):,} simulated "
-           "worlds as the base (common random numbers), so the difference is the lever's doing, not "
-           "noise."),
-        _figure(lambda ax: lr.plot(ax=ax), "Extra ARR by lever",
-                "Median extra ARR at the horizon with P10\u2013P90 whiskers.",
-                size=(10, 0.9 + 0.42 * len(arr))),
+        _p(
+            f"Each lever is applied to every segment on the same {min(paths, r.paths):,} simulated "
+            "worlds as the base (common random numbers), so the difference is the lever's doing, not "
+            "noise."
+        ),
+        _figure(
+            lambda ax: lr.plot(ax=ax),
+            "Extra ARR by lever",
+            "Median extra ARR at the horizon with P10\u2013P90 whiskers.",
+            size=(10, 0.9 + 0.42 * len(arr)),
+        ),
         _table(rows, index=False, caption=f"Extra ARR at month {r.horizon} against the base"),
     ]
     be = breakeven_table(sc)
-    be_rows = pd.DataFrame({
-        "Segment": be["segment"],
-        "Monthly churn now": [f"{v:.2%}" for v in be["avg_monthly_churn_now"]],
-        "Churn that keeps the base flat": [f"{v:.2%}" if np.isfinite(v) else "n/a"
-                                           for v in be["avg_monthly_churn_breakeven"]],
-        "Expansion now": [f"{v:.2%}" if np.isfinite(v) else "n/a" for v in be["expansion_now"]],
-        "Expansion for NRR \u2265 100%": [f"{v:.2%}" if np.isfinite(v) else "n/a"
-                                        for v in be["expansion_breakeven"]],
-    })
-    parts.append(_table(be_rows, index=False, caption="Break-even: the monthly churn at which the customer base stays "
-                                         "flat, and the monthly expansion that NRR of 100% needs"))
+    be_rows = pd.DataFrame(
+        {
+            "Segment": be["segment"],
+            "Monthly churn now": [f"{v:.2%}" for v in be["avg_monthly_churn_now"]],
+            "Churn that keeps the base flat": [
+                f"{v:.2%}" if np.isfinite(v) else "n/a" for v in be["avg_monthly_churn_breakeven"]
+            ],
+            "Expansion now": [f"{v:.2%}" if np.isfinite(v) else "n/a" for v in be["expansion_now"]],
+            "Expansion for NRR \u2265 100%": [
+                f"{v:.2%}" if np.isfinite(v) else "n/a" for v in be["expansion_breakeven"]
+            ],
+        }
+    )
+    parts.append(
+        _table(
+            be_rows,
+            index=False,
+            caption="Break-even: the monthly churn at which the customer base stays "
+            "flat, and the monthly expansion that NRR of 100% needs",
+        )
+    )
     if all(s.churn.monthly is not None for s in sc.segments):
         has_expansion = any(s.expansion is not None for s in sc.segments)
         if has_expansion:
             mv = marginal_value(sc, seed=r.seed)
             what = "cutting churn by 10% or adding 10% to expansion"
         else:  # 10% of no expansion is none: compare with a first 0.1 pt a month of expansion
-            mv = marginal_value(sc, levers=("churn_rel", "expansion_pt"),
-                                step={"churn_rel": 0.10, "expansion_pt": 0.001}, seed=r.seed)
+            mv = marginal_value(
+                sc,
+                levers=("churn_rel", "expansion_pt"),
+                step={"churn_rel": 0.10, "expansion_pt": 0.001},
+                seed=r.seed,
+            )
             what = "cutting churn by 10% or adding 0.1 pt a month of expansion"
-        parts.append(_figure(lambda ax: mv.plot(ax=ax), "The churn floor",
-                             f"Extra ARR at the horizon from {what}, at different levels of monthly "
-                             "churn (expected values): as churn falls, the same relative cut in "
-                             "churn buys less, while expansion buys more.",
-                             size=(10, 3.6)))
+        parts.append(
+            _figure(
+                lambda ax: mv.plot(ax=ax),
+                "The churn floor",
+                f"Extra ARR at the horizon from {what}, at different levels of monthly "
+                "churn (expected values): as churn falls, the same relative cut in "
+                "churn buys less, while expansion buys more.",
+                size=(10, 3.6),
+            )
+        )
     return _section("What each lever is worth", *parts)
 
 
@@ -713,23 +744,35 @@ def sensitivity(ctx: ReportContext, paths: int = 1000) -> Html:
 
     sc = ctx.scenario
     if not sc.uncertain():
-        return _section("Which assumptions matter",
-                        _p("Every parameter in this scenario is a fixed number, so there is no "
-                           "parameter uncertainty to rank; give a parameter a distribution to see "
-                           "which assumptions drive ARR."))
+        return _section(
+            "Which assumptions matter",
+            _p(
+                "Every parameter in this scenario is a fixed number, so there is no "
+                "parameter uncertainty to rank; give a parameter a distribution to see "
+                "which assumptions drive ARR."
+            ),
+        )
     t = tornado(sc)
     g = global_sensitivity(sc, paths=min(paths, ctx.result.paths), seed=ctx.result.seed)
     gf = g.to_frame()
-    cols = [c for c in gf.columns if c in ("input", "spearman", "spearman_se", "first_order",
-                                            "first_order_se")]
+    cols = [
+        c
+        for c in gf.columns
+        if c in ("input", "spearman", "spearman_se", "first_order", "first_order_se")
+    ]
     return _section(
         "Which assumptions matter",
-        _p("Tornado: each uncertain input at its P10 and P90 with the others at their medians "
-           "(expected ARR at the horizon). Table: rank correlation of every input with ARR over one "
-           "Monte Carlo run where all inputs vary together."),
-        _figure(lambda ax: t.plot(ax=ax), "Tornado of ARR at the horizon",
-                "Spread of ARR at the horizon between each input's P10 and P90.",
-                size=(10, 1.0 + 0.5 * len(t.to_frame()))),
+        _p(
+            "Tornado: each uncertain input at its P10 and P90 with the others at their medians "
+            "(expected ARR at the horizon). Table: rank correlation of every input with ARR over one "
+            "Monte Carlo run where all inputs vary together."
+        ),
+        _figure(
+            lambda ax: t.plot(ax=ax),
+            "Tornado of ARR at the horizon",
+            "Spread of ARR at the horizon between each input's P10 and P90.",
+            size=(10, 1.0 + 0.5 * len(t.to_frame())),
+        ),
         _table(gf[cols].round(3), index=False, caption="Global sensitivity of ARR at the horizon"),
     )
 

@@ -63,9 +63,13 @@ def _allowed(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:
     return f"{left}{lo:g}, {hi:g}{right}"
 
 
-def Param(  # noqa: N802 - a type factory reads like a type
-    *, ge: float | None = None, gt: float | None = None, le: float | None = None,
-    lt: float | None = None, integer: bool = False,
+def Param(
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+    integer: bool = False,
 ):
     """A numeric field that may also be a distribution, with its allowed range.
 
@@ -76,8 +80,11 @@ def Param(  # noqa: N802 - a type factory reads like a type
     hi = le if le is not None else lt if lt is not None else math.inf
     rng = _allowed(lo, hi, gt is not None, lt is not None)
     # ints have no inf or nan (and pydantic's finiteness check overflows on huge ints)
-    limits = Field(ge=ge, gt=gt, le=le, lt=lt, strict=True) if integer else \
-        Field(ge=ge, gt=gt, le=le, lt=lt, strict=True, allow_inf_nan=False)
+    limits = (
+        Field(ge=ge, gt=gt, le=le, lt=lt, strict=True)
+        if integer
+        else Field(ge=ge, gt=gt, le=le, lt=lt, strict=True, allow_inf_nan=False)
+    )
     number = Annotated[int if integer else float, limits]
     interval = Annotated[
         list[Annotated[float, Field(strict=True, allow_inf_nan=False)]],
@@ -129,8 +136,10 @@ class Acquisition(_Model):
     @model_validator(mode="after")
     def _one(self):
         if (self.rate is None) == (self.count is None):
-            raise ValueError("give exactly one of rate (annual, relative to the base) or count "
-                             "(new customers per month)")
+            raise ValueError(
+                "give exactly one of rate (annual, relative to the base) or count "
+                "(new customers per month)"
+            )
         if self.rate is not None and self.growth != 0.0:
             raise ValueError("growth applies to count; a rate already grows with the base")
         return self
@@ -165,13 +174,21 @@ class Churn(_Model):
 
     @model_validator(mode="after")
     def _one(self):
-        given = [k for k in ("monthly", "heterogeneity", "annual_renewal") if getattr(self, k) is not None]
+        given = [
+            k
+            for k in ("monthly", "heterogeneity", "annual_renewal")
+            if getattr(self, k) is not None
+        ]
         if len(given) != 1:
-            raise ValueError("give exactly one of monthly, heterogeneity (alpha, beta) or "
-                             f"annual_renewal; got {', '.join(given) or 'none'}")
+            raise ValueError(
+                "give exactly one of monthly, heterogeneity (alpha, beta) or "
+                f"annual_renewal; got {', '.join(given) or 'none'}"
+            )
         if self.annual_renewal is not None and self.onboarding is not None:
-            raise ValueError("onboarding churn applies to monthly contracts; annual contracts churn "
-                             "only at renewal")
+            raise ValueError(
+                "onboarding churn applies to monthly contracts; annual contracts churn "
+                "only at renewal"
+            )
         return self
 
     @property
@@ -250,8 +267,9 @@ class Segment(_Model):
     @model_validator(mode="after")
     def _price(self):
         if (self.arpa is None) == (self.seats is None):
-            raise ValueError("give exactly one of arpa (MRR per account) or seats "
-                             "(per_account and price)")
+            raise ValueError(
+                "give exactly one of arpa (MRR per account) or seats (per_account and price)"
+            )
         c = self.contraction
         if c is not None and isinstance(c.rate, float) and isinstance(c.probability, float):
             if c.rate > c.probability:
@@ -294,9 +312,16 @@ class Scenario(_Model):
     def from_dict(cls, data: Any, source: str = "<dict>", lines: LineMap | None = None) -> Scenario:
         """Validate plain data; raise :class:`ScenarioError` listing every problem."""
         if not isinstance(data, dict):
-            raise ScenarioError(source, [Problem(
-                "", "a scenario is a YAML mapping with name, horizon_months and segments",
-                value=data if data is not None else ...)])
+            raise ScenarioError(
+                source,
+                [
+                    Problem(
+                        "",
+                        "a scenario is a YAML mapping with name, horizon_months and segments",
+                        value=data if data is not None else ...,
+                    )
+                ],
+            )
         try:
             return cls.model_validate(data)
         except ValidationError as e:
@@ -345,7 +370,9 @@ def _walk(model: BaseModel, prefix: str) -> Iterator[tuple[str, Any]]:
     for name in type(model).model_fields:
         value = getattr(model, name)
         path = f"{prefix}.{name}"
-        if isinstance(value, _Dist) or (isinstance(value, int | float) and not isinstance(value, bool)):
+        if isinstance(value, _Dist) or (
+            isinstance(value, int | float) and not isinstance(value, bool)
+        ):
             yield path, value
         elif isinstance(value, BaseModel) and not isinstance(value, _Dist):
             yield from _walk(value, path)
@@ -360,8 +387,11 @@ def _set_path(data: dict, path: str, value: Any) -> None:
             if key.isdigit():
                 key = int(key)
             else:
-                matches = [j for j, item in enumerate(node) if isinstance(item, dict)
-                           and item.get("name") == key]
+                matches = [
+                    j
+                    for j, item in enumerate(node)
+                    if isinstance(item, dict) and item.get("name") == key
+                ]
                 if not matches:
                     raise KeyError(f"{path}: no segment named {key!r}")
                 key = matches[0]
@@ -394,9 +424,13 @@ def load_scenario(path: str | Path) -> Scenario:
     except FileNotFoundError:
         raise ScenarioError(source, [Problem("", "no such file")]) from None
     except IsADirectoryError:
-        raise ScenarioError(source, [Problem("", "this is a folder, not a scenario file")]) from None
+        raise ScenarioError(
+            source, [Problem("", "this is a folder, not a scenario file")]
+        ) from None
     except UnicodeDecodeError as e:
-        raise ScenarioError(source, [Problem("", f"the file is not UTF-8 text ({e.reason})")]) from None
+        raise ScenarioError(
+            source, [Problem("", f"the file is not UTF-8 text ({e.reason})")]
+        ) from None
     except OSError as e:
         raise ScenarioError(source, [Problem("", f"cannot read the file: {e.strerror}")]) from None
     data, lines, problems = parse_yaml(text)

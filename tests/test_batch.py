@@ -110,8 +110,21 @@ def test_batch_renders_every_good_report_through_the_cli(sources, tmp_path):
     import sys
 
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "cssim.cli", "batch", str(sources), "--out", str(out), "--jobs", "2",
-           "--paths", "300", "--seed", "4"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "cssim.cli",
+        "batch",
+        str(sources),
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--paths",
+        "300",
+        "--seed",
+        "4",
+    ]
     first = subprocess.run(cmd, capture_output=True, text=True)
     assert first.returncode == 1, first.stderr
     assert "Traceback" not in first.stderr and "broken.yaml" in first.stderr

@@ -16,19 +16,35 @@ import cssim
 from cssim import cli
 from cssim.metrics import METRICS
 
-SUMMARY_COLUMNS = ["kpi", "label", "unit", "month", "mean", "median", "p10", "p90", "mc_se",
-                   "median_se"]
+SUMMARY_COLUMNS = [
+    "kpi",
+    "label",
+    "unit",
+    "month",
+    "mean",
+    "median",
+    "p10",
+    "p90",
+    "mc_se",
+    "median_se",
+]
 
 
 def cssim_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
     """Run ``python -m cssim.cli ARGS`` the way a user would; never a traceback on stderr."""
-    proc = subprocess.run([sys.executable, "-m", "cssim.cli", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cssim.cli", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
 
 # -- the real command in a subprocess --------------------------------------------------------------
+
 
 def test_validate_ok(small_scenario_path, tmp_path):
     proc = cssim_cli("validate", small_scenario_path, cwd=tmp_path)
@@ -62,12 +78,27 @@ def test_run_missing_file_exits_2(tmp_path):
 
 def test_run_writes_four_csvs_and_prints_kpis(small_scenario_path, tmp_path):
     out = tmp_path / "out"
-    proc = cssim_cli("run", small_scenario_path, "--out", out, "--paths", "2000", "--seed", "7",
-                     "--months", "12,24", cwd=tmp_path)
+    proc = cssim_cli(
+        "run",
+        small_scenario_path,
+        "--out",
+        out,
+        "--paths",
+        "2000",
+        "--seed",
+        "7",
+        "--months",
+        "12,24",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     folder = out / "small"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "expected.csv", "quantiles.csv", "summary.csv", "unit_economics.csv"]  # no temp files left
+        "expected.csv",
+        "quantiles.csv",
+        "summary.csv",
+        "unit_economics.csv",
+    ]  # no temp files left
     assert "ARR" in proc.stdout and "month 24" in proc.stdout and str(folder) in proc.stdout
 
     summary = pd.read_csv(folder / "summary.csv")
@@ -115,6 +146,7 @@ def test_bad_paths_exits_2_with_a_clear_message(small_scenario_path, tmp_path):
 
 # -- in process: arguments, error paths and what reaches the API -----------------------------------
 
+
 @pytest.fixture
 def simulate_calls(monkeypatch):
     """Replace cssim.cli's ``simulate`` with a recorder that runs a tiny real simulation."""
@@ -129,8 +161,18 @@ def simulate_calls(monkeypatch):
 
 
 def test_run_passes_arguments_to_simulate(simulate_calls, small_scenario_path, tmp_path):
-    code = cli.main(["run", str(small_scenario_path), "--out", str(tmp_path / "o"),
-                     "--paths", "123", "--seed", "0"])
+    code = cli.main(
+        [
+            "run",
+            str(small_scenario_path),
+            "--out",
+            str(tmp_path / "o"),
+            "--paths",
+            "123",
+            "--seed",
+            "0",
+        ]
+    )
     assert code == 0
     [call] = simulate_calls
     assert call["scenario"] == cssim.load_scenario(small_scenario_path)
@@ -139,8 +181,9 @@ def test_run_passes_arguments_to_simulate(simulate_calls, small_scenario_path, t
     assert call["progress"] is False  # stderr is not a terminal here
 
 
-def test_run_defaults_and_progress_on_a_terminal(simulate_calls, small_scenario_path, tmp_path,
-                                                 monkeypatch):
+def test_run_defaults_and_progress_on_a_terminal(
+    simulate_calls, small_scenario_path, tmp_path, monkeypatch
+):
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
@@ -153,10 +196,18 @@ def test_run_defaults_and_progress_on_a_terminal(simulate_calls, small_scenario_
     assert (tmp_path / "reports" / "small" / "summary.csv").exists()
 
 
-@pytest.mark.parametrize("option, value", [
-    ("--paths", "0"), ("--paths", "-3"), ("--paths", "2.5"), ("--paths", "many"),
-    ("--seed", "-1"), ("--seed", "x"), ("--months", "12,a"),
-])
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--paths", "0"),
+        ("--paths", "-3"),
+        ("--paths", "2.5"),
+        ("--paths", "many"),
+        ("--seed", "-1"),
+        ("--seed", "x"),
+        ("--months", "12,a"),
+    ],
+)
 def test_bad_numbers_exit_2(option, value, small_scenario_path, simulate_calls, capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["run", str(small_scenario_path), option, value])
@@ -172,8 +223,9 @@ def test_months_after_the_horizon_exit_2(small_scenario_path, simulate_calls, ca
     assert simulate_calls == []
 
 
-def test_a_failed_simulation_exits_1_without_traceback(monkeypatch, small_scenario_path, capsys,
-                                                      tmp_path):
+def test_a_failed_simulation_exits_1_without_traceback(
+    monkeypatch, small_scenario_path, capsys, tmp_path
+):
     def boom(*args, **kwargs):
         raise RuntimeError("out of memory")
 
@@ -193,13 +245,23 @@ def test_version(capsys):
 
 
 def test_commands_come_from_the_registry():
-    assert set(cli.COMMANDS) == {"validate", "run", "schema", "report", "batch", "sweep",
-                                 "calibrate", "levers", "compare"}
+    assert set(cli.COMMANDS) == {
+        "validate",
+        "run",
+        "schema",
+        "report",
+        "batch",
+        "sweep",
+        "calibrate",
+        "levers",
+        "compare",
+    }
     parser_help = cli.build_parser().format_help()
     assert all(name in parser_help for name in cli.COMMANDS)
 
 
 # -- report: delegated to cssim.report.render_report (faked here; report tests run the real one) --
+
 
 class ReportError(Exception):
     pass
@@ -225,19 +287,42 @@ def fake_report(monkeypatch):
 
 
 def test_report_passes_arguments(fake_report, small_scenario_path, tmp_path, capsys):
-    code = cli.main(["report", str(small_scenario_path), "--out", str(tmp_path), "--paths", "500",
-                     "--seed", "0", "--target-arr", "3e7"])
+    code = cli.main(
+        [
+            "report",
+            str(small_scenario_path),
+            "--out",
+            str(tmp_path),
+            "--paths",
+            "500",
+            "--seed",
+            "0",
+            "--target-arr",
+            "3e7",
+        ]
+    )
     assert code == 0
-    assert fake_report == [{"scenario_path": small_scenario_path, "out_dir": tmp_path,
-                            "paths": 500, "seed": 0, "target_arr": 3e7}]
+    assert fake_report == [
+        {
+            "scenario_path": small_scenario_path,
+            "out_dir": tmp_path,
+            "paths": 500,
+            "seed": 0,
+            "target_arr": 3e7,
+        }
+    ]
     assert capsys.readouterr().out.strip() == f"wrote {tmp_path / 'small.html'}"
 
 
 def test_report_defaults(fake_report, small_scenario_path):
     assert cli.main(["report", str(small_scenario_path)]) == 0
     [call] = fake_report
-    assert (call["out_dir"], call["paths"], call["seed"], call["target_arr"]) == \
-        (Path("reports"), 10_000, 42, None)
+    assert (call["out_dir"], call["paths"], call["seed"], call["target_arr"]) == (
+        Path("reports"),
+        10_000,
+        42,
+        None,
+    )
 
 
 def test_report_failure_exits_1(fake_report, small_scenario_path, capsys):
@@ -246,8 +331,9 @@ def test_report_failure_exits_1(fake_report, small_scenario_path, capsys):
     assert "cssim: report for" in err and "cell 4: ZeroDivisionError" in err
 
 
-def test_report_parameter_refused_by_render_report_exits_2(fake_report, small_scenario_path,
-                                                            capsys):
+def test_report_parameter_refused_by_render_report_exits_2(
+    fake_report, small_scenario_path, capsys
+):
     assert cli.main(["report", str(small_scenario_path), "--seed", "14"]) == 2
     assert "cssim report: paths must be at most 1,000,000" in capsys.readouterr().err
 

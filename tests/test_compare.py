@@ -104,18 +104,39 @@ def test_compare_command_writes_a_self_contained_report(tmp_path):
     root = __import__("pathlib").Path(__file__).resolve().parents[1]
     a = root / "scenarios" / "growth-vs-churn.yaml"
     b = tmp_path / "lower-churn.yaml"
-    b.write_text(a.read_text().replace("monthly: 0.03", "monthly: 0.025").replace(
-        "name: Growth against churn", "name: Churn cut to 2.5% <b>"))
+    b.write_text(
+        a.read_text()
+        .replace("monthly: 0.03", "monthly: 0.025")
+        .replace("name: Growth against churn", "name: Churn cut to 2.5% <b>")
+    )
     out = tmp_path / "cmp"
-    proc = subprocess.run([sys.executable, "-m", "cssim.cli", "compare", str(a), str(b), "--out",
-                           str(out), "--paths", "1000"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cssim.cli",
+            "compare",
+            str(a),
+            str(b),
+            "--out",
+            str(out),
+            "--paths",
+            "1000",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     html = (out / "compare.html").read_text()
-    assert "Churn cut to 2.5% &lt;b&gt;" in html and "<b>" not in html.replace("<b>A</b>", "").replace(
-        "<b>B</b>", "")
+    assert "Churn cut to 2.5% &lt;b&gt;" in html and "<b>" not in html.replace(
+        "<b>A</b>", ""
+    ).replace("<b>B</b>", "")
     assert "data:image/png;base64," in html and "https://" not in html and "http://" not in html
     summary = __import__("pandas").read_csv(out / "compare.csv")
     assert summary.loc[0, "p_beats"] > 0.99  # lower churn wins on (almost) every shared path
-    bad = subprocess.run([sys.executable, "-m", "cssim.cli", "compare", str(a), "--out", str(out)],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "cssim.cli", "compare", str(a), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

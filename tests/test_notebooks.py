@@ -59,6 +59,10 @@ def test_notebook_runs(tmp_path, name, parameters):
 
 
 def test_every_notebook_is_executed_by_this_file():
-    ran = {"explore-scenario.ipynb", "compare-scenarios.ipynb", "strategy-levers.ipynb",
-           "calibrate-from-data.ipynb"}
+    ran = {
+        "explore-scenario.ipynb",
+        "compare-scenarios.ipynb",
+        "strategy-levers.ipynb",
+        "calibrate-from-data.ipynb",
+    }
     assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} == ran

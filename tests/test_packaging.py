@@ -101,8 +101,11 @@ def test_lower_bounds_agree(name):
 
 def test_environment_python_satisfies_requires_python():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    python = [d for d in conda_environment()["dependencies"]
-              if isinstance(d, str) and d.startswith("python")]
+    python = [
+        d
+        for d in conda_environment()["dependencies"]
+        if isinstance(d, str) and d.startswith("python")
+    ]
     assert python == ["python=3.11"]
     assert Requirement(f"python{project['requires-python']}").specifier.contains("3.11")
 

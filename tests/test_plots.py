@@ -22,26 +22,48 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def gvc():
     """Growth against churn: one segment, no expansion, no CS costs."""
-    return cssim.simulate(cssim.load_scenario(ROOT / "scenarios" / "growth-vs-churn.yaml"),
-                          paths=300, seed=7)
+    return cssim.simulate(
+        cssim.load_scenario(ROOT / "scenarios" / "growth-vs-churn.yaml"), paths=300, seed=7
+    )
 
 
 @pytest.fixture(scope="module")
 def rich():
     """Two segments in USD with expansion, contraction, CS costs, uncertainty and a '$' in a name."""
-    return cssim.simulate(cssim.Scenario.from_dict({
-        "name": "rich", "horizon_months": 30, "currency": "USD",
-        "segments": [
-            {"name": "Self-serve $", "customers": 500, "arpa": 400,
-             "acquisition": {"rate": 0.5}, "churn": {"monthly": [0.015, 0.03]},
-             "expansion": {"rate": 0.01}, "contraction": {"rate": 0.002, "probability": 0.05},
-             "cac": 2_000, "cs": {"accounts_per_csm": 250, "csm_cost": 9_000, "tools": 1_000}},
-            {"name": "Enterprise", "customers": 30, "arpa": 12_000,
-             "acquisition": {"count": 1}, "churn": {"annual_renewal": 0.1},
-             "expansion": {"rate": 0.02, "probability": 0.2}, "cac": 60_000,
-             "cs": {"csm_per_account": 0.05, "csm_cost": 12_000}},
-        ],
-    }), paths=300, seed=7)
+    return cssim.simulate(
+        cssim.Scenario.from_dict(
+            {
+                "name": "rich",
+                "horizon_months": 30,
+                "currency": "USD",
+                "segments": [
+                    {
+                        "name": "Self-serve $",
+                        "customers": 500,
+                        "arpa": 400,
+                        "acquisition": {"rate": 0.5},
+                        "churn": {"monthly": [0.015, 0.03]},
+                        "expansion": {"rate": 0.01},
+                        "contraction": {"rate": 0.002, "probability": 0.05},
+                        "cac": 2_000,
+                        "cs": {"accounts_per_csm": 250, "csm_cost": 9_000, "tools": 1_000},
+                    },
+                    {
+                        "name": "Enterprise",
+                        "customers": 30,
+                        "arpa": 12_000,
+                        "acquisition": {"count": 1},
+                        "churn": {"annual_renewal": 0.1},
+                        "expansion": {"rate": 0.02, "probability": 0.2},
+                        "cac": 60_000,
+                        "cs": {"csm_per_account": 0.05, "csm_cost": 12_000},
+                    },
+                ],
+            }
+        ),
+        paths=300,
+        seed=7,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -54,17 +76,31 @@ def _texts(labels) -> list[str]:
     return [t.get_text() for t in labels]
 
 
-@pytest.mark.parametrize("x, text", [
-    (1.2e9, "1.2B"), (3.5e8, "350M"), (45_000, "45k"), (999, "999"), (0, "0"),
-    (-2.5e6, "\u22122.5M"), (1.5e12, "1.5T"), (float("nan"), "n/a"),
-])
+@pytest.mark.parametrize(
+    "x, text",
+    [
+        (1.2e9, "1.2B"),
+        (3.5e8, "350M"),
+        (45_000, "45k"),
+        (999, "999"),
+        (0, "0"),
+        (-2.5e6, "\u22122.5M"),
+        (1.5e12, "1.5T"),
+        (float("nan"), "n/a"),
+    ],
+)
 def test_compact(x, text):
     assert plots.compact(x) == text
 
 
 def test_every_chart_takes_and_returns_an_axes(gvc):
-    for draw in (plots.fan_chart, plots.mrr_waterfall, plots.retention_chart, plots.cohort_layers,
-                 plots.unit_economics_chart):
+    for draw in (
+        plots.fan_chart,
+        plots.mrr_waterfall,
+        plots.retention_chart,
+        plots.cohort_layers,
+        plots.unit_economics_chart,
+    ):
         _, ax = plt.subplots()
         assert draw(gvc, ax=ax) is ax
         created = draw(gvc)  # ax=None makes one
@@ -101,8 +137,9 @@ def test_waterfall_bars_are_median_flows_and_zero_flows_are_left_out(gvc, rich):
     assert "Expansion MRR" not in labels and "Contraction MRR" not in labels
     assert ax.get_ylabel() == "MRR per month (JPY)"
     new = next(c for c in ax.containers if c.get_label() == "New MRR")
-    np.testing.assert_allclose([b.get_height() for b in new],
-                               np.median(gvc["new_mrr"][:, 1:], axis=0))
+    np.testing.assert_allclose(
+        [b.get_height() for b in new], np.median(gvc["new_mrr"][:, 1:], axis=0)
+    )
     churned = next(c for c in ax.containers if c.get_label() == "Churned MRR")
     assert all(b.get_height() <= 0 for b in churned)
     assert to_hex(churned[0].get_facecolor()) == plots.COLORS["churned_mrr"]
@@ -130,7 +167,12 @@ def test_retention_chart(gvc, rich):
 def test_cohort_layers_stack_mrr_by_joining_year(gvc):
     ax = plots.cohort_layers(gvc)
     labels = ax.get_legend_handles_labels()[1]
-    assert labels == ["Starting customers", "Joined in year 1", "Joined in year 2", "Joined in year 3"]
+    assert labels == [
+        "Starting customers",
+        "Joined in year 1",
+        "Joined in year 2",
+        "Joined in year 3",
+    ]
     # the layers add up to mean MRR
     top = ax.collections[-1].get_paths()[0].vertices[:, 1].max()
     assert np.isclose(top, gvc.mean("mrr").max())
@@ -144,14 +186,22 @@ def test_unit_economics_chart_marks_guidelines(gvc, rich):
     assert "not defined (no CS costs)" in notes
     ltv_cac = np.median(gvc.get("ltv_cac")[:, -1])
     assert f"{ltv_cac:.1f}:1" in notes
-    xs = {line.get_xdata()[0] for line in ax.get_lines()
-          if to_hex(line.get_color()) == plots.COLORS["guideline"]}
+    xs = {
+        line.get_xdata()[0]
+        for line in ax.get_lines()
+        if to_hex(line.get_color()) == plots.COLORS["guideline"]
+    }
     assert xs == {3.0, 10.0}
 
     ax = plots.unit_economics_chart(rich, month=24)
     assert _texts(ax.get_yticklabels()) == [
-        "LTV:CAC (Self-serve \\$)", "LTV:CAC (Enterprise)", "LTV:CAC",
-        "ARR:CRC (Self-serve \\$)", "ARR:CRC (Enterprise)", "ARR:CRC"]
+        "LTV:CAC (Self-serve \\$)",
+        "LTV:CAC (Enterprise)",
+        "LTV:CAC",
+        "ARR:CRC (Self-serve \\$)",
+        "ARR:CRC (Enterprise)",
+        "ARR:CRC",
+    ]
     assert "month 24" in ax.get_title(loc="left")
     ax.figure.canvas.draw()  # a '$' in a segment name does not break mathtext
 
@@ -168,8 +218,21 @@ def test_all_charts_draw_for_a_rich_scenario(rich):
 
 
 def test_unit_economics_chart_gives_an_undefined_ratio_one_row():
-    sc = cssim.Scenario.from_dict({"name": "no cs", "segments": [
-        {"name": n, "customers": 100, "arpa": 1000, "acquisition": {"count": 2},
-         "churn": {"monthly": 0.02}, "cac": 5000} for n in ("A", "B")]})
+    sc = cssim.Scenario.from_dict(
+        {
+            "name": "no cs",
+            "segments": [
+                {
+                    "name": n,
+                    "customers": 100,
+                    "arpa": 1000,
+                    "acquisition": {"count": 2},
+                    "churn": {"monthly": 0.02},
+                    "cac": 5000,
+                }
+                for n in ("A", "B")
+            ],
+        }
+    )
     ax = plots.unit_economics_chart(cssim.simulate(sc, paths=50, seed=1))
     assert _texts(ax.get_yticklabels()) == ["LTV:CAC (A)", "LTV:CAC (B)", "LTV:CAC", "ARR:CRC"]

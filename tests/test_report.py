@@ -26,11 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 GVC = ROOT / "scenarios" / "growth-vs-churn.yaml"
 PATHS, SEED = 500, 42
 XSS_NAME = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
-XSS_DESCRIPTION = ("Plain words, then <script>alert(2)</script> and <img src=x onerror=alert(3)> and "
-                   "**markdown** [a link](https://example.com) & an ampersand.")
+XSS_DESCRIPTION = (
+    "Plain words, then <script>alert(2)</script> and <img src=x onerror=alert(3)> and "
+    "**markdown** [a link](https://example.com) & an ampersand."
+)
 
 
 # -- rendering once per session ---------------------------------------------------------------------
+
 
 @dataclass
 class Rendered:
@@ -62,10 +65,17 @@ def rendered(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
             source, kw = GVC, {"paths": PATHS, "seed": SEED}
         else:  # also reports a saved result (as batches do) under another name
             source = xss_scenario(folder)
-            saved = cssim.simulate(report.prepare(source, paths=10, months=24).scenario, paths=200,
-                                   seed=1).save(folder / "result.npz")
-            kw = {"paths": 200, "seed": 1, "months": 24, "target_arr": 5e8, "result_path": saved,
-                  "name": "hostile"}
+            saved = cssim.simulate(
+                report.prepare(source, paths=10, months=24).scenario, paths=200, seed=1
+            ).save(folder / "result.npz")
+            kw = {
+                "paths": 200,
+                "seed": 1,
+                "months": 24,
+                "target_arr": 5e8,
+                "result_path": saved,
+                "name": "hostile",
+            }
         start = time.perf_counter()
         path = report.render_report(source, folder / "out", **kw)
         seconds = time.perf_counter() - start
@@ -128,6 +138,7 @@ def gvc_result():
 
 # -- the executive summary (no kernel) --------------------------------------------------------------
 
+
 def test_growth_arithmetic_matches_model_md():
     seg = cssim.load_scenario(GVC).segments[0]
     a = narrative.growth_arithmetic(seg)
@@ -135,8 +146,8 @@ def test_growth_arithmetic_matches_model_md():
     assert a.m == pytest.approx(1.2 ** (1 / 12) - 1) and a.m == pytest.approx(0.01531, abs=5e-6)
     assert 1 + a.modelled == pytest.approx(0.837, abs=5e-4)  # MODEL.md: the base keeps 0.837
     assert a.simple == pytest.approx(-0.16)
-    assert a.churn_year == pytest.approx(1 - 0.97 ** 12)
-    assert a.breakeven_g == pytest.approx(1.03 ** 12 - 1)
+    assert a.churn_year == pytest.approx(1 - 0.97**12)
+    assert a.breakeven_g == pytest.approx(1.03**12 - 1)
 
 
 def test_summary_says_churn_outruns_growth(gvc_result):
@@ -152,8 +163,9 @@ def test_summary_says_churn_outruns_growth(gvc_result):
 
 
 def test_summary_figures_are_computed_not_written_in(gvc_result):
-    sc = gvc_result.scenario.replace({"segments.0.acquisition.rate": 0.3,
-                                      "segments.0.churn.monthly": 0.01})
+    sc = gvc_result.scenario.replace(
+        {"segments.0.acquisition.rate": 0.3, "segments.0.churn.monthly": 0.01}
+    )
     r = cssim.simulate(sc, paths=200, seed=3)
     text = " ".join(narrative.executive_summary(r, target_arr=7e8))
     assert "30% a year of new customers outruns 1% a month of churn" in text
@@ -165,27 +177,52 @@ def test_summary_figures_are_computed_not_written_in(gvc_result):
 
 
 def test_summary_leaves_out_the_arithmetic_without_constant_churn():
-    sc = cssim.Scenario.from_dict({"name": "sbg", "horizon_months": 24, "segments": [
-        {"name": "A", "customers": 100, "arpa": 1000, "acquisition": {"rate": 0.2},
-         "churn": {"heterogeneity": {"alpha": 1.0, "beta": 20.0}}}]})
+    sc = cssim.Scenario.from_dict(
+        {
+            "name": "sbg",
+            "horizon_months": 24,
+            "segments": [
+                {
+                    "name": "A",
+                    "customers": 100,
+                    "arpa": 1000,
+                    "acquisition": {"rate": 0.2},
+                    "churn": {"heterogeneity": {"alpha": 1.0, "beta": 20.0}},
+                }
+            ],
+        }
+    )
     text = " ".join(narrative.executive_summary(cssim.simulate(sc, paths=100, seed=1)))
     assert "back-of-envelope" not in text and "outruns" not in text
     assert "ARR at month 24" in text
 
 
-@pytest.mark.parametrize("x, text", [(0.03, "3%"), (0.2, "20%"), (0.015309, "1.53%"),
-                                     (-0.16274, "\u221216.3%"), (0.0, "0%"), (np.nan, "n/a")])
+@pytest.mark.parametrize(
+    "x, text",
+    [
+        (0.03, "3%"),
+        (0.2, "20%"),
+        (0.015309, "1.53%"),
+        (-0.16274, "\u221216.3%"),
+        (0.0, "0%"),
+        (np.nan, "n/a"),
+    ],
+)
 def test_pct(x, text):
     assert narrative.pct(x) == text
 
 
 # -- tables and parameters (no kernel) --------------------------------------------------------------
 
+
 def test_tables(gvc_result):
     kpi = report.kpi_table(gvc_result)
     assert list(kpi.columns) == ["Month 12", "Month 24", "Month 36"]
     q = np.quantile(gvc_result["arr"][:, 36], [0.1, 0.5, 0.9])
-    assert kpi.loc["ARR (JPY)", "Month 36"] == f"{compact(q[1])} ({compact(q[0])}\u2013{compact(q[2])})"
+    assert (
+        kpi.loc["ARR (JPY)", "Month 36"]
+        == f"{compact(q[1])} ({compact(q[0])}\u2013{compact(q[2])})"
+    )
     assert kpi.loc["ARR:CRC", "Month 12"] == "n/a"
     params = report.assumptions_table(gvc_result.scenario)
     values = dict(zip(params["Parameter"], params["Value"], strict=True))
@@ -197,19 +234,37 @@ def test_tables(gvc_result):
 
 
 def test_assumptions_describe_distributions():
-    sc = cssim.Scenario.from_dict({"name": "u", "segments": [
-        {"name": "A", "customers": 100, "arpa": 1000, "acquisition": {"count": 5},
-         "churn": {"monthly": {"kind": "beta", "mean": 0.02, "sd": 0.005}}}]})
+    sc = cssim.Scenario.from_dict(
+        {
+            "name": "u",
+            "segments": [
+                {
+                    "name": "A",
+                    "customers": 100,
+                    "arpa": 1000,
+                    "acquisition": {"count": 5},
+                    "churn": {"monthly": {"kind": "beta", "mean": 0.02, "sd": 0.005}},
+                }
+            ],
+        }
+    )
     values = dict(zip(*report.assumptions_table(sc)[["Parameter", "Value"]].T.values, strict=True))
     assert values["Logo churn per month"].startswith("beta(mean=0.02, sd=0.005")
     assert "median 1.9" in values["Logo churn per month"]
 
 
-@pytest.mark.parametrize("kw, word", [
-    ({"paths": 0}, "paths"), ({"paths": "many"}, "paths"), ({"seed": -1}, "seed"),
-    ({"seed": 1.5}, "seed"), ({"target_arr": -5}, "target_arr"), ({"months": 0}, "months"),
-    ({"months": True}, "months"),
-])
+@pytest.mark.parametrize(
+    "kw, word",
+    [
+        ({"paths": 0}, "paths"),
+        ({"paths": "many"}, "paths"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"target_arr": -5}, "target_arr"),
+        ({"months": 0}, "months"),
+        ({"months": True}, "months"),
+    ],
+)
 def test_bad_parameters_are_refused_in_the_notebook_and_before_a_kernel(kw, word, tmp_path):
     with pytest.raises(ValueError, match=word):
         report.prepare(GVC, **kw)  # what the notebook's first cell runs
@@ -259,10 +314,18 @@ def test_template_is_committed_without_outputs():
 
 # -- the rendered report (real kernel, real nbconvert) ----------------------------------------------
 
+
 def test_report_has_no_code_and_no_prompts(gvc):
     assert gvc.path.name == "growth-vs-churn.html"
-    for marker in ("jp-InputArea", "report.prepare", "from cssim", "In&nbsp;[",
-                   "Out[", "injected-parameters", "highlight"):
+    for marker in (
+        "jp-InputArea",
+        "report.prepare",
+        "from cssim",
+        "In&nbsp;[",
+        "Out[",
+        "injected-parameters",
+        "highlight",
+    ):
         assert marker not in gvc.html, marker
 
 
@@ -286,10 +349,20 @@ def test_report_shows_the_headline_figures(gvc, gvc_result):
 
 def test_report_sections_come_in_order(gvc):
     tags = Tags(gvc.html)
-    assert tags.headings == ["Growth against churn", "Executive summary", "Assumptions",
-                             "Key figures", "ARR and customers", "MRR movements",
-                             "Revenue retention", "Revenue by cohort", "Unit economics",
-                             "What each lever is worth", "Which assumptions matter", "Precision"]
+    assert tags.headings == [
+        "Growth against churn",
+        "Executive summary",
+        "Assumptions",
+        "Key figures",
+        "ARR and customers",
+        "MRR movements",
+        "Revenue retention",
+        "Revenue by cohort",
+        "Unit economics",
+        "What each lever is worth",
+        "Which assumptions matter",
+        "Precision",
+    ]
     page = tags.visible
     assert page.index("The argument that opens MODEL.md") < page.index("Executive summary")
     assert "Month 12" in page and "Month 36" in page and "Standard error" in page
@@ -338,14 +411,21 @@ def test_hostile_scenario_text_is_shown_as_text(xss):
 
 
 def test_failing_notebook_raises_report_error_and_keeps_it(tmp_path):
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
-                                                           "display_name": "Python 3"}})
-    params = nbformat.v4.new_code_cell("scenario_path = None\npaths = 1\nseed = 0\n"
-                                       "target_arr = None\nmonths = None")
+    nb = nbformat.v4.new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+        }
+    )
+    params = nbformat.v4.new_code_cell(
+        "scenario_path = None\npaths = 1\nseed = 0\ntarget_arr = None\nmonths = None"
+    )
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell("x = 1"),
-                nbformat.v4.new_code_cell("raise RuntimeError('deliberate failure: ' + str(paths))"),
-                nbformat.v4.new_code_cell("never = 1")]
+    nb.cells = [
+        params,
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise RuntimeError('deliberate failure: ' + str(paths))"),
+        nbformat.v4.new_code_cell("never = 1"),
+    ]
     template = tmp_path / "failing.ipynb"
     nbformat.write(nb, template)
     out = tmp_path / "out"

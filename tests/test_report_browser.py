@@ -18,8 +18,14 @@ from tests.test_report import GVC, PATHS, SEED, XSS_NAME, rendered
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = ROOT / "docs" / "report.png"
 
 pytestmark = pytest.mark.slow
@@ -29,8 +35,10 @@ pytestmark = pytest.mark.slow
 def browser():
     if os.environ.get("CSSIM_SKIP_BROWSER") == "1":
         pytest.skip("CSSIM_SKIP_BROWSER=1")
-    how = ("install it (as root: apt-get update && apt-get install -y chromium), point $CHROMIUM at "
-           "it, or set CSSIM_SKIP_BROWSER=1 to skip the browser tests")
+    how = (
+        "install it (as root: apt-get update && apt-get install -y chromium), point $CHROMIUM at "
+        "it, or set CSSIM_SKIP_BROWSER=1 to skip the browser tests"
+    )
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"no Chromium at {CHROMIUM}: {how}", pytrace=False)
     try:
@@ -47,8 +55,9 @@ class Visit:
     """A page opened from file://, with every request, console error and dialog recorded."""
 
     def __init__(self, browser, path: Path):
-        self.context = browser.new_context(viewport={"width": 1100, "height": 900},
-                                           service_workers="block")
+        self.context = browser.new_context(
+            viewport={"width": 1100, "height": 900}, service_workers="block"
+        )
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.errors: list[str] = []
@@ -146,7 +155,8 @@ def test_hostile_text_never_runs(xss_page):
     assert page.evaluate("document.scripts.length") == 0
     handlers = page.evaluate(
         "[...document.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name))"
-        ".filter(n => n.startsWith('on'))")
+        ".filter(n => n.startsWith('on'))"
+    )
     assert handlers == []
     assert page.locator("img[src='x']").count() == 0
 
@@ -154,9 +164,12 @@ def test_hostile_text_never_runs(xss_page):
 def test_the_recorder_would_catch_a_leak(browser, tmp_path):
     """A page that breaks every rule, to show the checks above can fail."""
     bad = tmp_path / "bad.html"
-    bad.write_text("<html><head><title>bad</title></head><body>"
-                   "<img src='https://example.invalid/x.png'><script>alert(1)</script>"
-                   "<script>nosuchfunction()</script></body></html>", encoding="utf-8")
+    bad.write_text(
+        "<html><head><title>bad</title></head><body>"
+        "<img src='https://example.invalid/x.png'><script>alert(1)</script>"
+        "<script>nosuchfunction()</script></body></html>",
+        encoding="utf-8",
+    )
     visit = Visit(browser, bad)
     try:
         assert visit.external() == ["https://example.invalid/x.png"]

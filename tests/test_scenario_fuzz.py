@@ -391,7 +391,6 @@ def test_recursive_data_is_refused():
 # -- what PyYAML's reader refuses, and documents that never end --------------------
 
 
-
 @pytest.mark.parametrize(
     "text", ["name: a\x00b\n", "name: \x07\n", "name: x\x1by\n"], ids=["nul", "bell", "escape"]
 )
