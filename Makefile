@@ -13,7 +13,7 @@ BENCHMARKS := $(sort $(wildcard benchmarks/bench_*.py))
 help:
 	@echo "make setup   create $(VENV) and install cssim with the notebooks, dask and dev extras"
 	@echo "make test    run the whole test suite (kernels, browsers and clusters included)"
-	@echo "make report  render reports/growth-vs-churn/ from scenarios/growth-vs-churn.yaml"
+	@echo "make report  render reports/growth-vs-churn.html from scenarios/growth-vs-churn.yaml"
 	@echo "make bench   run every benchmarks/bench_*.py"
 	@echo "make lab     start JupyterLab on notebooks/"
 	@echo "make lint    ruff check cssim tests benchmarks"
