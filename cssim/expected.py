@@ -19,6 +19,8 @@ the other and both against the closed forms.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy.stats import qmc
@@ -56,8 +58,14 @@ def expected(scenario: Scenario, segment: str = TOTAL, nodes: int = NODES) -> pd
         Indexed by month; columns as in :data:`DEFAULT_COLUMNS`.
     """
     result = expected_result(scenario, nodes)
-    data = {m: np.nanmean(result.get(m, segment), axis=0) if result.paths > 1
-            else result.get(m, segment)[0] for m in DEFAULT_COLUMNS}
+    with warnings.catch_warnings():  # NRR and GRR are undefined (NaN) before month 12
+        warnings.simplefilter("ignore", RuntimeWarning)
+        data = {
+            m: np.nanmean(result.get(m, segment), axis=0)
+            if result.paths > 1
+            else result.get(m, segment)[0]
+            for m in DEFAULT_COLUMNS
+        }
     return pd.DataFrame(data, index=pd.Index(result.months, name="month"))
 
 
