@@ -47,24 +47,24 @@ class BadInput(Exception):
 # -- argument types: each raises ArgumentTypeError, which argparse turns into exit 2 ---------------
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: give 1 or more")
-    return value
+def int_at_least(minimum: int, allowed: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum`` (``allowed`` says so in words)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is not allowed: give {allowed}")
+        return value
+
+    parse.__name__ = f"int_at_least_{minimum}"  # argparse names the type in its messages
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: give 0 or a positive number")
-    return value
+positive_int = int_at_least(1, "1 or more")
+non_negative_int = int_at_least(0, "0 or a positive number")
 
 
 def positive_float(text: str) -> float:
