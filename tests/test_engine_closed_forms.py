@@ -152,3 +152,19 @@ def test_uncertain_churn_is_drawn_once_per_path():
     assert_mc_close(r["customers"][:, 12], exact)
     # paths with higher churn lose more customers
     assert np.corrcoef(draws, r["customers"][:, 12])[0, 1] < -0.9
+
+
+def test_new_annual_cohorts_renew_twelve_months_after_joining():
+    """With new customers every month, nobody churns in months 1-11; month 12 is only the starting
+    cohort's renewal (E = N0 r) and month t > 12 only the renewal of the cohort that joined at t - 12
+    (E = count r)."""
+    r_churn, count = 0.2, 50
+    s = one_segment(horizon=30, acquisition={"count": count}, churn={"annual_renewal": r_churn})
+    r = cssim.simulate(s, paths=PATHS, seed=13)
+    churned = r["churned_customers"]
+    assert not churned[:, 1:12].any()
+    assert_mc_close(churned[:, 12], 1000 * r_churn)
+    for t in (13, 20):
+        assert_mc_close(churned[:, t], count * r_churn)
+    # month 24: the cohort that joined at month 12, plus the starting cohort's second renewal
+    assert_mc_close(churned[:, 24], count * r_churn + 1000 * (1 - r_churn) * r_churn)

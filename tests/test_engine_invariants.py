@@ -70,14 +70,6 @@ def test_segments_add_up_to_total(result):
         np.testing.assert_allclose(result[m], parts, rtol=1e-9)
 
 
-def test_annual_segment_only_churns_at_renewals(result):
-    """Enterprise customers churn only when a cohort reaches tenure 12, 24, ...: never from new cohorts
-    in their first 12 months."""
-    churned = result.get("churned_customers", "Enterprise")
-    # cohorts joined at month s renew at s + 12; starting tenures 0..11 renew in months 1..12
-    assert churned[:, 1:13].sum() > 0
-
-
 def test_expected_path_agrees_with_the_monte_carlo_mean():
     s = three_segments()
     r = cssim.simulate(s, paths=4000, seed=22)
