@@ -141,7 +141,7 @@ def write_sweep_report(s: SweepResult, path) -> Path:
         f"<p>{esc(s.base.description)}</p>"
         + "".join(figs)
         + "<h2>Every point</h2>"
-        + table(header, [[c for c in r] for r in rows])
+        + table(header, rows)
     )
     html = page(f"Sweep: {s.base.name}", body)
     return _atomic(Path(path), lambda p: Path(p).write_text(html, encoding="utf-8"))

@@ -451,5 +451,6 @@ def test_report_shows_levers_and_break_even(gvc):
     page = Tags(gvc.html).visible
     for lever in ("Churn -10%", "Price", "New customers +10%", "Expansion +0.1 pt/month"):
         assert lever in page, lever
-    assert "1.53%" in page and "3.00%" in page
+    breakeven = 1.2 ** (1 / 12) - 1  # MODEL.md: flat base when c = (1 + g)^(1/12) - 1, g = 20%
+    assert f"{breakeven:.2%}" in page and f"{0.03:.2%}" in page
     assert "fixed number, so there is no parameter uncertainty" in page
