@@ -115,6 +115,14 @@ def command(name: str, help: str, arguments: Callable[[argparse.ArgumentParser],
     return register
 
 
+def _paths_and_seed(
+    p: argparse.ArgumentParser, paths: int, paths_help: str, seed_help: str
+) -> None:
+    """The ``--paths N`` and ``--seed S`` options every simulating command takes."""
+    p.add_argument("--paths", type=positive_int, default=paths, metavar="N", help=paths_help)
+    p.add_argument("--seed", type=non_negative_int, default=42, metavar="S", help=seed_help)
+
+
 def _simulation_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument(
@@ -124,19 +132,11 @@ def _simulation_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="output folder; files go to DIR/<scenario file stem>/ (default: reports)",
     )
-    p.add_argument(
-        "--paths",
-        type=positive_int,
-        default=10_000,
-        metavar="N",
-        help="Monte Carlo paths, a positive integer (default: 10000)",
-    )
-    p.add_argument(
-        "--seed",
-        type=non_negative_int,
-        default=42,
-        metavar="S",
-        help="random seed, 0 or more; same seed, same numbers (default: 42)",
+    _paths_and_seed(
+        p,
+        10_000,
+        paths_help="Monte Carlo paths, a positive integer (default: 10000)",
+        seed_help="random seed, 0 or more; same seed, same numbers (default: 42)",
     )
 
 
@@ -354,19 +354,11 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786",
     )
-    p.add_argument(
-        "--paths",
-        type=positive_int,
-        default=10_000,
-        metavar="N",
-        help="Monte Carlo paths per scenario (default: 10000)",
-    )
-    p.add_argument(
-        "--seed",
-        type=non_negative_int,
-        default=42,
-        metavar="S",
-        help="random seed, the same for every scenario (default: 42)",
+    _paths_and_seed(
+        p,
+        10_000,
+        paths_help="Monte Carlo paths per scenario (default: 10000)",
+        seed_help="random seed, the same for every scenario (default: 42)",
     )
     p.add_argument("--force", action="store_true", help="re-run scenarios that are up to date")
     p.add_argument(
@@ -420,19 +412,11 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="writes DIR/sweep.csv and DIR/sweep.html",
     )
-    p.add_argument(
-        "--paths",
-        type=positive_int,
-        default=2000,
-        metavar="N",
-        help="paths per grid point (default: 2000)",
-    )
-    p.add_argument(
-        "--seed",
-        type=non_negative_int,
-        default=42,
-        metavar="S",
-        help="random seed, the same for every point (default: 42)",
+    _paths_and_seed(
+        p,
+        2000,
+        paths_help="paths per grid point (default: 2000)",
+        seed_help="random seed, the same for every point (default: 42)",
     )
     p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="worker processes")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
@@ -507,8 +491,12 @@ def _compare_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="writes DIR/compare.html and DIR/compare.csv",
     )
-    p.add_argument("--paths", type=positive_int, default=10_000, metavar="N")
-    p.add_argument("--seed", type=non_negative_int, default=42, metavar="S")
+    _paths_and_seed(
+        p,
+        10_000,
+        paths_help="Monte Carlo paths per scenario (default: 10000)",
+        seed_help="random seed, the same for every scenario (default: 42)",
+    )
     p.add_argument(
         "--metric",
         default="arr",
@@ -550,19 +538,11 @@ def _levers_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="files go to DIR/<scenario file stem>/ (default: reports)",
     )
-    p.add_argument(
-        "--paths",
-        type=positive_int,
-        default=2000,
-        metavar="N",
-        help="paths per lever (default: 2000)",
-    )
-    p.add_argument(
-        "--seed",
-        type=non_negative_int,
-        default=42,
-        metavar="S",
-        help="seed shared by the base and every lever (default: 42)",
+    _paths_and_seed(
+        p,
+        2000,
+        paths_help="paths per lever (default: 2000)",
+        seed_help="seed shared by the base and every lever (default: 42)",
     )
 
 
