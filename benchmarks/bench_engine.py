@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import cssim  # noqa: E402
-from cssim.engine import _Cohorts, _Expectation, segment_parameters  # noqa: E402
+from cssim.model.engine import _Cohorts, _Expectation, segment_parameters  # noqa: E402
 from scenarios import growth_vs_churn, three_segments  # noqa: E402
 
 
@@ -55,6 +55,7 @@ def best_of(fn, repeats: int) -> float:
 
 
 # -- the random-number floor -----------------------------------------------------------------------------
+
 
 @dataclass
 class Draws:
@@ -115,7 +116,9 @@ def floor_time(draws: list[Draws], paths: int, seed: int = 0) -> float:
                 rng.poisson(call, paths)
             else:
                 n, p = call
-                rng.binomial(np.broadcast_to(n, (paths, n.size)), np.broadcast_to(p, (paths, n.size)))
+                rng.binomial(
+                    np.broadcast_to(n, (paths, n.size)), np.broadcast_to(p, (paths, n.size))
+                )
     return time.perf_counter() - start
 
 
@@ -142,6 +145,7 @@ def child_peak_rss(code: str) -> float:
 
 # -- the run -------------------------------------------------------------------------------------------
 
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -159,20 +163,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cssim {cssim.__version__}, numpy {np.__version__}, python {sys.version.split()[0]}")
     print(f"simulate: {paths:,} paths x {horizon} months, best of {repeats}\n")
     rows = []
-    for label, scenario in (("growth-vs-churn (1 segment)", growth_vs_churn(horizon)),
-                            ("three segments, tenure-dependent", three_segments(horizon))):
+    for label, scenario in (
+        ("growth-vs-churn (1 segment)", growth_vs_churn(horizon)),
+        ("three segments, tenure-dependent", three_segments(horizon)),
+    ):
         cssim.simulate(scenario, paths=min(paths, 1000), seed=0)  # warm-up
         sim = best_of(lambda s=scenario: cssim.simulate(s, paths=paths, seed=1), repeats)
         draws = engine_draws(scenario)
         floor = best_of(lambda d=draws: floor_time(d, paths), repeats)
         rows.append((label, sim, floor, draws))
 
-    print(f"{'scenario':34} {'variates':>12} {'simulate s':>11} {'floor s':>9} {'ratio':>7}  target <= 2x")
+    print(
+        f"{'scenario':34} {'variates':>12} {'simulate s':>11} {'floor s':>9} {'ratio':>7}  target <= 2x"
+    )
     for label, sim, floor, draws in rows:
         total = sum(d.count(paths) for d in draws)
         ratio = sim / floor
-        print(f"{label:34} {total:12,d} {sim:11.3f} {floor:9.3f} {ratio:7.2f}  {verdict(ratio <= 2.0)}")
-    print("\nfloor draws (numpy default_rng; n, p and lambda on the expected path, averaged over draws):")
+        print(
+            f"{label:34} {total:12,d} {sim:11.3f} {floor:9.3f} {ratio:7.2f}  {verdict(ratio <= 2.0)}"
+        )
+    print(
+        "\nfloor draws (numpy default_rng; n, p and lambda on the expected path, averaged over draws):"
+    )
     for label, _, _, draws in rows:
         for d in draws:
             if d.purpose == "acquisition":
@@ -181,12 +193,19 @@ def main(argv: list[str] | None = None) -> int:
                 n = np.concatenate([c[0] for c in d.calls])
                 p = np.concatenate([c[1] for c in d.calls])
                 params = f"mean n={n.mean():.3g} (max {n.max()}), mean p={p.mean():.3g}"
-            print(f"  {label[:16]:16} {d.segment:14} {d.purpose:12} {d.count(paths):13,d}  {params}")
+            print(
+                f"  {label[:16]:16} {d.segment:14} {d.purpose:12} {d.count(paths):13,d}  {params}"
+            )
 
-    print("\nexpected(): 120 months, best of 20 after a warm-up" + ("" if not args.quick else " (quick: 5)"))
+    print(
+        "\nexpected(): 120 months, best of 20 after a warm-up"
+        + ("" if not args.quick else " (quick: 5)")
+    )
     print(f"{'scenario':34} {'grid points':>11} {'ms':>9}  target < 5 ms")
-    for label, scenario in (("growth-vs-churn (1 segment)", growth_vs_churn(120)),
-                            ("three segments, tenure-dependent", three_segments(120))):
+    for label, scenario in (
+        ("growth-vs-churn (1 segment)", growth_vs_churn(120)),
+        ("three segments, tenure-dependent", three_segments(120)),
+    ):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             cssim.expected(scenario)
@@ -196,14 +215,18 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.no_memory:
         return 0
-    print(f"\npeak memory: simulate() of {mem_paths:,} paths x {mem_horizon} months x 3 segments, in a subprocess")
+    print(
+        f"\npeak memory: simulate() of {mem_paths:,} paths x {mem_horizon} months x 3 segments, in a subprocess"
+    )
     base = child_peak_rss(_IMPORT_ONLY)
     start = time.perf_counter()
     peak = child_peak_rss(_BIG_RUN.format(here=str(HERE), horizon=mem_horizon, paths=mem_paths))
     took = time.perf_counter() - start
     print(f"  import cssim only: {base:8.0f} MB")
-    print(f"  simulate():        {peak:8.0f} MB peak RSS ({took:.1f} s)  target < 2048 MB  "
-          f"{verdict(peak < 2048)}")
+    print(
+        f"  simulate():        {peak:8.0f} MB peak RSS ({took:.1f} s)  target < 2048 MB  "
+        f"{verdict(peak < 2048)}"
+    )
     return 0
 
 

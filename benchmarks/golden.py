@@ -17,8 +17,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cssim
-from cssim.engine import simulate_block
-from cssim.expected import expected_result
+from cssim.model.engine import simulate_block
+from cssim.model.expected import expected_result
 from scenarios import growth_vs_churn, three_segments
 
 GOLDEN = Path(__file__).resolve().parent / "golden.json"
@@ -30,7 +30,10 @@ def _sha(a: np.ndarray) -> str:
 
 def outputs() -> dict[str, str]:
     out = {}
-    for label, scenario in (("growth-vs-churn", growth_vs_churn()), ("three-segments", three_segments())):
+    for label, scenario in (
+        ("growth-vs-churn", growth_vs_churn()),
+        ("three-segments", three_segments()),
+    ):
         result = cssim.simulate(scenario, paths=3000, seed=7)
         for seg, metrics in result._stored.items():
             for metric, a in metrics.items():
@@ -56,7 +59,9 @@ def outputs() -> dict[str, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--record", action="store_true", help="write golden.json instead of checking")
+    parser.add_argument(
+        "--record", action="store_true", help="write golden.json instead of checking"
+    )
     args = parser.parse_args()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -69,7 +74,10 @@ def main() -> int:
     bad = sorted(k for k in golden.keys() | current.keys() if golden.get(k) != current.get(k))
     for k in bad:
         print(f"DIFFERS {k}")
-    print(f"{len(golden) - len(bad)}/{len(golden)} golden hashes match" + ("" if bad else ": all identical"))
+    print(
+        f"{len(golden) - len(bad)}/{len(golden)} golden hashes match"
+        + ("" if bad else ": all identical")
+    )
     return 1 if bad else 0
 
 

@@ -18,8 +18,10 @@ THREE_SEGMENTS = {
             "customers": 4000,
             "arpa": 30000,
             "acquisition": {"rate": 0.30},
-            "churn": {"monthly": {"kind": "beta", "mean": 0.03, "sd": 0.01},
-                      "onboarding": {"months": 3, "monthly": 0.08}},
+            "churn": {
+                "monthly": {"kind": "beta", "mean": 0.03, "sd": 0.01},
+                "onboarding": {"months": 3, "monthly": 0.08},
+            },
             "expansion": {"rate": 0.01, "probability": 0.05},
             "contraction": {"rate": 0.005, "probability": 0.05},
         },

@@ -13,16 +13,16 @@ MODEL.md.
 
 __version__ = "0.1.0"
 
-from .breakeven import breakeven_churn, breakeven_expansion, goal_seek
-from .calibrate import calibrate
-from .engine import simulate
-from .errors import ScenarioError
-from .expected import expected
-from .levers import levers, marginal_value
-from .result import SimulationResult
-from .retention import fit_sbg
-from .scenario import Scenario, load_scenario
-from .sensitivity import global_sensitivity, tornado
+from .analysis.breakeven import breakeven_churn, breakeven_expansion, goal_seek
+from .analysis.levers import levers, marginal_value
+from .analysis.sensitivity import global_sensitivity, tornado
+from .data.calibrate import calibrate
+from .data.retention import fit_sbg
+from .model.engine import simulate
+from .model.errors import ScenarioError
+from .model.expected import expected
+from .model.result import SimulationResult
+from .model.scenario import Scenario, load_scenario
 
 __all__ = [
     "Scenario",

@@ -24,12 +24,12 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .engine import simulate
-from .errors import ScenarioError
-from .expected import expected
-from .metrics import METRICS
-from .result import _atomic, _money
-from .scenario import Scenario, load_scenario
+from .model.engine import simulate
+from .model.errors import ScenarioError
+from .model.expected import expected
+from .model.metrics import METRICS
+from .model.result import _atomic, _money
+from .model.scenario import Scenario, load_scenario
 
 __all__ = ["COMMANDS", "main"]
 
@@ -308,7 +308,7 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
 def report(args: argparse.Namespace) -> int:
     load_scenario(args.scenario)  # bad input fails here, before a kernel starts
     try:
-        from .report import ReportError, render_report
+        from .reporting.report import ReportError, render_report
     except ImportError as e:
         raise RunError(f"the report module is not available: {e}") from e
     try:
@@ -373,7 +373,7 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
     "batch", "simulate and report many scenarios: index.html and manifest.json", _batch_arguments
 )
 def batch(args: argparse.Namespace) -> int:
-    from .batch import run_batch
+    from .runs.batch import run_batch
 
     res = run_batch(
         args.sources,
@@ -424,9 +424,9 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
 
 @command("sweep", "a grid over one or two parameters on common random numbers", _sweep_arguments)
 def sweep(args: argparse.Namespace) -> int:
-    from .sweep import parse_vary
-    from .sweep import sweep as run_sweep
-    from .sweep_report import write_sweep_report
+    from .analysis.sweep import parse_vary
+    from .analysis.sweep import sweep as run_sweep
+    from .reporting.sweep_report import write_sweep_report
 
     base = load_scenario(args.scenario)
     try:
@@ -471,7 +471,7 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
 
 @command("calibrate", "fit a scenario to billing data (an MRR or cohort CSV)", _calibrate_arguments)
 def calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import calibrate_cli
+    from .data.calibrate import calibrate_cli
 
     return calibrate_cli(args.data, args.out, args.report)
 
@@ -510,8 +510,8 @@ def _compare_arguments(p: argparse.ArgumentParser) -> None:
     "compare", "scenarios side by side on common random numbers: P(B beats A)", _compare_arguments
 )
 def compare(args: argparse.Namespace) -> int:
-    from .compare import compare as run_compare
-    from .compare_report import write_compare_report
+    from .analysis.compare import compare as run_compare
+    from .reporting.compare_report import write_compare_report
 
     if len(args.scenarios) < 2:
         raise BadInput("give at least two scenarios")
@@ -555,7 +555,7 @@ def levers(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .levers import write_outputs
+    from .analysis.levers import write_outputs
 
     scenario = load_scenario(args.scenario)
     folder = args.out / args.scenario.stem

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cssim.batch import run_batch
-from cssim.result import SimulationResult
+from cssim.model.result import SimulationResult
+from cssim.runs.batch import run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 

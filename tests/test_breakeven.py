@@ -7,9 +7,14 @@ import pytest
 from scipy.optimize import brentq
 
 import cssim
-from cssim.breakeven import breakeven_churn, breakeven_expansion, breakeven_table, goal_seek
-from cssim.levers import apply_lever
-from cssim.sensitivity import fix_inputs
+from cssim.analysis.breakeven import (
+    breakeven_churn,
+    breakeven_expansion,
+    breakeven_table,
+    goal_seek,
+)
+from cssim.analysis.levers import apply_lever
+from cssim.analysis.sensitivity import fix_inputs
 from tests.helpers import assert_mc_close, one_segment, three_segments
 
 M = 1.2 ** (1 / 12) - 1
@@ -75,7 +80,9 @@ def test_sbg_break_even_is_a_first_month_churn_that_keeps_the_base_flat():
     s = one_segment(churn={"heterogeneity": {"alpha": 0.8, "beta": 12.0}})
     b = breakeven_churn(s)
     beta = 0.8 * (1 - b.value) / b.value
-    flat = cssim.expected(s.replace({"segments.0.churn.heterogeneity.beta": beta}))["customers"]
+    flat = cssim.expected(s.replace({"segments.0.churn.heterogeneity.beta": beta}))[
+        "customers"
+    ]
     assert flat.iloc[-1] == pytest.approx(1000.0, rel=1e-8)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import cssim
-from cssim.calibrate import (
+from cssim.data.calibrate import (
     CalibrationError,
     calibrate,
     calibrate_cli,

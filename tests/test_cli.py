@@ -14,7 +14,7 @@ import pytest
 
 import cssim
 from cssim import cli
-from cssim.metrics import METRICS
+from cssim.model.metrics import METRICS
 
 SUMMARY_COLUMNS = [
     "kpi",
@@ -260,7 +260,7 @@ def test_commands_come_from_the_registry():
     assert all(name in parser_help for name in cli.COMMANDS)
 
 
-# -- report: delegated to cssim.report.render_report (faked here; report tests run the real one) --
+# -- report: delegated to cssim.reporting.report.render_report (faked here; report tests run the real one) --
 
 
 class ReportError(Exception):
@@ -270,7 +270,7 @@ class ReportError(Exception):
 @pytest.fixture
 def fake_report(monkeypatch):
     calls = []
-    module = types.ModuleType("cssim.report")
+    module = types.ModuleType("cssim.reporting.report")
     module.ReportError = ReportError
 
     def render_report(scenario_path, **kwargs):
@@ -282,7 +282,7 @@ def fake_report(monkeypatch):
         return Path(kwargs["out_dir"]) / "small.html"
 
     module.render_report = render_report
-    monkeypatch.setitem(sys.modules, "cssim.report", module)
+    monkeypatch.setitem(sys.modules, "cssim.reporting.report", module)
     return calls
 
 

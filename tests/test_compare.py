@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import cssim
-from cssim.compare import Comparison, compare
+from cssim.analysis.compare import Comparison, compare
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import cssim
-from cssim.batch import run_batch
-from cssim.result import SimulationResult
-from cssim.sweep import sweep
+from cssim.analysis.sweep import sweep
+from cssim.model.result import SimulationResult
+from cssim.runs.batch import run_batch
 
 distributed = pytest.importorskip("distributed")
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from scipy import stats
 
 import cssim
-from cssim.distributions import Beta, Interval90, LogNormal, Normal, Pert, Triangular, Uniform
+from cssim.model.distributions import Beta, Interval90, LogNormal, Normal, Pert, Triangular, Uniform
 from tests.helpers import assert_mc_close, one_segment
 
 U = np.linspace(0.0, 1.0, 1001)

@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 import cssim
-from cssim.levers import LEVERS, LeverResult, apply_lever, levers, marginal_value, write_outputs
+from cssim.analysis.levers import (
+    LEVERS,
+    LeverResult,
+    apply_lever,
+    levers,
+    marginal_value,
+    write_outputs,
+)
 from tests.helpers import assert_mc_close, one_segment, three_segments
 
 M = 1.2 ** (1 / 12) - 1  # MODEL.md: 20% a year of new customers is 1.531% a month

@@ -14,7 +14,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 import cssim
-from cssim import plots
+from cssim.reporting import plots
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 import cssim
-from cssim import narrative, report
-from cssim.plots import compact
+from cssim.reporting import narrative, report
+from cssim.reporting.plots import compact
 
 ROOT = Path(__file__).resolve().parents[1]
 GVC = ROOT / "scenarios" / "growth-vs-churn.yaml"
@@ -307,7 +307,7 @@ def test_template_is_committed_without_outputs():
     assert len(tagged) == 1
     names = set(re.findall(r"^(\w+) =", tagged[0].source, flags=re.M))
     assert names == {"scenario_path", "paths", "seed", "target_arr", "months", "result_path"}
-    # thin: every other code cell is a call into cssim.report
+    # thin: every other code cell is a call into cssim.reporting.report
     for c in code[1:]:
         assert "report." in c.source and len(c.source.splitlines()) <= 4
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import cssim
-from cssim.engine import STORED
-from cssim.randomness import BLOCK_PATHS
+from cssim.model.engine import STORED
+from cssim.model.randomness import BLOCK_PATHS
 from tests.helpers import one_segment, three_segments
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import cssim
-from cssim.metrics import METRICS
+from cssim.model.metrics import METRICS
 from tests.helpers import three_segments
 
 

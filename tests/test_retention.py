@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from cssim.retention import SBGFit, cohort_counts, fit_geometric, fit_sbg, likelihood_ratio
+from cssim.data.retention import SBGFit, cohort_counts, fit_geometric, fit_sbg, likelihood_ratio
 
 #: Fader & Hardie (2007), Table 1: customers still active at the start of years 0..7 (1000 each at year 0).
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]

@@ -1,4 +1,4 @@
-"""cssim.sampling: exact inverse-CDF binomial and Poisson counts, one uniform per variate.
+"""cssim.model.sampling: exact inverse-CDF binomial and Poisson counts, one uniform per variate.
 
 Three kinds of check: exactness against scipy's quantile functions (the same integers), goodness of fit at
 a fixed seed, and the coupling common random numbers rely on (for a fixed uniform, counts are monotone in
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cssim import sampling
+from cssim.model import sampling
 
 SEED = 20240607
 
@@ -28,6 +28,7 @@ def uniforms(size, seed: int = SEED) -> np.ndarray:
 
 
 # -- exactness against scipy ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("n", "p"),
@@ -89,6 +90,7 @@ def test_edge_cases():
 
 # -- goodness of fit --------------------------------------------------------------------------------------
 
+
 def chi_square_p_value(draws: np.ndarray, pmf) -> float:
     """Chi-square test of integer draws against ``pmf(k)``, pooling bins expected to hold fewer than 5."""
     size = draws.size
@@ -125,11 +127,14 @@ def test_poisson_goodness_of_fit(lam):
 
 # -- the coupling: monotone in the parameters for a fixed uniform -------------------------------------------
 
+
 def test_binomial_monotone_in_p():
     """Across the flip at 0.5 and the switch at mean 30 (p = 0.3 for n = 100)."""
     u = uniforms(3000)
     ps = np.linspace(0.0, 1.0, 201)
-    x = sampling.binomial(np.full((ps.size, u.size), 100), ps[:, None], np.broadcast_to(u, (ps.size, u.size)))
+    x = sampling.binomial(
+        np.full((ps.size, u.size), 100), ps[:, None], np.broadcast_to(u, (ps.size, u.size))
+    )
     assert (np.diff(x, axis=0) >= 0).all()
     assert (x[0] == 0).all() and (x[-1] == 100).all()
 
@@ -138,8 +143,9 @@ def test_binomial_monotone_in_n():
     """Across the switch at mean 30 (n = 150 for p = 0.2)."""
     u = uniforms(3000)
     ns = np.arange(0, 301)
-    x = sampling.binomial(np.broadcast_to(ns[:, None], (ns.size, u.size)), 0.2,
-                          np.broadcast_to(u, (ns.size, u.size)))
+    x = sampling.binomial(
+        np.broadcast_to(ns[:, None], (ns.size, u.size)), 0.2, np.broadcast_to(u, (ns.size, u.size))
+    )
     assert (np.diff(x, axis=0) >= 0).all()
     assert (np.diff(x, axis=0) <= 1).all()  # one more trial adds at most one success
 
@@ -148,12 +154,14 @@ def test_poisson_monotone_in_lambda():
     """Across the switch at mean 30."""
     u = uniforms(3000)
     lams = np.linspace(0.0, 60.0, 241)
-    x = sampling.poisson(np.broadcast_to(lams[:, None], (lams.size, u.size)),
-                         np.broadcast_to(u, (lams.size, u.size)))
+    x = sampling.poisson(
+        np.broadcast_to(lams[:, None], (lams.size, u.size)), np.broadcast_to(u, (lams.size, u.size))
+    )
     assert (np.diff(x, axis=0) >= 0).all()
 
 
 # -- shapes ----------------------------------------------------------------------------------------------
+
 
 def test_two_dimensional_with_p_per_path():
     """p of shape (paths, 1) broadcasts over cohorts: the same as element by element."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cssim import Scenario, ScenarioError, load_scenario
-from cssim.distributions import Beta, Interval90
+from cssim.model.distributions import Beta, Interval90
 
 # Line numbers matter: the tests below point at them.
 BASE = """\

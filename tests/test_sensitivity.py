@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from cssim.sensitivity import first_order_index, fix_inputs, global_sensitivity, tornado
+from cssim.analysis.sensitivity import first_order_index, fix_inputs, global_sensitivity, tornado
 from tests.helpers import one_segment
 
 H = 36

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import cssim
-from cssim.sweep import parse_vary, sweep
-from cssim.sweep_report import write_sweep_report
+from cssim.analysis.sweep import parse_vary, sweep
+from cssim.reporting.sweep_report import write_sweep_report
 
 
 def test_parse_vary():

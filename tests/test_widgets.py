@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import cssim
-from cssim.distributions import Beta, LogNormal, Normal, Triangular
-from cssim.widgets import Explorer, relocate
+from cssim.model.distributions import Beta, LogNormal, Normal, Triangular
+from cssim.widgets.explorer import Explorer, relocate
 from tests.helpers import three_segments
 
 ROOT = Path(__file__).resolve().parents[1]

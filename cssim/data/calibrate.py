@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .errors import Problem, ScenarioError
+from ..model.errors import Problem, ScenarioError
+from ..model.scenario import Scenario
 from .retention import GeometricFit, SBGFit, fit_geometric, fit_sbg, likelihood_ratio
-from .scenario import Scenario
 
 __all__ = [
     "Calibration",
@@ -771,7 +771,7 @@ class Calibration:
 
     def write_report(self, directory: str | os.PathLike) -> Path:
         """Write the self-contained HTML calibration report into ``directory``; returns its path."""
-        from .calibration_report import write_report
+        from ..reporting.calibration_report import write_report
 
         return write_report(self, directory)
 
@@ -783,7 +783,7 @@ class Calibration:
         )
 
     def _repr_html_(self) -> str:
-        from .htmlpage import esc
+        from ..reporting.htmlpage import esc
 
         s = self.summary()
         rows = "".join(

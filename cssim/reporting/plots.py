@@ -21,8 +21,8 @@ from matplotlib.ticker import (
     PercentFormatter,
 )
 
-from .metrics import METRICS
-from .result import TOTAL, SimulationResult
+from ..model.metrics import METRICS
+from ..model.result import TOTAL, SimulationResult
 
 __all__ = [
     "COLORS",

@@ -35,9 +35,24 @@ __all__ = ["expected"]
 NODES = 1024
 
 DEFAULT_COLUMNS = (
-    "customers", "new_customers", "churned_customers", "mrr", "arr", "arpa", "new_mrr",
-    "expansion_mrr", "contraction_mrr", "churned_mrr", "net_new_mrr", "logo_churn_rate",
-    "nrr", "grr", "gross_profit", "cac_spend", "crc", "arr_crc",
+    "customers",
+    "new_customers",
+    "churned_customers",
+    "mrr",
+    "arr",
+    "arpa",
+    "new_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "net_new_mrr",
+    "logo_churn_rate",
+    "nrr",
+    "grr",
+    "gross_profit",
+    "cac_spend",
+    "crc",
+    "arr_crc",
 )
 
 
@@ -84,10 +99,12 @@ def expected_result(scenario: Scenario, nodes: int = NODES) -> SimulationResult:
     for seg in scenario.segments:
         p = segment_parameters(seg, lambda path: columns[path])
         stored[seg.name], year[seg.name] = _segment(seg, p, H, nodes)
-        params[seg.name] = {k: np.broadcast_to(np.asarray(v, float), (nodes,)).copy()
-                            for k, v in p.items()}
-    return SimulationResult(scenario, seed=-1, paths=nodes, stored=stored, params=params,
-                            year_mrr=year)
+        params[seg.name] = {
+            k: np.broadcast_to(np.asarray(v, float), (nodes,)).copy() for k, v in p.items()
+        }
+    return SimulationResult(
+        scenario, seed=-1, paths=nodes, stored=stored, params=params, year_mrr=year
+    )
 
 
 def _c(v, q):
@@ -119,7 +136,7 @@ def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
     d = np.minimum(con_rate, con_prob)  # rate / probability capped at 1 per contracting account
     f = 1.0 + e - d
     steps = np.arange(H + 1)[None, :]
-    fpow = f ** steps  # (q, H + 1)
+    fpow = f**steps  # (q, H + 1)
     gpow12 = (1.0 - d) ** 12
     arpa, new_arpa = _c(p["arpa"], q), _c(p["new_arpa"], q)
 
@@ -130,7 +147,7 @@ def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
     for j in range(n0c):
         nj = base + (j < extra)
         surv = np.ones((q, H + 1))
-        surv[:, 1:] = np.cumprod(keep[:, lo + j: lo + j + H], axis=1)
+        surv[:, 1:] = np.cumprod(keep[:, lo + j : lo + j + H], axis=1)
         s0 += nj[:, None] * surv
     # new cohorts: survival by tenure S[0..H]
     S = np.ones((q, H + 1))
@@ -139,13 +156,17 @@ def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
     new = np.zeros((q, H + 1))
     acq = seg.acquisition
     if acq.rate is None:
-        new[:, 1:] = _c(p["acquisition.count"], q) * (1.0 + _c(p["acquisition.growth"], q)) ** (
-            steps[:, :-1])
+        new[:, 1:] = (
+            _c(p["acquisition.count"], q)
+            * (1.0 + _c(p["acquisition.growth"], q)) ** (steps[:, :-1])
+        )
     else:
         m = (1.0 + _c(p["acquisition.rate"], q)[:, 0]) ** (1.0 / 12.0) - 1.0
         for t in range(1, H + 1):
             # customers at the start of month t = starting cohorts + cohorts joined at 1..t-1
-            joined = np.einsum("qs,qs->q", new[:, 1:t], S[:, t - 2::-1][:, : t - 1]) if t > 1 else 0.0
+            joined = (
+                np.einsum("qs,qs->q", new[:, 1:t], S[:, t - 2 :: -1][:, : t - 1]) if t > 1 else 0.0
+            )
             new[:, t] = m * (s0[:, t - 1] + joined)
 
     cust = s0.copy()
@@ -166,24 +187,30 @@ def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
     dS = S[:, :-1] - S[:, 1:]  # share of a new cohort churning at each lag
     for s in range(1, H + 1):
         L = H - s
-        ns = new[:, s: s + 1]
+        ns = new[:, s : s + 1]
         c = ns * S[:, : L + 1]
         cm = new_arpa * c * fpow[:, : L + 1]
         cust[:, s:] += c
         mrr[:, s:] += cm
-        churned[:, s + 1:] += ns * dS[:, :L]
+        churned[:, s + 1 :] += ns * dS[:, :L]
         start_mrr = new_arpa * ns * fpow[:, :L]  # MRR at lag L - 1 of the cohort as it joined
-        churned_mrr[:, s + 1:] += start_mrr * dS[:, :L]
-        stayed_mrr[:, s + 1:] += start_mrr * S[:, 1: L + 1]
+        churned_mrr[:, s + 1 :] += start_mrr * dS[:, :L]
+        stayed_mrr[:, s + 1 :] += start_mrr * S[:, 1 : L + 1]
         if s + 12 <= H:
-            retained[:, s + 12:] += cm[:, 12:]
-            gross[:, s + 12:] += start_mrr[:, : L - 11] * gpow12 * S[:, 12: L + 1]
+            retained[:, s + 12 :] += cm[:, 12:]
+            gross[:, s + 12 :] += start_mrr[:, : L - 11] * gpow12 * S[:, 12 : L + 1]
         year[s:, (s - 1) // 12 + 1] += cm.sum(0)
     retained[:, :12] = np.nan
     out = {
-        "customers": cust, "new_customers": new, "churned_customers": churned, "mrr": mrr,
-        "expansion_mrr": e * stayed_mrr, "contraction_mrr": d * stayed_mrr,
-        "churned_mrr": churned_mrr, "retained_mrr_12": retained, "gross_retained_mrr_12": gross,
+        "customers": cust,
+        "new_customers": new,
+        "churned_customers": churned,
+        "mrr": mrr,
+        "expansion_mrr": e * stayed_mrr,
+        "contraction_mrr": d * stayed_mrr,
+        "churned_mrr": churned_mrr,
+        "retained_mrr_12": retained,
+        "gross_retained_mrr_12": gross,
     }
     assert set(out) == set(STORED)
     return out, year

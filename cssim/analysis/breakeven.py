@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from .engine import simulate
+from ..model.engine import simulate
+from ..model.randomness import resolve_seed
+from ..model.scenario import Scenario, Segment
 from .levers import LEVERS, _one_segment, apply_lever, change_value
-from .randomness import resolve_seed
-from .scenario import Scenario, Segment
 from .sensitivity import _expected, _field, fix_inputs
 
 __all__ = [

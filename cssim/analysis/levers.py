@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .distributions import _Dist
-from .engine import simulate
-from .randomness import resolve_seed
-from .result import _money
-from .scenario import Scenario, Segment
+from ..model.distributions import _Dist
+from ..model.engine import simulate
+from ..model.randomness import resolve_seed
+from ..model.result import _money
+from ..model.scenario import Scenario, Segment
 from .sensitivity import _expected
 
 __all__ = [
@@ -747,8 +747,8 @@ def write_outputs(
 
     import matplotlib.pyplot as plt
 
+    from ..model.result import _atomic
     from .breakeven import breakeven_table
-    from .result import _atomic
     from .sensitivity import tornado
 
     out = Path(out)

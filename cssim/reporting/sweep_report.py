@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analysis.sweep import SweepResult
+from ..model.result import _atomic, _money
 from .htmlpage import esc, figure_img, page, table
-from .result import _atomic, _money
-from .sweep import SweepResult
 
 __all__ = ["write_sweep_report"]
 

@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .engine import simulate
-from .expected import expected
-from .metrics import METRICS
-from .randomness import resolve_seed
-from .result import TOTAL, _money
-from .scenario import Scenario
+from ..model.engine import simulate
+from ..model.expected import expected
+from ..model.metrics import METRICS
+from ..model.randomness import resolve_seed
+from ..model.result import TOTAL, _money
+from ..model.scenario import Scenario
 
 __all__ = ["GlobalSensitivity", "Tornado", "fix_inputs", "global_sensitivity", "tornado"]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..model.result import _atomic, _money
 from .htmlpage import SORT_JS, esc, figure_img, page, table
-from .result import _atomic, _money
 
 __all__ = ["write_index"]
 

@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..model.distributions import _Dist
+from ..model.engine import simulate
+from ..model.metrics import METRICS
+from ..model.result import TOTAL, SimulationResult
+from ..model.scenario import Scenario, load_scenario
 from . import narrative, plots
-from .distributions import _Dist
-from .engine import simulate
-from .metrics import METRICS
-from .result import TOTAL, SimulationResult
-from .scenario import Scenario, load_scenario
 
 __all__ = [
     "TEMPLATE",
@@ -472,7 +472,7 @@ def _figure(
 def header(ctx: ReportContext) -> Html:
     """The scenario's name and description (as text), and how it was run."""
     sc, r = ctx.scenario, ctx.result
-    from . import __version__
+    from .. import __version__
 
     meta = (
         f"{r.paths:,} paths \u00d7 {r.horizon} months \u00b7 seed {r.seed} \u00b7 currency "
@@ -655,8 +655,8 @@ def unit_economics(ctx: ReportContext) -> Html:
 
 def strategy(ctx: ReportContext, paths: int = 1000) -> Html:
     """What each lever is worth at the horizon on common random numbers, and where break-even lies."""
-    from .breakeven import breakeven_table
-    from .levers import levers, marginal_value
+    from ..analysis.breakeven import breakeven_table
+    from ..analysis.levers import levers, marginal_value
 
     sc, r = ctx.scenario, ctx.result
     lr = levers(sc, paths=min(paths, r.paths), seed=r.seed, per_segment=False)
@@ -740,7 +740,7 @@ def strategy(ctx: ReportContext, paths: int = 1000) -> Html:
 
 def sensitivity(ctx: ReportContext, paths: int = 1000) -> Html:
     """Which uncertain assumptions move ARR at the horizon: a tornado and rank correlations."""
-    from .sensitivity import global_sensitivity, tornado
+    from ..analysis.sensitivity import global_sensitivity, tornado
 
     sc = ctx.scenario
     if not sc.uncertain():

@@ -29,14 +29,21 @@ __all__ = ["simulate"]
 
 #: Metrics the engine stores per path; everything else in a result is derived from these.
 STORED = (
-    "customers", "new_customers", "churned_customers",
-    "mrr", "expansion_mrr", "contraction_mrr", "churned_mrr",
-    "retained_mrr_12", "gross_retained_mrr_12",
+    "customers",
+    "new_customers",
+    "churned_customers",
+    "mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "retained_mrr_12",
+    "gross_retained_mrr_12",
 )
 COUNTS = ("customers", "new_customers", "churned_customers")
 
 
 # -- parameters ----------------------------------------------------------------------------------------
+
 
 def segment_parameters(segment: Segment, uniform: Callable[[str], np.ndarray] | None) -> dict:
     """The segment's parameters as floats, or arrays over paths where they are uncertain.
@@ -49,7 +56,7 @@ def segment_parameters(segment: Segment, uniform: Callable[[str], np.ndarray] | 
     from .scenario import _walk  # local: keeps the module graph simple
 
     for path, value in _walk(segment, segment.name):
-        name = path[len(prefix):]
+        name = path[len(prefix) :]
         if isinstance(value, _Dist):
             u = uniform(path) if uniform is not None else np.array([0.5])
             out[name] = value.ppf(u)
@@ -64,14 +71,17 @@ def segment_parameters(segment: Segment, uniform: Callable[[str], np.ndarray] | 
 
 # -- the month step, shared by the Monte Carlo and the expectation ------------------------------------------
 
+
 class _Draws:
     """Random draws by inverse CDF (one uniform per variate), streams keyed per purpose."""
 
     expected = False
 
     def __init__(self, streams: Streams, segment: str):
-        self._rng = {p: streams.generator(segment, p)
-                     for p in ("acquisition", "churn", "expansion", "contraction")}
+        self._rng = {
+            p: streams.generator(segment, p)
+            for p in ("acquisition", "churn", "expansion", "contraction")
+        }
 
     def binomial(self, n, p, purpose):
         return sampling.binomial(n, p, self._rng[purpose].random(n.shape))
@@ -138,8 +148,13 @@ class _Cohorts:
         self.year_bounds = np.concatenate([[0], self.n0c + 12 * np.arange(self.years - 1)])
         # constants of the churn model
         ch = self.segment.churn
-        self.kind = ("monthly" if ch.monthly is not None else
-                     "sbg" if ch.heterogeneity is not None else "annual")
+        self.kind = (
+            "monthly"
+            if ch.monthly is not None
+            else "sbg"
+            if ch.heterogeneity is not None
+            else "annual"
+        )
         self.exp_rate = _pcol(p.get("expansion.rate", 0.0))
         self.exp_prob = _pcol(p.get("expansion.probability", 1.0))
         self.con_rate = _pcol(p.get("contraction.rate", 0.0))
@@ -150,7 +165,9 @@ class _Cohorts:
         self.has_con = np.any(self.con_rate > 0)
         acq = self.segment.acquisition
         if acq.rate is not None:
-            self.monthly_rate = (1.0 + _col(p["acquisition.rate"], self.paths)) ** (1.0 / 12.0) - 1.0
+            self.monthly_rate = (1.0 + _col(p["acquisition.rate"], self.paths)) ** (
+                1.0 / 12.0
+            ) - 1.0
         else:
             self.monthly_rate = None
         self.new_arpa = _col(p["new_arpa"], self.paths)
@@ -159,12 +176,15 @@ class _Cohorts:
         """Churn probability for each active cohort in month t (shape broadcastable to (paths, k))."""
         tau = np.empty(k)
         tau[: self.n0c] = self.tenure0 + t  # completed tenure at start + this month
-        tau[self.n0c:] = t - np.arange(1, k - self.n0c + 1)  # joined at the end of month 1, 2, ...
+        tau[self.n0c :] = t - np.arange(1, k - self.n0c + 1)  # joined at the end of month 1, 2, ...
         p = self.params
         ch = self.segment.churn
         if self.kind == "monthly":
-            h = np.broadcast_to(_pcol(p["churn.monthly"]), (1, k)) if np.ndim(
-                p["churn.monthly"]) == 0 else np.broadcast_to(_pcol(p["churn.monthly"]), (self.paths, k))
+            h = (
+                np.broadcast_to(_pcol(p["churn.monthly"]), (1, k))
+                if np.ndim(p["churn.monthly"]) == 0
+                else np.broadcast_to(_pcol(p["churn.monthly"]), (self.paths, k))
+            )
         elif self.kind == "sbg":
             a = _pcol(p["churn.heterogeneity.alpha"])
             b = _pcol(p["churn.heterogeneity.beta"])
@@ -172,7 +192,9 @@ class _Cohorts:
         else:
             h = np.where(tau[None, :] % 12 == 0, _pcol(p["churn.annual_renewal"]), 0.0)
         if ch.onboarding is not None:
-            h = np.where(tau[None, :] <= ch.onboarding.months, _pcol(p["churn.onboarding.monthly"]), h)
+            h = np.where(
+                tau[None, :] <= ch.onboarding.months, _pcol(p["churn.onboarding.monthly"]), h
+            )
         return h
 
     def step(self, t: int) -> None:
@@ -180,7 +202,9 @@ class _Cohorts:
         n, m = self.n[:, :k], self.m[:, :k]  # views: updated in place to the end-of-month state
         d = self.draws
         # integer counts: the start of this month is the end of the last, without another pass
-        start_customers = n.sum(1) if d.expected else self.out["customers"][:, t - 1].astype(np.int64)
+        start_customers = (
+            n.sum(1) if d.expected else self.out["customers"][:, t - 1].astype(np.int64)
+        )
         churned = d.binomial(n, self.hazard(t, k), "churn")
         frac = _divide(churned, n)
         churned_mrr = m * frac
@@ -209,8 +233,9 @@ class _Cohorts:
             lam = self.monthly_rate * start_customers
         else:
             p = self.params
-            lam = _col(p["acquisition.count"], self.paths) * (1.0 + _col(p["acquisition.growth"],
-                                                                          self.paths)) ** (t - 1)
+            lam = _col(p["acquisition.count"], self.paths) * (
+                1.0 + _col(p["acquisition.growth"], self.paths)
+            ) ** (t - 1)
         new = d.poisson(lam, "acquisition")
         self.n[:, k] = new
         self.m[:, k] = new * self.new_arpa
@@ -250,8 +275,11 @@ def _divide(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.n
 
 def _col(value, paths: int) -> np.ndarray:
     """A parameter as a float array over paths."""
-    return np.broadcast_to(np.asarray(value, dtype=np.float64), (paths,)) if np.ndim(value) == 0 \
+    return (
+        np.broadcast_to(np.asarray(value, dtype=np.float64), (paths,))
+        if np.ndim(value) == 0
         else np.asarray(value, dtype=np.float64)
+    )
 
 
 def _pcol(value):
@@ -262,9 +290,11 @@ def _pcol(value):
 
 # -- the Monte Carlo --------------------------------------------------------------------------------------
 
+
 def _uniforms(streams: Streams, segment: str, size: int):
     def uniform(path: str) -> np.ndarray:
         return streams.generator(segment, "parameter", path).random(size)
+
     return uniform
 
 
@@ -280,8 +310,10 @@ def simulate_block(scenario: Scenario, entropy: int, block: int, size: int) -> d
             state.step(t)
         out[seg.name] = {
             "metrics": state.out,
-            "params": {k: np.broadcast_to(np.asarray(v, dtype=float), (size,)).copy()
-                       for k, v in params.items()},
+            "params": {
+                k: np.broadcast_to(np.asarray(v, dtype=float), (size,)).copy()
+                for k, v in params.items()
+            },
             "year_mrr": state.year_mrr,
         }
     return out
@@ -328,14 +360,17 @@ def simulate(
     if isinstance(paths, bool) or not isinstance(paths, int | np.integer) or paths < 1:
         raise ValueError(f"paths must be a positive integer, got {paths!r}")
     if not isinstance(scenario, Scenario):
-        raise TypeError("simulate() takes a Scenario: use cssim.load_scenario(path) or "
-                        "Scenario.from_dict(data)")
+        raise TypeError(
+            "simulate() takes a Scenario: use cssim.load_scenario(path) or Scenario.from_dict(data)"
+        )
     entropy = resolve_seed(seed)
     plan = blocks(int(paths))
     if executor is None:
         parts = (simulate_block(scenario, entropy, b, size) for b, _, size in plan)
     else:
-        futures = [executor.submit(simulate_block, scenario, entropy, b, size) for b, _, size in plan]
+        futures = [
+            executor.submit(simulate_block, scenario, entropy, b, size) for b, _, size in plan
+        ]
         parts = (f.result() for f in futures)
     if progress:
         from tqdm.auto import tqdm

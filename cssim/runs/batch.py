@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
-from .errors import ScenarioError
+from .. import __version__
+from ..model.errors import ScenarioError
 from .executors import run_tasks
 
 __all__ = ["BatchResult", "Job", "expand_sources", "run_batch"]
@@ -129,7 +129,7 @@ def plan(
 
 
 def _template_hash() -> str:
-    tpl = Path(__file__).parent / "templates" / "report.ipynb"
+    tpl = Path(__file__).parents[1] / "reporting" / "templates" / "report.ipynb"
     return _digest(tpl.read_bytes()) if tpl.exists() else ""
 
 
@@ -138,9 +138,9 @@ def _template_hash() -> str:
 
 def run_job(job: Job) -> dict:
     """Simulate one scenario, write its tables and render its report. Never raises: failures are data."""
-    from .engine import simulate
-    from .result import _atomic
-    from .scenario import load_scenario
+    from ..model.engine import simulate
+    from ..model.result import _atomic
+    from ..model.scenario import load_scenario
 
     started = time.perf_counter()
     entry = {
@@ -202,7 +202,7 @@ _KERNEL_START_ERRORS = (
 
 
 def _render_with_retry(job: Job, folder: Path, attempts: int = 3) -> Path:
-    from .report import render_report
+    from ..reporting.report import render_report
 
     for attempt in range(1, attempts + 1):
         try:
@@ -247,7 +247,7 @@ def _up_to_date(job: Job, previous: dict | None) -> bool:
 def _write_manifest(
     out_dir: Path, jobs: list[Job], entries: dict[str, dict], settings: dict
 ) -> None:
-    from .result import _atomic
+    from ..model.result import _atomic
 
     data = {
         "cssim_version": __version__,
@@ -329,7 +329,7 @@ def run_batch(
         if bar is not None:
             bar.close()
     result = BatchResult(out, [entries[j.source] for j in todo])
-    from .batch_index import write_index
+    from ..reporting.batch_index import write_index
 
     write_index(result)
     return result

@@ -16,7 +16,7 @@ import numpy as np
 from .htmlpage import esc, figure_img, page, table
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .calibrate import Calibration
+    from ..data.calibrate import Calibration
 
 __all__ = ["render_report", "write_report"]
 
@@ -242,6 +242,6 @@ def render_report(cal: Calibration) -> str:
 
 def write_report(cal: Calibration, directory: str | os.PathLike) -> Path:
     """Write ``calibration.html`` into ``directory`` atomically; returns its path."""
-    from .calibrate import _atomic_write
+    from ..data.calibrate import _atomic_write
 
     return _atomic_write(Path(directory) / "calibration.html", render_report(cal))

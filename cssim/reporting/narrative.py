@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .distributions import _Dist
+from ..model.distributions import _Dist
+from ..model.result import TOTAL, SimulationResult
+from ..model.scenario import Segment
 from .plots import compact
-from .result import TOTAL, SimulationResult
-from .scenario import Segment
 
 __all__ = ["GrowthArithmetic", "executive_summary", "growth_arithmetic", "pct"]
 

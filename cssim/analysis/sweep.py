@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .engine import simulate
-from .executors import run_tasks
-from .scenario import Scenario
+from ..model.engine import simulate
+from ..model.scenario import Scenario
+from ..runs.executors import run_tasks
 
 __all__ = ["SweepResult", "parse_vary", "sweep"]
 
@@ -103,7 +103,7 @@ class SweepResult:
     seed: int
 
     def to_csv(self, path) -> Path:
-        from .result import _atomic
+        from ..model.result import _atomic
 
         return _atomic(Path(path), lambda p: self.table.to_csv(p, index=False))
 

@@ -24,10 +24,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .engine import simulate
-from .metrics import METRICS
-from .result import SimulationResult, _money
-from .scenario import Scenario
+from ..model.engine import simulate
+from ..model.metrics import METRICS
+from ..model.result import SimulationResult, _money
+from ..model.scenario import Scenario
 
 __all__ = ["LOWER_IS_BETTER", "Comparison", "compare"]
 

@@ -47,12 +47,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .distributions import _Dist
-from .engine import simulate
-from .errors import ScenarioError
-from .randomness import BLOCK_PATHS
-from .result import SimulationResult, _money
-from .scenario import Scenario, Segment, load_scenario
+from ..model.distributions import _Dist
+from ..model.engine import simulate
+from ..model.errors import ScenarioError
+from ..model.randomness import BLOCK_PATHS
+from ..model.result import SimulationResult, _money
+from ..model.scenario import Scenario, Segment, load_scenario
 
 __all__ = ["DEFAULT_SCENARIO", "Explorer", "relocate"]
 
@@ -854,7 +854,7 @@ def _find(scenario: str | os.PathLike | None) -> Path:
     here = Path(DEFAULT_SCENARIO)
     if here.exists():
         return here
-    project = Path(__file__).resolve().parents[1] / DEFAULT_SCENARIO
+    project = Path(__file__).resolve().parents[2] / DEFAULT_SCENARIO
     return project if project.exists() else here
 
 

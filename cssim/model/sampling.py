@@ -39,7 +39,9 @@ _COMPACT = 8
 _MAX_STEPS = 10_000
 
 
-def _binomial_ratio(k, nf: np.ndarray, odds: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def _binomial_ratio(
+    k, nf: np.ndarray, odds: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """P(X = k) / P(X = k - 1) = (n - k + 1) / k x p / (1 - p), evaluated as ``((n - (k - 1)) / k) odds``."""
     r = np.subtract(nf, k - 1, out=out)
     np.divide(r, k, out=r)
@@ -122,8 +124,16 @@ def _walk(pmf, u, coef, ratio, cap):
     pos, take = _gather(out, pos, x, _keep(x, more, cap, k), cols)
     if not pos.size:
         return out, None
-    return out, (pos, x[take], np.full(pos.size, k), pmf[take], cdf[take], u[take],
-                 np.full(pos.size, np.inf) if cap is None else cap[take], *(c[take] for c in coef))
+    return out, (
+        pos,
+        x[take],
+        np.full(pos.size, k),
+        pmf[take],
+        cdf[take],
+        u[take],
+        np.full(pos.size, np.inf) if cap is None else cap[take],
+        *(c[take] for c in coef),
+    )
 
 
 def _keep(x, more, cap, k):
@@ -277,8 +287,11 @@ def _binomial_large(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     def pmf(kk, sel=None):
         nn, pp = (n, p) if sel is None else (n[sel], p[sel])
         return np.exp(
-            special.gammaln(nn + 1.0) - special.gammaln(kk + 1.0) - special.gammaln(nn - kk + 1.0)
-            + kk * np.log(pp) + (nn - kk) * np.log1p(-pp)
+            special.gammaln(nn + 1.0)
+            - special.gammaln(kk + 1.0)
+            - special.gammaln(nn - kk + 1.0)
+            + kk * np.log(pp)
+            + (nn - kk) * np.log1p(-pp)
         )
 
     return _correct(k, cdf, pmf, u, n)
@@ -298,8 +311,9 @@ def poisson(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
     if small.any():
         idx = np.flatnonzero(small)
         ls, us = lam[idx], u[idx]
-        out[idx] = _search_from_zero(us[None], lambda rows: (np.exp(-ls)[None], (ls[None],), None),
-                                     _poisson_ratio)[0]
+        out[idx] = _search_from_zero(
+            us[None], lambda rows: (np.exp(-ls)[None], (ls[None],), None), _poisson_ratio
+        )[0]
     if large.any():
         idx = np.flatnonzero(large)
         ll, ul = lam[idx], u[idx]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .compare import Comparison
+from ..analysis.compare import Comparison
+from ..model.result import _atomic, _money
 from .htmlpage import esc, figure_img, page, table
-from .result import _atomic, _money
 
 __all__ = ["write_compare_report"]
 
