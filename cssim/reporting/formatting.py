@@ -1,0 +1,118 @@
+"""Numbers for people, by language: money, counts, percentages, points and months, in one place.
+
+Every page, chart, widget and notebook table formats through these functions (Babel underneath), so a
+figure reads the same everywhere:
+
+========================  ==================  ==================
+value                     English (``en``)    Japanese (``ja``)
+========================  ==================  ==================
+money 352,000,000 JPY     ``¥352M``           ``3.52億円``
+money 3,520,000 JPY       ``¥3.52M``          ``352万円``
+count 12,345              ``12,345``          ``12,345``
+percent 0.0153            ``1.5%``            ``1.5%``
+points 0.005 (a change)   ``+0.5 pt``         ``+0.5ポイント``
+months 18                 ``18 months``       ``18か月``
+========================  ==================  ==================
+
+Money keeps three significant digits in the compact form; currencies other than JPY use Babel's compact
+currency form in both languages (``$3.52M``; ``$3.52億`` in Japanese).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .i18n import BABEL_LOCALE, resolve_lang
+
+__all__ = ["count", "money", "months", "number", "percent", "points"]
+
+_LEADING_DIGITS = re.compile(r"\d+")
+
+
+def _locale(lang: str | None) -> str:
+    return BABEL_LOCALE[resolve_lang(lang)]
+
+
+def _compact(x: float, lang: str | None, significant: int = 3) -> str:
+    from babel.numbers import format_compact_decimal
+
+    loc = _locale(lang)
+    whole = format_compact_decimal(abs(x), locale=loc, fraction_digits=0)
+    lead = _LEADING_DIGITS.search(whole)
+    digits = len(lead.group()) if lead else 1
+    return format_compact_decimal(x, locale=loc, fraction_digits=max(0, significant - digits))
+
+
+def money(x: float, currency: str = "JPY", lang: str | None = None, *, significant: int = 3) -> str:
+    """Money for a reader: ``3.52億円`` / ``352万円`` in Japanese, ``¥352M`` in English.
+
+    Amounts under 10,000 are written in full (``9,800円``, ``¥9,800``). Not-a-number reads ``–``.
+    """
+    if x is None or not math.isfinite(x):
+        return "–"
+    lang = resolve_lang(lang)
+    loc = _locale(lang)
+    if currency == "JPY" and lang == "ja":
+        if abs(x) < 10_000:
+            from babel.numbers import format_decimal
+
+            return f"{format_decimal(round(x), locale=loc)}円"
+        return f"{_compact(x, lang, significant)}円"
+    from babel.numbers import format_compact_currency, format_currency
+
+    if abs(x) < 10_000:
+        return format_currency(
+            round(x), currency, locale=loc, format="¤#,##0", currency_digits=False
+        )
+    whole = format_compact_currency(abs(x), currency, locale=loc, fraction_digits=0)
+    lead = _LEADING_DIGITS.search(whole)
+    digits = len(lead.group()) if lead else 1
+    return format_compact_currency(
+        x, currency, locale=loc, fraction_digits=max(0, significant - digits)
+    )
+
+
+def number(x: float, lang: str | None = None, digits: int = 0) -> str:
+    """A plain number with the locale's grouping: ``12,345`` (``digits`` decimals)."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    from babel.numbers import format_decimal
+
+    fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(x, format=fmt, locale=_locale(lang))
+
+
+def count(x: float, lang: str | None = None) -> str:
+    """A count of customers or paths, rounded to a whole number: ``12,345``."""
+    return number(round(x) if x is not None and math.isfinite(x) else x, lang)
+
+
+def percent(x: float, lang: str | None = None, digits: int = 1, *, sign: bool = False) -> str:
+    """A fraction as a percentage: ``0.0153`` -> ``1.5%`` (``+1.5%`` with ``sign``)."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    from babel.numbers import format_percent
+
+    fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    text = format_percent(x, format=fmt, locale=_locale(lang))
+    return ("+" + text) if sign and x > 0 else text
+
+
+def points(x: float, lang: str | None = None, digits: int = 1) -> str:
+    """A change of a rate in percentage points, always signed: ``+0.5 pt`` / ``+0.5ポイント``."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    value = number(abs(x) * 100, lang, digits)
+    signed = ("+" if x > 0 else "−" if x < 0 else "±") + value
+    return f"{signed}ポイント" if resolve_lang(lang) == "ja" else f"{signed} pt"
+
+
+def months(n: float, lang: str | None = None, digits: int = 0) -> str:
+    """A duration in months: ``18 months`` / ``18か月`` (``1 month`` in English)."""
+    if n is None or not math.isfinite(n):
+        return "–"
+    value = number(n, lang, digits)
+    if resolve_lang(lang) == "ja":
+        return f"{value}か月"
+    return f"{value} month" if value == "1" else f"{value} months"

@@ -1,0 +1,52 @@
+"""Numbers for people: Babel-formatted money, percentages, points and months in both languages."""
+
+import math
+
+import pytest
+
+from cssim.reporting import formatting as fmt
+from cssim.reporting.i18n import resolve_lang, translator
+
+
+@pytest.mark.parametrize(
+    ("x", "ja", "en"),
+    [
+        (352_000_000, "3.52億円", "¥352M"),
+        (3_520_000, "352万円", "¥3.52M"),
+        (3_520_000_000, "35.2億円", "¥3.52B"),
+        (9_800, "9,800円", "¥9,800"),
+        (-352_000_000, "-3.52億円", "-¥352M"),
+    ],
+)
+def test_money_reads_as_people_write_it(x, ja, en):
+    assert fmt.money(x, "JPY", "ja") == ja
+    assert fmt.money(x, "JPY", "en") == en
+
+
+def test_not_a_number_is_a_dash_not_nan():
+    assert fmt.money(math.nan) == "–"
+    assert fmt.percent(math.inf, "ja") == "–"
+
+
+def test_percent_points_months():
+    assert fmt.percent(0.0153, "ja") == "1.5%"
+    assert fmt.percent(0.02, "en", sign=True) == "+2.0%"
+    assert fmt.points(-0.005, "ja") == "−0.5ポイント"
+    assert fmt.points(0.01, "en") == "+1.0 pt"
+    assert fmt.months(18, "ja") == "18か月"
+    assert fmt.months(1, "en") == "1 month"
+    assert fmt.count(12_345.4, "en") == "12,345"
+
+
+def test_flag_wins_over_scenario_then_english():
+    assert resolve_lang("en", "ja") == "en"
+    assert resolve_lang(None, "ja") == "ja"
+    assert resolve_lang(None, None) == "en"
+    with pytest.raises(ValueError, match="not one of"):
+        resolve_lang("fr")
+
+
+def test_english_translator_is_the_identity():
+    t = translator("en")
+    assert t("Churn") == "Churn"
+    assert t.n("{count} path", "{count} paths", 3) == "3 paths"
