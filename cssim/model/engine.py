@@ -1,16 +1,20 @@
-"""The Monte Carlo engine: cohorts by tenure, month by month, vectorised over paths.
+"""The Monte Carlo engine: cohort buckets, month by month, vectorised over paths.
 
-Each segment's customers are kept as cohorts by joining month (the starting customers form one or more
-cohorts by starting tenure). Within month t, as MODEL.md orders it:
+Each segment's customers are kept in columns (:class:`_Layout`): joining-month cohorts stay apart only
+while their hazard or a metric needs them (onboarding months, the 12 months trailing NRR/GRR need, every
+tenure for shifted-beta-geometric churn, renewal months for annual contracts); the rest are merged into
+one bucket per joining year, which is exact for customer counts because a sum of independent binomials
+with the same probability is binomial (docs/MODEL.md, "Cohort buckets"). Within month t:
 
-1. churn: ``churned_c ~ Binomial(n_c, h_c(tau))`` with the hazard of the cohort's tenure ``tau``; a cohort's
-   churned MRR is its MRR times ``churned_c / n_c`` (churn is independent of account size);
+1. churn: ``churned_c ~ Binomial(n_c, h_c(tau))`` with the hazard of the column's tenure ``tau``; a
+   column's churned MRR is its MRR times ``churned_c / n_c`` (churn is independent of account size);
 2. expansion and contraction: ``K ~ Binomial(stayed_c, probability)`` accounts move by
-   ``rate / probability`` of the cohort's average MRR, so the expected move is ``rate`` x stayed MRR;
+   ``rate / probability`` of the column's average MRR, so the expected move is ``rate`` x stayed MRR;
 3. acquisition: ``new ~ Poisson(lambda_t)`` join at the end of the month at the new-customer ARPA.
 
-The same step runs in "expected" mode, where every draw is replaced by its expectation; that is
-:func:`cssim.expected`.
+The per-cohort engine (:class:`_Cohorts`, every joining month its own column) is kept as the reference
+the tests compare against: ``simulate_block(..., bucketed=False)``. Both run in "expected" mode too, where
+every draw is replaced by its expectation.
 """
 
 from __future__ import annotations
