@@ -2,27 +2,43 @@
 
 Model customer cohorts by segment (growth, churn by tenure, expansion, contraction, pricing and CS costs)
 and run vectorised Monte Carlo simulations with parameter uncertainty. The meaning of every number is in
-MODEL.md.
+docs/MODEL.md.
 
 >>> import cssim
 >>> scenario = cssim.load_scenario("scenarios/growth-vs-churn.yaml")
 >>> result = cssim.simulate(scenario, paths=10_000, seed=42)
 >>> result["arr"].shape
 (10000, 37)
+
+The public names are imported on first use (PEP 562), so ``import cssim`` does not load scipy, pandas or
+matplotlib until a function that needs them is called.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-from .analysis.breakeven import breakeven_churn, breakeven_expansion, goal_seek
-from .analysis.levers import levers, marginal_value
-from .analysis.sensitivity import global_sensitivity, tornado
-from .data.calibrate import calibrate
-from .data.retention import fit_sbg
-from .model.engine import simulate
-from .model.errors import ScenarioError
-from .model.expected import expected
-from .model.result import SimulationResult
-from .model.scenario import Scenario, load_scenario
+#: Public name -> the module that defines it.
+_WHERE = {
+    "breakeven_churn": "cssim.analysis.breakeven",
+    "breakeven_expansion": "cssim.analysis.breakeven",
+    "goal_seek": "cssim.analysis.breakeven",
+    "levers": "cssim.analysis.levers",
+    "marginal_value": "cssim.analysis.levers",
+    "global_sensitivity": "cssim.analysis.sensitivity",
+    "tornado": "cssim.analysis.sensitivity",
+    "calibrate": "cssim.data.calibrate",
+    "fit_sbg": "cssim.data.retention",
+    "simulate": "cssim.model.engine",
+    "ScenarioError": "cssim.model.errors",
+    "expected": "cssim.model.expected",
+    "SimulationResult": "cssim.model.result",
+    "Scenario": "cssim.model.scenario",
+    "load_scenario": "cssim.model.scenario",
+}
 
 __all__ = [
     "Scenario",
@@ -42,3 +58,29 @@ __all__ = [
     "simulate",
     "tornado",
 ]
+
+if TYPE_CHECKING:  # what static tools see; at run time the names come from __getattr__
+    from .analysis.breakeven import breakeven_churn, breakeven_expansion, goal_seek
+    from .analysis.levers import levers, marginal_value
+    from .analysis.sensitivity import global_sensitivity, tornado
+    from .data.calibrate import calibrate
+    from .data.retention import fit_sbg
+    from .model.engine import simulate
+    from .model.errors import ScenarioError
+    from .model.expected import expected
+    from .model.result import SimulationResult
+    from .model.scenario import Scenario, load_scenario
+
+
+def __getattr__(name: str):
+    """Import a public name's module on first use and cache the name here."""
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'cssim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -21,9 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from . import __version__
+from .model._lazy import pandas as pd
 from .model.engine import simulate
 from .model.errors import ScenarioError
 from .model.expected import expected

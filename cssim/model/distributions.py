@@ -18,7 +18,8 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
-from scipy import stats
+
+from ._lazy import scipy_stats as stats
 
 __all__ = [
     "Beta",
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 #: z such that P(Z < z) = 0.95: a 90% interval spans mean +- z sd.
-_Z90 = float(stats.norm.ppf(0.95))
+_Z90 = 1.6448536269514722  # scipy.stats.norm.ppf(0.95), written out: scipy loads on first use
 #: A distribution must put at least this much probability inside the field's allowed range.
 MIN_MASS_INSIDE = 0.9
 

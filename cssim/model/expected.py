@@ -22,12 +22,14 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pandas as pd
-from scipy.stats import qmc
 
+from ._lazy import LazyModule
+from ._lazy import pandas as pd
 from .engine import STORED, segment_parameters
 from .result import TOTAL, SimulationResult
 from .scenario import Scenario, Segment
+
+qmc = LazyModule("scipy.stats.qmc")
 
 __all__ = ["expected"]
 

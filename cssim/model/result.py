@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
+from ._lazy import pandas as pd
 from .engine import COUNTS, STORED
 from .metrics import METRICS, _shift, ratio, trailing_churn, trailing_sum
 from .scenario import Scenario

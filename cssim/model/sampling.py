@@ -22,7 +22,8 @@ order however the work is split, so the counts are bit-for-bit those of a plain 
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+
+from ._lazy import scipy_special as special
 
 __all__ = ["binomial", "poisson"]
 
