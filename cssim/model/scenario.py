@@ -29,7 +29,8 @@ from pydantic import (
 
 from .distributions import MIN_MASS_INSIDE, Distribution, Interval90, _Dist
 from .errors import Problem, ScenarioError, hint_for
-from .yamlio import LineMap, dump_yaml, parse_yaml
+from .limits import capacity_problems
+from .yamlio import MAX_FILE_BYTES, LineMap, _too_large, dump_yaml, parse_yaml
 
 __all__ = [
     "Acquisition",
@@ -95,7 +96,15 @@ def Param(
     def bound(value):
         if not isinstance(value, _Dist):
             return value
-        mass = value.mass_inside(lo, hi)
+        try:
+            mass = value.mass_inside(lo, hi)
+        except (OverflowError, ValueError, ZeroDivisionError, FloatingPointError):
+            mass = math.nan
+        if mass != mass:  # NaN: parameters so extreme that the probabilities cannot be computed
+            raise ValueError(
+                f"{value.describe()} has parameters too extreme to compute its probabilities; "
+                f"give values that describe a range inside {rng}"
+            )
         if mass < MIN_MASS_INSIDE:
             raise ValueError(
                 f"{value.describe()} puts only {mass:.0%} of its probability inside the allowed range "
@@ -196,6 +205,11 @@ class Churn(_Model):
         return self.monthly is None or self.onboarding is not None
 
 
+#: Smallest share of accounts that may move in a month: each moves by ``rate / probability`` of its MRR, so a
+#: tiny probability would make the step (and the money) unbounded.
+MIN_MOVE_PROBABILITY = 0.001
+
+
 class Movement(_Model):
     """Expansion or contraction: expected monthly ``rate`` as a fraction of the MRR of customers who stayed.
 
@@ -204,7 +218,7 @@ class Movement(_Model):
     """
 
     rate: Param(ge=0, le=1)
-    probability: Param(gt=0, le=1) = 0.1
+    probability: Param(ge=MIN_MOVE_PROBABILITY, le=1) = 0.1
 
 
 class CSCosts(_Model):
@@ -323,9 +337,17 @@ class Scenario(_Model):
                 ],
             )
         try:
-            return cls.model_validate(data)
+            scenario = cls.model_validate(data)
         except ValidationError as e:
             raise ScenarioError(source, _problems(e, data, lines or {})) from None
+        found = capacity_problems(scenario)
+        if found:
+            problems = [
+                Problem(p.path, p.message, p.value, _line(_line_path(path, data), lines or {}))
+                for path, p in found
+            ]
+            raise ScenarioError(source, problems)
+        return scenario
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` turns back into an equal scenario."""
@@ -420,7 +442,12 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:  # at most one byte past the limit: a huge file is refused unread
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            size = path.stat().st_size if path.is_file() else len(raw)
+            raise ScenarioError(source, [_too_large(max(size, len(raw)))])
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError(source, [Problem("", "no such file")]) from None
     except IsADirectoryError:
