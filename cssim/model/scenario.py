@@ -8,7 +8,6 @@ the line, the value and what is allowed.
 
 from __future__ import annotations
 
-import copy
 import math
 import typing
 from collections.abc import Iterator
@@ -356,16 +355,16 @@ class Scenario(_Model):
     def to_yaml(self) -> str:
         return dump_yaml(self.to_dict())
 
-    def replace(self, changes: dict[str, Any]) -> Scenario:
-        """A validated copy with fields changed, keyed by dotted path.
+    def replace(self, changes: dict[Any, Any]) -> Scenario:
+        """A validated copy with fields changed, keyed by field path (see :mod:`cssim.model.edits`).
 
-        A segment may be named by index or by name: ``{"segments.SMB.churn.monthly": 0.02,
-        "horizon_months": 60}``.
+        ``{"segments[0].churn.monthly": 0.02, "horizon_months": 60}``; a segment may be named by index or
+        by name, any name: ``{'segments["Tier 1.5"].churn.monthly': 0.02}`` or
+        ``{"segments.SMB.churn.monthly": 0.02}``.
         """
-        data = copy.deepcopy(self.to_dict())
-        for path, value in changes.items():
-            _set_path(data, path, value)
-        return Scenario.from_dict(data, source=f"{self.name} (changed)")
+        from .edits import replace  # local: edits builds scenarios with this module
+
+        return replace(self, changes)
 
     # -- introspection ----------------------------------------------------------------------------
     def segment(self, name: str) -> Segment:
@@ -398,36 +397,6 @@ def _walk(model: BaseModel, prefix: str) -> Iterator[tuple[str, Any]]:
             yield path, value
         elif isinstance(value, BaseModel) and not isinstance(value, _Dist):
             yield from _walk(value, path)
-
-
-def _set_path(data: dict, path: str, value: Any) -> None:
-    keys = path.split(".")
-    node: Any = data
-    for i, key in enumerate(keys):
-        last = i == len(keys) - 1
-        if isinstance(node, list):
-            if key.isdigit():
-                key = int(key)
-            else:
-                matches = [
-                    j
-                    for j, item in enumerate(node)
-                    if isinstance(item, dict) and item.get("name") == key
-                ]
-                if not matches:
-                    raise KeyError(f"{path}: no segment named {key!r}")
-                key = matches[0]
-        if last:
-            if isinstance(value, BaseModel):
-                value = value.model_dump(mode="json", exclude_none=True)
-            if value is None and isinstance(node, dict):
-                node.pop(key, None)
-            else:
-                node[key] = value
-        else:
-            if isinstance(node, dict) and key not in node:
-                node[key] = {}
-            node = node[key]
 
 
 def load_scenario(path: str | Path) -> Scenario:
