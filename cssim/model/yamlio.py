@@ -25,10 +25,10 @@ __all__ = ["MAX_DIGITS", "MAX_FILE_BYTES", "MAX_NODES", "LineMap", "dump_yaml", 
 #: Maps a data path (tuple of keys and indices) to the 1-based line where it is written.
 LineMap = dict[tuple, int]
 
-#: Largest scenario file read (bytes); the shipped scenarios are under 10 kB.
-MAX_FILE_BYTES = 256_000
+#: Largest scenario file read (bytes); the shipped scenarios are under 5 kB.
+MAX_FILE_BYTES = 64_000
 #: Most values (mappings, lists and scalars, aliases expanded) a document may hold.
-MAX_NODES = 20_000
+MAX_NODES = 5_000
 #: Most digits in a written number (money in yen needs at most 16 or so).
 MAX_DIGITS = 30
 
@@ -84,6 +84,15 @@ def _yaml11_form(text: str, tag: str) -> str | None:
 
 class _Loader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate mapping keys and reports scalars it cannot read."""
+
+    _composed = 0
+
+    def compose_node(self, parent, index):
+        """Count values as they are read: a file of tiny values stops at :data:`MAX_NODES`, unparsed."""
+        self._composed += 1
+        if self._composed > MAX_NODES:
+            raise _TooBig
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
         seen: dict[Any, int] = {}
@@ -218,7 +227,8 @@ def _too_large(size: int) -> Problem:
 
 _TOO_DEEP = "the document is nested too deeply or an alias refers to itself; a scenario is a few levels deep"
 _EXPANDS = (
-    "the document expands to more than {limit:,} values (anchors and aliases repeat parts of it); "
+    "the document holds or expands to more than {limit:,} values (anchors and aliases repeat parts of "
+    "it); "
     "a scenario holds a few hundred"
 )
 
