@@ -76,6 +76,8 @@ def path_count(text: str) -> int:
             f"{MAX_PATHS:,} is already a thousandth of the spread)"
         )
     return value
+
+
 non_negative_int = int_at_least(0, "0 or a positive number")
 
 

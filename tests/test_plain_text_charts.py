@@ -36,7 +36,11 @@ def scenario():
         {
             "name": f"co {BROKEN}",
             "horizon_months": 24,
-            "segments": [{**seg, "name": MATH}, {**seg, "name": BROKEN}, {**seg, "name": "Tier 1.5"}],
+            "segments": [
+                {**seg, "name": MATH},
+                {**seg, "name": BROKEN},
+                {**seg, "name": "Tier 1.5"},
+            ],
         }
     )
 
