@@ -26,6 +26,7 @@ from .model._lazy import pandas as pd
 from .model.engine import simulate
 from .model.errors import ScenarioError
 from .model.expected import expected
+from .model.limits import MAX_PATHS, paths_fit, paths_problem
 from .model.metrics import METRICS
 from .model.result import _atomic, _money
 from .model.scenario import Scenario, load_scenario
@@ -63,6 +64,19 @@ def int_at_least(minimum: int, allowed: str) -> Callable[[str], int]:
 
 
 positive_int = int_at_least(1, "1 or more")
+
+
+def path_count(text: str) -> int:
+    """An argparse type for ``--paths``: 1 to :data:`cssim.model.limits.MAX_PATHS`."""
+    value = positive_int(text)
+    if value > MAX_PATHS:
+        raise argparse.ArgumentTypeError(
+            f"{value:,} is not allowed: give at most {MAX_PATHS:,} paths (the Monte Carlo error at "
+            f"{MAX_PATHS:,} is already a thousandth of the spread)"
+        )
+    return value
+
+
 non_negative_int = int_at_least(0, "0 or a positive number")
 
 
@@ -118,7 +132,7 @@ def _paths_and_seed(
     p: argparse.ArgumentParser, paths: int, paths_help: str, seed_help: str
 ) -> None:
     """The ``--paths N`` and ``--seed S`` options every simulating command takes."""
-    p.add_argument("--paths", type=positive_int, default=paths, metavar="N", help=paths_help)
+    p.add_argument("--paths", type=path_count, default=paths, metavar="N", help=paths_help)
     p.add_argument("--seed", type=non_negative_int, default=42, metavar="S", help=seed_help)
 
 
@@ -585,10 +599,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_paths(args: argparse.Namespace) -> None:
+    """Refuse ``--paths`` that cannot fit in memory before anything starts (a report's kernel included)."""
+    if isinstance(getattr(args, "scenario", None), Path) and getattr(args, "paths", None):
+        problem = paths_problem(load_scenario(args.scenario), args.paths)
+        if problem is not None:
+            raise ScenarioError(str(args.scenario), [problem])
+
+
+def _memory_advice(args: argparse.Namespace) -> str:
+    """How many paths fit, when the scenario can be read; what to use instead."""
+    paths = getattr(args, "paths", None)
+    try:
+        fit = paths_fit(load_scenario(args.scenario))
+    except Exception:  # the advice must never fail
+        fit = None
+    if fit is not None and paths:
+        return f"about {fit:,} paths fit in the memory free now: use --paths {fit:,} or fewer"
+    if paths:
+        return f"use fewer --paths than {paths:,}"
+    return "close other programs or use a smaller input"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``cssim`` command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
+        _check_paths(args)
         return args.handler(args)
     except ScenarioError as e:
         print(e, file=sys.stderr)
@@ -598,6 +635,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return BAD_INPUT
     except RunError as e:
         print(f"cssim: {e}", file=sys.stderr)
+        return FAILED
+    except MemoryError:
+        print(f"cssim {args.command}: out of memory; {_memory_advice(args)}", file=sys.stderr)
         return FAILED
     except KeyboardInterrupt:
         print("cssim: interrupted", file=sys.stderr)

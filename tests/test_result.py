@@ -133,8 +133,8 @@ def test_save_and_load_round_trip(result, tmp_path):
 def test_growth_past_the_count_storage_is_refused_not_wrapped():
     from tests.helpers import one_segment
 
-    s = one_segment(
-        horizon=24, customers=100_000_000, acquisition={"rate": 100.0}, churn={"monthly": 0.0}
-    )
-    with pytest.raises(OverflowError, match="grows past 2,147,483,647 customers"):
-        cssim.simulate(s, paths=5, seed=1)
+    # refused when validated, with the bound, before any simulation (cssim.model.limits)
+    with pytest.raises(cssim.ScenarioError, match=r"could reach .* customers within 24 months"):
+        one_segment(
+            horizon=24, customers=100_000_000, acquisition={"rate": 100.0}, churn={"monthly": 0.0}
+        )

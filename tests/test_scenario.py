@@ -190,7 +190,7 @@ def test_unknown_keys_name_the_allowed_ones(tmp_path, old, new, path, line, allo
             "segments[0].expansion.probability",
             14,
             "0",
-            "must be greater than 0",
+            "must be at least 0.001",
         ),
         (
             "rate: 0.3",

@@ -23,12 +23,15 @@ import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
+from ..model.edits import PathError, format_path, parse_path
 from ..model.engine import simulate
+from ..model.errors import Problem
 from ..model.randomness import resolve_seed
 from ..model.scenario import Scenario, Segment
 from .levers import LEVERS, _one_segment, apply_lever, change_value
@@ -248,9 +251,9 @@ def breakeven_expansion(scenario: Scenario, segment: str | None = None) -> Break
 def _add_expansion(s: Scenario, x: float, rates: dict) -> Scenario:
     """Every segment's expansion rate plus ``x`` (never below 0)."""
     changes = {}
-    for seg in s.segments:
+    for i, seg in enumerate(s.segments):
         prob = float(seg.expansion.probability) if seg.expansion is not None else 0.1
-        changes[f"segments.{seg.name}.expansion"] = {
+        changes[("segments", i, "expansion")] = {
             "rate": min(max(rates[seg.name] + x, 0.0), 1.0),
             "probability": prob,
         }
@@ -374,13 +377,14 @@ def _setter(scenario: Scenario, name: str) -> tuple[Callable[[float], Scenario],
     """A function value -> scenario for a field path or lever name, and the field's current value."""
     if name in LEVERS:
         return (lambda v: apply_lever(scenario, name, v)), 0.0
-    if name.startswith("segments."):
-        paths = [name]
+    data = scenario.to_dict()
+    if name.startswith("segments"):
+        paths = [parse_path(data, name, scenario.name)]
     elif any(name.startswith(n + ".") for n in scenario.segment_names):
         paths = [_field(scenario, name)]
     else:  # a field of every segment that has it, e.g. "churn.monthly"
         paths = []
-        for seg in scenario.segments:
+        for i, seg in enumerate(scenario.segments):
             try:
                 node = seg
                 for part in name.split("."):
@@ -388,20 +392,39 @@ def _setter(scenario: Scenario, name: str) -> tuple[Callable[[float], Scenario],
             except AttributeError:
                 continue
             if node is not None:
-                paths.append(f"segments.{seg.name}.{name}")
+                paths.append(("segments", i, *name.split(".")))
         if not paths:
-            raise KeyError(f"no segment of {scenario.name!r} has a field {name!r}")
-    data = scenario.to_dict()
+            raise PathError(
+                scenario.name,
+                [
+                    Problem(
+                        name, "no segment has this field (e.g. churn.monthly or segments[0].arpa)"
+                    )
+                ],
+            )
     current = None
     olds = []
     for p in paths:
-        keys = p.split(".")[1:]
-        seg = (
-            scenario.segment(keys[0]) if not keys[0].isdigit() else scenario.segments[int(keys[0])]
-        )
-        node, raw = seg, data["segments"][scenario.segments.index(seg)]
-        for part in keys[1:]:
-            node, raw = getattr(node, part), raw[part]
+        if len(p) < 3 or p[0] != "segments":
+            raise PathError(
+                scenario.name, [Problem(format_path(p), "give a numeric field of a segment")]
+            )
+        node: Any = scenario.segments[p[1]]
+        raw: Any = data["segments"][p[1]]
+        for part in p[2:]:
+            node = getattr(node, part, None) if isinstance(part, str) else None
+            raw = raw.get(part) if isinstance(raw, dict) else None
+            if node is None or raw is None:
+                raise PathError(
+                    scenario.name,
+                    [Problem(format_path(p), "this segment has no such field, or it is not set")],
+                )
+        if not (isinstance(node, int | float) and not isinstance(node, bool)) and not hasattr(
+            node, "median"
+        ):
+            raise PathError(
+                scenario.name, [Problem(format_path(p), "this is not a number or a distribution")]
+            )
         olds.append((p, node, raw))
         if current is None:
             current = node.median() if hasattr(node, "median") else float(node)

@@ -276,6 +276,9 @@ class Comparison:
             bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
         )
         ax_hist.legend(fontsize=8, frameon=False, loc="upper right")
+        from ..reporting.plaintext import plain_figure
+
+        plain_figure(ax_hist)  # scenario names are text, never TeX
         return np.asarray(axes)
 
     def __repr__(self) -> str:

@@ -468,6 +468,9 @@ class LeverResult:
         )
         ax.set_xlabel(f"change in {EFFECT_METRICS[metric]} {unit} (median, P10-P90)".strip())
         ax.set_title(f"{self.scenario.name}: levers at month {self.horizon}")
+        from ..reporting.plaintext import plain_figure
+
+        plain_figure(ax)  # before any layout: layout draws the texts
         if own:  # never re-lay-out a figure the caller owns
             ax.figure.tight_layout()
         return ax
@@ -626,6 +629,9 @@ class MarginalValue:
         ax.invert_xaxis()
         ax.legend()
         ax.set_title("The churn floor: what the same effort buys as churn falls")
+        from ..reporting.plaintext import plain_figure
+
+        plain_figure(ax)  # before any layout: layout draws the texts
         if own:  # never re-lay-out a figure the caller owns
             ax.figure.tight_layout()
         return ax

@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..model.edits import PathError
 from ..model.engine import simulate
+from ..model.errors import Problem
 from ..model.expected import expected
 from ..model.metrics import METRICS
 from ..model.randomness import resolve_seed
@@ -39,13 +41,21 @@ def _expected(scenario: Scenario, segment: str = TOTAL):
         return expected(scenario, segment=segment)
 
 
-def _field(scenario: Scenario, path: str) -> str:
-    """``SMB.churn.monthly`` -> ``segments.SMB.churn.monthly`` (segment names may contain dots)."""
+def _field(scenario: Scenario, path: str) -> tuple:
+    """``SMB.churn.monthly`` -> ``("segments", 0, "churn", "monthly")`` (segment names may hold dots)."""
     for name in sorted(scenario.segment_names, key=len, reverse=True):
         if path.startswith(name + "."):
-            return f"segments.{name}.{path[len(name) + 1 :]}"
-    raise KeyError(
-        f"{path!r} does not start with a segment name ({', '.join(scenario.segment_names)})"
+            rest = path[len(name) + 1 :].split(".")
+            return ("segments", scenario.segment_names.index(name), *rest)
+    raise PathError(
+        scenario.name,
+        [
+            Problem(
+                path,
+                "does not start with a segment name; segments: "
+                + ", ".join(repr(n) for n in scenario.segment_names),
+            )
+        ],
     )
 
 
@@ -105,6 +115,9 @@ class Tornado:
         )
         ax.set_title(f"{self.scenario.name}: what drives {METRICS[self.metric].label}")
         ax.legend(loc="lower right", fontsize="small")
+        from ..reporting.plaintext import plain_figure
+
+        plain_figure(ax)  # before any layout: layout draws the texts
         if own:  # never re-lay-out a figure the caller owns
             ax.figure.tight_layout()
         return ax
@@ -250,6 +263,9 @@ class GlobalSensitivity:
         ax.set_xlabel(f"{METRICS[self.metric].label} at month {self.month}")
         ax.legend(loc="lower right", fontsize="small")
         ax.set_title(f"{self.scenario.name}: global sensitivity ({self.paths:,} paths)")
+        from ..reporting.plaintext import plain_figure
+
+        plain_figure(ax)  # before any layout: layout draws the texts
         if own:  # never re-lay-out a figure the caller owns
             ax.figure.tight_layout()
         return ax

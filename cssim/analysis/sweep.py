@@ -12,6 +12,7 @@ inside a segment (``churn.monthly``), which then applies to every segment.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..model.edits import parse_path
 from ..model.engine import simulate
 from ..model.scenario import Scenario
 from ..runs.executors import run_tasks
@@ -52,16 +54,27 @@ def parse_vary(text: str) -> tuple[str, list[float]]:
         ) from None
     if not values:
         raise ValueError(f"--vary {text!r}: give at least one value")
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"--vary {text!r}: values must be finite numbers (not nan or inf)")
+    if not name:
+        raise ValueError(
+            f"--vary {text!r}: name a field before '=', e.g. churn.monthly=0.01:0.05:5"
+        )
     return name, values
 
 
-def changes_for(base: Scenario, field: str, value: float) -> dict[str, float]:
+def changes_for(base: Scenario, field: str, value: float) -> dict:
     """The :meth:`Scenario.replace` changes that set ``field`` to ``value``."""
-    head = field.split(".", 1)[0]
+    if not math.isfinite(value):
+        raise ValueError(f"--vary {field}: {value} is not allowed: give finite numbers")
     value = int(value) if field in ("horizon_months",) or field.endswith("customers") else value
+    head = field.split(".", 1)[0].split("[", 1)[0]
     if head in _TOP:
+        parse_path(
+            base.to_dict(), field, base.name
+        )  # a clear error now for a path that leads nowhere
         return {field: value}
-    return {f"segments.{i}.{field}": value for i in range(len(base.segments))}
+    return {("segments", i, *field.split(".")): value for i in range(len(base.segments))}
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,25 @@ def parse_month(text: str) -> pd.Period | None:
     return None
 
 
+#: Longest history read (months): a century of billing; a longer span is a mistyped year.
+MAX_SPAN_MONTHS = 1200
+
+
+def _span_problem(rows: np.ndarray, months: np.ndarray, column: str) -> Problem | None:
+    """A problem when the months (``pd.Period``) in ``column`` span more than :data:`MAX_SPAN_MONTHS`."""
+    ordinals = np.array([m.ordinal for m in months], dtype=np.int64)
+    lo, hi = int(ordinals.argmin()), int(ordinals.argmax())
+    span = int(ordinals[hi] - ordinals[lo]) + 1
+    if span <= MAX_SPAN_MONTHS:
+        return None
+    return Problem(
+        column,
+        f"the months span {span:,} months, from {months[lo]} (row {int(rows[lo])}) to {months[hi]} "
+        f"(row {int(rows[hi])}); calibration reads at most {MAX_SPAN_MONTHS:,} months "
+        f"({MAX_SPAN_MONTHS // 12} years): check the {column} column for a mistyped year",
+    )
+
+
 def _rows(items: list[tuple[int, object]], show_value: bool = True) -> str:
     shown = [
         f"row {int(r)} ({str(v)!r})" if show_value else f"row {int(r)}" for r, v in items[:MAX_ROWS]
@@ -224,6 +243,10 @@ def _validate_mrr(raw: pd.DataFrame, source: str) -> pd.DataFrame:
                 f"such as 2024-03-01) in {_rows(bad)}",
             )
         )
+    if not isbad.all():
+        span = _span_problem(raw["row"].to_numpy()[~isbad], months.to_numpy()[~isbad], "month")
+        if span is not None:
+            problems.append(span)
     mrr = _numbers(raw, "mrr", problems, what="MRR")
     clean = pd.DataFrame(
         {
@@ -264,6 +287,22 @@ def _validate_cohorts(raw: pd.DataFrame, source: str) -> pd.DataFrame:
         problems.append(Problem("cohort", f"cohort is empty in {_rows(blank, False)}"))
     period = _numbers(raw, "period", problems, integer=True)
     active = _numbers(raw, "active", problems, integer=True)
+    long = (period > MAX_SPAN_MONTHS).to_numpy()
+    if long.any():
+        items = list(zip(raw["row"].to_numpy()[long], raw["period"].to_numpy()[long], strict=False))
+        problems.append(
+            Problem("period", f"period is more than {MAX_SPAN_MONTHS:,} months in {_rows(items)}")
+        )
+    starts = [(r, parse_month(c)) for r, c in zip(raw["row"], cohort, strict=False)]
+    starts = [(r, m) for r, m in starts if m is not None]
+    if starts:
+        span = _span_problem(
+            np.array([r for r, _ in starts]),
+            np.array([m for _, m in starts], dtype=object),
+            "cohort",
+        )
+        if span is not None:
+            problems.append(span)
     if problems:
         raise CalibrationError(source, problems)
     clean = pd.DataFrame(

@@ -313,7 +313,9 @@ class SBGFit:
         ax.set_ylabel("share still active")
         ax.set_ylim(0, 1.02)
         ax.legend()
-        return ax
+        from ..reporting.plaintext import plain_figure
+
+        return plain_figure(ax)
 
     def __repr__(self) -> str:
         return (

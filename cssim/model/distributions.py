@@ -105,6 +105,16 @@ class LogNormal(_Dist):
     mean: PositiveFloat
     sd: PositiveFloat
 
+    @model_validator(mode="after")
+    def _moments(self):
+        ratio = self.sd / self.mean
+        if not (ratio <= 1e6 and self.mean <= 1e300):
+            raise ValueError(
+                f"sd {self.sd:g} and mean {self.mean:g} are too extreme for a lognormal: "
+                "give sd at most 1e6 times the mean and a mean at most 1e300"
+            )
+        return self
+
     def frozen(self):
         s2 = math.log1p((self.sd / self.mean) ** 2)
         return stats.lognorm(s=math.sqrt(s2), scale=math.exp(math.log(self.mean) - s2 / 2))

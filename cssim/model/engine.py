@@ -27,6 +27,8 @@ import numpy as np
 
 from . import sampling
 from .distributions import _Dist
+from .errors import ScenarioError
+from .limits import paths_problem
 from .randomness import BLOCK_PATHS, Streams, resolve_seed
 from .scenario import Scenario, Segment
 
@@ -788,6 +790,9 @@ def simulate(
         raise TypeError(
             "simulate() takes a Scenario: use cssim.load_scenario(path) or Scenario.from_dict(data)"
         )
+    too_many = paths_problem(scenario, int(paths))
+    if too_many is not None:  # refused before any memory is taken
+        raise ScenarioError(scenario.name, [too_many])
     entropy = resolve_seed(seed)
     plan = blocks(int(paths))
     if executor is None:

@@ -384,11 +384,14 @@ class SimulationResult:
 
     def parameters(self) -> pd.DataFrame:
         """The per-path draws of every uncertain parameter (one column per parameter path)."""
-        unc = self.scenario.uncertain()
+        from .distributions import _Dist
+        from .scenario import _walk
+
         data = {}
-        for path in unc:
-            seg, name = path.split(".", 1)
-            data[path] = self._params[seg][name]
+        for seg in self.scenario.segments:  # by segment: a name may hold dots
+            for path, value in _walk(seg, seg.name):
+                if isinstance(value, _Dist):
+                    data[path] = self._params[seg.name][path[len(seg.name) + 1 :]]
         return pd.DataFrame(data, index=pd.RangeIndex(self.paths, name="path"))
 
     # -- export -------------------------------------------------------------------------------------

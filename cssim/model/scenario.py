@@ -8,7 +8,6 @@ the line, the value and what is allowed.
 
 from __future__ import annotations
 
-import copy
 import math
 import typing
 from collections.abc import Iterator
@@ -29,7 +28,8 @@ from pydantic import (
 
 from .distributions import MIN_MASS_INSIDE, Distribution, Interval90, _Dist
 from .errors import Problem, ScenarioError, hint_for
-from .yamlio import LineMap, dump_yaml, parse_yaml
+from .limits import capacity_problems
+from .yamlio import MAX_FILE_BYTES, LineMap, _too_large, dump_yaml, parse_yaml
 
 __all__ = [
     "Acquisition",
@@ -95,7 +95,15 @@ def Param(
     def bound(value):
         if not isinstance(value, _Dist):
             return value
-        mass = value.mass_inside(lo, hi)
+        try:
+            mass = value.mass_inside(lo, hi)
+        except (OverflowError, ValueError, ZeroDivisionError, FloatingPointError):
+            mass = math.nan
+        if mass != mass:  # NaN: parameters so extreme that the probabilities cannot be computed
+            raise ValueError(
+                f"{value.describe()} has parameters too extreme to compute its probabilities; "
+                f"give values that describe a range inside {rng}"
+            )
         if mass < MIN_MASS_INSIDE:
             raise ValueError(
                 f"{value.describe()} puts only {mass:.0%} of its probability inside the allowed range "
@@ -196,6 +204,11 @@ class Churn(_Model):
         return self.monthly is None or self.onboarding is not None
 
 
+#: Smallest share of accounts that may move in a month: each moves by ``rate / probability`` of its MRR, so a
+#: tiny probability would make the step (and the money) unbounded.
+MIN_MOVE_PROBABILITY = 0.001
+
+
 class Movement(_Model):
     """Expansion or contraction: expected monthly ``rate`` as a fraction of the MRR of customers who stayed.
 
@@ -204,7 +217,7 @@ class Movement(_Model):
     """
 
     rate: Param(ge=0, le=1)
-    probability: Param(gt=0, le=1) = 0.1
+    probability: Param(ge=MIN_MOVE_PROBABILITY, le=1) = 0.1
 
 
 class CSCosts(_Model):
@@ -323,9 +336,17 @@ class Scenario(_Model):
                 ],
             )
         try:
-            return cls.model_validate(data)
+            scenario = cls.model_validate(data)
         except ValidationError as e:
             raise ScenarioError(source, _problems(e, data, lines or {})) from None
+        found = capacity_problems(scenario)
+        if found:
+            problems = [
+                Problem(p.path, p.message, p.value, _line(_line_path(path, data), lines or {}))
+                for path, p in found
+            ]
+            raise ScenarioError(source, problems)
+        return scenario
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` turns back into an equal scenario."""
@@ -334,16 +355,16 @@ class Scenario(_Model):
     def to_yaml(self) -> str:
         return dump_yaml(self.to_dict())
 
-    def replace(self, changes: dict[str, Any]) -> Scenario:
-        """A validated copy with fields changed, keyed by dotted path.
+    def replace(self, changes: dict[Any, Any]) -> Scenario:
+        """A validated copy with fields changed, keyed by field path (see :mod:`cssim.model.edits`).
 
-        A segment may be named by index or by name: ``{"segments.SMB.churn.monthly": 0.02,
-        "horizon_months": 60}``.
+        ``{"segments[0].churn.monthly": 0.02, "horizon_months": 60}``; a segment may be named by index or
+        by name, any name: ``{'segments["Tier 1.5"].churn.monthly': 0.02}`` or
+        ``{"segments.SMB.churn.monthly": 0.02}``.
         """
-        data = copy.deepcopy(self.to_dict())
-        for path, value in changes.items():
-            _set_path(data, path, value)
-        return Scenario.from_dict(data, source=f"{self.name} (changed)")
+        from .edits import replace  # local: edits builds scenarios with this module
+
+        return replace(self, changes)
 
     # -- introspection ----------------------------------------------------------------------------
     def segment(self, name: str) -> Segment:
@@ -378,36 +399,6 @@ def _walk(model: BaseModel, prefix: str) -> Iterator[tuple[str, Any]]:
             yield from _walk(value, path)
 
 
-def _set_path(data: dict, path: str, value: Any) -> None:
-    keys = path.split(".")
-    node: Any = data
-    for i, key in enumerate(keys):
-        last = i == len(keys) - 1
-        if isinstance(node, list):
-            if key.isdigit():
-                key = int(key)
-            else:
-                matches = [
-                    j
-                    for j, item in enumerate(node)
-                    if isinstance(item, dict) and item.get("name") == key
-                ]
-                if not matches:
-                    raise KeyError(f"{path}: no segment named {key!r}")
-                key = matches[0]
-        if last:
-            if isinstance(value, BaseModel):
-                value = value.model_dump(mode="json", exclude_none=True)
-            if value is None and isinstance(node, dict):
-                node.pop(key, None)
-            else:
-                node[key] = value
-        else:
-            if isinstance(node, dict) and key not in node:
-                node[key] = {}
-            node = node[key]
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file.
 
@@ -420,7 +411,12 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:  # at most one byte past the limit: a huge file is refused unread
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            size = path.stat().st_size if path.is_file() else len(raw)
+            raise ScenarioError(source, [_too_large(max(size, len(raw)))])
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError(source, [Problem("", "no such file")]) from None
     except IsADirectoryError:

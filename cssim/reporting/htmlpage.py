@@ -55,7 +55,10 @@ def figure_img(fig, alt: str, dpi: int = 110) -> str:
     """A matplotlib figure as an <img> with the PNG embedded; the figure is closed."""
     import matplotlib.pyplot as plt
 
+    from .plaintext import plain_figure
+
     buf = io.BytesIO()
+    plain_figure(fig)  # scenario names are text, never TeX
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")

@@ -23,6 +23,7 @@ from matplotlib.ticker import (
 
 from ..model.metrics import METRICS
 from ..model.result import TOTAL, SimulationResult
+from .plaintext import plain, plain_figure
 
 __all__ = [
     "COLORS",
@@ -73,8 +74,8 @@ def compact(x: float, _pos=None) -> str:
 
 
 def mpl_text(text: str) -> str:
-    """Scenario text made safe for matplotlib (a ``$`` would start mathtext)."""
-    return text.replace("$", r"\$")
+    """Scenario text made safe for matplotlib (a ``$`` would start mathtext): :func:`plaintext.plain`."""
+    return plain(text)
 
 
 def axis_label(result: SimulationResult, metric: str) -> str:
@@ -168,7 +169,7 @@ def fan_chart(
         title += f": {mpl_text(segment)}"
     ax.set_title(title, loc="left", fontweight="bold")
     ax.legend(loc="best", frameon=False)
-    return ax
+    return plain_figure(ax)
 
 
 FLOWS = ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
@@ -243,7 +244,7 @@ def mrr_waterfall(
     ax.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize="small", ncol=6
     )
-    return ax
+    return plain_figure(ax)
 
 
 def retention_chart(
@@ -272,7 +273,7 @@ def retention_chart(
     ax.set_ylabel("Retention over trailing 12 months (%)")
     ax.set_title("Net and gross revenue retention", loc="left", fontweight="bold")
     ax.legend(loc="best", frameon=False)
-    return ax
+    return plain_figure(ax)
 
 
 def cohort_layers(result: SimulationResult, ax: Axes | None = None, segment: str = TOTAL) -> Axes:
@@ -298,7 +299,7 @@ def cohort_layers(result: SimulationResult, ax: Axes | None = None, segment: str
     ax.legend(
         handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
     )
-    return ax
+    return plain_figure(ax)
 
 
 def ratio_rows(result: SimulationResult) -> list[tuple[str, str]]:
@@ -381,4 +382,4 @@ def unit_economics_chart(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title(f"Unit economics at month {t}: median and P10-P90", loc="left", fontweight="bold")
-    return ax
+    return plain_figure(ax)
