@@ -118,6 +118,8 @@ def main() -> int:
     ap.add_argument("--concurrent", action="store_true")
     ap.add_argument("--skip-speedup", action="store_true")
     a = ap.parse_args()
+    # figures appear as they are measured, even in a log file
+    sys.stdout.reconfigure(line_buffering=True)
     from distributed import LocalCluster
 
     print(f"load average before: {os.getloadavg()}")
