@@ -187,6 +187,31 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         metavar="M,M,...",
         help="months the summary shows (default: 12,24,36 within the horizon)",
     )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the paths' blocks on a Dask cluster, e.g. tcp://127.0.0.1:8786",
+    )
+    p.add_argument(
+        "--summary",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep mergeable statistics, not every path (quantiles within 0.5%%); chosen "
+        "automatically when keeping every path would need more than 1 GB",
+    )
+
+
+#: Above this estimate of a full result's memory, ``cssim run`` keeps statistics instead of paths.
+FULL_RUN_BYTES = 1 << 30
+
+
+def full_run_bytes(scenario: Scenario, paths: int) -> int:
+    """About what keeping every path takes: the stored arrays plus the float64 copies tables derive."""
+    cells = paths * (scenario.horizon_months + 1)
+    stored = 9 * 4 * len(scenario.segments)  # nine float32/int32 arrays per segment
+    derived = 8 * len(METRICS)  # one float64 array per metric for the quantile table
+    return cells * (stored + derived)
 
 
 #: The rows of the KPI table printed by ``cssim run``.
@@ -219,8 +244,16 @@ def run(args: argparse.Namespace) -> int:
                 f"{args.scenario} ({scenario.horizon_months} months)"
             )
     folder = args.out / args.scenario.stem
+    summary_mode = args.summary
+    if summary_mode is None:
+        summary_mode = full_run_bytes(scenario, args.paths) > FULL_RUN_BYTES
+    options = {"summary": True} if summary_mode else {}
+    if args.scheduler:
+        options["scheduler"] = args.scheduler
     try:
-        result = simulate(scenario, paths=args.paths, seed=args.seed, progress=sys.stderr.isatty())
+        result = simulate(
+            scenario, paths=args.paths, seed=args.seed, progress=sys.stderr.isatty(), **options
+        )
     except Exception as e:
         raise RunError(f"simulating {args.scenario} failed: {e}") from e
     try:
@@ -239,6 +272,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         raise RunError(f"writing {folder} failed: {e}") from e
     print(f"{scenario.name}: {result.paths:,} paths, seed {result.seed}, {scenario.currency}")
+    if summary_mode:
+        print(f"summary mode: exact means and probabilities, quantiles within {result.alpha:.1%}")
     print(kpi_table(summary))
     print(f"wrote {', '.join(tables)} to {folder}")
     return OK

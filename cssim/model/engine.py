@@ -761,6 +761,8 @@ def simulate(
     *,
     progress: bool = False,
     executor=None,
+    scheduler: str | None = None,
+    summary: bool = False,
 ):
     """Run the Monte Carlo.
 
@@ -777,10 +779,17 @@ def simulate(
         Show a tqdm progress bar over blocks.
     executor : concurrent.futures.Executor, optional
         Run blocks in parallel (processes or a Dask client's executor); numbers do not change.
+    scheduler : str, optional
+        A Dask scheduler address (``tcp://host:port``): the blocks run as tasks on its workers
+        (:mod:`cssim.runs.distributed`), bit-identical to a local run.
+    summary : bool
+        Keep mergeable statistics instead of every path (:mod:`cssim.model.summary`): memory stays bounded
+        whatever ``paths`` is; means, standard errors and probabilities are exact, quantiles within the
+        sketch's stated relative error.
 
     Returns
     -------
-    SimulationResult
+    SimulationResult, or SummaryResult with ``summary=True``
     """
     from .result import SimulationResult
 
@@ -795,7 +804,25 @@ def simulate(
         raise ScenarioError(scenario.name, [too_many])
     entropy = resolve_seed(seed)
     plan = blocks(int(paths))
-    if executor is None:
+    if summary:
+        from .sketch import DEFAULT_ALPHA
+        from .summary import SummaryResult, summarise_block
+
+        task = summarise_block
+    else:
+        task = simulate_block
+    if scheduler is not None:
+        if executor is not None:
+            raise ValueError("give simulate() an executor or a scheduler, not both")
+        # Imported here, not at the top: the model runs without Dask, and runs/ sits above it.
+        from ..runs.distributed import dask_executor
+
+        with dask_executor(scheduler) as dask:
+            return simulate(
+                scenario, paths, entropy, progress=progress, executor=dask, summary=summary
+            )
+    if executor is None and not summary:
+        # Several blocks per pass (each on its own streams): the same numbers as one block at a time.
         parts = (
             part
             for i in range(0, len(plan), BLOCKS_PER_PASS)
@@ -803,13 +830,38 @@ def simulate(
                 scenario, entropy, [(b, size) for b, _, size in plan[i : i + BLOCKS_PER_PASS]]
             )
         )
+    elif executor is None:
+        parts = (task(scenario, entropy, b, size) for b, _, size in plan)
     else:
-        futures = [
-            executor.submit(simulate_block, scenario, entropy, b, size) for b, _, size in plan
-        ]
-        parts = (f.result() for f in futures)
+        parts = _in_order(executor, task, scenario, entropy, plan)
     if progress:
         from tqdm.auto import tqdm
 
         parts = tqdm(parts, total=len(plan), desc=scenario.name[:30], unit="block")
+    if summary:
+        return SummaryResult.from_blocks(scenario, entropy, int(paths), parts, DEFAULT_ALPHA)
     return SimulationResult.from_blocks(scenario, entropy, int(paths), plan, parts)
+
+
+def _in_order(executor, task, scenario: Scenario, entropy: int, plan):
+    """Yield the blocks' results in block order, with at most ``executor.window`` blocks in flight.
+
+    The window (16 unless the executor says otherwise) bounds the memory that finished blocks take
+    while an earlier one still runs; in-order results make the merge, and so every float, independent of
+    which worker finished first.
+    """
+    from collections import deque
+
+    window = getattr(executor, "window", 16)
+    todo = iter(plan)
+    pending: deque = deque()
+    for b, _, size in todo:
+        pending.append(executor.submit(task, scenario, entropy, b, size))
+        if len(pending) >= window:
+            break
+    while pending:
+        result = pending.popleft().result()
+        for b, _, size in todo:
+            pending.append(executor.submit(task, scenario, entropy, b, size))
+            break
+        yield result
