@@ -443,6 +443,10 @@ class LeverResult:
         """Horizontal bars of each lever's median effect with P10-P90 whiskers; returns the axes."""
         import matplotlib.pyplot as plt
 
+        from ..reporting.charts import use_fonts
+
+        use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+
         df = self.to_frame()
         df = df[(df.metric == metric) & (df.segment == segment)].sort_values("median")
         own = ax is None
@@ -612,6 +616,10 @@ class MarginalValue:
         """Gain in ARR at the horizon by base churn, one line per lever; returns the axes."""
         import matplotlib.pyplot as plt
 
+        from ..reporting.charts import use_fonts
+
+        use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+
         own = ax is None
 
         if ax is None:
@@ -746,6 +754,10 @@ def write_outputs(
     from pathlib import Path
 
     import matplotlib.pyplot as plt
+
+    from ..reporting.charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
     from ..model.result import _atomic
     from .breakeven import breakeven_table

@@ -87,6 +87,10 @@ class Tornado:
         """The tornado chart: bars from the all-medians value to the value at each input's P10 and P90."""
         import matplotlib.pyplot as plt
 
+        from ..reporting.charts import use_fonts
+
+        use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+
         df = self.frame.iloc[::-1]
         own = ax is None
         if ax is None:
@@ -222,6 +226,10 @@ class GlobalSensitivity:
     def plot(self, ax=None):
         """Spearman correlation and first-order index per input, side by side; returns the axes."""
         import matplotlib.pyplot as plt
+
+        from ..reporting.charts import use_fonts
+
+        use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
         df = self.frame.iloc[::-1]
         own = ax is None

@@ -18,6 +18,10 @@ def _fan_chart(result) -> str | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+
     fans = []
     for e in result.entries:
         q = (e.get("outputs") or {}).get("quantiles")

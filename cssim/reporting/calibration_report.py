@@ -34,6 +34,10 @@ def _retention_figure(cal: Calibration):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    from .charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+
     fig, ax = plt.subplots(figsize=(7, 4))
     if cal.sbg is not None:
         cal.sbg.plot(ax=ax)
@@ -48,6 +52,10 @@ def _retention_figure(cal: Calibration):
 
 def _holdout_figure(cal: Calibration):
     import matplotlib.pyplot as plt
+
+    from .charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
     h = cal.holdout
     fig, ax = plt.subplots(figsize=(7, 3.6))
@@ -71,6 +79,10 @@ def _holdout_figure(cal: Calibration):
 
 def _movement_figure(cal: Calibration):
     import matplotlib.pyplot as plt
+
+    from .charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
     h = cal.history.iloc[1:]
     x = np.arange(len(h))

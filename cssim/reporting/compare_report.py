@@ -18,6 +18,10 @@ def write_compare_report(c: Comparison, path, sources: list[str] | None = None) 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
     c.plot(axes=axes)
     fig.tight_layout()

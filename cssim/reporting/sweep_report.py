@@ -31,6 +31,10 @@ def _heatmaps(s: SweepResult) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+
     fy, fx = s.fields
     t = s.table
     ys, xs = np.sort(t[fy].unique()), np.sort(t[fx].unique())
@@ -96,6 +100,10 @@ def _curves(s: SweepResult) -> list[str]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from .charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
     (f,) = s.fields
     t = s.table.sort_values(f)
