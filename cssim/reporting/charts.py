@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -29,8 +30,10 @@ from .labels import metric_label
 __all__ = [
     "COLORS",
     "LATIN_FONT",
+    "EmbeddedFigure",
     "cohort_layers",
     "compact",
+    "embed",
     "fan_chart",
     "mrr_waterfall",
     "retention_chart",
@@ -463,4 +466,72 @@ def unit_economics_chart(
         loc="left",
         fontweight="bold",
     )
+    return ax
+
+
+@dataclass(frozen=True)
+class EmbeddedFigure:
+    """A rendered chart ready for a page: PNG bytes as base64 and its alternative text."""
+
+    alt: str
+    data: str
+
+    def __html__(self) -> str:
+        """The ``<img>`` (escaped alt text), so Jinja2 and :func:`markupsafe.escape` embed it as is."""
+        from markupsafe import escape
+
+        return f'<img alt="{escape(self.alt)}" src="data:image/png;base64,{self.data}">'
+
+
+def embed(fig, alt: str, dpi: int = 110) -> EmbeddedFigure:
+    """The one figure embedder: a matplotlib figure as a self-contained PNG with alt text; closes it.
+
+    Fonts come from :func:`use_fonts`, so Japanese text draws; nothing but the picture reaches a page.
+    """
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return EmbeddedFigure(alt, base64.b64encode(buf.getvalue()).decode("ascii"))
+
+
+def relabel_tornado(ax: Axes, tornado, lang: str | None = None) -> Axes:
+    """Put human names on a tornado chart: ``SMB: monthly churn (2.0% – 4.0%)``, never field paths.
+
+    ``tornado`` is the :class:`cssim.analysis.sensitivity.Tornado` that drew ``ax`` (its rows in the
+    chart's order, bottom to top).
+    """
+    from .labels import format_parameter, parameter_label
+
+    _ = Translator(lang or "en")
+    s = tornado.scenario
+    rows = tornado.frame.iloc[::-1]
+    ax.set_yticks(
+        range(len(rows)),
+        [
+            f"{parameter_label(r.input, s, lang)}\n"
+            f"({format_parameter(r.input, r.p10, s, lang)} – {format_parameter(r.input, r.p90, s, lang)})"
+            for r in rows.itertuples()
+        ],
+    )
+    metric = metric_label(tornado.metric, lang)
+    ax.set_xlabel(
+        _(
+            "{metric} at month {month} (others at their medians)",
+            metric=metric,
+            month=tornado.month,
+        )
+    )
+    ax.set_title(_("{scenario}: what drives {metric}", scenario=mpl_text(s.name), metric=metric))
+    handles, _labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(
+            handles, [_("input at P10"), _("input at P90")], loc="lower right", fontsize="small"
+        )
+    if METRICS[tornado.metric].unit == "currency":
+        ax.xaxis.set_major_formatter(tick_money(lang))
     return ax

@@ -195,3 +195,31 @@ def metric_label(metric: str, lang: str | None = None) -> str:
     from ..model.metrics import METRICS
 
     return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
+
+
+#: lever name (cssim.analysis.levers.LEVERS) -> label template with ``{size}``
+LEVER_LABELS: dict[str, str] = {
+    "churn_pt": N_("Churn -{size}/month"),
+    "churn_rel": N_("Churn -{size}"),
+    "expansion_pt": N_("Expansion +{size}/month"),
+    "expansion_rel": N_("Expansion +{size}"),
+    "acquisition_rel": N_("New customers +{size}"),
+    "price_rel": N_("Price (ARPA) +{size}"),
+    "onboarding_pt": N_("Onboarding churn -{size}/month"),
+    "onboarding_rel": N_("Onboarding churn -{size}"),
+}
+
+
+def lever_label(name: str, size: float, unit: str, lang: str | None = None) -> str:
+    """A lever for people: ``Churn -0.5 pt/month`` / ``解約率 −0.5ポイント/月``.
+
+    ``unit`` is the lever's ``"relative"`` (size as a share: 0.1 = 10%) or ``"points"`` (0.005 =
+    0.5 points).
+    """
+    _ = Translator(lang or "en")
+    if unit == "relative":
+        shown = fmt.percent(size, lang, 0 if round(size * 100, 6).is_integer() else 1)
+    else:
+        shown = fmt.points(size, lang).lstrip("+−±")
+    template = LEVER_LABELS.get(name)
+    return _(template, size=shown) if template else f"{name} {shown}"
