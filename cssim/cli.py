@@ -526,7 +526,7 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
 def calibrate(args: argparse.Namespace) -> int:
     from .data.calibrate import calibrate_cli
 
-    return calibrate_cli(args.data, args.out, args.report)
+    return calibrate_cli(args.data, args.out, args.report, lang=_LANG[0])
 
 
 def _compare_arguments(p: argparse.ArgumentParser) -> None:

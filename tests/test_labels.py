@@ -67,3 +67,12 @@ def test_glossary_has_both_languages_for_every_term():
         assert a["other"] in b["term"] and b["other"] in a["term"]
     keys = {t["key"] for t in ja}
     assert {"churn_rate", "nrr", "grr", "crc", "ltv", "cac", "p10_p90", "seed", "path"} <= keys
+
+
+def test_docs_glossary_lists_every_term_in_both_languages():
+    from pathlib import Path
+
+    text = Path("docs/glossary.md").read_text(encoding="utf-8")
+    for t in glossary.GLOSSARY:
+        row = f"| {t.ja} | {t.en} | {t.abbreviation} |"
+        assert row in text, row

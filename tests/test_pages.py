@@ -88,3 +88,39 @@ def test_pages_are_content_only_in_both_languages(scenario, tmp_path, lang):
                 .replace("エンタープライズ", "")
                 .replace("説明", ""),
             ), page.name
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_batch_index_in_both_languages_keeps_its_script_and_escapes_names(tmp_path, lang):
+    from cssim.reporting.batch_index import write_index
+    from cssim.runs.batch import BatchResult
+
+    headline = {
+        "arr_start": 3.5e8,
+        "arr_median": 3.52e8,
+        "arr_p10": 3.0e8,
+        "arr_p90": 4.0e8,
+        "p_arr_grows": 0.6,
+        "customers_median": 512,
+        "month": 36,
+    }
+    entries = [
+        {"slug": "a", "status": "failed", "name": XSS, "source": "a.yaml", "error": "boom"},
+        {
+            "slug": "b",
+            "status": "ok",
+            "name": "成長",
+            "source": "b.yaml",
+            "currency": "JPY",
+            "headline": headline,
+            "outputs": {"report": "b/report.html"},
+        },
+    ]
+    html = write_index(BatchResult(tmp_path, entries), lang).read_text(encoding="utf-8")
+    assert f'<html lang="{lang}">' in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "asc ? c : -c" in html and "'Segoe UI'" in html  # our own script and CSS, unescaped
+    assert '<a href="b/report.html">成長</a>' in html
+    money = "3.52億円" if lang == "ja" else "¥352M"
+    assert money in html and "e+08" not in html
+    assert ("シナリオ" in html) == (lang == "ja")

@@ -14,12 +14,17 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from .htmlpage import CSS, SORT_JS
 from .i18n import Translator
 
 __all__ = ["TEMPLATES", "cell", "environment", "render"]
 
 TEMPLATES = Path(__file__).parent / "templates" / "pages"
+
+
+@functools.cache
+def _static(name: str) -> str:
+    """A stylesheet or script inlined into every page (``page.css``, ``sort.js``)."""
+    return (TEMPLATES / name).read_text(encoding="utf-8")
 
 
 @functools.cache
@@ -51,7 +56,9 @@ def render(template: str, lang: str = "en", **context: Any) -> str:
     t = Translator(lang)
     env = environment(t.lang)
     context = {"sortable": False, **context}
-    return env.get_template(template).render(lang=t.lang, css=CSS, sort_js=SORT_JS, **context)
+    return env.get_template(template).render(
+        lang=t.lang, css=_static("page.css"), sort_js=_static("sort.js"), **context
+    )
 
 
 def write_levers_page(
