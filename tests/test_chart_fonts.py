@@ -103,3 +103,17 @@ def test_fonts_put_latin_first_and_japanese_after():
 
     path = font_manager.findfont(font_manager.FontProperties(family="IPAexGothic"))
     assert path.endswith("ipaexg.ttf")
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_tornado_names_inputs_for_people_never_by_field_path(scenario, lang):
+    t = tornado(scenario)
+    ax = t.plot(lang=lang)
+    labels = [x.get_text() for x in ax.get_yticklabels()]
+    assert labels and not any("churn.monthly" in x or "expansion.rate" in x for x in labels)
+    want = "中小企業: 月次解約率" if lang == "ja" else "中小企業: monthly churn"
+    assert any(x.startswith(want) for x in labels), labels
+    row = t.frame.set_index("input").loc["中小企業.churn.monthly"]
+    p10, p90 = f"{100 * row.p10:.2f}%", f"{100 * row.p90:.2f}%"
+    assert any(x.startswith(want) and p10 in x and p90 in x for x in labels), (labels, p10, p90)
+    plt.close("all")

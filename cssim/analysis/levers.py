@@ -789,12 +789,9 @@ def write_outputs(
     csv("breakeven.csv", be)
     t = None
     if scenario.uncertain():
-        from ..reporting.charts import relabel_tornado
-
         t = tornado(scenario)
         csv("tornado.csv", t.to_frame())
-        ax = t.plot()
-        png("tornado.png", relabel_tornado(ax, t, lang))
+        png("tornado.png", t.plot(lang=lang))
     if all(s.churn.monthly is not None for s in scenario.segments):
         names = ["churn_rel"] + (
             ["expansion_rel"]

@@ -83,8 +83,12 @@ class Tornado:
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
 
-    def plot(self, ax=None):
-        """The tornado chart: bars from the all-medians value to the value at each input's P10 and P90."""
+    def plot(self, ax=None, lang: str | None = None):
+        """The tornado chart: bars from the all-medians value to the value at each input's P10 and P90.
+
+        Inputs are named for people in ``lang`` (``SMB: monthly churn (2.00% – 4.00%)``), by
+        :func:`cssim.reporting.charts.relabel_tornado`.
+        """
         import matplotlib.pyplot as plt
 
         from ..reporting.charts import use_fonts
@@ -109,6 +113,9 @@ class Tornado:
         )
         ax.set_title(f"{self.scenario.name}: what drives {METRICS[self.metric].label}")
         ax.legend(loc="lower right", fontsize="small")
+        from ..reporting.charts import relabel_tornado
+
+        relabel_tornado(ax, self, lang)
         if own:  # never re-lay-out a figure the caller owns
             ax.figure.tight_layout()
         return ax

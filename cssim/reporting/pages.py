@@ -76,7 +76,7 @@ def write_levers_page(
     from ..analysis.levers import LEVERS
     from ..model.result import _atomic
     from . import formatting as fmt
-    from .charts import embed, relabel_tornado, tick_money, use_fonts
+    from .charts import embed, tick_money, use_fonts
     from .labels import lever_label, parameter_label
 
     use_fonts()
@@ -155,8 +155,7 @@ def write_levers_page(
             }
         )
     if tornado is not None:
-        tax = tornado.plot()
-        relabel_tornado(tax, tornado, lang)
+        tax = tornado.plot(lang=lang)
         sections.append(
             {
                 "heading": _("What drives the result"),
