@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 BENCHMARKS := $(sort $(wildcard benchmarks/bench_*.py))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test report bench lab lint clean
+.PHONY: help setup test report bench lab lint clean messages
 
 help:
 	@echo "make setup   create $(VENV) and install cssim with the notebooks, dask and dev extras"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench   run every benchmarks/bench_*.py"
 	@echo "make lab     start JupyterLab on notebooks/"
 	@echo "make lint    ruff check cssim tests benchmarks"
+	@echo "make messages  extract new messages into cssim/reporting/locale/ja/LC_MESSAGES/*.po"
 
 setup: $(STAMP)
 
@@ -46,3 +47,26 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Message catalogs: one per part; a new message appears with an empty msgstr (tests/test_catalogs.py
+# fails until it is translated). Add a part by listing its files here.
+LOCALE := cssim/reporting/locale
+MESSAGES_cli := cssim/cli.py
+MESSAGES_errors := cssim/reporting/errors_text.py
+MESSAGES_charts := cssim/reporting/charts.py
+MESSAGES_pages := cssim/reporting/labels.py cssim/reporting/pages.py cssim/reporting/batch_index.py \
+	cssim/reporting/sweep_report.py cssim/reporting/compare_report.py \
+	cssim/reporting/calibration_report.py $(wildcard cssim/reporting/templates/pages/*.html)
+MESSAGE_PARTS := cli errors charts pages
+
+messages:
+	@mkdir -p build/messages
+	@set -e; for part in $(MESSAGE_PARTS); do \
+		case $$part in \
+			cli) files="$(MESSAGES_cli)";; errors) files="$(MESSAGES_errors)";; \
+			charts) files="$(MESSAGES_charts)";; pages) files="$(MESSAGES_pages)";; \
+		esac; \
+		$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o build/messages/$$part.pot $$files; \
+		$(BIN)/pybabel update -i build/messages/$$part.pot -d $(LOCALE) -D $$part -l ja \
+			--no-fuzzy-matching --ignore-obsolete; \
+	done

@@ -28,8 +28,11 @@ from .model.errors import ScenarioError
 from .model.expected import expected
 from .model.limits import MAX_PATHS, paths_fit, paths_problem
 from .model.metrics import METRICS
-from .model.result import _atomic, _money
+from .model.result import _atomic
 from .model.scenario import Scenario, load_scenario
+from .reporting import formatting as fmt
+from .reporting.errors_text import scenario_error_text
+from .reporting.i18n import LANGS, Translator, resolve_lang
 
 __all__ = ["COMMANDS", "main"]
 
@@ -117,6 +120,24 @@ class Command:
 
 COMMANDS: dict[str, Command] = {}
 
+#: The language of this run's messages (``--lang``); set once by :func:`main`.
+_LANG = ["en"]
+
+
+def _(message: str, /, **kwargs) -> str:
+    """``message`` in the language of this run (``--lang``), with ``{name}`` values filled in."""
+    return Translator(_LANG[0])(message, **kwargs)
+
+
+def _lang_argument(p: argparse.ArgumentParser) -> None:
+    """``--lang ja|en``: the language of what the command prints and writes (default: English)."""
+    p.add_argument(
+        "--lang",
+        choices=LANGS,
+        default=None,
+        help="language of summaries, pages and errors: en or ja (default: en)",
+    )
+
 
 def command(name: str, help: str, arguments: Callable[[argparse.ArgumentParser], None]):
     """Register the decorated function as the subcommand ``name``."""
@@ -167,11 +188,14 @@ def validate(args: argparse.Namespace) -> int:
         try:
             scenario = load_scenario(path)
         except ScenarioError as e:
-            print(e, file=sys.stderr)
+            print(scenario_error_text(e, _LANG[0]), file=sys.stderr)
             code = BAD_INPUT
             continue
         n = len(scenario.segments)
-        print(f"ok: {path} ({scenario.name}, {n} segment{'s' if n != 1 else ''})")
+        if n == 1:
+            print(_("ok: {path} ({name}, 1 segment)", path=path, name=scenario.name))
+        else:
+            print(_("ok: {path} ({name}, {n} segments)", path=path, name=scenario.name, n=n))
     return code
 
 
@@ -271,11 +295,24 @@ def run(args: argparse.Namespace) -> int:
             _atomic(folder / name, lambda p, df=df, index=index: df.to_csv(p, index=index))
     except OSError as e:
         raise RunError(f"writing {folder} failed: {e}") from e
-    print(f"{scenario.name}: {result.paths:,} paths, seed {result.seed}, {scenario.currency}")
+    print(
+        _(
+            "{name}: {paths} paths, seed {seed}, {currency}",
+            name=scenario.name,
+            paths=fmt.count(result.paths, _LANG[0]),
+            seed=result.seed,
+            currency=scenario.currency,
+        )
+    )
     if summary_mode:
-        print(f"summary mode: exact means and probabilities, quantiles within {result.alpha:.1%}")
-    print(kpi_table(summary))
-    print(f"wrote {', '.join(tables)} to {folder}")
+        print(
+            _(
+                "summary mode: exact means and probabilities, quantiles within {alpha}",
+                alpha=fmt.percent(result.alpha, _LANG[0]),
+            )
+        )
+    print(kpi_table(summary, _LANG[0], scenario.currency))
+    print(_("wrote {files} to {folder}", files=", ".join(tables), folder=folder))
     return OK
 
 
@@ -287,8 +324,10 @@ def _quiet(fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def kpi_table(summary: pd.DataFrame) -> str:
+def kpi_table(summary: pd.DataFrame, lang: str = "en", currency: str = "JPY") -> str:
     """A small text table of the headline KPIs: medians (probabilities as such) by month."""
+    from .reporting.labels import metric_label
+
     months = sorted(summary["month"].unique())
     rows = []
     for kpi in TABLE_KPIS:
@@ -300,33 +339,45 @@ def kpi_table(summary: pd.DataFrame) -> str:
         for t in months:
             r = by_month.loc[t]
             value = r["mean"] if r["unit"] == "probability" else r["median"]
-            cells.append(_format(kpi, r["unit"], value))
-        rows.append([sel["label"].iloc[0], *cells])
-    rows.insert(0, ["KPI (median)", *[f"month {t}" for t in months]])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+            cells.append(_format(kpi, r["unit"], value, lang, currency))
+        label = metric_label(kpi, lang) if kpi in METRICS else sel["label"].iloc[0]
+        if kpi == "p_arr_grows":
+            label = _("P(ARR grows)")
+        elif kpi == "p_arr_target":
+            label = _("P(ARR reaches the target)")
+        rows.append([label, *cells])
+    rows.insert(0, [_("KPI (median)"), *[_("month {month}", month=t) for t in months]])
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(
             [
-                row[0].ljust(widths[0]),
-                *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)),
+                row[0] + " " * (widths[0] - _width(row[0])),
+                *(" " * (w - _width(c)) + c for c, w in zip(row[1:], widths[1:], strict=True)),
             ]
         )
         for row in rows
     )
 
 
-def _format(kpi: str, unit: str, value: float) -> str:
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text``: East Asian wide characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _format(kpi: str, unit: str, value: float, lang: str = "en", currency: str = "JPY") -> str:
     if pd.isna(value):
-        return "n/a"
+        return "–"
     if kpi in _PERCENT:
-        return f"{value:.1%}"
+        return fmt.percent(value, lang, 1)
     if unit == "currency":
-        return _money(value)
+        return fmt.money(value, currency, lang)
     if unit == "customers":
-        return f"{value:,.0f}"
+        return fmt.count(value, lang)
     if unit == "months":
-        return f"{value:.1f} mo"
-    return f"{value:.2f}"
+        return fmt.months(value, lang, 1)
+    return fmt.number(value, lang, 2)
 
 
 # -- schema ----------------------------------------------------------------------------------------
@@ -373,7 +424,7 @@ def report(args: argparse.Namespace) -> int:
         raise RunError(f"report for {args.scenario} failed: {e}") from e
     except ValueError as e:  # render_report's word for "a parameter is not allowed"
         raise BadInput(str(e)) from e
-    print(f"wrote {html}")
+    print(_("wrote {files}", files=html))
     return OK
 
 
@@ -433,14 +484,21 @@ def batch(args: argparse.Namespace) -> int:
         force=args.force,
         report=args.report,
         progress=sys.stderr.isatty(),
+        lang=_LANG[0],
     )
     c = res.counts()
     print(
-        f"{len(res.entries)} scenarios: {c['ok']} run, {c['skipped']} up to date, "
-        f"{c['failed']} failed; see {args.out / 'index.html'}"
+        _(
+            "{n} scenarios: {ok} run, {skipped} up to date, {failed} failed; see {index}",
+            n=len(res.entries),
+            ok=c["ok"],
+            skipped=c["skipped"],
+            failed=c["failed"],
+            index=args.out / "index.html",
+        )
     )
     for e in res.failed:
-        print(f"failed: {e['error'].splitlines()[0]}", file=sys.stderr)
+        print(_("failed: {error}", error=e["error"].splitlines()[0]), file=sys.stderr)
     return res.exit_code
 
 
@@ -493,8 +551,8 @@ def sweep(args: argparse.Namespace) -> int:
         progress=sys.stderr.isatty(),
     )
     csv = res.to_csv(args.out / "sweep.csv")
-    html = write_sweep_report(res, args.out / "sweep.html")
-    print(f"wrote {csv} and {html}")
+    html = write_sweep_report(res, args.out / "sweep.html", lang=_LANG[0])
+    print(_("wrote {files}", files=", ".join(map(str, (csv, html)))))
     return OK
 
 
@@ -521,7 +579,7 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
 def calibrate(args: argparse.Namespace) -> int:
     from .data.calibrate import calibrate_cli
 
-    return calibrate_cli(args.data, args.out, args.report)
+    return calibrate_cli(args.data, args.out, args.report, lang=_LANG[0])
 
 
 def _compare_arguments(p: argparse.ArgumentParser) -> None:
@@ -571,9 +629,11 @@ def compare(args: argparse.Namespace) -> int:
         )
     c = run_compare(scenarios, paths=args.paths, seed=args.seed, metric=args.metric)
     csv = _atomic(args.out / "compare.csv", lambda p: c.summary().to_csv(p, index=False))
-    html = write_compare_report(c, args.out / "compare.html", [str(p) for p in args.scenarios])
+    html = write_compare_report(
+        c, args.out / "compare.html", [str(p) for p in args.scenarios], lang=_LANG[0]
+    )
     print(c)
-    print(f"wrote {csv} and {html}")
+    print(_("wrote {files}", files=", ".join(map(str, (csv, html)))))
     return OK
 
 
@@ -608,11 +668,12 @@ def levers(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     folder = args.out / args.scenario.stem
     try:
-        out = write_outputs(scenario, folder, paths=args.paths, seed=args.seed)
+        out = write_outputs(scenario, folder, paths=args.paths, seed=args.seed, lang=_LANG[0])
     except OSError as e:
         raise RunError(f"writing {folder} failed: {e}") from e
     print(out["result"])
-    print(f"wrote {', '.join(p.name for p in out['files'])} to {folder}")
+    files = ", ".join(p.name for p in out["files"])
+    print(_("wrote {files} to {folder}", files=files, folder=folder))
     return OK
 
 
@@ -630,6 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
     for cmd in COMMANDS.values():
         p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         cmd.arguments(p)
+        _lang_argument(p)
         p.set_defaults(handler=cmd.run)
     return parser
 
@@ -659,11 +721,12 @@ def _memory_advice(args: argparse.Namespace) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``cssim`` command line; returns the exit code."""
     args = build_parser().parse_args(argv)
+    _LANG[0] = resolve_lang(args.lang)
     try:
         _check_paths(args)
         return args.handler(args)
     except ScenarioError as e:
-        print(e, file=sys.stderr)
+        print(scenario_error_text(e, _LANG[0]), file=sys.stderr)
         return BAD_INPUT
     except BadInput as e:
         print(f"cssim {args.command}: {e}", file=sys.stderr)
@@ -675,13 +738,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cssim {args.command}: out of memory; {_memory_advice(args)}", file=sys.stderr)
         return FAILED
     except KeyboardInterrupt:
-        print("cssim: interrupted", file=sys.stderr)
+        print(_("cssim: interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. ``cssim schema | head``: the reader left, nothing to report
         sys.stdout = open(os.devnull, "w")  # keeps the exit flush quiet
         return FAILED
     except Exception as e:
-        print(f"cssim: {args.command} failed: {type(e).__name__}: {e}", file=sys.stderr)
+        print(
+            _("cssim: {command} failed: {error}", command=args.command, error=type(e).__name__)
+            + f": {e}",
+            file=sys.stderr,
+        )
         return FAILED
 
 

@@ -50,3 +50,18 @@ def test_english_translator_is_the_identity():
     t = translator("en")
     assert t("Churn") == "Churn"
     assert t.n("{count} path", "{count} paths", 3) == "3 paths"
+
+
+def test_format_frame_reads_like_a_person_wrote_it_in_both_languages():
+    import pandas as pd
+
+    from cssim.reporting.formatting import format_frame, styler
+
+    df = pd.DataFrame({"arr": [3.522e8, 3.52e6], "churn": [0.03, 0.0081], "n": [12345.0, 2.0]})
+    kinds = {"arr": "money", "churn": "percent", "n": "count"}
+    ja = format_frame(df, kinds, "ja")
+    assert list(ja["arr"]) == ["3.52億円", "352万円"]
+    assert list(ja["churn"]) == ["3.00%", "0.81%"]
+    assert list(format_frame(df, kinds, "en")["arr"]) == ["¥352M", "¥3.52M"]
+    html = styler(df.assign(x=[1.234567e-5, 2.5e9]), kinds, "en").to_html()
+    assert "e+" not in html and "e-0" not in html and "¥352M" in html

@@ -256,6 +256,7 @@ def test_write_outputs_writes_the_tables_and_charts(tmp_path):
     assert names == [
         "breakeven.csv",
         "levers.csv",
+        "levers.html",
         "levers.png",
         "roi.csv",
         "tornado.csv",

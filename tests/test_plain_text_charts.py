@@ -13,7 +13,7 @@ from matplotlib.text import Text
 import cssim
 from cssim.analysis.compare import compare
 from cssim.analysis.sweep import sweep
-from cssim.reporting import plots
+from cssim.reporting import charts as plots
 from cssim.reporting.compare_report import write_compare_report
 from cssim.reporting.plaintext import plain, plain_figure
 from cssim.reporting.sweep_report import write_sweep_report

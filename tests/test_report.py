@@ -20,7 +20,7 @@ import yaml
 
 import cssim
 from cssim.reporting import narrative, report
-from cssim.reporting.plots import compact
+from cssim.reporting.charts import compact
 
 ROOT = Path(__file__).resolve().parents[1]
 GVC = ROOT / "scenarios" / "growth-vs-churn.yaml"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import cssim
-from cssim.reporting.plots import compact
+from cssim.reporting.charts import compact
 from tests.test_report import GVC, PATHS, SEED, XSS_NAME, rendered
 
 ROOT = Path(__file__).resolve().parents[1]

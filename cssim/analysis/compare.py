@@ -217,6 +217,9 @@ class Comparison:
         -------
         numpy array of the two Axes
         """
+        from ..reporting.charts import use_fonts
+
+        use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
         if axes is None:
             from matplotlib.figure import Figure
 

@@ -443,6 +443,10 @@ class LeverResult:
         """Horizontal bars of each lever's median effect with P10-P90 whiskers; returns the axes."""
         import matplotlib.pyplot as plt
 
+        from ..reporting.charts import use_fonts
+
+        use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+
         df = self.to_frame()
         df = df[(df.metric == metric) & (df.segment == segment)].sort_values("median")
         own = ax is None
@@ -615,6 +619,10 @@ class MarginalValue:
         """Gain in ARR at the horizon by base churn, one line per lever; returns the axes."""
         import matplotlib.pyplot as plt
 
+        from ..reporting.charts import use_fonts
+
+        use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+
         own = ax is None
 
         if ax is None:
@@ -741,17 +749,23 @@ def write_outputs(
     paths: int = 2000,
     seed: int | None = 42,
     costs: Mapping[str, float] | None = None,
+    lang: str = "en",
 ) -> dict[str, object]:
-    """Run the strategy analysis and write its tables and charts to the folder ``out``.
+    """Run the strategy analysis and write its tables, charts and page to the folder ``out``.
 
     Writes ``levers.csv`` (:meth:`LeverResult.to_frame`), ``levers.png``, ``roi.csv`` (with costs),
     ``breakeven.csv`` (:func:`cssim.breakeven.breakeven_table`), ``tornado.csv`` and ``tornado.png``
     (when inputs are uncertain), ``marginal_value.csv`` (when every segment has monthly churn). Returns
-    ``{"result": LeverResult, "files": [paths written]}``.
+    ``{"result": LeverResult, "files": [paths written]}``. ``levers.html`` is the page people read,
+    in ``lang`` (:func:`cssim.reporting.pages.write_levers_page`).
     """
     from pathlib import Path
 
     import matplotlib.pyplot as plt
+
+    from ..reporting.charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
     from ..model.result import _atomic
     from .breakeven import breakeven_table
@@ -777,11 +791,13 @@ def write_outputs(
     png("levers.png", res.plot())
     if costs:
         csv("roi.csv", res.roi())
-    csv("breakeven.csv", breakeven_table(scenario))
+    be = breakeven_table(scenario)
+    csv("breakeven.csv", be)
+    t = None
     if scenario.uncertain():
         t = tornado(scenario)
         csv("tornado.csv", t.to_frame())
-        png("tornado.png", t.plot())
+        png("tornado.png", t.plot(lang=lang))
     if all(s.churn.monthly is not None for s in scenario.segments):
         names = ["churn_rel"] + (
             ["expansion_rel"]
@@ -789,4 +805,9 @@ def write_outputs(
             else ["expansion_pt"]
         )
         csv("marginal_value.csv", marginal_value(scenario, names).to_frame())
+    from ..reporting.pages import write_levers_page
+
+    files.append(
+        write_levers_page(scenario, res, out / "levers.html", tornado=t, breakeven=be, lang=lang)
+    )
     return {"result": res, "files": files}

@@ -93,9 +93,17 @@ class Tornado:
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
 
-    def plot(self, ax=None):
-        """The tornado chart: bars from the all-medians value to the value at each input's P10 and P90."""
+    def plot(self, ax=None, lang: str | None = None):
+        """The tornado chart: bars from the all-medians value to the value at each input's P10 and P90.
+
+        Inputs are named for people in ``lang`` (``SMB: monthly churn (2.00% – 4.00%)``), by
+        :func:`cssim.reporting.charts.relabel_tornado`.
+        """
         import matplotlib.pyplot as plt
+
+        from ..reporting.charts import use_fonts
+
+        use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
         df = self.frame.iloc[::-1]
         own = ax is None
@@ -115,8 +123,10 @@ class Tornado:
         )
         ax.set_title(f"{self.scenario.name}: what drives {METRICS[self.metric].label}")
         ax.legend(loc="lower right", fontsize="small")
+        from ..reporting.charts import relabel_tornado
         from ..reporting.plaintext import plain_figure
 
+        relabel_tornado(ax, self, lang)
         plain_figure(ax)  # before any layout: layout draws the texts
         if own:  # never re-lay-out a figure the caller owns
             ax.figure.tight_layout()
@@ -235,6 +245,10 @@ class GlobalSensitivity:
     def plot(self, ax=None):
         """Spearman correlation and first-order index per input, side by side; returns the axes."""
         import matplotlib.pyplot as plt
+
+        from ..reporting.charts import use_fonts
+
+        use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
         df = self.frame.iloc[::-1]
         own = ax is None

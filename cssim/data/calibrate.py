@@ -808,11 +808,11 @@ class Calibration:
         """Write the scenario YAML atomically (a reader never sees half a file)."""
         return _atomic_write(Path(path), self.to_yaml())
 
-    def write_report(self, directory: str | os.PathLike) -> Path:
+    def write_report(self, directory: str | os.PathLike, lang: str = "en") -> Path:
         """Write the self-contained HTML calibration report into ``directory``; returns its path."""
         from ..reporting.calibration_report import write_report
 
-        return write_report(self, directory)
+        return write_report(self, directory, lang)
 
     def __repr__(self) -> str:
         return (
@@ -822,7 +822,7 @@ class Calibration:
         )
 
     def _repr_html_(self) -> str:
-        from ..reporting.htmlpage import esc
+        from html import escape as esc
 
         s = self.summary()
         rows = "".join(
@@ -1131,7 +1131,13 @@ def _atomic_write(path: Path, text: str) -> Path:
 
 
 def calibrate_cli(
-    data_path, out_path, report_dir=None, *, horizon_months: int = 36, currency: str = "JPY"
+    data_path,
+    out_path,
+    report_dir=None,
+    *,
+    horizon_months: int = 36,
+    currency: str = "JPY",
+    lang: str = "en",
 ) -> int:
     """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR]``: 0 ok, 2 bad data, 1 failed.
 
@@ -1146,7 +1152,7 @@ def calibrate_cli(
         out = cal.write_scenario(out_path)
         print(f"wrote {out}")
         if report_dir is not None:
-            print(f"wrote {cal.write_report(report_dir)}")
+            print(f"wrote {cal.write_report(report_dir, lang)}")
     except OSError as e:
         print(
             f"cssim: calibrate failed: cannot write {e.filename or ''}: {e.strerror}",

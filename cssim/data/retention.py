@@ -296,6 +296,10 @@ class SBGFit:
         """Observed (pooled over cohorts) against fitted survival; returns the axes."""
         import matplotlib.pyplot as plt
 
+        from ..reporting.charts import use_fonts
+
+        use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
         table = self.fitted_vs_observed()

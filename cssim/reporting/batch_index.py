@@ -6,17 +6,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..model.result import _atomic, _money
-from .htmlpage import SORT_JS, esc, figure_img, page, table
+from ..model.result import _atomic
+from . import formatting as fmt
+from .charts import embed, tick_money, use_fonts
+from .i18n import Translator
+from .pages import cell, render
 
 __all__ = ["write_index"]
 
 
-def _fan_chart(result) -> str | None:
+def _fan_chart(result, lang: str = "en"):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
     fans = []
     for e in result.entries:
@@ -35,77 +40,90 @@ def _fan_chart(result) -> str | None:
         ax.fill_between(df.month, df.p10, df.p90, color=c, alpha=0.15, linewidth=0)
         ax.plot(df.month, df.p50, color=c, label=name, linewidth=2)
     currencies = {cur for _, cur, _ in fans}
-    unit = currencies.pop() if len(currencies) == 1 else "mixed currencies"
-    ax.set_xlabel("Month")
-    ax.set_ylabel(f"ARR ({unit})")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _money(v)))
-    ax.set_title("ARR by scenario: median with P10-P90 band")
+    _ = Translator(lang)
+    unit = currencies.pop() if len(currencies) == 1 else _("mixed currencies")
+    ax.set_xlabel(_("Month"))
+    ax.set_ylabel(_("ARR ({unit})", unit=unit))
+    ax.yaxis.set_major_formatter(tick_money(lang))
+    ax.set_title(_("ARR by scenario: median with P10-P90 band"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
-    return figure_img(fig, "ARR fans of every scenario compared")
+    return embed(fig, _("ARR fans of every scenario compared"))
 
 
-def write_index(result) -> Path:
-    """Write ``index.html`` for a :class:`cssim.batch.BatchResult`, atomically."""
+def write_index(result, lang: str = "en") -> Path:
+    """Write ``index.html`` for a :class:`cssim.batch.BatchResult` in ``lang``, atomically."""
+    _ = Translator(lang)
     rows = []
+    status_text = {"ok": _("ok"), "skipped": _("up to date"), "failed": _("failed")}
     for e in result.entries:
         h = e.get("headline") or {}
         status = e["status"]
-        name = esc(e.get("name", e["slug"]))
+        name = e.get("name", e["slug"])
         link = (e.get("outputs") or {}).get("report")
-        name_cell = f'<a href="{esc(link)}">{name}</a>' if link and status != "failed" else name
-        cur = esc(e.get("currency", ""))
+        cur = e.get("currency", "") or "JPY"
 
         def money(k, h=h, cur=cur):
             v = h.get(k)
-            return (f"{_money(v)} {cur}", v) if v is not None else ("", "")
+            return cell(fmt.money(v, cur, lang), v) if v is not None else cell("", "")
 
         rows.append(
             [
-                (name_cell, e.get("name", e["slug"])),
-                (f'<span class="{status}">{status}</span>', status),
+                cell(name, name, href=link if link and status != "failed" else None),
+                cell(status_text.get(status, status), status, cls=status),
                 money("arr_start"),
                 money("arr_median"),
                 money("arr_p10"),
                 money("arr_p90"),
-                (f"{h['p_arr_grows']:.0%}", h["p_arr_grows"]) if "p_arr_grows" in h else ("", ""),
-                (f"{h['customers_median']:,.0f}", h["customers_median"])
+                cell(fmt.percent(h["p_arr_grows"], lang, 0), h["p_arr_grows"])
+                if "p_arr_grows" in h
+                else cell("", ""),
+                cell(fmt.count(h["customers_median"], lang), h["customers_median"])
                 if "customers_median" in h
-                else ("", ""),
-                (esc(e.get("source", "")), e.get("source", "")),
+                else cell("", ""),
+                cell(e.get("source", ""), e.get("source", "")),
             ]
         )
-    header = [
-        "Scenario",
-        "Status",
-        "ARR now",
-        "ARR median",
+    columns = [
+        _("Scenario"),
+        _("Status"),
+        _("ARR now"),
+        _("ARR median"),
         "P10",
         "P90",
-        "P(ARR grows)",
-        "Customers (median)",
-        "Source",
+        _("P(ARR grows)"),
+        _("Customers (median)"),
+        _("Source"),
     ]
-    failures = "".join(
-        f"<h3>{esc(e.get('name', e['slug']))} <span class='muted'>({esc(e['source'])}, "
-        f"stage: {esc(e.get('stage', '?'))})</span></h3><pre class='error'>{esc(e.get('error', ''))}</pre>"
+    failures = [
+        {
+            "name": e.get("name", e["slug"]),
+            "where": _("{source}, stage: {stage}", source=e["source"], stage=e.get("stage", "?")),
+            "error": e.get("error", ""),
+        }
         for e in result.failed
-    )
+    ]
     counts = result.counts()
     months = sorted({(e.get("headline") or {}).get("month") for e in result.entries} - {None})
-    fan = _fan_chart(result)
-    body = (
-        "<h1>Scenario batch</h1>"
-        f"<p class='muted'>{len(result.entries)} scenarios: {counts['ok']} run, {counts['skipped']} "
-        f"up to date, {counts['failed']} failed. Figures at month {', '.join(map(str, months)) or '-'}; "
-        "click a column to sort.</p>"
-        + table(header, rows, sortable=True)
-        + (f"<h2>ARR compared</h2>{fan}" if fan else "")
-        + (f"<h2>Failures</h2>{failures}" if failures else "")
-        + "<p class='muted'>Made by cssim. Every scenario ran on the same seed (common random numbers), "
-        "so differences between scenarios are the scenarios' doing.</p>"
+    summary = _(
+        "{n} scenarios: {ok} run, {skipped} up to date, {failed} failed. Figures at month {months}.",
+        n=len(result.entries),
+        ok=counts["ok"],
+        skipped=counts["skipped"],
+        failed=counts["failed"],
+        months=", ".join(map(str, months)) or "-",
     )
-    html = page("Scenario batch", body, SORT_JS)
+    html = render(
+        "batch_index.html",
+        lang,
+        title=_("Scenario batch"),
+        summary=summary,
+        columns=columns,
+        rows=rows,
+        fan=_fan_chart(result, lang),
+        failures=failures,
+        sortable=True,
+    )
     return _atomic(
         result.out_dir / "index.html", lambda p: Path(p).write_text(html, encoding="utf-8")
     )

@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .htmlpage import esc, figure_img, page, table
+from . import formatting as fmt
+from .charts import embed
+from .i18n import Translator
+from .pages import cell, render
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..data.calibrate import Calibration
@@ -21,11 +24,25 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["render_report", "write_report"]
 
 
-def _num(x, fmt: str = ".4g") -> str:
+def _num(x, kind: str = "number", lang: str = "en") -> str:
+    """A fitted figure for people (no scientific notation): by ``kind`` (number, percent, money,
+    count, percent0), four significant digits for plain numbers."""
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return ""
     try:
-        return "" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, fmt)
+        v = float(x)
     except (TypeError, ValueError):
-        return esc(x)
+        return str(x)
+    if kind == "percent":
+        return fmt.percent(v, lang, 2)
+    if kind == "percent0":
+        return fmt.percent(v, lang, 0)
+    if kind == "money":
+        return fmt.money(v, "JPY", lang)
+    if kind == "count":
+        return fmt.count(v, lang)
+    digits = max(0, 3 - int(np.floor(np.log10(abs(v))))) if v else 0
+    return fmt.number(v, lang, min(digits, 6))
 
 
 def _retention_figure(cal: Calibration):
@@ -33,6 +50,10 @@ def _retention_figure(cal: Calibration):
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+
+    from .charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
     fig, ax = plt.subplots(figsize=(7, 4))
     if cal.sbg is not None:
@@ -48,6 +69,10 @@ def _retention_figure(cal: Calibration):
 
 def _holdout_figure(cal: Calibration):
     import matplotlib.pyplot as plt
+
+    from .charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
     h = cal.holdout
     fig, ax = plt.subplots(figsize=(7, 3.6))
@@ -71,6 +96,10 @@ def _holdout_figure(cal: Calibration):
 
 def _movement_figure(cal: Calibration):
     import matplotlib.pyplot as plt
+
+    from .charts import use_fonts
+
+    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
     h = cal.history.iloc[1:]
     x = np.arange(len(h))
@@ -102,32 +131,31 @@ def _movement_figure(cal: Calibration):
     return fig
 
 
-def render_report(cal: Calibration) -> str:
-    """The report as one HTML string."""
+def render_report(cal: Calibration, lang: str = "en") -> str:
+    """The calibration page as one HTML string, in ``lang``."""
+    _ = Translator(lang)
     s = cal.summary()
-    body = [
-        f"<h1>Calibration: {esc(cal.scenario.name)}</h1>",
-        f"<p class='muted'>From {esc(cal.source)} ({esc(cal.kind)} table), {esc(cal.months[0])} to "
-        f"{esc(cal.months[-1])} ({len(cal.months)} months).</p>",
-    ]
-    rows = [
-        [
-            esc(k),
-            (_num(r.estimate), r.estimate),
-            (_num(r.se, ".2g"), r.se),
-            "yes" if r.in_scenario else "",
-        ]
-        for k, r in s.iterrows()
-    ]
-    body += [
-        "<h2>Fitted figures</h2>",
-        table(["parameter", "estimate", "standard error", "in scenario"], rows),
+    yes = _("yes")
+    sections = [
+        {
+            "heading": _("Fitted figures"),
+            "columns": [_("Parameter"), _("estimate"), _("standard error"), _("in scenario")],
+            "rows": [
+                [
+                    k,
+                    cell(_num(r.estimate, lang=lang), r.estimate),
+                    cell(_num(r.se, lang=lang), r.se),
+                    yes if r.in_scenario else "",
+                ]
+                for k, r in s.iterrows()
+            ],
+        }
     ]
     churn_rows = [
         [
-            "constant monthly churn, all customers",
-            _num(cal.churn.churn),
-            _num(cal.churn.se, ".2g"),
+            _("constant monthly churn, all customers"),
+            _num(cal.churn.churn, "percent", lang),
+            _num(cal.churn.se, "percent", lang),
             "",
             "",
         ]
@@ -136,112 +164,193 @@ def render_report(cal: Calibration) -> str:
         g = cal.churn_cohorts
         churn_rows.append(
             [
-                "constant churn, cohorts with known start",
-                _num(g.churn),
-                _num(g.se, ".2g"),
-                _num(g.log_likelihood, ".2f"),
-                _num(g.aic, ".2f"),
+                _("constant churn, cohorts with known start"),
+                _num(g.churn, "percent", lang),
+                _num(g.se, "percent", lang),
+                _num(g.log_likelihood, lang=lang),
+                _num(g.aic, lang=lang),
             ]
         )
     if cal.sbg is not None:
         f = cal.sbg
         churn_rows.append(
             [
-                f"sBG alpha {f.alpha:.4g}, beta {f.beta:.4g}",
-                _num(f.mean_churn),
-                f"{f.alpha_se:.2g}, {f.beta_se:.2g}",
-                _num(f.log_likelihood, ".2f"),
-                _num(f.aic, ".2f"),
+                _("sBG alpha {alpha}, beta {beta}", alpha=_num(f.alpha), beta=_num(f.beta)),
+                _num(f.mean_churn, "percent", lang),
+                f"{_num(f.alpha_se, lang=lang)}, {_num(f.beta_se, lang=lang)}",
+                _num(f.log_likelihood, lang=lang),
+                _num(f.aic, lang=lang),
             ]
         )
-    body += [
-        "<h2>Churn models</h2>",
-        f"<p>Used in the scenario: <strong>{esc(cal.churn_model)}</strong>. Likelihood ratio sBG vs "
-        f"constant churn: {_num(cal.lr_test[0], '.3g')} (p = {_num(cal.lr_test[1], '.3g')}; the "
-        "constant model is the sBG's boundary, so p uses 0.5 chi2(0) + 0.5 chi2(1)).</p>",
-        table(
-            ["model", "mean churn", "standard error", "log-likelihood", "AIC"],
-            [[esc(r[0]), *r[1:]] for r in churn_rows],
-        ),
-    ]
-    if cal.sbg is not None:
-        body.append(figure_img(_retention_figure(cal), "observed and fitted retention by tenure"))
+    sections.append(
+        {
+            "heading": _("Churn models"),
+            "paragraphs": [
+                _(
+                    "Used in the scenario: {model}. Likelihood ratio sBG vs constant churn: {lr} "
+                    "(p = {p}; the constant model is the sBG's boundary, so p uses 0.5 chi2(0) + "
+                    "0.5 chi2(1)).",
+                    model=cal.churn_model,
+                    lr=_num(cal.lr_test[0], lang=lang),
+                    p=_num(cal.lr_test[1], lang=lang),
+                )
+            ],
+            "columns": [
+                _("model"),
+                _("mean churn"),
+                _("standard error"),
+                _("log-likelihood"),
+                "AIC",
+            ],
+            "rows": churn_rows,
+            "figures": [embed(_retention_figure(cal), _("observed and fitted retention by tenure"))]
+            if cal.sbg is not None
+            else [],
+        }
+    )
     if cal.acquisition is not None:
         a = cal.acquisition
-        body += [
-            "<h2>Acquisition</h2>",
-            f"<p>Model chosen by AIC: <strong>{esc(a.model)}</strong> over {a.months} months. AIC: "
-            + ", ".join(f"{esc(k)} {v:.2f}" for k, v in a.aic.items())
-            + ".</p>",
-        ]
-    body.append("<h2>Holdout check</h2>")
+        sections.append(
+            {
+                "heading": _("Acquisition"),
+                "paragraphs": [
+                    _(
+                        "Model chosen by AIC: {model} over {months} months. AIC: {aic}.",
+                        model=a.model,
+                        months=a.months,
+                        aic=", ".join(f"{k} {_num(v, lang=lang)}" for k, v in a.aic.items()),
+                    )
+                ],
+            }
+        )
     if cal.holdout is not None:
         h = cal.holdout
-        body += [
-            f"<p>Both churn models fitted to the months up to {esc(h.cutoff)}; the active customers of "
-            "those cohorts predicted for the later months and compared with what happened. Mean absolute "
-            f"percentage error: sBG {h.mape['sbg']:.2%}, constant churn {h.mape['constant']:.2%}.</p>",
-            figure_img(_holdout_figure(cal), "holdout: actual and predicted active customers"),
-            table(
-                ["month", "actual", "sBG", "constant churn"],
-                [
-                    [esc(m), _num(r.actual, ".0f"), _num(r.sbg, ".1f"), _num(r.constant, ".1f")]
+        sections.append(
+            {
+                "heading": _("Holdout check"),
+                "paragraphs": [
+                    _(
+                        "Both churn models fitted to the months up to {cutoff}; the active customers "
+                        "of those cohorts predicted for the later months and compared with what "
+                        "happened. Mean absolute percentage error: sBG {sbg}, constant churn "
+                        "{constant}.",
+                        cutoff=h.cutoff,
+                        sbg=fmt.percent(h.mape["sbg"], lang, 2),
+                        constant=fmt.percent(h.mape["constant"], lang, 2),
+                    )
+                ],
+                "figures": [
+                    embed(_holdout_figure(cal), _("holdout: actual and predicted active customers"))
+                ],
+                "columns": [_("month"), _("actual"), "sBG", _("constant churn")],
+                "rows": [
+                    [
+                        m,
+                        fmt.number(r.actual, lang, 0),
+                        fmt.number(r.sbg, lang, 1),
+                        fmt.number(r.constant, lang, 1),
+                    ]
                     for m, r in h.table.iterrows()
                 ],
-            ),
-        ]
-    else:
-        body.append("<p class='muted'>Not enough months or cohorts for a holdout check.</p>")
-    body += ["<h2>History</h2>"]
-    if "new_mrr" in cal.history:
-        body.append(figure_img(_movement_figure(cal), "MRR movements and retention KPIs per month"))
-    cols = [
-        c
-        for c in (
-            "customers",
-            "mrr",
-            "new_customers",
-            "churned_customers",
-            "new_mrr",
-            "expansion_mrr",
-            "contraction_mrr",
-            "churned_mrr",
-            "reactivation_mrr",
-            "logo_churn",
-            "nrr_12m",
-            "grr_12m",
+            }
         )
-        if c in cal.history
-    ]
-    hist_rows = [[esc(m)] + [_num(r[c], ".4g") for c in cols] for m, r in cal.history.iterrows()]
-    body.append(table(["month", *cols], hist_rows, sortable=True))
+    else:
+        sections.append(
+            {
+                "heading": _("Holdout check"),
+                "paragraphs": [_("Not enough months or cohorts for a holdout check.")],
+            }
+        )
+    cols = [c for c in _HISTORY if c in cal.history]
+    sections.append(
+        {
+            "heading": _("History"),
+            "figures": [
+                embed(_movement_figure(cal), _("MRR movements and retention KPIs per month"))
+            ]
+            if "new_mrr" in cal.history
+            else [],
+            "columns": [_("month"), *cols],
+            "rows": [
+                [m] + [cell(_num(r[c], _kind(c), lang), r[c]) for c in cols]
+                for m, r in cal.history.iterrows()
+            ],
+            "sortable": True,
+        }
+    )
     ct = cal.cohort_table
     shown = ct.iloc[:36, : min(ct.shape[1], 26)]
-    body += [
-        "<h2>Cohort retention</h2>",
-        "<p class='muted'>Share of each cohort (by first month) still active, continuously since joining, "
-        "by tenure in months.</p>",
-        table(
-            ["cohort", *[str(c) for c in shown.columns]],
-            [
-                [esc(i)] + [_num(v, ".0f") if c == "size" else _num(v, ".0%") for c, v in r.items()]
+    sections.append(
+        {
+            "heading": _("Cohort retention"),
+            "paragraphs": [
+                _(
+                    "Share of each cohort (by first month) still active, continuously since "
+                    "joining, by tenure in months."
+                )
+            ],
+            "columns": [_("cohort"), *[str(c) for c in shown.columns]],
+            "rows": [
+                [i]
+                + [
+                    fmt.count(v, lang) if c == "size" else _num(v, "percent0", lang)
+                    for c, v in r.items()
+                ]
                 for i, r in shown.iterrows()
             ],
-        ),
-    ]
-    body += ["<h2>Scenario written</h2>", f"<pre>{esc(cal.to_yaml())}</pre>"]
+        }
+    )
+    sections.append({"heading": _("Scenario written"), "pre": cal.to_yaml()})
     if cal.notes:
-        body += [
-            "<h2>Notes</h2>",
-            "<ul>" + "".join(f"<li>{esc(n)}</li>" for n in cal.notes) + "</ul>",
-        ]
-    from .htmlpage import SORT_JS
+        sections.append({"heading": _("Notes"), "list": list(cal.notes)})
+    return render(
+        "page.html",
+        lang,
+        title=_("Calibration: {name}", name=cal.scenario.name),
+        notes=[
+            _(
+                "From {source} ({kind} table), {first} to {last} ({n} months).",
+                source=cal.source,
+                kind=cal.kind,
+                first=cal.months[0],
+                last=cal.months[-1],
+                n=len(cal.months),
+            )
+        ],
+        items=[],
+        paragraphs=[],
+        figures=[],
+        sections=sections,
+        sortable=True,
+    )
 
-    return page(f"Calibration: {cal.scenario.name}", "\n".join(body), script=SORT_JS)
+
+_HISTORY = (
+    "customers",
+    "mrr",
+    "new_customers",
+    "churned_customers",
+    "new_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "reactivation_mrr",
+    "logo_churn",
+    "nrr_12m",
+    "grr_12m",
+)
 
 
-def write_report(cal: Calibration, directory: str | os.PathLike) -> Path:
-    """Write ``calibration.html`` into ``directory`` atomically; returns its path."""
+def _kind(column: str) -> str:
+    if column.endswith("mrr"):
+        return "money"
+    if column in ("logo_churn", "nrr_12m", "grr_12m"):
+        return "percent"
+    return "count"
+
+
+def write_report(cal: Calibration, directory: str | os.PathLike, lang: str = "en") -> Path:
+    """Write ``calibration.html`` into ``directory`` atomically, in ``lang``; returns its path."""
     from ..data.calibrate import _atomic_write
 
-    return _atomic_write(Path(directory) / "calibration.html", render_report(cal))
+    return _atomic_write(Path(directory) / "calibration.html", render_report(cal, lang))

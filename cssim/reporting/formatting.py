@@ -25,7 +25,17 @@ import re
 
 from .i18n import BABEL_LOCALE, resolve_lang
 
-__all__ = ["count", "money", "months", "number", "percent", "points"]
+__all__ = [
+    "count",
+    "format_frame",
+    "format_value",
+    "money",
+    "months",
+    "number",
+    "percent",
+    "points",
+    "styler",
+]
 
 _LEADING_DIGITS = re.compile(r"\d+")
 
@@ -116,3 +126,56 @@ def months(n: float, lang: str | None = None, digits: int = 0) -> str:
     if resolve_lang(lang) == "ja":
         return f"{value}か月"
     return f"{value} month" if value == "1" else f"{value} months"
+
+
+#: kinds of column :func:`format_frame` knows
+KINDS = ("money", "percent", "points", "months", "count", "number", "text")
+
+
+def format_value(x, kind: str, lang: str | None = None, currency: str = "JPY") -> str:
+    """One value by kind: ``money`` (in ``currency``), ``percent``, ``points``, ``months``, ``count``,
+    ``number`` (up to four significant digits, never scientific notation) or ``text``."""
+    if kind == "text":
+        return "" if x is None else str(x)
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "" if x is None else str(x)
+    if kind == "money":
+        return money(v, currency, lang)
+    if kind == "percent":
+        return percent(v, lang, 2 if math.isfinite(v) and abs(v) < 0.1 else 1)
+    if kind == "points":
+        return points(v, lang)
+    if kind == "months":
+        return months(v, lang, 1 if math.isfinite(v) and not float(v).is_integer() else 0)
+    if kind == "count":
+        return count(v, lang)
+    if kind == "number":
+        if not math.isfinite(v):
+            return "–"
+        digits = 0 if v == 0 or abs(v) >= 1000 else max(0, 3 - math.floor(math.log10(abs(v))))
+        return number(v, lang, min(digits, 6))
+    raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+
+
+def format_frame(df, kinds: dict[str, str], lang: str | None = None, currency: str = "JPY"):
+    """A copy of ``df`` with the columns named in ``kinds`` as text for people (``3.52億円``, ``1.5%``).
+
+    Columns not in ``kinds`` are left as they are. For a notebook table or a page: no value reads
+    ``3.522000e+08``.
+    """
+    out = df.copy()
+    for column, kind in kinds.items():
+        out[column] = [format_value(v, kind, lang, currency) for v in df[column]]
+    return out
+
+
+def styler(df, kinds: dict[str, str], lang: str | None = None, currency: str = "JPY"):
+    """A pandas Styler that shows ``df``'s numbers formatted by kind but keeps them numbers (sortable);
+    other numeric columns get four significant digits without scientific notation."""
+    formats = {c: (lambda v, k=k: format_value(v, k, lang, currency)) for c, k in kinds.items()}
+    for c in df.columns:
+        if c not in formats and df[c].dtype.kind in "fi":
+            formats[c] = lambda v: format_value(v, "number", lang)
+    return df.style.format(formats).hide(axis="index")

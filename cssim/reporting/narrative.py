@@ -15,7 +15,7 @@ import numpy as np
 from ..model.distributions import _Dist
 from ..model.result import TOTAL, SimulationResult
 from ..model.scenario import Segment
-from .plots import compact
+from .charts import compact
 
 __all__ = ["GrowthArithmetic", "executive_summary", "growth_arithmetic", "pct"]
 

@@ -33,7 +33,7 @@ from ..model.engine import simulate
 from ..model.metrics import METRICS
 from ..model.result import TOTAL, SimulationResult
 from ..model.scenario import Scenario, load_scenario
-from . import narrative, plots
+from . import charts, narrative
 
 __all__ = [
     "TEMPLATE",
@@ -199,7 +199,7 @@ def fmt(x: float, kpi: str) -> str:
         return f"{x:.1f}:1"
     unit = METRICS[kpi].unit
     if unit == "currency":
-        return plots.compact(x)
+        return charts.compact(x)
     if unit == "customers":
         return f"{x:,.0f}"
     return f"{x:,.1f}"
@@ -450,6 +450,8 @@ def _figure(
     import matplotlib
     from matplotlib.figure import Figure
 
+    charts.use_fonts()
+
     with matplotlib.rc_context(_RC), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         fig = Figure(figsize=size, layout="constrained")
@@ -497,10 +499,10 @@ def summary(ctx: ReportContext) -> Html:
     cards = [
         (
             f"Median ARR, month {h['month']}",
-            f"{plots.compact(h['arr_median'])} {cur}",
-            f"P10 {plots.compact(h['arr_p10'])} \u2013 P90 {plots.compact(h['arr_p90'])}",
+            f"{charts.compact(h['arr_median'])} {cur}",
+            f"P10 {charts.compact(h['arr_p10'])} \u2013 P90 {charts.compact(h['arr_p90'])}",
         ),
-        ("ARR today", f"{plots.compact(h['arr_start'])} {cur}", "month 0"),
+        ("ARR today", f"{charts.compact(h['arr_start'])} {cur}", "month 0"),
         ("Chance ARR grows", f"{h['p_arr_grows']:.0%}", f"share of {r.paths:,} paths"),
         (
             f"Customers, month {h['month']}",
@@ -568,14 +570,14 @@ def growth(ctx: ReportContext) -> Html:
     r = ctx.result
 
     def draw(axes):
-        plots.fan_chart(r, "arr", ax=axes[0])
-        plots.fan_chart(r, "customers", ax=axes[1])
+        charts.fan_chart(r, "arr", ax=axes[0])
+        charts.fan_chart(r, "customers", ax=axes[1])
 
     q = r.quantiles(["arr"], q=(0.1, 0.5, 0.9)).query("month == @r.horizon")["value"].to_numpy()
     caption = (
         f"Median (line) and P10\u2013P90 band (shaded) over {r.paths:,} paths. ARR at month "
-        f"{r.horizon}: {plots.compact(q[1])} {ctx.currency} (P10 {plots.compact(q[0])}, P90 "
-        f"{plots.compact(q[2])})."
+        f"{r.horizon}: {charts.compact(q[1])} {ctx.currency} (P10 {charts.compact(q[0])}, P90 "
+        f"{charts.compact(q[2])})."
     )
     fig = _figure(draw, "Fan charts of ARR and customers by month", caption, ncols=2)
     return _section("ARR and customers", fig)
@@ -584,7 +586,7 @@ def growth(ctx: ReportContext) -> Html:
 def movements(ctx: ReportContext) -> Html:
     """The MRR waterfall: new, expansion, contraction and churned MRR with bands, net new line."""
     r = ctx.result
-    zero = [METRICS[f].label for f in plots.FLOWS if not np.any(r.get(f)[:, 1:])]
+    zero = [METRICS[f].label for f in charts.FLOWS if not np.any(r.get(f)[:, 1:])]
     caption = (
         "Bars: median MRR added (up) and lost (down) each month; whiskers: P10\u2013P90 of each "
         "flow. Line: median net new MRR with its P10\u2013P90 band."
@@ -592,7 +594,7 @@ def movements(ctx: ReportContext) -> Html:
     if zero:
         caption += f" Not in this scenario: {', '.join(zero)}."
     fig = _figure(
-        lambda ax: plots.mrr_waterfall(r, ax=ax), "MRR movements per month", caption, size=(10, 4)
+        lambda ax: charts.mrr_waterfall(r, ax=ax), "MRR movements per month", caption, size=(10, 4)
     )
     return _section("MRR movements", fig)
 
@@ -611,7 +613,7 @@ def retention(ctx: ReportContext) -> Html:
         "Revenue now of the customers active 12 months earlier, over their revenue then. NRR "
         "counts expansion; GRR counts only churn and contraction. Dotted line: 100%."
     )
-    fig = _figure(lambda ax: plots.retention_chart(r, ax=ax), "NRR and GRR by month", caption)
+    fig = _figure(lambda ax: charts.retention_chart(r, ax=ax), "NRR and GRR by month", caption)
     return _section("Revenue retention", fig)
 
 
@@ -625,7 +627,7 @@ def cohorts(ctx: ReportContext) -> Html:
         f"Mean MRR by the year customers joined. At month {t}, the starting customers bring "
         f"{narrative.pct(share)} of MRR."
     )
-    fig = _figure(lambda ax: plots.cohort_layers(r, ax=ax), "MRR by joining year", caption)
+    fig = _figure(lambda ax: charts.cohort_layers(r, ax=ax), "MRR by joining year", caption)
     return _section("Revenue by cohort", fig)
 
 
@@ -638,9 +640,9 @@ def unit_economics(ctx: ReportContext) -> Html:
         "CAC / (ARPA \u00d7 gross margin); CRC = CS people + CS tools per month; ARR:CRC = ARR / "
         "(12 \u00d7 CRC). Guidelines: LTV:CAC of 3:1 and ARR:CRC of 10:1."
     )
-    rows = len(plots.ratio_rows(r))
+    rows = len(charts.ratio_rows(r))
     fig = _figure(
-        lambda ax: plots.unit_economics_chart(r, ax=ax),
+        lambda ax: charts.unit_economics_chart(r, ax=ax),
         "Unit economics against guidelines",
         f"At month {r.horizon}: median (dot), P10\u2013P90 (bar), guideline (red tick).",
         size=(10, 1.2 + 0.45 * rows),
@@ -667,13 +669,13 @@ def strategy(ctx: ReportContext, paths: int = 1000) -> Html:
         {
             "Lever": arr["label"],
             f"Extra ARR at month {r.horizon} (median)": [
-                plots.compact(v) + f" {cur}" for v in arr["median"]
+                charts.compact(v) + f" {cur}" for v in arr["median"]
             ],
             "P10\u2013P90": [
-                f"{plots.compact(a)} \u2013 {plots.compact(b)}"
+                f"{charts.compact(a)} \u2013 {charts.compact(b)}"
                 for a, b in zip(arr.p10, arr.p90, strict=True)
             ],
-            "Std. error of the mean": [plots.compact(v) for v in arr["mc_se"]],
+            "Std. error of the mean": [charts.compact(v) for v in arr["mc_se"]],
         }
     )
     parts = [
@@ -785,7 +787,7 @@ def precision(ctx: ReportContext) -> Html:
     half = 1.96 * h["median_se"]
     text = (
         f"These figures come from {r.paths:,} simulated paths (seed {r.seed}, {ctx.seconds:.1f} s). "
-        f"The median ARR at month {r.horizon} is within \u00b1{plots.compact(half)} {ctx.currency} "
+        f"The median ARR at month {r.horizon} is within \u00b1{charts.compact(half)} {ctx.currency} "
         "(95%) of what unlimited paths would give. The standard error shrinks with the square root "
         "of the paths: four times the paths halves it. It measures simulation noise only, not "
         "whether the assumptions are right."

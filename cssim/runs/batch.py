@@ -283,6 +283,7 @@ def run_batch(
     report: bool = True,
     progress: bool = True,
     executor: Executor | None = None,
+    lang: str = "en",
 ) -> BatchResult:
     """Run every scenario, then write ``manifest.json`` and ``index.html`` into ``out_dir``.
 
@@ -296,6 +297,7 @@ def run_batch(
     force : re-run scenarios that are up to date
     report : render each scenario's HTML report
     executor : any ``concurrent.futures`` executor to use instead
+    lang : language of ``index.html`` (``en`` or ``ja``)
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -331,7 +333,7 @@ def run_batch(
     result = BatchResult(out, [entries[j.source] for j in todo])
     from ..reporting.batch_index import write_index
 
-    write_index(result)
+    write_index(result, lang)
     return result
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -23,17 +24,74 @@ from matplotlib.ticker import (
 
 from ..model.metrics import METRICS
 from ..model.result import TOTAL, SimulationResult
+from .i18n import Translator, resolve_lang
+from .labels import metric_label
 from .plaintext import plain, plain_figure
 
 __all__ = [
     "COLORS",
+    "LATIN_FONT",
+    "EmbeddedFigure",
     "cohort_layers",
     "compact",
+    "embed",
     "fan_chart",
     "mrr_waterfall",
     "retention_chart",
     "unit_economics_chart",
+    "use_fonts",
 ]
+
+#: The Latin font charts write in first; glyphs it lacks (Japanese) come from IPAexGothic.
+LATIN_FONT = "DejaVu Sans"
+_CJK_FONT = "IPAexGothic"
+
+
+def use_fonts() -> None:
+    """Make every matplotlib chart able to write Japanese: register IPAexGothic and put it after Latin.
+
+    The font comes from the pip package ``matplotlib-fontja`` (``ipaexg.ttf``), so no system font or root
+    is needed. ``font.family`` becomes ``["DejaVu Sans", "IPAexGothic"]``: matplotlib takes each glyph
+    from the first font in the list that has it, so Latin text looks as before and a Japanese scenario or
+    segment name renders instead of boxes and ``Glyph ... missing`` warnings. Idempotent and cheap; call
+    it wherever a figure is made.
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    if _CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
+        import importlib.util
+        from pathlib import Path
+
+        spec = importlib.util.find_spec("matplotlib_fontja")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError(
+                "the Japanese chart font is missing: pip install matplotlib-fontja (make setup does)"
+            )
+        for ttf in sorted(Path(next(iter(spec.submodule_search_locations))).rglob("*.ttf")):
+            font_manager.fontManager.addfont(str(ttf))
+    family = [LATIN_FONT, _CJK_FONT]
+    if list(matplotlib.rcParams["font.family"]) != family:
+        matplotlib.rcParams["font.family"] = family
+    # a true minus sign (U+2212) exists in both fonts; keep the default
+
+
+def tick_money(lang: str | None = None):
+    """A tick formatter for money axes: ``352M`` in English, ``3.5億`` in Japanese (the unit is on the
+    axis label)."""
+    if resolve_lang(lang) == "en":
+        return FuncFormatter(compact)
+
+    def fmt(x, _pos=None):
+        from babel.numbers import format_compact_decimal
+
+        if x == 0 or not np.isfinite(x):
+            return "0"
+        text = format_compact_decimal(abs(x), locale="ja_JP", fraction_digits=1)
+        return ("\u2212" if x < 0 else "") + text
+
+    return FuncFormatter(fmt)
+
 
 #: One colour per quantity, used by every chart.
 COLORS: dict[str, str] = {
@@ -78,22 +136,25 @@ def mpl_text(text: str) -> str:
     return plain(text)
 
 
-def axis_label(result: SimulationResult, metric: str) -> str:
+def axis_label(result: SimulationResult, metric: str, lang: str | None = None) -> str:
     """``"ARR (JPY)"``, ``"Customers"``, ``"NRR (12 months) (%)"``: the metric's label with its unit."""
     m = METRICS[metric]
+    _ = Translator(lang or "en")
     unit = {
         "currency": result.scenario.currency,
-        "months": "months",
+        "months": _("months"),
         "ratio": None,
         "customers": None,
         "count": None,
     }[m.unit]
     if metric in ("nrr", "grr", "logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"):
         unit = "%"
-    return f"{m.label} ({unit})" if unit else m.label
+    label = metric_label(metric, lang)
+    return f"{label} ({unit})" if unit else label
 
 
 def _new_ax(ax: Axes | None, size=(8, 4)) -> Axes:
+    use_fonts()
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -108,8 +169,9 @@ def _quantiles(a: np.ndarray, q: Sequence[float]) -> np.ndarray:
         return np.nanquantile(a, q, axis=0)
 
 
-def _style(ax: Axes, result: SimulationResult, xlabel: str = "Month") -> None:
-    ax.set_xlabel(xlabel)
+def _style(ax: Axes, result: SimulationResult, xlabel: str | None = None, lang=None) -> None:
+    _ = Translator(lang or "en")
+    ax.set_xlabel(xlabel if xlabel is not None else _("Month"))
     ax.set_xlim(0, result.horizon)
     step = next((s for h, s in ((12, 1), (24, 3), (60, 6), (120, 12)) if result.horizon <= h), 24)
     ax.xaxis.set_major_locator(MultipleLocator(step))
@@ -119,12 +181,12 @@ def _style(ax: Axes, result: SimulationResult, xlabel: str = "Month") -> None:
         ax.spines[side].set_visible(False)
 
 
-def _format_y(ax: Axes, metric: str) -> None:
+def _format_y(ax: Axes, metric: str, lang: str | None = None) -> None:
     unit = METRICS[metric].unit
     if metric in ("nrr", "grr", "logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"):
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     elif unit == "currency":
-        ax.yaxis.set_major_formatter(FuncFormatter(compact))
+        ax.yaxis.set_major_formatter(tick_money(lang))
     elif unit in ("customers", "count"):
         ax.yaxis.set_major_formatter(
             FuncFormatter(lambda x, _: f"{x:,.0f}" if abs(x) < 1e5 else compact(x))
@@ -138,12 +200,14 @@ def fan_chart(
     ax: Axes | None = None,
     bands: Sequence[tuple[float, float]] = ((0.1, 0.9),),
     color: str | None = None,
+    lang: str | None = None,
 ) -> Axes:
     """Median of a metric over the months with quantile bands around it (P10-P90 by default).
 
     ``bands`` are (low, high) quantile pairs; wider bands are drawn lighter.
     """
     ax = _new_ax(ax)
+    _ = Translator(lang or "en")
     a = result.get(metric, segment)
     color = color or COLORS.get(metric, COLORS["default"])
     t = result.months
@@ -160,11 +224,11 @@ def fan_chart(
             linewidth=0,
             label=f"P{lo * 100:.0f}-P{hi * 100:.0f}",
         )
-    ax.plot(t, _quantiles(a, [0.5])[0], color=color, linewidth=2, label="Median")
-    _style(ax, result)
-    _format_y(ax, metric)
-    ax.set_ylabel(axis_label(result, metric))
-    title = METRICS[metric].label
+    ax.plot(t, _quantiles(a, [0.5])[0], color=color, linewidth=2, label=_("Median"))
+    _style(ax, result, lang=lang)
+    _format_y(ax, metric, lang)
+    ax.set_ylabel(axis_label(result, metric, lang))
+    title = metric_label(metric, lang)
     if segment != TOTAL:
         title += f": {mpl_text(segment)}"
     ax.set_title(title, loc="left", fontweight="bold")
@@ -180,6 +244,7 @@ def mrr_waterfall(
     ax: Axes | None = None,
     segment: str = TOTAL,
     band: tuple[float, float] = (0.1, 0.9),
+    lang: str | None = None,
 ) -> Axes:
     """Monthly MRR movements: new and expansion up, contraction and churned down, net new as a line.
 
@@ -187,6 +252,7 @@ def mrr_waterfall(
     The net new MRR line is its median with a P10-P90 band. Flows that are zero in every path are left out.
     """
     ax = _new_ax(ax, (9, 4))
+    _ = Translator(lang or "en")
     t = result.months[1:]
     up = np.zeros(t.size)
     down = np.zeros(t.size)
@@ -204,7 +270,7 @@ def mrr_waterfall(
             bottom=base,
             width=width,
             color=COLORS[flow],
-            label=METRICS[flow].label,
+            label=metric_label(flow, lang),
             linewidth=0,
         )
         top = base + sign * med
@@ -222,10 +288,10 @@ def mrr_waterfall(
         linewidth=1.8,
         marker="o",
         markersize=2.5,
-        label="Net new MRR (median)",
+        label=_("Net new MRR (median)"),
         zorder=4,
     )
-    for q, label in ((lo, "Net new MRR P10-P90"), (hi, None)):
+    for q, label in ((lo, _("Net new MRR P10-P90")), (hi, None)):
         ax.plot(
             t,
             q,
@@ -236,11 +302,11 @@ def mrr_waterfall(
             zorder=4,
         )
     ax.axhline(0, color=COLORS["reference"], linewidth=0.8)
-    _style(ax, result)
+    _style(ax, result, lang=lang)
     ax.set_xlim(0.3, result.horizon + 0.7)
-    ax.yaxis.set_major_formatter(FuncFormatter(compact))
-    ax.set_ylabel(f"MRR per month ({result.scenario.currency})")
-    ax.set_title("MRR movements per month", loc="left", fontweight="bold")
+    ax.yaxis.set_major_formatter(tick_money(lang))
+    ax.set_ylabel(_("MRR per month ({currency})", currency=result.scenario.currency))
+    ax.set_title(_("MRR movements per month"), loc="left", fontweight="bold")
     ax.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize="small", ncol=6
     )
@@ -252,36 +318,49 @@ def retention_chart(
     ax: Axes | None = None,
     segment: str = TOTAL,
     band: tuple[float, float] = (0.1, 0.9),
+    lang: str | None = None,
 ) -> Axes:
     """Trailing 12-month NRR and GRR over time (from month 12): medians with P10-P90 bands, 100% marked."""
     ax = _new_ax(ax)
+    _ = Translator(lang or "en")
     same = np.allclose(result.get("nrr", segment), result.get("grr", segment), equal_nan=True)
     for metric, style in (("grr", "--"), ("nrr", "-")):
         a = result.get(metric, segment)
         lo, med, hi = _quantiles(a, [band[0], 0.5, band[1]])
-        label = METRICS[metric].label.replace(" (12 months)", "")
+        label = metric.upper()
         if same and metric == "nrr":
-            label += " (= GRR: no expansion)"
+            label = _("NRR (= GRR: no expansion)")
         if not (same and metric == "grr"):  # one band when the two coincide
             ax.fill_between(result.months, lo, hi, color=COLORS[metric], alpha=0.18, linewidth=0)
         ax.plot(result.months, med, style, color=COLORS[metric], linewidth=2, label=label)
     ax.axhline(1.0, color=COLORS["reference"], linewidth=0.8, linestyle=":")
-    _style(ax, result)
+    _style(ax, result, lang=lang)
     if result.horizon > 12:
         ax.set_xlim(12, result.horizon)  # trailing 12-month figures start at month 12
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_ylabel("Retention over trailing 12 months (%)")
-    ax.set_title("Net and gross revenue retention", loc="left", fontweight="bold")
+    ax.set_ylabel(_("Retention over trailing 12 months (%)"))
+    ax.set_title(_("Net and gross revenue retention"), loc="left", fontweight="bold")
     ax.legend(loc="best", frameon=False)
     return plain_figure(ax)
 
 
-def cohort_layers(result: SimulationResult, ax: Axes | None = None, segment: str = TOTAL) -> Axes:
+def cohort_layers(
+    result: SimulationResult,
+    ax: Axes | None = None,
+    segment: str = TOTAL,
+    lang: str | None = None,
+) -> Axes:
     """Mean MRR by joining year stacked over the months: the cohort "layer cake"."""
     ax = _new_ax(ax)
+    _ = Translator(lang or "en")
     df = result.cohort_mrr(segment)
     df = df.loc[:, (df != 0).any(axis=0)]
-    labels = ["Starting customers" if c == "start" else f"Joined in {c}" for c in df.columns]
+    labels = [
+        _("Starting customers")
+        if c == "start"
+        else _("Joined in year {year}", year=str(c).removeprefix("year "))
+        for c in df.columns
+    ]
     colors = [COHORT_COLORS[i % len(COHORT_COLORS)] for i in range(df.shape[1])]
     ax.stackplot(
         df.index.to_numpy(),
@@ -291,10 +370,10 @@ def cohort_layers(result: SimulationResult, ax: Axes | None = None, segment: str
         edgecolor="white",
         linewidth=0.4,
     )
-    _style(ax, result)
-    ax.yaxis.set_major_formatter(FuncFormatter(compact))
-    ax.set_ylabel(f"MRR ({result.scenario.currency}, mean over paths)")
-    ax.set_title("MRR by joining year", loc="left", fontweight="bold")
+    _style(ax, result, lang=lang)
+    ax.yaxis.set_major_formatter(tick_money(lang))
+    ax.set_ylabel(_("MRR ({currency}, mean over paths)", currency=result.scenario.currency))
+    ax.set_title(_("MRR by joining year"), loc="left", fontweight="bold")
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(
         handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
@@ -319,6 +398,7 @@ def unit_economics_chart(
     ax: Axes | None = None,
     month: int | None = None,
     band: tuple[float, float] = (0.1, 0.9),
+    lang: str | None = None,
 ) -> Axes:
     """LTV:CAC against 3:1 and ARR:CRC against 10:1, per segment and in total, at one month.
 
@@ -326,6 +406,7 @@ def unit_economics_chart(
     a red tick. A ratio the scenario cannot define (no CAC, no CS costs) is named on its row.
     """
     ax = _new_ax(ax, (8, 3))
+    _ = Translator(lang or "en")
     t = result.horizon if month is None else month
     rows = ratio_rows(result)
     finite = []
@@ -340,9 +421,9 @@ def unit_economics_chart(
             solid_capstyle="butt",
         )
         if col.size == 0 or not np.any(col > 0):
-            why = "no CS costs" if k == "arr_crc" else "no CAC"
+            why = _("not defined (no CS costs)") if k == "arr_crc" else _("not defined (no CAC)")
             ax.annotate(
-                f"not defined ({why})",
+                why,
                 (GUIDELINES[k], y),
                 xytext=(8, 0),
                 textcoords="offset points",
@@ -376,10 +457,83 @@ def unit_economics_chart(
     names = {"ltv_cac": "LTV:CAC", "arr_crc": "ARR:CRC"}
     ax.set_yticklabels([names[k] + ("" if s == TOTAL else f" ({mpl_text(s)})") for k, s in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlabel("Ratio (log scale); red ticks: guidelines 3:1 (LTV:CAC) and 10:1 (ARR:CRC)")
+    ax.set_xlabel(_("Ratio (log scale); red ticks: guidelines 3:1 (LTV:CAC) and 10:1 (ARR:CRC)"))
     ax.grid(True, axis="x", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.set_title(f"Unit economics at month {t}: median and P10-P90", loc="left", fontweight="bold")
+    ax.set_title(
+        _("Unit economics at month {month}: median and P10-P90", month=t),
+        loc="left",
+        fontweight="bold",
+    )
     return plain_figure(ax)
+
+
+@dataclass(frozen=True)
+class EmbeddedFigure:
+    """A rendered chart ready for a page: PNG bytes as base64 and its alternative text."""
+
+    alt: str
+    data: str
+
+    def __html__(self) -> str:
+        """The ``<img>`` (escaped alt text), so Jinja2 and :func:`markupsafe.escape` embed it as is."""
+        from markupsafe import escape
+
+        return f'<img alt="{escape(self.alt)}" src="data:image/png;base64,{self.data}">'
+
+
+def embed(fig, alt: str, dpi: int = 110) -> EmbeddedFigure:
+    """The one figure embedder: a matplotlib figure as a self-contained PNG with alt text; closes it.
+
+    Fonts come from :func:`use_fonts`, so Japanese text draws; nothing but the picture reaches a page.
+    """
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    plain_figure(fig)  # scenario names are text, never TeX
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return EmbeddedFigure(alt, base64.b64encode(buf.getvalue()).decode("ascii"))
+
+
+def relabel_tornado(ax: Axes, tornado, lang: str | None = None) -> Axes:
+    """Put human names on a tornado chart: ``SMB: monthly churn (2.0% – 4.0%)``, never field paths.
+
+    ``tornado`` is the :class:`cssim.analysis.sensitivity.Tornado` that drew ``ax`` (its rows in the
+    chart's order, bottom to top).
+    """
+    from .labels import format_parameter, parameter_label
+
+    _ = Translator(lang or "en")
+    s = tornado.scenario
+    rows = tornado.frame.iloc[::-1]
+    ax.set_yticks(
+        range(len(rows)),
+        [
+            f"{parameter_label(r.input, s, lang)}\n"
+            f"({format_parameter(r.input, r.p10, s, lang)} – {format_parameter(r.input, r.p90, s, lang)})"
+            for r in rows.itertuples()
+        ],
+    )
+    metric = metric_label(tornado.metric, lang)
+    ax.set_xlabel(
+        _(
+            "{metric} at month {month} (others at their medians)",
+            metric=metric,
+            month=tornado.month,
+        )
+    )
+    ax.set_title(_("{scenario}: what drives {metric}", scenario=mpl_text(s.name), metric=metric))
+    handles, _labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(
+            handles, [_("input at P10"), _("input at P90")], loc="lower right", fontsize="small"
+        )
+    if METRICS[tornado.metric].unit == "currency":
+        ax.xaxis.set_major_formatter(tick_money(lang))
+    return ax

@@ -14,7 +14,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 import cssim
-from cssim.reporting import plots
+from cssim.reporting import charts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,16 +90,16 @@ def _texts(labels) -> list[str]:
     ],
 )
 def test_compact(x, text):
-    assert plots.compact(x) == text
+    assert charts.compact(x) == text
 
 
 def test_every_chart_takes_and_returns_an_axes(gvc):
     for draw in (
-        plots.fan_chart,
-        plots.mrr_waterfall,
-        plots.retention_chart,
-        plots.cohort_layers,
-        plots.unit_economics_chart,
+        charts.fan_chart,
+        charts.mrr_waterfall,
+        charts.retention_chart,
+        charts.cohort_layers,
+        charts.unit_economics_chart,
     ):
         _, ax = plt.subplots()
         assert draw(gvc, ax=ax) is ax
@@ -108,10 +108,10 @@ def test_every_chart_takes_and_returns_an_axes(gvc):
 
 
 def test_fan_chart_median_band_and_labels(gvc):
-    ax = plots.fan_chart(gvc, "arr", bands=((0.1, 0.9), (0.05, 0.95)))
+    ax = charts.fan_chart(gvc, "arr", bands=((0.1, 0.9), (0.05, 0.95)))
     median = next(line for line in ax.get_lines() if line.get_label() == "Median")
     np.testing.assert_allclose(median.get_ydata(), np.median(gvc["arr"], axis=0))
-    assert to_hex(median.get_color()) == plots.COLORS["arr"]
+    assert to_hex(median.get_color()) == charts.COLORS["arr"]
     assert ax.get_ylabel() == "ARR (JPY)"
     assert [c.get_label() for c in ax.collections] == ["P5-P95", "P10-P90"]
     # the P10-P90 band spans the quantiles at the horizon
@@ -124,14 +124,14 @@ def test_fan_chart_median_band_and_labels(gvc):
 
 
 def test_fan_chart_of_customers_and_a_segment(rich):
-    ax = plots.fan_chart(rich, "customers", segment="Enterprise")
+    ax = charts.fan_chart(rich, "customers", segment="Enterprise")
     assert ax.get_ylabel() == "Customers"
     assert ax.get_title(loc="left") == "Customers: Enterprise"
-    assert plots.fan_chart(rich, "mrr").get_ylabel() == "MRR (USD)"
+    assert charts.fan_chart(rich, "mrr").get_ylabel() == "MRR (USD)"
 
 
 def test_waterfall_bars_are_median_flows_and_zero_flows_are_left_out(gvc, rich):
-    ax = plots.mrr_waterfall(gvc)
+    ax = charts.mrr_waterfall(gvc)
     labels = ax.get_legend_handles_labels()[1]
     assert "New MRR" in labels and "Churned MRR" in labels
     assert "Expansion MRR" not in labels and "Contraction MRR" not in labels
@@ -142,30 +142,30 @@ def test_waterfall_bars_are_median_flows_and_zero_flows_are_left_out(gvc, rich):
     )
     churned = next(c for c in ax.containers if c.get_label() == "Churned MRR")
     assert all(b.get_height() <= 0 for b in churned)
-    assert to_hex(churned[0].get_facecolor()) == plots.COLORS["churned_mrr"]
+    assert to_hex(churned[0].get_facecolor()) == charts.COLORS["churned_mrr"]
     net = next(line for line in ax.get_lines() if line.get_label() == "Net new MRR (median)")
     np.testing.assert_allclose(net.get_ydata(), np.median(gvc["net_new_mrr"][:, 1:], axis=0))
 
-    labels = plots.mrr_waterfall(rich).get_legend_handles_labels()[1]
+    labels = charts.mrr_waterfall(rich).get_legend_handles_labels()[1]
     for flow in ("New MRR", "Expansion MRR", "Contraction MRR", "Churned MRR"):
         assert flow in labels
     assert "Net new MRR P10-P90" in labels
 
 
 def test_retention_chart(gvc, rich):
-    ax = plots.retention_chart(gvc)
+    ax = charts.retention_chart(gvc)
     labels = ax.get_legend_handles_labels()[1]
     assert "NRR (= GRR: no expansion)" in labels
     nrr = next(line for line in ax.get_lines() if line.get_label().startswith("NRR"))
     np.testing.assert_allclose(nrr.get_ydata()[12:], np.median(gvc["nrr"][:, 12:], axis=0))
     assert ax.get_xlim() == (12, 36)
     assert "%" in ax.get_ylabel()
-    labels = plots.retention_chart(rich).get_legend_handles_labels()[1]
+    labels = charts.retention_chart(rich).get_legend_handles_labels()[1]
     assert labels == ["GRR", "NRR"]
 
 
 def test_cohort_layers_stack_mrr_by_joining_year(gvc):
-    ax = plots.cohort_layers(gvc)
+    ax = charts.cohort_layers(gvc)
     labels = ax.get_legend_handles_labels()[1]
     assert labels == [
         "Starting customers",
@@ -180,7 +180,7 @@ def test_cohort_layers_stack_mrr_by_joining_year(gvc):
 
 
 def test_unit_economics_chart_marks_guidelines(gvc, rich):
-    ax = plots.unit_economics_chart(gvc)
+    ax = charts.unit_economics_chart(gvc)
     assert _texts(ax.get_yticklabels()) == ["LTV:CAC", "ARR:CRC"]
     notes = [t.get_text() for t in ax.texts]
     assert "not defined (no CS costs)" in notes
@@ -189,11 +189,11 @@ def test_unit_economics_chart_marks_guidelines(gvc, rich):
     xs = {
         line.get_xdata()[0]
         for line in ax.get_lines()
-        if to_hex(line.get_color()) == plots.COLORS["guideline"]
+        if to_hex(line.get_color()) == charts.COLORS["guideline"]
     }
     assert xs == {3.0, 10.0}
 
-    ax = plots.unit_economics_chart(rich, month=24)
+    ax = charts.unit_economics_chart(rich, month=24)
     assert _texts(ax.get_yticklabels()) == [
         "LTV:CAC (Self-serve \\$)",
         "LTV:CAC (Enterprise)",
@@ -208,11 +208,11 @@ def test_unit_economics_chart_marks_guidelines(gvc, rich):
 
 def test_all_charts_draw_for_a_rich_scenario(rich):
     fig, axes = plt.subplots(1, 5, figsize=(20, 4))
-    plots.fan_chart(rich, ax=axes[0])
-    plots.mrr_waterfall(rich, ax=axes[1])
-    plots.retention_chart(rich, ax=axes[2])
-    plots.cohort_layers(rich, ax=axes[3])
-    plots.unit_economics_chart(rich, ax=axes[4])
+    charts.fan_chart(rich, ax=axes[0])
+    charts.mrr_waterfall(rich, ax=axes[1])
+    charts.retention_chart(rich, ax=axes[2])
+    charts.cohort_layers(rich, ax=axes[3])
+    charts.unit_economics_chart(rich, ax=axes[4])
     fig.canvas.draw()
     assert axes[0].get_ylabel() == "ARR (USD)"
 
@@ -234,5 +234,5 @@ def test_unit_economics_chart_gives_an_undefined_ratio_one_row():
             ],
         }
     )
-    ax = plots.unit_economics_chart(cssim.simulate(sc, paths=50, seed=1))
+    ax = charts.unit_economics_chart(cssim.simulate(sc, paths=50, seed=1))
     assert _texts(ax.get_yticklabels()) == ["LTV:CAC (A)", "LTV:CAC (B)", "LTV:CAC", "ARR:CRC"]

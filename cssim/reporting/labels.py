@@ -1,0 +1,225 @@
+"""Human names for parameters and metrics, in the reader's language: never a field path on a page.
+
+>>> parameter_label("SMB.churn.monthly", lang="en")
+'SMB: monthly churn'
+>>> parameter_label("segments.SMB.churn.monthly", lang="ja")
+'SMB: 月次解約率'
+
+A field path may be written as :meth:`cssim.Scenario.parameters` writes it (``SMB.churn.monthly``), as
+:meth:`cssim.Scenario.replace` takes it (``segments.SMB.churn.monthly``, ``segments.0.churn.monthly``) or
+as errors print it (``segments[0].churn.monthly``); scenario-wide fields (``horizon_months``) have no
+segment. The names are messages in the ``pages`` catalog, so they come in every language the catalogs do.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from . import formatting as fmt
+from .i18n import N_, Translator
+
+if TYPE_CHECKING:
+    from ..model.scenario import Scenario
+
+__all__ = [
+    "PARAMETERS",
+    "format_parameter",
+    "metric_label",
+    "parameter_kind",
+    "parameter_label",
+    "split_path",
+]
+
+#: field path inside a segment (or of the scenario) -> (English name, kind of value)
+#: kinds: "percent" (a rate, shown as %), "money", "count", "months", "number"
+PARAMETERS: dict[str, tuple[str, str]] = {
+    "customers": (N_("starting customers"), "count"),
+    "arpa": (N_("ARPA (MRR per account)"), "money"),
+    "new_arpa": (N_("new-customer ARPA"), "money"),
+    "seats.per_account": (N_("seats per account"), "number"),
+    "seats.price": (N_("price per seat"), "money"),
+    "starting_tenure": (N_("starting tenure"), "months"),
+    "starting_tenure.min": (N_("shortest starting tenure"), "months"),
+    "starting_tenure.max": (N_("longest starting tenure"), "months"),
+    "acquisition.rate": (N_("new customers (annual rate)"), "percent"),
+    "acquisition.count": (N_("new customers per month"), "count"),
+    "acquisition.growth": (N_("monthly growth of new customers"), "percent"),
+    "churn.monthly": (N_("monthly churn"), "percent"),
+    "churn.annual_renewal": (N_("churn at annual renewal"), "percent"),
+    "churn.heterogeneity.alpha": (N_("churn heterogeneity alpha"), "number"),
+    "churn.heterogeneity.beta": (N_("churn heterogeneity beta"), "number"),
+    "churn.onboarding.months": (N_("onboarding period"), "months"),
+    "churn.onboarding.monthly": (N_("monthly churn during onboarding"), "percent"),
+    "expansion.rate": (N_("monthly expansion"), "percent"),
+    "expansion.probability": (N_("share of accounts expanding each month"), "percent"),
+    "contraction.rate": (N_("monthly contraction"), "percent"),
+    "contraction.probability": (N_("share of accounts contracting each month"), "percent"),
+    "gross_margin": (N_("gross margin"), "percent"),
+    "cac": (N_("CAC (cost per new customer)"), "money"),
+    "cs.accounts_per_csm": (N_("accounts per CSM"), "number"),
+    "cs.csm_per_account": (N_("CSMs per account"), "number"),
+    "cs.csm_cost": (N_("monthly cost per CSM"), "money"),
+    "cs.tools": (N_("CS tools per month"), "money"),
+    "cs.tools_per_account": (N_("CS tools per account per month"), "money"),
+    # scenario-wide
+    "horizon_months": (N_("horizon"), "months"),
+    "target_arr": (N_("target ARR"), "money"),
+    "price": (N_("price"), "percent"),
+}
+
+#: metric name (cssim.model.metrics.METRICS) -> English label as a message
+METRIC_LABELS: dict[str, str] = {
+    "customers": N_("Customers"),
+    "new_customers": N_("New customers"),
+    "churned_customers": N_("Churned customers"),
+    "mrr": N_("MRR"),
+    "arr": N_("ARR"),
+    "arpa": N_("ARPA"),
+    "new_mrr": N_("New MRR"),
+    "expansion_mrr": N_("Expansion MRR"),
+    "contraction_mrr": N_("Contraction MRR"),
+    "churned_mrr": N_("Churned MRR"),
+    "net_new_mrr": N_("Net new MRR"),
+    "logo_churn_rate": N_("Logo churn"),
+    "gross_mrr_churn_rate": N_("Gross MRR churn"),
+    "net_mrr_churn_rate": N_("Net MRR churn"),
+    "nrr": N_("NRR (12 months)"),
+    "grr": N_("GRR (12 months)"),
+    "quick_ratio": N_("SaaS quick ratio"),
+    "gross_profit": N_("Gross profit"),
+    "cac_spend": N_("Acquisition spend"),
+    "csms": N_("CSMs"),
+    "crc": N_("CRC"),
+    "arr_crc": N_("ARR:CRC"),
+    "ltv": N_("LTV"),
+    "cac_payback": N_("CAC payback"),
+    "ltv_cac": N_("LTV:CAC"),
+}
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def split_path(field_path: str, scenario: Scenario | None = None) -> tuple[str | None, str]:
+    """``(segment name or None, field inside the segment)`` for any of the path spellings.
+
+    With a scenario, a segment given by index is named, and a segment name containing dots is found.
+    """
+    path = _INDEX.sub(r".\1", field_path).strip(".")
+    if path.startswith("segments."):
+        rest = path[len("segments.") :]
+        if scenario is not None:
+            for i, name in enumerate(scenario.segment_names):
+                for key in (name, str(i)):
+                    if rest.startswith(key + "."):
+                        return name, rest[len(key) + 1 :]
+        head, _, tail = rest.partition(".")
+        return head, tail
+    if scenario is not None:
+        for name in sorted(scenario.segment_names, key=len, reverse=True):
+            if path.startswith(name + "."):
+                return name, path[len(name) + 1 :]
+        return None, path
+    if path in PARAMETERS:
+        return None, path
+    for field in sorted(PARAMETERS, key=len, reverse=True):
+        if path.endswith("." + field):
+            return path[: -len(field) - 1], field
+    return None, path
+
+
+def parameter_kind(field_path: str, scenario: Scenario | None = None) -> str:
+    """The kind of value a parameter holds: ``percent``, ``money``, ``count``, ``months`` or ``number``."""
+    _, field = split_path(field_path, scenario)
+    return PARAMETERS.get(field, ("", "number"))[1]
+
+
+def parameter_label(
+    field_path: str,
+    scenario: Scenario | None = None,
+    lang: str | None = None,
+    *,
+    with_segment: bool | None = None,
+) -> str:
+    """A parameter's name for people: ``SMB: monthly churn`` / ``中小企業: 月次解約率``.
+
+    Parameters
+    ----------
+    field_path
+        The parameter, in any spelling :func:`split_path` reads.
+    scenario
+        Names segments given by index; with a single-segment scenario the segment is left out
+        (unless ``with_segment=True``).
+    lang
+        ``"en"`` (default) or ``"ja"``.
+    with_segment
+        Force the segment prefix on or off; ``None`` decides as above.
+
+    A field with no known name falls back to its last parts with underscores as spaces, never raising.
+    """
+    _ = Translator(lang or "en")
+    segment, field = split_path(field_path, scenario)
+    if field in PARAMETERS:
+        name = _(PARAMETERS[field][0])
+    else:
+        name = field.replace("_", " ").replace(".", " ")
+    if with_segment is None:
+        with_segment = scenario is None or len(scenario.segments) > 1
+    if segment and with_segment:
+        return _("{segment}: {parameter}", segment=segment, parameter=name)
+    return name
+
+
+def format_parameter(
+    field_path: str, value: float, scenario: Scenario | None = None, lang: str | None = None
+) -> str:
+    """A parameter's value as people read it (``3.0%``, ``3.52億円``, ``18か月``, ``1,200``)."""
+    kind = parameter_kind(field_path, scenario)
+    currency = scenario.currency if scenario is not None else "JPY"
+    if kind == "percent":
+        return fmt.percent(value, lang, digits=2 if abs(value) < 0.1 else 1)
+    if kind == "money":
+        return fmt.money(value, currency, lang)
+    if kind == "count":
+        return fmt.count(value, lang)
+    if kind == "months":
+        return fmt.months(value, lang)
+    return fmt.number(value, lang, digits=0 if float(value).is_integer() else 2)
+
+
+def metric_label(metric: str, lang: str | None = None) -> str:
+    """A metric's name (``arr`` -> ``ARR``; ``logo_churn_rate`` -> ``Logo churn`` / ``解約率``)."""
+    _ = Translator(lang or "en")
+    if metric in METRIC_LABELS:
+        return _(METRIC_LABELS[metric])
+    from ..model.metrics import METRICS
+
+    return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
+
+
+#: lever name (cssim.analysis.levers.LEVERS) -> label template with ``{size}``
+LEVER_LABELS: dict[str, str] = {
+    "churn_pt": N_("Churn -{size}/month"),
+    "churn_rel": N_("Churn -{size}"),
+    "expansion_pt": N_("Expansion +{size}/month"),
+    "expansion_rel": N_("Expansion +{size}"),
+    "acquisition_rel": N_("New customers +{size}"),
+    "price_rel": N_("Price (ARPA) +{size}"),
+    "onboarding_pt": N_("Onboarding churn -{size}/month"),
+    "onboarding_rel": N_("Onboarding churn -{size}"),
+}
+
+
+def lever_label(name: str, size: float, unit: str, lang: str | None = None) -> str:
+    """A lever for people: ``Churn -0.5 pt/month`` / ``解約率 −0.5ポイント/月``.
+
+    ``unit`` is the lever's ``"relative"`` (size as a share: 0.1 = 10%) or ``"points"`` (0.005 =
+    0.5 points).
+    """
+    _ = Translator(lang or "en")
+    if unit == "relative":
+        shown = fmt.percent(size, lang, 0 if round(size * 100, 6).is_integer() else 1)
+    else:
+        shown = fmt.points(size, lang).lstrip("+−±")
+    template = LEVER_LABELS.get(name)
+    return _(template, size=shown) if template else f"{name} {shown}"

@@ -1,0 +1,182 @@
+"""Pages people read besides the report (batch index, sweep, compare, levers, calibration), from templates.
+
+Every page is a Jinja2 template under ``templates/pages/`` that extends one skeleton (``base.html``: the
+``lang`` attribute, inline CSS, no network) and uses one table builder and one figure embedder
+(``macros.html``; figures from :func:`cssim.reporting.charts.embed`). Autoescaping is on, so scenario text
+(names, descriptions, errors) is data and never markup; Jinja2's i18n extension reads the same gettext
+catalogs as the rest of cssim (``{{ _("...") }}`` in a template), and numbers come formatted from
+:mod:`cssim.reporting.formatting`.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from .i18n import Translator
+
+__all__ = ["TEMPLATES", "cell", "environment", "render"]
+
+TEMPLATES = Path(__file__).parent / "templates" / "pages"
+
+
+@functools.cache
+def _static(name: str) -> str:
+    """A stylesheet or script inlined into every page (``page.css``, ``sort.js``)."""
+    return (TEMPLATES / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def environment(lang: str = "en"):
+    """The Jinja2 environment for ``lang``: autoescaped, strict about undefined names, translated."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(Translator(lang).translations, newstyle=False)
+    return env
+
+
+def cell(
+    text: Any, sort: Any = None, href: str | None = None, cls: str | None = None
+) -> dict[str, Any]:
+    """A table cell for the table macro: shown ``text`` (escaped), a ``sort`` key, a link, a class."""
+    return {"text": text, "sort": sort, "href": href, "cls": cls}
+
+
+def render(template: str, lang: str = "en", **context: Any) -> str:
+    """Render ``templates/pages/<template>`` in ``lang`` to a whole HTML document."""
+    t = Translator(lang)
+    env = environment(t.lang)
+    context = {"sortable": False, **context}
+    return env.get_template(template).render(
+        lang=t.lang, css=_static("page.css"), sort_js=_static("sort.js"), **context
+    )
+
+
+def write_levers_page(
+    scenario, result, path, *, tornado=None, breakeven=None, lang: str = "en"
+) -> Path:
+    """The levers page: what each lever adds to ARR (chart and table in one order), the break-even
+    churn and expansion, and the tornado of uncertain inputs, in ``lang``.
+
+    ``result`` is a :class:`cssim.analysis.levers.LeverResult`; ``tornado`` a
+    :class:`~cssim.analysis.sensitivity.Tornado` or None; ``breakeven`` the frame of
+    :func:`cssim.analysis.breakeven.breakeven_table` or None.
+    """
+    import matplotlib.pyplot as plt
+
+    from ..analysis.levers import LEVERS
+    from ..model.result import _atomic
+    from . import formatting as fmt
+    from .charts import embed, tick_money, use_fonts
+    from .labels import lever_label, parameter_label
+
+    use_fonts()
+    _ = Translator(lang)
+    cur = scenario.currency
+    df = result.to_frame()
+    arr = df[(df.metric == "arr") & (df.segment == "all")].sort_values("median", ascending=False)
+    names = [lever_label(r.lever, r.size, LEVERS[r.lever].unit, lang) for r in arr.itertuples()]
+    # the chart lists the levers top to bottom in the table's order
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(arr) + 1.4))
+    y = list(range(len(arr)))[::-1]
+    ax.barh(y, arr["median"], color=["#2a7f62" if m >= 0 else "#b03a2e" for m in arr["median"]])
+    ax.errorbar(
+        arr["median"],
+        y,
+        xerr=[arr["median"] - arr["p10"], arr["p90"] - arr["median"]],
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        lw=1,
+    )
+    ax.set_yticks(y, names)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.xaxis.set_major_formatter(tick_money(lang))
+    ax.set_xlabel(
+        _(
+            "change in ARR at month {month} ({currency}; median, P10-P90)",
+            month=scenario.horizon_months,
+            currency=cur,
+        )
+    )
+    lever_chart = embed(fig, _("What each lever adds to ARR"))
+    rows = [
+        [
+            name,
+            fmt.money(r.median, cur, lang),
+            f"{fmt.money(r.p10, cur, lang)} – {fmt.money(r.p90, cur, lang)}",
+            fmt.percent(r.median / r.base, lang, 1, sign=True) if r.base else "–",
+        ]
+        for name, r in zip(names, arr.itertuples(), strict=True)
+    ]
+    sections = [
+        {
+            "heading": _("What each lever adds to ARR"),
+            "figure": lever_chart,
+            "columns": [_("Lever"), _("ARR added (median)"), "P10 – P90", _("Change")],
+            "rows": rows,
+        }
+    ]
+    if breakeven is not None and len(breakeven):
+        be_rows = []
+        for r in breakeven.to_dict("records"):
+            for part in ("churn", "expansion"):
+                field = r.get(f"{part}_parameter")
+                if not field or r.get(f"{part}_now") is None:
+                    continue
+                field_path = f"{r['segment']}.{field}"
+                be_rows.append(
+                    [
+                        parameter_label(field_path, scenario, lang),
+                        fmt.percent(r[f"{part}_now"], lang, 2),
+                        fmt.percent(r[f"{part}_breakeven"], lang, 2),
+                    ]
+                )
+        sections.append(
+            {
+                "heading": _("Break-even"),
+                "paragraphs": [
+                    _(
+                        "The level at which the customer base stays flat (churn) or revenue from "
+                        "the customers who stay stays flat (expansion)."
+                    )
+                ],
+                "columns": [_("Parameter"), _("Now"), _("Break-even")],
+                "rows": be_rows,
+            }
+        )
+    if tornado is not None:
+        tax = tornado.plot(lang=lang)
+        sections.append(
+            {
+                "heading": _("What drives the result"),
+                "figure": embed(tax.figure, _("Tornado chart of the uncertain inputs")),
+            }
+        )
+    html = render(
+        "page.html",
+        lang,
+        title=_("Levers: {name}", name=scenario.name),
+        notes=[
+            _(
+                "{paths} paths per lever, seed {seed}, the same for the base and every lever "
+                "(common random numbers).",
+                paths=fmt.count(result.paths, lang),
+                seed=result.seed,
+            )
+        ],
+        items=[],
+        paragraphs=[],
+        figures=[],
+        sections=sections,
+    )
+    return _atomic(Path(path), lambda p: Path(p).write_text(html, encoding="utf-8"))

@@ -1,0 +1,78 @@
+"""Human names for parameters and metrics, and the glossary, in both languages."""
+
+import pytest
+
+from cssim.model.scenario import load_scenario
+from cssim.reporting import glossary
+from cssim.reporting.labels import (
+    PARAMETERS,
+    format_parameter,
+    metric_label,
+    parameter_kind,
+    parameter_label,
+    split_path,
+)
+
+SEATS = "scenarios/smb-enterprise-seats.yaml"
+
+
+@pytest.mark.parametrize(
+    "path", ["SMB.churn.monthly", "segments.SMB.churn.monthly", "segments[0].churn.monthly"]
+)
+def test_every_path_spelling_names_the_same_parameter(path):
+    s = load_scenario(SEATS)
+    assert split_path(path, s) == ("SMB", "churn.monthly")
+    assert parameter_label(path, s, "en") == "SMB: monthly churn"
+    assert parameter_label(path, s, "ja") == "SMB: 月次解約率"
+
+
+def test_every_parameter_of_every_shipped_scenario_has_a_name_in_both_languages():
+    from pathlib import Path
+
+    for f in sorted(Path("scenarios").glob("*.yaml")):
+        s = load_scenario(f)
+        for path, _ in s.parameters():
+            _, field = split_path(path, s)
+            en, ja = parameter_label(path, s, "en"), parameter_label(path, s, "ja")
+            assert field in PARAMETERS, (f, path)
+            assert "_" not in en and "." not in en.split(": ")[-1], (f, path, en)
+            assert en != ja, (f, path)
+
+
+def test_a_single_segment_label_leaves_the_segment_out():
+    s = load_scenario("scenarios/growth-vs-churn.yaml")
+    name = s.segment_names[0]
+    assert parameter_label(f"{name}.churn.monthly", s, "en") == "monthly churn"
+    assert parameter_label(f"{name}.churn.monthly", s, "en", with_segment=True).startswith(name)
+
+
+def test_values_format_by_kind():
+    assert parameter_kind("SMB.churn.monthly") == "percent"
+    assert format_parameter("SMB.churn.monthly", 0.03, lang="en") == "3.00%"
+    assert format_parameter("SMB.arpa", 352_000_000, lang="ja") == "3.52億円"
+    assert format_parameter("horizon_months", 18, lang="ja") == "18か月"
+
+
+def test_metric_labels_follow_the_glossary():
+    assert metric_label("nrr", "ja").startswith(glossary.term("nrr", "ja"))
+    assert metric_label("crc", "ja").startswith(glossary.term("crc", "ja"))
+    assert metric_label("arr", "en") == "ARR"
+
+
+def test_glossary_has_both_languages_for_every_term():
+    en, ja = glossary.terms("en"), glossary.terms("ja")
+    assert [t["key"] for t in en] == [t["key"] for t in ja]
+    for a, b in zip(en, ja, strict=True):
+        assert a["term"] and b["term"] and a["definition"] and b["definition"]
+        assert a["other"] in b["term"] and b["other"] in a["term"]
+    keys = {t["key"] for t in ja}
+    assert {"churn_rate", "nrr", "grr", "crc", "ltv", "cac", "p10_p90", "seed", "path"} <= keys
+
+
+def test_docs_glossary_lists_every_term_in_both_languages():
+    from pathlib import Path
+
+    text = Path("docs/glossary.md").read_text(encoding="utf-8")
+    for t in glossary.GLOSSARY:
+        row = f"| {t.ja} | {t.en} | {t.abbreviation} |"
+        assert row in text, row
