@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 from .analysis.breakeven import breakeven_churn, breakeven_expansion, goal_seek
 from .analysis.levers import levers, marginal_value
 from .analysis.sensitivity import global_sensitivity, tornado
+from .data.backtest import backtest
 from .data.calibrate import calibrate
 from .data.retention import fit_sbg
 from .model.engine import simulate
@@ -29,6 +30,7 @@ __all__ = [
     "ScenarioError",
     "SimulationResult",
     "__version__",
+    "backtest",
     "breakeven_churn",
     "breakeven_expansion",
     "calibrate",

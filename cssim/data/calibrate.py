@@ -172,8 +172,8 @@ def calibrate(
     holdout_fraction : float
         Share of the months used to fit in the churn holdout check.
     backtest_months : int
-        When positive (and at least 12 months remain to fit on), also run :func:`cssim.backtest` with this
-        holdout; the report shows it.
+        When positive, also run :func:`cssim.backtest` with this holdout (an MRR table; at least 7 months
+        must remain to fit on, else a :class:`CalibrationError`); the report shows it.
     backtest_paths, seed
         Monte Carlo paths and seed of that backtest.
 
@@ -211,7 +211,7 @@ def calibrate(
         scenario=scenario,
         notes=fits.notes,
     )
-    if backtest_months and kind == "mrr" and len(d.months) - 1 - backtest_months >= 12:
+    if backtest_months:
         from dataclasses import replace
 
         from .backtest import backtest as _backtest
@@ -390,14 +390,25 @@ def _atomic_write(path: Path, text: str) -> Path:
 
 
 def calibrate_cli(
-    data_path, out_path, report_dir=None, *, horizon_months: int = 36, currency: str = "JPY"
+    data_path,
+    out_path,
+    report_dir=None,
+    *,
+    horizon_months: int = 36,
+    currency: str = "JPY",
+    backtest_months: int = 0,
 ) -> int:
     """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR]``: 0 ok, 2 bad data, 1 failed.
 
     Prints what it wrote on stdout and any error as one message on stderr (never a traceback).
     """
     try:
-        cal = calibrate(data_path, horizon_months=horizon_months, currency=currency)
+        cal = calibrate(
+            data_path,
+            horizon_months=horizon_months,
+            currency=currency,
+            backtest_months=backtest_months,
+        )
     except ScenarioError as e:
         print(e, file=sys.stderr)
         return 2

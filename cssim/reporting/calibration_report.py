@@ -192,6 +192,10 @@ def render_report(cal: Calibration) -> str:
         ]
     else:
         body.append("<p class='muted'>Not enough months or cohorts for a holdout check.</p>")
+    if cal.backtest is not None:
+        from .backtest_report import backtest_section
+
+        body.append(backtest_section(cal.backtest))
     body += ["<h2>History</h2>"]
     if "new_mrr" in cal.history:
         body.append(figure_img(_movement_figure(cal), "MRR movements and retention KPIs per month"))
