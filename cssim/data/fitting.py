@@ -79,6 +79,16 @@ def _poisson_ll(n: np.ndarray, lam: np.ndarray) -> float:
     return float(stats.poisson.logpmf(n, lam).sum())
 
 
+def _dispersion(n: np.ndarray, lam: np.ndarray, p: int) -> float:
+    """Quasi-Poisson dispersion ``max(1, sum (n - lam)^2 / lam / (T - p))``: standard errors are scaled
+    by its square root, so months that scatter more than Poisson (or a form that misfits) widen them."""
+    ok = lam > 0
+    dof = int(ok.sum()) - p
+    if dof < 1:
+        return 1.0
+    return max(1.0, float(((n[ok] - lam[ok]) ** 2 / lam[ok]).sum() / dof))
+
+
 def _fit_form(form: str, n: np.ndarray, base: np.ndarray, aic: dict) -> AcquisitionFit | None:
     """One acquisition form fitted by Poisson maximum likelihood to new customers ``n`` per month."""
     T = len(n)
@@ -88,7 +98,7 @@ def _fit_form(form: str, n: np.ndarray, base: np.ndarray, aic: dict) -> Acquisit
         return AcquisitionFit(
             "count",
             count=lam0,
-            count_se=float(math.sqrt(max(lam0, 1e-12) / T)),
+            count_se=float(math.sqrt(max(lam0, 1e-12) / T * _dispersion(n, np.full(T, lam0), 1))),
             months=T,
             aic=aic,
         )
@@ -110,6 +120,7 @@ def _fit_form(form: str, n: np.ndarray, base: np.ndarray, aic: dict) -> Acquisit
         if not (-0.5 < math.expm1(b[1]) < 1.0 and np.all(np.isfinite(cov))):
             return None  # outside the scenario's allowed growth
         aic["count_growth"] = 4 - 2 * _poisson_ll(n, lam)
+        cov = cov * _dispersion(n, lam, 2)
         v = np.array([1.0, T])  # the first month after the data
         eta = float(v @ b)
         return AcquisitionFit(
@@ -126,7 +137,7 @@ def _fit_form(form: str, n: np.ndarray, base: np.ndarray, aic: dict) -> Acquisit
         return None
     m = n.sum() / R
     aic["rate"] = 2 - 2 * _poisson_ll(n, m * base)
-    m_se = math.sqrt(m / R)
+    m_se = math.sqrt(m / R * _dispersion(n, m * base, 1))
     return AcquisitionFit(
         "rate",
         rate=(1 + m) ** 12 - 1,

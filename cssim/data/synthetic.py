@@ -18,6 +18,8 @@ def synthetic_mrr(
     contraction: tuple[float, float] = (0.01, 0.05),
     new_per_month: float = 40.0,
     growth: float = 0.0,
+    rate: float | None = None,
+    onboarding: tuple[int, float] | None = None,
     arpa: float = 50_000.0,
     start: str = "2022-01",
     seed: int = 0,
@@ -31,6 +33,10 @@ def synthetic_mrr(
     exclusive here, so a month's observed expansion and contraction have exactly the expected rates); then
     Poisson(``new_per_month`` x (1 + growth)^(t - 1)) new customers join at ``arpa``. Rows are written only
     for months with MRR (as billing exports do). ``seed`` makes it reproducible.
+
+    ``rate`` (annual, relative to the base) replaces the count: Poisson(m x customers at the start of the
+    month), m = (1 + rate)^(1/12) - 1. ``onboarding = (k, p)``: churn probability p at tenures 1..k (tenure
+    t - j in month t for a customer who joined at the end of month j; the opening base joined at month 0).
     """
     rng = np.random.default_rng(seed)
     e_rate, e_p = expansion
@@ -38,11 +44,15 @@ def synthetic_mrr(
     mrr = np.full(customers, float(arpa))
     theta = rng.beta(*sbg, size=customers) if sbg is not None else np.full(customers, churn)
     alive = np.ones(customers, dtype=bool)
+    joined = np.zeros(customers, dtype=int)
     months_ = pd.period_range(start, periods=months + 1, freq="M")
     rows = [(np.flatnonzero(alive), 0, mrr[alive].copy())]
     for t in range(1, months + 1):
         idx = np.flatnonzero(alive)
-        go = rng.random(len(idx)) < theta[idx]
+        p = theta[idx]
+        if onboarding is not None:
+            p = np.where(t - joined[idx] <= onboarding[0], onboarding[1], p)
+        go = rng.random(len(idx)) < p
         alive[idx[go]] = False
         stay = idx[~go]
         u = rng.random(len(stay))
@@ -50,7 +60,11 @@ def synthetic_mrr(
         down = (u >= e_p) & (u < e_p + c_p)
         mrr[stay[up]] *= 1 + e_rate / e_p
         mrr[stay[down]] *= 1 - c_rate / c_p
-        k = rng.poisson(new_per_month * (1 + growth) ** (t - 1))
+        if rate is None:
+            k = rng.poisson(new_per_month * (1 + growth) ** (t - 1))
+        else:
+            k = rng.poisson(((1 + rate) ** (1 / 12) - 1) * len(idx))
+        joined = np.concatenate([joined, np.full(k, t)])
         mrr = np.concatenate([mrr, np.full(k, float(arpa))])
         theta = np.concatenate(
             [theta, rng.beta(*sbg, size=k) if sbg is not None else np.full(k, churn)]
