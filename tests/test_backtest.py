@@ -138,3 +138,26 @@ def test_synthetic_rate_and_onboarding_truths():
     m = 1.5 ** (1 / 12) - 1
     n, base = h["new_customers"].iloc[1:].sum(), h["customers"].iloc[:-1].sum()
     assert abs(n / base - m) <= 4 * np.sqrt(m / base)
+
+
+def test_grr_definitions_differ_where_billing_tools_do():
+    """A dips 100 -> 50 for a month and recovers; B churns after 6 months. Over 12 months the engine's GRR
+    (product of monthly gross factors) counts A's dip, the per-account capped GRR does not."""
+    from cssim.data.history import METRIC_DEFINITIONS
+
+    T = 13
+    M = np.zeros((2, T))
+    M[0] = 100.0
+    M[0, 3] = 50.0
+    M[1, :7] = 100.0
+    h = movements(M, [f"m{t}" for t in range(T)])
+    assert h["grr_12m"].iloc[12] == pytest.approx(0.5 * 100 / 200)
+    assert h["grr_12m_capped"].iloc[12] == pytest.approx(100 / 200)
+    assert h["logo_churn_12m_cohort"].iloc[12] == pytest.approx(0.5)
+    M[0, 12] = 100.0
+    M[0, 3] = 100.0
+    M[0, 5] = 60.0  # a dip that recovers within the year
+    h = movements(M, [f"m{t}" for t in range(T)])
+    assert h["grr_12m"].iloc[12] == pytest.approx(60 / 200)
+    assert h["grr_12m_capped"].iloc[12] == pytest.approx(100 / 200)
+    assert {"grr_12m", "grr_12m_capped", "logo_churn_12m", "nrr_12m"} <= set(METRIC_DEFINITIONS)

@@ -13,7 +13,22 @@ import pandas as pd
 
 from .reading import parse_month
 
-__all__ = ["BillingHistory", "build_history", "cohort_table", "movements"]
+#: The definition each history column uses, where billing tools differ (the history names its choice and
+#: carries the alternatives beside it).
+METRIC_DEFINITIONS = {
+    "logo_churn": "churned customers in the month / customers at the end of the month before",
+    "logo_churn_12m": "churned customers over 12 months / sum of the 12 monthly starting customer counts "
+    "(the trailing average monthly churn CS teams report)",
+    "logo_churn_12m_cohort": "share of the customers active 12 months ago who are not active now "
+    "(annual logo churn of a trailing cohort; reactivated customers count as retained)",
+    "nrr_12m": "MRR now of the customers active 12 months ago / their MRR then (trailing cohort)",
+    "grr_12m": "the same cohort's MRR then x the product of its monthly gross factors min(1, MRR / MRR "
+    "the month before): every contraction counts, as the engine computes GRR (used by cssim)",
+    "grr_12m_capped": "sum over the customers active 12 months ago of min(MRR now, MRR then) / their MRR "
+    "then: capped per account, so a dip that recovers within the year does not count",
+}
+
+__all__ = ["METRIC_DEFINITIONS", "BillingHistory", "build_history", "cohort_table", "movements"]
 
 
 @dataclass
@@ -106,8 +121,18 @@ def movements(M: np.ndarray, months: list) -> pd.DataFrame:
         if denom > 0:
             nrr[t] = M[base, t].sum() / denom
             grr[t] = (M[base, t - 12] * gross[base, t - 12 : t].prod(axis=1)).sum() / denom
+    capped = np.full(T, np.nan)
+    logo12 = np.full(T, np.nan)
+    for t in range(12, T):
+        base = M[:, t - 12] > 0
+        denom = M[base, t - 12].sum()
+        if denom > 0:
+            capped[t] = np.minimum(M[base, t], M[base, t - 12]).sum() / denom
+            logo12[t] = 1.0 - (M[base, t] > 0).sum() / base.sum()
     out["nrr_12m"] = nrr
     out["grr_12m"] = grr
+    out["grr_12m_capped"] = capped
+    out["logo_churn_12m_cohort"] = logo12
     return out.set_index("month")
 
 

@@ -214,9 +214,22 @@ def render_report(cal: Calibration) -> str:
             "logo_churn",
             "nrr_12m",
             "grr_12m",
+            "grr_12m_capped",
+            "logo_churn_12m_cohort",
         )
         if c in cal.history
     ]
+    from ..data.history import METRIC_DEFINITIONS
+
+    body.append(
+        "<p class='muted'>Definitions (billing tools differ):</p><ul>"
+        + "".join(
+            f"<li><code>{esc(k)}</code>: {esc(v)}</li>"
+            for k, v in METRIC_DEFINITIONS.items()
+            if k in cal.history
+        )
+        + "</ul>"
+    )
     hist_rows = [[esc(m)] + [_num(r[c], ".4g") for c in cols] for m, r in cal.history.iterrows()]
     body.append(table(["month", *cols], hist_rows, sortable=True))
     ct = cal.cohort_table
