@@ -573,13 +573,53 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--report", type=Path, default=None, metavar="DIR", help="also write DIR/calibration.html"
     )
+    p.add_argument(
+        "--backtest",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="also backtest on the last N months (shown in the report)",
+    )
 
 
 @command("calibrate", "fit a scenario to billing data (an MRR or cohort CSV)", _calibrate_arguments)
 def calibrate(args: argparse.Namespace) -> int:
     from .data.calibrate import calibrate_cli
 
-    return calibrate_cli(args.data, args.out, args.report, lang=_LANG[0])
+    return calibrate_cli(
+        args.data, args.out, args.report, backtest_months=args.backtest or 0, lang=_LANG[0]
+    )
+
+
+def _backtest_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", type=Path, metavar="DATA.csv", help="MRR table (customer, month, mrr)")
+    p.add_argument(
+        "--holdout",
+        type=positive_int,
+        required=True,
+        metavar="N",
+        help="months held out at the end: fit on the rest, forecast these",
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="write DIR/backtest.html and .png"
+    )
+    _paths_and_seed(
+        p,
+        2000,
+        paths_help="Monte Carlo paths of the forecast (default: 2000)",
+        seed_help="random seed, 0 or more (default: 42)",
+    )
+
+
+@command(
+    "backtest", "fit on all but the last N months, forecast them, compare", _backtest_arguments
+)
+def backtest(args: argparse.Namespace) -> int:
+    from .data.backtest import backtest_cli
+
+    return backtest_cli(
+        args.data, args.holdout, args.out, paths=args.paths, seed=args.seed, lang=_LANG[0]
+    )
 
 
 def _compare_arguments(p: argparse.ArgumentParser) -> None:

@@ -80,9 +80,7 @@ def test_sbg_break_even_is_a_first_month_churn_that_keeps_the_base_flat():
     s = one_segment(churn={"heterogeneity": {"alpha": 0.8, "beta": 12.0}})
     b = breakeven_churn(s)
     beta = 0.8 * (1 - b.value) / b.value
-    flat = cssim.expected(s.replace({"segments.0.churn.heterogeneity.beta": beta}))[
-        "customers"
-    ]
+    flat = cssim.expected(s.replace({"segments.0.churn.heterogeneity.beta": beta}))["customers"]
     assert flat.iloc[-1] == pytest.approx(1000.0, rel=1e-8)
 
 

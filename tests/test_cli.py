@@ -253,6 +253,7 @@ def test_commands_come_from_the_registry():
         "batch",
         "sweep",
         "calibrate",
+        "backtest",
         "levers",
         "compare",
     }

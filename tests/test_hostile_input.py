@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 import cssim
 from cssim import Scenario, ScenarioError, load_scenario
-from cssim.data.calibrate import MAX_SPAN_MONTHS, calibrate
+from cssim.data.calibrate import calibrate
+from cssim.data.reading import MAX_SPAN_MONTHS
 from cssim.model.edits import PathError, parse_path
 from cssim.model.limits import MAX_CUSTOMERS, MAX_MONEY, MAX_PATHS, paths_problem
 from cssim.model.yamlio import MAX_FILE_BYTES

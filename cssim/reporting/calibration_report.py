@@ -261,10 +261,18 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
                 "paragraphs": [_("Not enough months or cohorts for a holdout check.")],
             }
         )
+    if getattr(cal, "backtest", None) is not None:
+        from .backtest_report import backtest_section
+
+        sections.append(backtest_section(cal.backtest, lang))
     cols = [c for c in _HISTORY if c in cal.history]
+    from ..data.history import METRIC_DEFINITIONS
+
     sections.append(
         {
             "heading": _("History"),
+            "paragraphs": [_("Definitions (billing tools differ):")],
+            "list": [f"{k}: {v}" for k, v in METRIC_DEFINITIONS.items() if k in cal.history],
             "figures": [
                 embed(_movement_figure(cal), _("MRR movements and retention KPIs per month"))
             ]
@@ -338,13 +346,15 @@ _HISTORY = (
     "logo_churn",
     "nrr_12m",
     "grr_12m",
+    "grr_12m_capped",
+    "logo_churn_12m_cohort",
 )
 
 
 def _kind(column: str) -> str:
     if column.endswith("mrr"):
         return "money"
-    if column in ("logo_churn", "nrr_12m", "grr_12m"):
+    if column in ("logo_churn", "nrr_12m", "grr_12m", "grr_12m_capped", "logo_churn_12m_cohort"):
         return "percent"
     return "count"
 
