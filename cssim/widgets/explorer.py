@@ -54,7 +54,7 @@ from ..model.randomness import BLOCK_PATHS
 from ..model.result import SimulationResult, _money
 from ..model.scenario import Scenario, Segment, load_scenario
 
-__all__ = ["DEFAULT_SCENARIO", "Explorer", "relocate"]
+__all__ = ["DEFAULT_SCENARIO", "Explorer", "parse_value", "relocate"]
 
 #: The scenario the explorer opens when given none (relative to the working folder, then to the project).
 DEFAULT_SCENARIO = "scenarios/growth-vs-churn.yaml"
@@ -388,6 +388,90 @@ def _slider(spec: _Spec) -> w.Widget:
     )
 
 
+def parse_value(text: str, percent: bool) -> float:
+    """What a person typed, as the number a slider takes.
+
+    For a percentage field (churn, growth, expansion ...): ``2%`` is 2%; a bare number above 1 is read as
+    percent (``2`` is 2%, ``12.5`` is 12.5%); a bare number up to 1 is read as a fraction (``0.02`` is 2%),
+    except exactly ``1``, which is read as 1% (a 100% monthly rate is never what someone typing ``1`` means;
+    write ``100%`` for that). Other fields take the number as written. Thousands separators (``40,000``)
+    and full-width digits and percent signs (``２％``) are accepted.
+
+    Raises
+    ------
+    ValueError
+        When the text is not a number, naming the text.
+    """
+    import unicodedata
+
+    raw = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").replace(" ", "")
+    has_pct = raw.endswith("%")
+    body = raw[:-1] if has_pct else raw
+    try:
+        x = float(body)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a number; write e.g. 2%, 2 or 0.02"
+            if percent
+            else f"{text!r} is not a number"
+        ) from None
+    if not math.isfinite(x):
+        raise ValueError(f"{text!r} is not a finite number")
+    if has_pct or (percent and (x > 1 or x == 1)):
+        return x / 100.0
+    return x
+
+
+def _shown(spec: _Spec, x: float) -> str:
+    return f"{x:{spec.fmt}}" if not spec.integer else f"{round(x):,}"
+
+
+class _ValueBox:
+    """A text box beside a slider: it reads ``2%``, ``2`` or ``0.02`` (see :func:`parse_value`), moves the
+    slider, shows the value it took and says so when the value was clamped to the slider's range."""
+
+    def __init__(self, spec: _Spec, slider: w.Widget):
+        self.spec, self.slider = spec, slider
+        self.percent = spec.fmt.endswith("%")
+        self.text = w.Text(
+            placeholder="2%, 2 or 0.02" if self.percent else "type a value",
+            continuous_update=False,
+            layout=w.Layout(width="110px"),
+        )
+        self.message = w.HTML("")
+        self.text.observe(self._on_text, names="value")
+        self.widget = w.HBox([slider, self.text, self.message])
+
+    def _on_text(self, change) -> None:
+        typed = change["new"]
+        if not str(typed).strip():
+            return
+        self.enter(typed)
+
+    def enter(self, typed: str) -> float | None:
+        """Apply ``typed`` to the slider; return the value taken (None when unreadable)."""
+        try:
+            x = parse_value(typed, self.percent)
+        except ValueError as e:
+            self.message.value = f"<small style='color:#b00'>{html.escape(str(e))}</small>"
+            return None
+        lo, hi = self.slider.min, self.slider.max
+        taken = min(max(x, lo), hi)
+        if self.spec.integer:
+            taken = round(taken)
+        self.slider.value = taken
+        taken = self.slider.value
+        if not math.isclose(taken, x, rel_tol=1e-9, abs_tol=1e-12):
+            self.message.value = (
+                f"<small style='color:#b00'>{html.escape(_shown(self.spec, x))} is outside "
+                f"{html.escape(_shown(self.spec, lo))}–{html.escape(_shown(self.spec, hi))}: set to "
+                f"{html.escape(_shown(self.spec, taken))}</small>"
+            )
+        else:
+            self.message.value = f"<small>set to {html.escape(_shown(self.spec, taken))}</small>"
+        return taken
+
+
 # -- the explorer ----------------------------------------------------------------------------------------
 
 _KPIS = (
@@ -518,10 +602,14 @@ class Explorer:
         self.controls: dict[str, dict[str, w.Widget]] = {}
         self._specs: dict[str, dict[str, _Spec]] = {}
         pages, notes = [], []
+        self.value_boxes: dict[str, dict[str, _ValueBox]] = {}
         for seg in self.base.segments:
             specs, fixed = _specs(seg)
             self._specs[seg.name] = {s.name: s for s in specs}
             self.controls[seg.name] = {s.name: _slider(s) for s in specs}
+            self.value_boxes[seg.name] = {
+                s.name: _ValueBox(s, self.controls[seg.name][s.name]) for s in specs
+            }
             uncertain = [
                 f"{k}: {s.dist.describe()}"
                 for k, s in self._specs[seg.name].items()
@@ -536,7 +624,8 @@ class Explorer:
             ) + ([f"Fixed (edit the YAML): {html.escape(', '.join(fixed))}"] if fixed else [])
             note = w.HTML("<br>".join(f"<small>{x}</small>" for x in extra))
             notes.append(note)
-            pages.append(w.VBox([*self.controls[seg.name].values(), note]))
+            boxes = [b.widget for b in self.value_boxes[seg.name].values()]
+            pages.append(w.VBox([*boxes, note]))
         # Without an onboarding block in the file, onboarding churn *is* the monthly churn: its slider
         # follows the churn slider until it is moved itself.
         self._follow = {
