@@ -275,3 +275,15 @@ def test_a_value_beyond_the_slider_is_clamped_with_a_visible_message(explorer):
     assert "outside" in box.message.value and f"{churn.max:{box.spec.fmt}}" in box.message.value
     box.text.value = "nonsense"
     assert "not a number" in box.message.value and churn.value == churn.max
+
+
+def test_japanese_labels_and_messages():
+    e = Explorer(SCENARIO, workers=1, preview_paths=1000, paths=1000, seed=7, lang="ja")
+    try:
+        churn = e.controls["All customers"]["churn"]
+        assert churn.description.startswith("月次解約率")
+        box = e.value_boxes["All customers"]["churn"]
+        box.text.value = "50%"
+        assert "範囲" in box.message.value and churn.value == churn.max
+    finally:
+        e.close()

@@ -53,6 +53,7 @@ from ..model.errors import ScenarioError
 from ..model.randomness import BLOCK_PATHS
 from ..model.result import SimulationResult, _money
 from ..model.scenario import Scenario, Segment, load_scenario
+from ..reporting.i18n import Translator
 
 __all__ = ["DEFAULT_SCENARIO", "Explorer", "parse_value", "relocate"]
 
@@ -364,10 +365,10 @@ _HELP = {
 }
 
 
-def _slider(spec: _Spec) -> w.Widget:
+def _slider(spec: _Spec, t: Translator | None = None) -> w.Widget:
     cls = w.IntSlider if spec.integer else w.FloatSlider
     kwargs = {} if spec.integer else {"readout_format": spec.fmt}
-    label = spec.label + (" ~" if spec.dist is not None else "")
+    label = (t or Translator())(spec.label) + (" ~" if spec.dist is not None else "")
     tip = _HELP.get(spec.name, spec.label)
     if spec.dist is not None:
         tip += (
@@ -430,11 +431,11 @@ class _ValueBox:
     """A text box beside a slider: it reads ``2%``, ``2`` or ``0.02`` (see :func:`parse_value`), moves the
     slider, shows the value it took and says so when the value was clamped to the slider's range."""
 
-    def __init__(self, spec: _Spec, slider: w.Widget):
-        self.spec, self.slider = spec, slider
+    def __init__(self, spec: _Spec, slider: w.Widget, t: Translator | None = None):
+        self.spec, self.slider, self.t = spec, slider, t or Translator()
         self.percent = spec.fmt.endswith("%")
         self.text = w.Text(
-            placeholder="2%, 2 or 0.02" if self.percent else "type a value",
+            placeholder="2%, 2 or 0.02" if self.percent else self.t("type a value"),
             continuous_update=False,
             layout=w.Layout(width="110px"),
         )
@@ -453,7 +454,11 @@ class _ValueBox:
         try:
             x = parse_value(typed, self.percent)
         except ValueError as e:
-            self.message.value = f"<small style='color:#b00'>{html.escape(str(e))}</small>"
+            msg = self.t("{text} is not a number; write e.g. 2%, 2 or 0.02", text=repr(typed))
+            if not self.percent:
+                msg = self.t("{text} is not a number", text=repr(typed))
+            del e
+            self.message.value = f"<small style='color:#b00'>{html.escape(msg)}</small>"
             return None
         lo, hi = self.slider.min, self.slider.max
         taken = min(max(x, lo), hi)
@@ -462,13 +467,17 @@ class _ValueBox:
         self.slider.value = taken
         taken = self.slider.value
         if not math.isclose(taken, x, rel_tol=1e-9, abs_tol=1e-12):
-            self.message.value = (
-                f"<small style='color:#b00'>{html.escape(_shown(self.spec, x))} is outside "
-                f"{html.escape(_shown(self.spec, lo))}–{html.escape(_shown(self.spec, hi))}: set to "
-                f"{html.escape(_shown(self.spec, taken))}</small>"
+            msg = self.t(
+                "{value} is outside {low}–{high}: set to {taken}",
+                value=_shown(self.spec, x),
+                low=_shown(self.spec, lo),
+                high=_shown(self.spec, hi),
+                taken=_shown(self.spec, taken),
             )
+            self.message.value = f"<small style='color:#b00'>{html.escape(msg)}</small>"
         else:
-            self.message.value = f"<small>set to {html.escape(_shown(self.spec, taken))}</small>"
+            msg = self.t("set to {taken}", taken=_shown(self.spec, taken))
+            self.message.value = f"<small>{html.escape(msg)}</small>"
         return taken
 
 
@@ -574,7 +583,9 @@ class Explorer:
         seed: int = 42,
         preview_paths: int = 2_000,
         workers: int | None = None,
+        lang: str | None = None,
     ):
+        self.t = Translator(lang or "en")  # slider labels and the text boxes' messages
         self.source: Path | None = None
         if isinstance(scenario, Scenario):
             self.base = scenario
@@ -606,9 +617,9 @@ class Explorer:
         for seg in self.base.segments:
             specs, fixed = _specs(seg)
             self._specs[seg.name] = {s.name: s for s in specs}
-            self.controls[seg.name] = {s.name: _slider(s) for s in specs}
+            self.controls[seg.name] = {s.name: _slider(s, self.t) for s in specs}
             self.value_boxes[seg.name] = {
-                s.name: _ValueBox(s, self.controls[seg.name][s.name]) for s in specs
+                s.name: _ValueBox(s, self.controls[seg.name][s.name], self.t) for s in specs
             }
             uncertain = [
                 f"{k}: {s.dist.describe()}"
