@@ -285,5 +285,9 @@ def test_japanese_labels_and_messages():
         box = e.value_boxes["All customers"]["churn"]
         box.text.value = "50%"
         assert "範囲" in box.message.value and churn.value == churn.max
+        table = e.kpi_table.value
+        assert "売上継続率 NRR" in table and "顧客維持コスト CRC" in table and "中央値" in table
+        assert "億円" in table or "万円" in table
+        assert "ARR, median" not in table
     finally:
         e.close()

@@ -845,6 +845,8 @@ class Explorer:
     def _kpi_html(self, now: dict, then: dict) -> str:
         t = self.result.horizon
         cur = html.escape(self.base.currency)
+        if self.t.lang != "en":
+            return self._kpi_html_translated(now, then)
         rows = "".join(
             f"<tr><td style='text-align:left'>{html.escape(k)}</td><td>{_fmt(k, then[k])}</td>"
             f"<td><b>{_fmt(k, now[k])}</b></td><td>{_fmt_change(k, now[k], then[k])}</td></tr>"
@@ -853,6 +855,41 @@ class Explorer:
         return (
             f"<table style='font-size:12px'><caption style='text-align:left'>At month {t} "
             f"({cur})</caption><tr><th></th><th>File</th><th>Now</th><th>Change</th></tr>{rows}</table>"
+        )
+
+    def _kpi_html_translated(self, now: dict, then: dict) -> str:
+        """The KPI table in ``self.t``'s language, numbers through :mod:`cssim.reporting.formatting`."""
+        from ..reporting import formatting as f
+
+        lang, cur, tr = self.t.lang, self.base.currency, self.t
+
+        def value(k: str, x: float) -> str:
+            if k.startswith(("P(", "NRR", "GRR")):
+                return f.percent(x, lang)
+            if k.startswith(("LTV:CAC", "ARR:CRC")):
+                return f"{f.number(x, lang, 1)}:1" if np.isfinite(x) else "–"
+            if k.startswith("Customers"):
+                return f.count(x, lang)
+            return f.money(x, cur, lang)
+
+        def change(k: str, a: float, b: float) -> str:
+            if not (np.isfinite(a) and np.isfinite(b)):
+                return ""
+            if k.startswith(("P(", "NRR", "GRR")):
+                return f.points(a - b, lang)
+            return f.percent((a - b) / abs(b), lang, sign=True) if b else ""
+
+        rows = "".join(
+            f"<tr><td style='text-align:left'>{html.escape(tr(k))}</td>"
+            f"<td>{html.escape(value(k, then[k]))}</td><td><b>{html.escape(value(k, now[k]))}</b></td>"
+            f"<td>{html.escape(change(k, now[k], then[k]))}</td></tr>"
+            for k in _KPIS
+        )
+        caption = html.escape(tr("At month {month}", month=self.result.horizon))
+        head = "".join(f"<th>{html.escape(tr(x))}</th>" for x in ("File", "Now", "Change"))
+        return (
+            f"<table style='font-size:12px'><caption style='text-align:left'>{caption}</caption>"
+            f"<tr><th></th>{head}</tr>{rows}</table>"
         )
 
     # -- saving ---------------------------------------------------------------------------------------
