@@ -10,7 +10,7 @@ import pytest
 
 import cssim
 from cssim.model.distributions import Beta, LogNormal, Normal, Triangular
-from cssim.widgets.explorer import Explorer, relocate
+from cssim.widgets.explorer import Explorer, parse_value, relocate
 from tests.helpers import three_segments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,3 +230,64 @@ def test_browser_float_noise_is_not_a_change(explorer):
     assert explorer.result is result  # no recompute either
     ctrl["churn"].value = 0.025000000000000001 + 1e-12
     assert explorer.changes() == {"segments.0.churn.monthly": 0.025}
+
+
+@pytest.mark.parametrize(
+    "typed,expected",
+    [
+        ("2%", 0.02),
+        ("2", 0.02),
+        ("0.02", 0.02),
+        ("1", 0.01),
+        ("100%", 1.0),
+        ("12.5", 0.125),
+        ("0.5", 0.5),
+        ("２％", 0.02),
+        (" 3 % ", 0.03),
+    ],
+)
+def test_percentage_fields_read_the_units_people_type(typed, expected):
+    assert parse_value(typed, percent=True) == pytest.approx(expected, rel=1e-12)
+
+
+def test_other_fields_take_the_number_as_written():
+    assert parse_value("40,000", percent=False) == 40_000
+    assert parse_value("2", percent=False) == 2
+    with pytest.raises(ValueError, match="'two' is not a number"):
+        parse_value("two", percent=True)
+
+
+def test_typing_2_percent_sets_churn_to_2_percent_and_says_so(explorer):
+    box = explorer.value_boxes["All customers"]["churn"]
+    churn = explorer.controls["All customers"]["churn"]
+    for typed in ("2%", "2", "0.02"):
+        box.text.value = typed
+        assert churn.value == pytest.approx(0.02, abs=churn.step / 2)
+        assert "set to 2.0" in box.message.value and "outside" not in box.message.value
+        box.text.value = ""
+
+
+def test_a_value_beyond_the_slider_is_clamped_with_a_visible_message(explorer):
+    box = explorer.value_boxes["All customers"]["churn"]
+    churn = explorer.controls["All customers"]["churn"]
+    box.text.value = "50%"
+    assert churn.value == churn.max
+    assert "outside" in box.message.value and f"{churn.max:{box.spec.fmt}}" in box.message.value
+    box.text.value = "nonsense"
+    assert "not a number" in box.message.value and churn.value == churn.max
+
+
+def test_japanese_labels_and_messages():
+    e = Explorer(SCENARIO, workers=1, preview_paths=1000, paths=1000, seed=7, lang="ja")
+    try:
+        churn = e.controls["All customers"]["churn"]
+        assert churn.description.startswith("月次解約率")
+        box = e.value_boxes["All customers"]["churn"]
+        box.text.value = "50%"
+        assert "範囲" in box.message.value and churn.value == churn.max
+        table = e.kpi_table.value
+        assert "売上継続率 NRR" in table and "顧客維持コスト CRC" in table and "中央値" in table
+        assert "億円" in table or "万円" in table
+        assert "ARR, median" not in table
+    finally:
+        e.close()

@@ -344,29 +344,100 @@ class SimulationResult:
                 )
         return pd.DataFrame(rows)
 
+    @property
+    def discount_rate(self) -> float:
+        """The annual discount rate of the model-consistent LTV: the scenario's, else 10%."""
+        from .ltv import DEFAULT_DISCOUNT_RATE
+
+        rate = self.scenario.discount_rate
+        return DEFAULT_DISCOUNT_RATE if rate is None else float(rate)
+
+    def lifetime_value(
+        self,
+        segment: str = TOTAL,
+        month: int | None = None,
+        discount_rate: float | None = None,
+        horizon: int | None = None,
+        what: str = "ltv",
+    ) -> np.ndarray:
+        """Model-consistent LTV of a new customer per path (:func:`cssim.model.ltv.lifetime_value`).
+
+        Each path uses its own parameter draws. For the total, segments are weighted by the path's new
+        customers over the 12 months to ``month`` (the horizon by default), as the blended CAC is; NaN where
+        no customer joined (one segment: the total is that segment's value). ``what="lifetime"`` gives the discounted expected months paid instead.
+        """
+        from .ltv import lifetime_value
+
+        rate = self.discount_rate if discount_rate is None else discount_rate
+        key = ("__ltv__", segment, month, rate, horizon, what)
+        if key in self._cache:
+            return self._cache[key]
+        if segment == TOTAL and len(self.segments) == 1:
+            value = self.lifetime_value(self.segments[0], month, rate, horizon, what)
+        elif segment != TOTAL:
+            self.get("customers", segment)  # validates the name
+            value = lifetime_value(
+                self.scenario.segment(segment), self._params[segment], rate, horizon
+            )[what]
+            value = np.broadcast_to(value, (self.paths,)).astype(np.float64)
+        else:
+            t = self.horizon if month is None else month
+            num = np.zeros(self.paths)
+            den = np.zeros(self.paths)
+            for s in self.segments:
+                w = trailing_sum(self.get("new_customers", s))[:, t]
+                v = self.lifetime_value(s, month, rate, horizon, what)
+                num += np.where(w > 0, w * v, 0.0)
+                den += w
+            value = ratio(num, den)
+        self._cache[key] = value
+        return value
+
     def unit_economics(self, month: int | None = None, segment: str | None = None) -> pd.DataFrame:
         """LTV, CAC, LTV:CAC, CAC payback, CRC and ARR:CRC per segment and in total at one month.
 
-        Medians with P10 and P90 over paths; LTV uses the trailing 12-month average logo churn.
+        Medians with P10 and P90 over paths; ``ltv`` is the quoted formula with the trailing 12-month
+        average logo churn. ``ltv_model`` is the model-consistent LTV of a new customer (expected
+        discounted gross margin under the segment's own churn and expansion, at :attr:`discount_rate`,
+        stated in ``df.attrs["discount_rate"]``) and ``lifetime_model`` its discounted expected lifetime
+        in months. ``undefined_paths`` counts the paths where a KPI is not a finite number (for ``ltv``:
+        no churn in the trailing window); those paths are left out of the statistics, not hidden.
         """
         t = self.horizon if month is None else month
         segs = (
             [segment] if segment else [*self.segments, TOTAL] if len(self.segments) > 1 else [TOTAL]
         )
         rows = []
+        rate = self.discount_rate
+        model_rows = {
+            "ltv_model": (f"LTV, model-consistent ({rate:.0%} a year discount)", "currency", "ltv"),
+            "lifetime_model": (
+                f"Lifetime, model-consistent ({rate:.0%} a year discount)",
+                "months",
+                "lifetime",
+            ),
+        }
         for s in segs:
-            for k in ("arpa", "ltv", "ltv_cac", "cac_payback", "crc", "arr_crc"):
+            for k in ("arpa", "ltv", "ltv_cac", "cac_payback", "crc", "arr_crc", *model_rows):
+                if k in model_rows:
+                    label, unit, what = model_rows[k]
+                    col = self.lifetime_value(s, month=t, what=what)
+                else:
+                    label, unit, col = METRICS[k].label, METRICS[k].unit, self.get(k, s)[:, t]
                 rows.append(
                     {
                         "segment": s,
                         "kpi": k,
-                        "label": METRICS[k].label,
-                        "unit": METRICS[k].unit,
+                        "label": label,
+                        "unit": unit,
                         "month": t,
-                        **_stats(self.get(k, s)[:, t]),
+                        **_stats(col),
+                        "undefined_paths": int(np.sum(~np.isfinite(col))),
                     }
                 )
-        return pd.DataFrame(rows)
+        df = pd.DataFrame(rows)
+        df.attrs["discount_rate"] = rate
+        return df
 
     def cohort_mrr(self, segment: str = TOTAL) -> pd.DataFrame:
         """Mean MRR by joining year (0 = the starting customers) per month: the cohort layer cake."""

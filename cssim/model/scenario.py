@@ -309,6 +309,8 @@ class Scenario(_Model):
     horizon_months: int = Field(36, ge=1, le=240, strict=True)
     currency: str = Field("JPY", pattern=r"^[A-Z]{3}$")
     target_arr: float | None = Field(None, gt=0, strict=True)
+    #: Annual rate for the model-consistent LTV (cssim.model.ltv); None means its 10% default.
+    discount_rate: float | None = Field(None, ge=0, le=1)
     segments: list[Segment] = Field(min_length=1, max_length=20)
 
     @field_validator("segments")

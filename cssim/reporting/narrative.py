@@ -222,6 +222,9 @@ def executive_summary(result: SimulationResult, target_arr: float | None = None)
     else:
         parts.append("ARR:CRC is not defined because the scenario has no customer-success costs")
     out.append(f"Unit economics at month {t}: " + "; ".join(parts) + ".")
+    from .ltv_note import ltv_sentence
+
+    out.append(ltv_sentence(result, t, money=lambda x: _money(x, cur)))
 
     if sc.uncertain():
         out.append(

@@ -33,7 +33,7 @@ from ..model.engine import simulate
 from ..model.metrics import METRICS
 from ..model.result import TOTAL, SimulationResult
 from ..model.scenario import Scenario, load_scenario
-from . import charts, narrative
+from . import charts, ltv_note, narrative
 
 __all__ = [
     "TEMPLATE",
@@ -252,8 +252,10 @@ def unit_economics_table(result: SimulationResult, month: int | None = None) -> 
     """ARPA, LTV, LTV:CAC, CAC payback, CRC and ARR:CRC per segment at one month (horizon by default)."""
     ue = result.unit_economics(month=month)
     cur = result.scenario.currency
-    ue["KPI"] = [_row_label(k, lab, cur) for k, lab in zip(ue["kpi"], ue["label"], strict=True)]
-    ue["text"] = ue.apply(_spread, axis=1)
+    # the model-consistent LTV and lifetime read like the quoted LTV and CAC payback (money, months)
+    like = ue["kpi"].replace({"ltv_model": "ltv", "lifetime_model": "cac_payback"})
+    ue["KPI"] = [_row_label(k, lab, cur) for k, lab in zip(like, ue["label"], strict=True)]
+    ue["text"] = ue.assign(kpi=like).apply(_spread, axis=1)
     ue["column"] = ["Total" if s == TOTAL else s for s in ue["segment"]]
     table = ue.pivot_table(
         index="KPI", columns="column", values="text", aggfunc="first", sort=False
@@ -638,7 +640,8 @@ def unit_economics(ctx: ReportContext) -> Html:
     note = (
         "LTV = ARPA \u00d7 gross margin / monthly churn (trailing 12-month average); CAC payback = "
         "CAC / (ARPA \u00d7 gross margin); CRC = CS people + CS tools per month; ARR:CRC = ARR / "
-        "(12 \u00d7 CRC). Guidelines: LTV:CAC of 3:1 and ARR:CRC of 10:1."
+        "(12 \u00d7 CRC). Guidelines: LTV:CAC of 3:1 and ARR:CRC of 10:1. "
+        + ltv_note.ltv_sentence(r)
     )
     rows = len(charts.ratio_rows(r))
     fig = _figure(

@@ -53,8 +53,9 @@ from ..model.errors import ScenarioError
 from ..model.randomness import BLOCK_PATHS
 from ..model.result import SimulationResult, _money
 from ..model.scenario import Scenario, Segment, load_scenario
+from ..reporting.i18n import Translator
 
-__all__ = ["DEFAULT_SCENARIO", "Explorer", "relocate"]
+__all__ = ["DEFAULT_SCENARIO", "Explorer", "parse_value", "relocate"]
 
 #: The scenario the explorer opens when given none (relative to the working folder, then to the project).
 DEFAULT_SCENARIO = "scenarios/growth-vs-churn.yaml"
@@ -364,10 +365,10 @@ _HELP = {
 }
 
 
-def _slider(spec: _Spec) -> w.Widget:
+def _slider(spec: _Spec, t: Translator | None = None) -> w.Widget:
     cls = w.IntSlider if spec.integer else w.FloatSlider
     kwargs = {} if spec.integer else {"readout_format": spec.fmt}
-    label = spec.label + (" ~" if spec.dist is not None else "")
+    label = (t or Translator())(spec.label) + (" ~" if spec.dist is not None else "")
     tip = _HELP.get(spec.name, spec.label)
     if spec.dist is not None:
         tip += (
@@ -386,6 +387,98 @@ def _slider(spec: _Spec) -> w.Widget:
         layout=w.Layout(width="390px"),
         **kwargs,
     )
+
+
+def parse_value(text: str, percent: bool) -> float:
+    """What a person typed, as the number a slider takes.
+
+    For a percentage field (churn, growth, expansion ...): ``2%`` is 2%; a bare number above 1 is read as
+    percent (``2`` is 2%, ``12.5`` is 12.5%); a bare number up to 1 is read as a fraction (``0.02`` is 2%),
+    except exactly ``1``, which is read as 1% (a 100% monthly rate is never what someone typing ``1`` means;
+    write ``100%`` for that). Other fields take the number as written. Thousands separators (``40,000``)
+    and full-width digits and percent signs (``２％``) are accepted.
+
+    Raises
+    ------
+    ValueError
+        When the text is not a number, naming the text.
+    """
+    import unicodedata
+
+    raw = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").replace(" ", "")
+    has_pct = raw.endswith("%")
+    body = raw[:-1] if has_pct else raw
+    try:
+        x = float(body)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a number; write e.g. 2%, 2 or 0.02"
+            if percent
+            else f"{text!r} is not a number"
+        ) from None
+    if not math.isfinite(x):
+        raise ValueError(f"{text!r} is not a finite number")
+    if has_pct or (percent and (x > 1 or x == 1)):
+        return x / 100.0
+    return x
+
+
+def _shown(spec: _Spec, x: float) -> str:
+    return f"{x:{spec.fmt}}" if not spec.integer else f"{round(x):,}"
+
+
+class _ValueBox:
+    """A text box beside a slider: it reads ``2%``, ``2`` or ``0.02`` (see :func:`parse_value`), moves the
+    slider, shows the value it took and says so when the value was clamped to the slider's range."""
+
+    def __init__(self, spec: _Spec, slider: w.Widget, t: Translator | None = None):
+        self.spec, self.slider, self.t = spec, slider, t or Translator()
+        self.percent = spec.fmt.endswith("%")
+        self.text = w.Text(
+            placeholder="2%, 2 or 0.02" if self.percent else self.t("type a value"),
+            continuous_update=False,
+            layout=w.Layout(width="110px"),
+        )
+        self.message = w.HTML("")
+        self.text.observe(self._on_text, names="value")
+        self.widget = w.HBox([slider, self.text, self.message])
+
+    def _on_text(self, change) -> None:
+        typed = change["new"]
+        if not str(typed).strip():
+            return
+        self.enter(typed)
+
+    def enter(self, typed: str) -> float | None:
+        """Apply ``typed`` to the slider; return the value taken (None when unreadable)."""
+        try:
+            x = parse_value(typed, self.percent)
+        except ValueError as e:
+            msg = self.t("{text} is not a number; write e.g. 2%, 2 or 0.02", text=repr(typed))
+            if not self.percent:
+                msg = self.t("{text} is not a number", text=repr(typed))
+            del e
+            self.message.value = f"<small style='color:#b00'>{html.escape(msg)}</small>"
+            return None
+        lo, hi = self.slider.min, self.slider.max
+        taken = min(max(x, lo), hi)
+        if self.spec.integer:
+            taken = round(taken)
+        self.slider.value = taken
+        taken = self.slider.value
+        if not math.isclose(taken, x, rel_tol=1e-9, abs_tol=1e-12):
+            msg = self.t(
+                "{value} is outside {low}–{high}: set to {taken}",
+                value=_shown(self.spec, x),
+                low=_shown(self.spec, lo),
+                high=_shown(self.spec, hi),
+                taken=_shown(self.spec, taken),
+            )
+            self.message.value = f"<small style='color:#b00'>{html.escape(msg)}</small>"
+        else:
+            msg = self.t("set to {taken}", taken=_shown(self.spec, taken))
+            self.message.value = f"<small>{html.escape(msg)}</small>"
+        return taken
 
 
 # -- the explorer ----------------------------------------------------------------------------------------
@@ -490,7 +583,9 @@ class Explorer:
         seed: int = 42,
         preview_paths: int = 2_000,
         workers: int | None = None,
+        lang: str | None = None,
     ):
+        self.t = Translator(lang or "en")  # slider labels and the text boxes' messages
         self.source: Path | None = None
         if isinstance(scenario, Scenario):
             self.base = scenario
@@ -518,10 +613,14 @@ class Explorer:
         self.controls: dict[str, dict[str, w.Widget]] = {}
         self._specs: dict[str, dict[str, _Spec]] = {}
         pages, notes = [], []
+        self.value_boxes: dict[str, dict[str, _ValueBox]] = {}
         for seg in self.base.segments:
             specs, fixed = _specs(seg)
             self._specs[seg.name] = {s.name: s for s in specs}
-            self.controls[seg.name] = {s.name: _slider(s) for s in specs}
+            self.controls[seg.name] = {s.name: _slider(s, self.t) for s in specs}
+            self.value_boxes[seg.name] = {
+                s.name: _ValueBox(s, self.controls[seg.name][s.name], self.t) for s in specs
+            }
             uncertain = [
                 f"{k}: {s.dist.describe()}"
                 for k, s in self._specs[seg.name].items()
@@ -536,7 +635,8 @@ class Explorer:
             ) + ([f"Fixed (edit the YAML): {html.escape(', '.join(fixed))}"] if fixed else [])
             note = w.HTML("<br>".join(f"<small>{x}</small>" for x in extra))
             notes.append(note)
-            pages.append(w.VBox([*self.controls[seg.name].values(), note]))
+            boxes = [b.widget for b in self.value_boxes[seg.name].values()]
+            pages.append(w.VBox([*boxes, note]))
         # Without an onboarding block in the file, onboarding churn *is* the monthly churn: its slider
         # follows the churn slider until it is moved itself.
         self._follow = {
@@ -745,6 +845,8 @@ class Explorer:
     def _kpi_html(self, now: dict, then: dict) -> str:
         t = self.result.horizon
         cur = html.escape(self.base.currency)
+        if self.t.lang != "en":
+            return self._kpi_html_translated(now, then)
         rows = "".join(
             f"<tr><td style='text-align:left'>{html.escape(k)}</td><td>{_fmt(k, then[k])}</td>"
             f"<td><b>{_fmt(k, now[k])}</b></td><td>{_fmt_change(k, now[k], then[k])}</td></tr>"
@@ -753,6 +855,41 @@ class Explorer:
         return (
             f"<table style='font-size:12px'><caption style='text-align:left'>At month {t} "
             f"({cur})</caption><tr><th></th><th>File</th><th>Now</th><th>Change</th></tr>{rows}</table>"
+        )
+
+    def _kpi_html_translated(self, now: dict, then: dict) -> str:
+        """The KPI table in ``self.t``'s language, numbers through :mod:`cssim.reporting.formatting`."""
+        from ..reporting import formatting as f
+
+        lang, cur, tr = self.t.lang, self.base.currency, self.t
+
+        def value(k: str, x: float) -> str:
+            if k.startswith(("P(", "NRR", "GRR")):
+                return f.percent(x, lang)
+            if k.startswith(("LTV:CAC", "ARR:CRC")):
+                return f"{f.number(x, lang, 1)}:1" if np.isfinite(x) else "–"
+            if k.startswith("Customers"):
+                return f.count(x, lang)
+            return f.money(x, cur, lang)
+
+        def change(k: str, a: float, b: float) -> str:
+            if not (np.isfinite(a) and np.isfinite(b)):
+                return ""
+            if k.startswith(("P(", "NRR", "GRR")):
+                return f.points(a - b, lang)
+            return f.percent((a - b) / abs(b), lang, sign=True) if b else ""
+
+        rows = "".join(
+            f"<tr><td style='text-align:left'>{html.escape(tr(k))}</td>"
+            f"<td>{html.escape(value(k, then[k]))}</td><td><b>{html.escape(value(k, now[k]))}</b></td>"
+            f"<td>{html.escape(change(k, now[k], then[k]))}</td></tr>"
+            for k in _KPIS
+        )
+        caption = html.escape(tr("At month {month}", month=self.result.horizon))
+        head = "".join(f"<th>{html.escape(tr(x))}</th>" for x in ("File", "Now", "Change"))
+        return (
+            f"<table style='font-size:12px'><caption style='text-align:left'>{caption}</caption>"
+            f"<tr><th></th>{head}</tr>{rows}</table>"
         )
 
     # -- saving ---------------------------------------------------------------------------------------
