@@ -296,6 +296,8 @@ class Scenario(_Model):
     horizon_months: int = Field(36, ge=1, le=240, strict=True)
     currency: str = Field("JPY", pattern=r"^[A-Z]{3}$")
     target_arr: float | None = Field(None, gt=0, strict=True)
+    #: The language of what people read about this scenario (reports, pages); ``--lang`` wins.
+    language: Literal["en", "ja"] | None = None
     segments: list[Segment] = Field(min_length=1, max_length=20)
 
     @field_validator("segments")
@@ -596,6 +598,8 @@ def _say(err: dict, param: bool) -> str:
         return f"a distribution needs a kind: one of {', '.join(_KINDS)}" + (
             f" (or write {_PARAM_FORMS.split(' or ')[0]})" if param or "distribution" in loc else ""
         )
+    if kind == "literal_error" and loc and loc[-1] == "language":
+        return "must be one of en, ja (the language of reports and pages)"
     if kind in ("union_tag_invalid", "literal_error"):
         return f"kind must be one of {', '.join(_KINDS)}"
     if kind == "invalid_key":
