@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import cssim
-from cssim.reporting.plots import compact
+from cssim.reporting.formatting import money
 from tests.test_report import GVC, PATHS, SEED, XSS_NAME, rendered
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +115,7 @@ def test_headline_and_charts_are_visible(gvc_page):
     assert page.locator("h1").inner_text() == "Growth against churn"
     h = cssim.simulate(cssim.load_scenario(GVC), paths=PATHS, seed=SEED).headline()
     card = page.locator(".card-value").first
-    assert card.is_visible() and card.inner_text() == f"{compact(h['arr_median'])} JPY"
+    assert card.is_visible() and card.inner_text() == money(h["arr_median"])
     summary = page.locator("section.summary").inner_text()
     assert "3% a month of churn outruns 20% a year of new customers" in summary
     imgs = page.locator("img")
