@@ -475,3 +475,65 @@ def test_report_shows_levers_and_break_even(gvc):
     breakeven = 1.2 ** (1 / 12) - 1  # MODEL.md: flat base when c = (1 + g)^(1/12) - 1, g = 20%
     assert f"{breakeven:.2%}" in page and "3.0%" in page
     assert "fixed number, so there is no uncertainty to rank" in page
+
+
+# -- Japanese ---------------------------------------------------------------------------------------
+
+
+def test_every_report_message_has_a_japanese_translation():
+    from babel.messages.extract import extract_from_file
+
+    from cssim.reporting.i18n import Translator
+
+    t = Translator("ja")
+    missing = []
+    for module in ("report.py", "narrative.py"):
+        path = ROOT / "cssim" / "reporting" / module
+        for _, msg, _, _ in extract_from_file(
+            "python", path, keywords={"t": None, "N_": None, "_": None}
+        ):
+            msg = msg[0] if isinstance(msg, tuple) else msg
+            if msg and msg.strip(" .;,") and t(msg) == msg and not re.fullmatch(r"[A-Z:]+", msg):
+                missing.append(msg)
+    assert missing == []
+
+
+@pytest.fixture(scope="module")
+def ja(tmp_path_factory) -> Rendered:
+    """A Japanese scenario (Japanese names, segments and description) rendered in Japanese."""
+    folder = tmp_path_factory.mktemp("report-ja")
+    data = yaml.safe_load(GVC.read_text(encoding="utf-8"))
+    data["name"] = "成長と解約"
+    data["description"] = "新規獲得が年20%、解約が月3%のとき、顧客数と売上はどうなるか。"
+    data["language"] = "ja"
+    data["segments"][0]["name"] = "中小企業"
+    source = folder / "seichou.yaml"
+    source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path = report.render_report(source, folder / "out", paths=PATHS, seed=SEED)
+    return Rendered(path, path.read_text(encoding="utf-8"), 0.0, data["name"])
+
+
+def test_japanese_report_is_japanese_and_clean(ja):
+    assert '<html lang="ja"' in ja.html
+    page = Tags(ja.html).visible
+    assert "見通しと打ち手" in page and "付録：用語集" in page
+    assert "億円" in page and "JPY 3" not in page
+    for noise in (
+        "Warning",
+        "Traceback",
+        "/work",
+        "/root",
+        "/tmp",
+        "site-packages",
+        str(Path.home()),
+    ):
+        assert noise not in page and noise not in ja.html.replace("data:", ""), noise
+    assert "@font-face" in ja.html  # the page carries its own Japanese glyphs
+
+
+def test_lang_flag_wins_over_the_scenario(tmp_path):
+    sc = report.prepare(GVC, paths=20, lang="ja")
+    assert sc.lang == "ja"
+    assert report.prepare(GVC, paths=20).lang == "en"
+    with pytest.raises(ValueError, match="lang"):
+        report.prepare(GVC, paths=20, lang="fr")
