@@ -31,6 +31,7 @@ test: setup
 
 report: setup
 	$(BIN)/cssim report scenarios/growth-vs-churn.yaml --out reports
+	$(BIN)/cssim report scenarios/growth-vs-churn.yaml --lang ja --out reports/ja
 
 bench: setup
 	@test -n "$(BENCHMARKS)" || { echo "no benchmarks/bench_*.py found" >&2; exit 1; }

@@ -401,6 +401,12 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
         metavar="X",
         help="ARR target for P(ARR >= target) (default: the scenario's target_arr)",
     )
+    p.add_argument(
+        "--lang",
+        choices=("en", "ja"),
+        default=None,
+        help="the report's language (default: the scenario's language:, else en)",
+    )
 
 
 @command("report", "render an offline HTML report of a scenario", _report_arguments)
@@ -417,6 +423,7 @@ def report(args: argparse.Namespace) -> int:
             paths=args.paths,
             seed=args.seed,
             target_arr=args.target_arr,
+            lang=args.lang,
         )
     except ScenarioError:
         raise

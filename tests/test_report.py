@@ -20,7 +20,7 @@ import yaml
 
 import cssim
 from cssim.reporting import narrative, report
-from cssim.reporting.charts import compact
+from cssim.reporting.formatting import money
 
 ROOT = Path(__file__).resolve().parents[1]
 GVC = ROOT / "scenarios" / "growth-vs-churn.yaml"
@@ -157,9 +157,9 @@ def test_summary_says_churn_outruns_growth(gvc_result):
     assert "= \u221216.3% a year" in text  # (1 + m - c)^12 - 1, modelled
     assert "compounding on both sides" in text
     h = gvc_result.headline()
-    assert f"median {compact(h['arr_median'])} JPY" in text
-    assert f"P10 {compact(h['arr_p10'])} JPY, P90 {compact(h['arr_p90'])} JPY" in text
-    assert "ARR grows in none of the 500 simulated paths" in text
+    assert f"near {money(h['arr_median'])} (the median)" in text
+    assert f"between {money(h['arr_p10'])} and {money(h['arr_p90'])}" in text
+    assert "ARR grows in none of the 500 simulated futures" in text
 
 
 def test_summary_figures_are_computed_not_written_in(gvc_result):
@@ -172,7 +172,7 @@ def test_summary_figures_are_computed_not_written_in(gvc_result):
     m = 1.3 ** (1 / 12) - 1
     assert f"= {narrative.pct((1 + m - 0.01) ** 12 - 1)} a year" in text
     assert f"{narrative.pct(0.3 - 0.12)} a year" in text
-    assert "It reaches the target of 700M JPY" in text
+    assert "It reaches the target of ¥700M" in text
     assert "3% a month" not in text
 
 
@@ -194,7 +194,7 @@ def test_summary_leaves_out_the_arithmetic_without_constant_churn():
     )
     text = " ".join(narrative.executive_summary(cssim.simulate(sc, paths=100, seed=1)))
     assert "back-of-envelope" not in text and "outruns" not in text
-    assert "ARR at month 24" in text
+    assert "end month 24" in text
 
 
 @pytest.mark.parametrize(
@@ -219,18 +219,17 @@ def test_tables(gvc_result):
     kpi = report.kpi_table(gvc_result)
     assert list(kpi.columns) == ["Month 12", "Month 24", "Month 36"]
     q = np.quantile(gvc_result["arr"][:, 36], [0.1, 0.5, 0.9])
-    assert (
-        kpi.loc["ARR (JPY)", "Month 36"]
-        == f"{compact(q[1])} ({compact(q[0])}\u2013{compact(q[2])})"
-    )
-    assert kpi.loc["ARR:CRC", "Month 12"] == "n/a"
+    assert kpi.loc["ARR", "Month 36"] == f"{money(q[1])} ({money(q[0])} \u2013 {money(q[2])})"
+    assert kpi.loc["ARR:CRC", "Month 12"] == "\u2013"
     params = report.assumptions_table(gvc_result.scenario)
-    values = dict(zip(params["Parameter"], params["Value"], strict=True))
-    assert values["Logo churn per month"] == "3%"
-    assert values["New customers a year (share of the base)"] == "20%"
-    assert values["ARPA (JPY / month)"] == "50,000"
+    values = dict(zip(params["Assumption"], params["Value"], strict=True))
+    assert values["Churn"] == "3.0% a month"
+    assert values["New customers (share of the base)"] == "20.0% a year"
+    assert values["Revenue per customer (ARPA)"] == "¥50K a month"
+    ja = report.assumptions_table(gvc_result.scenario, lang="ja")
+    assert dict(zip(ja["前提"], ja["値"], strict=True))["解約率"] == "月3.0%"
     prec = report.precision_table(gvc_result)
-    assert prec.loc[3, "95% interval"] == "below 0.60% (rule of three)"  # P(ARR grows) = 0
+    assert prec.iloc[3]["95% interval"] == "below 0.60% (rule of three)"  # P(ARR grows) = 0
 
 
 def test_assumptions_describe_distributions():
@@ -248,9 +247,14 @@ def test_assumptions_describe_distributions():
             ],
         }
     )
-    values = dict(zip(*report.assumptions_table(sc)[["Parameter", "Value"]].T.values, strict=True))
-    assert values["Logo churn per month"].startswith("beta(mean=0.02, sd=0.005")
-    assert "median 1.9" in values["Logo churn per month"]
+    table = report.assumptions_table(sc)
+    values = dict(zip(table["Assumption"], table["Value"], strict=True))
+    d = sc.segments[0].churn.monthly
+    lo, hi = (report._pct(float(d.ppf(q)), "en") for q in (0.05, 0.95))
+    assert values["Churn"] == (
+        f"{report._pct(d.median(), 'en')} a month at the median, 90% between {lo} and {hi}"
+    )
+    assert "beta(" not in values["Churn"]
 
 
 @pytest.mark.parametrize(
@@ -306,7 +310,15 @@ def test_template_is_committed_without_outputs():
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     names = set(re.findall(r"^(\w+) =", tagged[0].source, flags=re.M))
-    assert names == {"scenario_path", "paths", "seed", "target_arr", "months", "result_path"}
+    assert names == {
+        "scenario_path",
+        "paths",
+        "seed",
+        "target_arr",
+        "months",
+        "result_path",
+        "lang",
+    }
     # thin: every other code cell is a call into cssim.reporting.report
     for c in code[1:]:
         assert "report." in c.source and len(c.source.splitlines()) <= 4
@@ -341,8 +353,8 @@ def test_report_embeds_its_charts(gvc):
 def test_report_shows_the_headline_figures(gvc, gvc_result):
     h = gvc_result.headline()
     page = Tags(gvc.html).visible
-    assert f"{compact(h['arr_median'])} JPY" in page  # same seed and paths, same numbers
-    assert f"P10 {compact(h['arr_p10'])}" in page
+    assert money(h["arr_median"]) in page  # same seed and paths, same numbers
+    assert f"8 futures in 10 end between {money(h['arr_p10'])} and {money(h['arr_p90'])}" in page
     assert "3% a month of churn outruns 20% a year of new customers" in page
     assert "<title>Growth against churn</title>" in gvc.html
 
@@ -351,7 +363,7 @@ def test_report_sections_come_in_order(gvc):
     tags = Tags(gvc.html)
     assert tags.headings == [
         "Growth against churn",
-        "Executive summary",
+        "What to expect and what to do",
         "Assumptions",
         "Key figures",
         "ARR and customers",
@@ -361,10 +373,14 @@ def test_report_sections_come_in_order(gvc):
         "Unit economics",
         "What each lever is worth",
         "Which assumptions matter",
-        "Precision",
+        "Appendix: how the figures are worked out",
+        "Appendix: precision",
+        "Appendix: glossary",
     ]
     page = tags.visible
-    assert page.index("The argument that opens MODEL.md") < page.index("Executive summary")
+    assert page.index("The argument that opens MODEL.md") < page.index(
+        "What to expect and what to do"
+    )
     assert "Month 12" in page and "Month 36" in page and "Standard error" in page
 
 
@@ -407,7 +423,7 @@ def test_hostile_scenario_text_is_shown_as_text(xss):
     assert "<b onmouseover=alert(4)>SMB</b> $x$" in page
     assert f"<title>{html.escape(XSS_NAME, quote=False)}</title>" in xss.html
     assert "Month 24" in page and "Month 36" not in page  # months overrides the horizon
-    assert "It reaches the target of 500M JPY" in page
+    assert "It reaches the target of ¥500M" in page
 
 
 def test_failing_notebook_raises_report_error_and_keeps_it(tmp_path):
@@ -449,8 +465,75 @@ def test_report_shows_levers_and_break_even(gvc):
     """The strategy section: every lever's extra ARR, and the closed-form break-even churn of
     growth-vs-churn, (1.2)^(1/12) - 1 = 1.53% a month."""
     page = Tags(gvc.html).visible
-    for lever in ("Churn -10%", "Price", "New customers +10%", "Expansion +0.1 pt/month"):
+    for lever in (
+        "Churn \u22121.0 pt a month",
+        "Price +5%",
+        "New customers +10%",
+        "Expansion +1.0 pt a month",
+    ):
         assert lever in page, lever
     breakeven = 1.2 ** (1 / 12) - 1  # MODEL.md: flat base when c = (1 + g)^(1/12) - 1, g = 20%
-    assert f"{breakeven:.2%}" in page and f"{0.03:.2%}" in page
-    assert "fixed number, so there is no parameter uncertainty" in page
+    assert f"{breakeven:.2%}" in page and "3.0%" in page
+    assert "fixed number, so there is no uncertainty to rank" in page
+
+
+# -- Japanese ---------------------------------------------------------------------------------------
+
+
+def test_every_report_message_has_a_japanese_translation():
+    from babel.messages.extract import extract_from_file
+
+    from cssim.reporting.i18n import Translator
+
+    t = Translator("ja")
+    missing = []
+    for module in ("report.py", "narrative.py"):
+        path = ROOT / "cssim" / "reporting" / module
+        for _, msg, _, _ in extract_from_file(
+            "python", path, keywords={"t": None, "N_": None, "_": None}
+        ):
+            msg = msg[0] if isinstance(msg, tuple) else msg
+            if msg and msg.strip(" .;,") and t(msg) == msg and not re.fullmatch(r"[A-Z:]+", msg):
+                missing.append(msg)
+    assert missing == []
+
+
+@pytest.fixture(scope="module")
+def ja(tmp_path_factory) -> Rendered:
+    """A Japanese scenario (Japanese names, segments and description) rendered in Japanese."""
+    folder = tmp_path_factory.mktemp("report-ja")
+    data = yaml.safe_load(GVC.read_text(encoding="utf-8"))
+    data["name"] = "成長と解約"
+    data["description"] = "新規獲得が年20%、解約が月3%のとき、顧客数と売上はどうなるか。"
+    data["language"] = "ja"
+    data["segments"][0]["name"] = "中小企業"
+    source = folder / "seichou.yaml"
+    source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path = report.render_report(source, folder / "out", paths=PATHS, seed=SEED)
+    return Rendered(path, path.read_text(encoding="utf-8"), 0.0, data["name"])
+
+
+def test_japanese_report_is_japanese_and_clean(ja):
+    assert '<html lang="ja"' in ja.html
+    page = Tags(ja.html).visible
+    assert "見通しと打ち手" in page and "付録：用語集" in page
+    assert "億円" in page and "JPY 3" not in page
+    for noise in (
+        "Warning",
+        "Traceback",
+        "/work",
+        "/root",
+        "/tmp",
+        "site-packages",
+        str(Path.home()),
+    ):
+        assert noise not in page and noise not in ja.html.replace("data:", ""), noise
+    assert "@font-face" in ja.html  # the page carries its own Japanese glyphs
+
+
+def test_lang_flag_wins_over_the_scenario(tmp_path):
+    sc = report.prepare(GVC, paths=20, lang="ja")
+    assert sc.lang == "ja"
+    assert report.prepare(GVC, paths=20).lang == "en"
+    with pytest.raises(ValueError, match="lang"):
+        report.prepare(GVC, paths=20, lang="fr")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import cssim
-from cssim.reporting.charts import compact
-from tests.test_report import GVC, PATHS, SEED, XSS_NAME, rendered
+from cssim.reporting.formatting import money
+from tests.test_report import GVC, PATHS, SEED, XSS_NAME, ja, rendered  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -115,9 +115,11 @@ def test_headline_and_charts_are_visible(gvc_page):
     assert page.locator("h1").inner_text() == "Growth against churn"
     h = cssim.simulate(cssim.load_scenario(GVC), paths=PATHS, seed=SEED).headline()
     card = page.locator(".card-value").first
-    assert card.is_visible() and card.inner_text() == f"{compact(h['arr_median'])} JPY"
+    assert card.is_visible() and card.inner_text() == money(h["arr_median"])
     summary = page.locator("section.summary").inner_text()
-    assert "3% a month of churn outruns 20% a year of new customers" in summary
+    assert "8 futures in 10 end between" in summary and "What to do" in summary
+    appendix = page.locator("section.appendix").first.inner_text()
+    assert "3% a month of churn outruns 20% a year of new customers" in appendix
     imgs = page.locator("img")
     assert imgs.count() >= 5
     for i in range(imgs.count()):
@@ -184,3 +186,37 @@ def test_the_recorder_would_catch_a_leak(browser, tmp_path):
         assert any("nosuchfunction" in e for e in visit.errors)
     finally:
         visit.close()
+
+
+@pytest.fixture(scope="module")
+def ja_page(browser, ja):  # noqa: F811
+    visit = Visit(browser, ja.path)
+    yield visit
+    visit.close()
+
+
+def test_japanese_report_in_the_browser(ja_page, tmp_path):
+    page = ja_page.page
+    assert ja_page.errors == [] and ja_page.external() == []
+    assert page.evaluate("document.documentElement.lang") == "ja"
+    assert page.locator("h2").first.inner_text() == "見通しと打ち手"
+    assert page.locator(".card-value").first.inner_text().endswith("億円")
+    imgs = page.locator("img")
+    assert imgs.count() >= 5
+    for i in range(imgs.count()):
+        assert imgs.nth(i).evaluate("i => i.complete && i.naturalWidth > 1000")
+    shot = tmp_path / "report-ja.png"
+    page.screenshot(path=str(shot), full_page=True, type="png")
+    if os.environ.get("CSSIM_UPDATE_DOCS") == "1":
+        target = ROOT / "docs" / "report-ja.png"
+        tmp = target.with_name(".report-ja.png.tmp")
+        tmp.write_bytes(shot.read_bytes())
+        os.replace(tmp, target)
+
+
+def test_reports_read_on_a_phone(browser, gvc_page, ja_page):
+    for visit in (gvc_page, ja_page):
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        phone.goto(visit.page.url)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.close()

@@ -84,7 +84,7 @@ def test_the_base_scenario_is_valid(tmp_path):
             "currency: JPY\ncolour: blue\n",
             "colour",
             4,
-            "name, description, horizon_months, currency, target_arr, discount_rate, segments",
+            "name, description, horizon_months, currency, target_arr, discount_rate, language, segments",
         ),
         (
             "      monthly: 0.025",

@@ -45,6 +45,7 @@ from ..model.scenario import Scenario, Segment
 from .sensitivity import _expected
 
 __all__ = [
+    "EQUAL_EFFORT",
     "LEVERS",
     "Lever",
     "LeverResult",
@@ -275,6 +276,17 @@ LEVERS: dict[str, Lever] = {
 }
 
 
+#: Levers at equal effort: each the same size in its own unit, so they can be ranked against each other
+#: (1 point of monthly churn, 1 point of monthly expansion, +5% price, +10% new customers). Ranking a
+#: -10% churn cut against +0.1 pt of expansion compares efforts of different sizes; this set does not.
+EQUAL_EFFORT: dict[str, float] = {
+    "churn_pt": 0.01,
+    "expansion_pt": 0.01,
+    "price_rel": 0.05,
+    "acquisition_rel": 0.10,
+}
+
+
 def _lever(name: str) -> Lever:
     try:
         return LEVERS[name]
@@ -404,6 +416,31 @@ class LeverResult:
                 )
         return pd.DataFrame(rows)
 
+    def ranked(self, metric: str = "arr", segment: str = ALL) -> pd.DataFrame:
+        """The rows of :meth:`to_frame` for one metric and segment, best first (by median effect).
+
+        The one order the lever chart and every lever table use. Ties keep the levers' order.
+        """
+        df = self.to_frame()
+        df = df[(df.metric == metric) & (df.segment == segment)]
+        return df.sort_values("median", ascending=False, kind="stable").reset_index(drop=True)
+
+    def per_cost(self, metric: str = "gross_profit_cum", segment: str = ALL) -> pd.DataFrame:
+        """Levers with a monthly cost, ranked at equal cost: the median effect per unit of cost.
+
+        ``per_cost = median effect / (monthly cost x H)``, e.g. gross profit gained per yen spent over
+        the horizon; best first. Empty when no lever has a cost.
+        """
+        df = self.ranked(metric, segment)
+        cost = [
+            self.costs.get((n, segment), self.costs.get(n) if segment == ALL else None)
+            for n in df["lever"]
+        ]
+        df = df.assign(cost_total=[np.nan if c is None else c * self.horizon for c in cost])
+        df = df[np.isfinite(df["cost_total"]) & (df["cost_total"] > 0)]
+        df = df.assign(per_cost=df["median"] / df["cost_total"])
+        return df.sort_values("per_cost", ascending=False, kind="stable").reset_index(drop=True)
+
     def roi(self) -> pd.DataFrame:
         """ROI over the horizon for every lever with a cost.
 
@@ -439,16 +476,29 @@ class LeverResult:
             )
         return pd.DataFrame(rows)
 
-    def plot(self, ax=None, metric: str = "arr", segment: str = ALL):
-        """Horizontal bars of each lever's median effect with P10-P90 whiskers; returns the axes."""
+    def plot(
+        self,
+        ax=None,
+        metric: str = "arr",
+        segment: str = ALL,
+        *,
+        labels: Mapping[str, str] | None = None,
+        money: Callable[[float], str] | None = None,
+        xlabel: str | None = None,
+        title: str | None = None,
+    ):
+        """Horizontal bars of each lever's median effect with P10-P90 whiskers; returns the axes.
+
+        Levers run top to bottom in :meth:`ranked` order (the order of the lever tables). ``labels``
+        (by lever name), ``money`` (tick formatter), ``xlabel`` and ``title`` replace the English text.
+        """
         import matplotlib.pyplot as plt
 
         from ..reporting.charts import use_fonts
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
-        df = self.to_frame()
-        df = df[(df.metric == metric) & (df.segment == segment)].sort_values("median")
+        df = self.ranked(metric, segment).iloc[::-1]  # barh draws bottom up: best ends on top
         own = ax is None
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 0.45 * len(df) + 1.2))
@@ -463,15 +513,22 @@ class LeverResult:
             capsize=3,
             lw=1,
         )
-        ax.set_yticks(y, df["label"])
+        ax.set_yticks(
+            y,
+            [labels.get(n, lab) for n, lab in zip(df["lever"], df["label"], strict=True)]
+            if labels
+            else df["label"],
+        )
         ax.axvline(0, color="grey", lw=0.8)
         if metric != "nrr":
-            ax.xaxis.set_major_formatter(_money_ticks())
+            ax.xaxis.set_major_formatter(_money_ticks(money))
         unit = (
             self.scenario.currency if metric in ("arr", "gross_profit", "gross_profit_cum") else ""
         )
-        ax.set_xlabel(f"change in {EFFECT_METRICS[metric]} {unit} (median, P10-P90)".strip())
-        ax.set_title(f"{self.scenario.name}: levers at month {self.horizon}")
+        ax.set_xlabel(
+            xlabel or f"change in {EFFECT_METRICS[metric]} {unit} (median, P10-P90)".strip()
+        )
+        ax.set_title(title or f"{self.scenario.name}: levers at month {self.horizon}")
         from ..reporting.plaintext import plain_figure
 
         plain_figure(ax)  # before any layout: layout draws the texts
@@ -480,8 +537,7 @@ class LeverResult:
         return ax
 
     def _lines(self) -> list[tuple[str, str]]:
-        df = self.to_frame()
-        df = df[(df.metric == "arr") & (df.segment == ALL)].sort_values("mean", ascending=False)
+        df = self.ranked()
         return [
             (
                 r.label,
@@ -587,10 +643,11 @@ def levers(
     )
 
 
-def _money_ticks():
+def _money_ticks(money: Callable[[float], str] | None = None):
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _: _money(v) if v else "0")
+    fmt = money or _money
+    return FuncFormatter(lambda v, _: fmt(v) if v else "0")
 
 
 # -- the churn floor: marginal value of a lever by level of churn ---------------------------------------

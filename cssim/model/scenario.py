@@ -311,6 +311,8 @@ class Scenario(_Model):
     target_arr: float | None = Field(None, gt=0, strict=True)
     #: Annual rate for the model-consistent LTV (cssim.model.ltv); None means its 10% default.
     discount_rate: float | None = Field(None, ge=0, le=1)
+    #: The language of what people read about this scenario (reports, pages); ``--lang`` wins.
+    language: Literal["en", "ja"] | None = None
     segments: list[Segment] = Field(min_length=1, max_length=20)
 
     @field_validator("segments")
@@ -594,6 +596,8 @@ def _say(err: dict, param: bool) -> str:
         return f"a distribution needs a kind: one of {', '.join(_KINDS)}" + (
             f" (or write {_PARAM_FORMS.split(' or ')[0]})" if param or "distribution" in loc else ""
         )
+    if kind == "literal_error" and loc and loc[-1] == "language":
+        return "must be one of en, ja (the language of reports and pages)"
     if kind in ("union_tag_invalid", "literal_error"):
         return f"kind must be one of {', '.join(_KINDS)}"
     if kind == "invalid_key":

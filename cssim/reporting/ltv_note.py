@@ -9,75 +9,98 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.result import TOTAL, SimulationResult
+from . import formatting as fmt
+from .i18n import Translator
 
 __all__ = ["ltv_reasons", "ltv_sentence"]
 
 
-def ltv_reasons(result: SimulationResult, segment: str = TOTAL) -> list[str]:
+def ltv_reasons(
+    result: SimulationResult, segment: str = TOTAL, lang: str | None = None
+) -> list[str]:
     """The reasons, in order of how often they matter, why the two LTVs part for this scenario."""
+    t = Translator(lang or "en")
     segs = result.segments if segment == TOTAL else [segment]
     sc = result.scenario
     reasons = []
     kinds = [sc.segment(s).churn for s in segs]
     if any(c.annual_renewal is not None for c in kinds):
         reasons.append(
-            "annual contracts churn only at renewal, while first-year customers sit in the trailing "
-            "churn's denominator without being able to leave"
+            t(
+                "annual contracts churn only at renewal, while first-year customers sit in the "
+                "trailing churn's denominator without being able to leave"
+            )
         )
     if any(c.heterogeneity is not None for c in kinds):
         reasons.append(
-            "customers differ in loyalty (sBG), so a new customer's churn falls with tenure instead of "
-            "staying at today's blended rate"
+            t(
+                "customers differ in loyalty (sBG), so a new customer's churn falls with tenure "
+                "instead of staying at today's blended rate"
+            )
         )
     if any(c.onboarding is not None for c in kinds):
-        reasons.append("new customers face the higher onboarding churn first")
+        reasons.append(t("new customers face the higher onboarding churn first"))
     if any(
         sc.segment(s).expansion is not None or sc.segment(s).contraction is not None for s in segs
     ):
-        reasons.append("the model-consistent LTV counts expected expansion and contraction")
+        reasons.append(t("the model-consistent LTV counts expected expansion and contraction"))
     if any(sc.segment(s).new_arpa is not None for s in segs):
-        reasons.append("new customers join at the new-customer ARPA, not today's average ARPA")
+        reasons.append(t("new customers join at the new-customer ARPA, not today's average ARPA"))
     reasons.append(
-        f"it discounts future margin at {result.discount_rate:.0%} a year"
+        t(
+            "it discounts future margin at {rate} a year",
+            rate=fmt.percent(result.discount_rate, t.lang, 0),
+        )
         if result.discount_rate > 0
-        else "it does not discount"
+        else t("it does not discount")
     )
     return reasons
 
 
 def ltv_sentence(
-    result: SimulationResult, month: int | None = None, segment: str = TOTAL, money=None
+    result: SimulationResult,
+    month: int | None = None,
+    segment: str = TOTAL,
+    money=None,
+    lang: str | None = None,
 ) -> str:
     """One or two sentences: both LTVs (medians), why they differ, and paths where the quoted one is undefined.
 
-    ``money(x)`` formats an amount (a compact form in the scenario's currency by default).
+    ``money(x)`` formats an amount (:func:`cssim.reporting.formatting.money` in ``lang`` by default).
     """
-    t = result.horizon if month is None else month
-    ue = result.unit_economics(month=t, segment=segment).set_index("kpi")
+    t = Translator(lang or "en")
+    month = result.horizon if month is None else month
+    ue = result.unit_economics(month=month, segment=segment).set_index("kpi")
     if money is None:
 
         def money(x):
-            from ..model.result import _money
-
-            return f"{_money(x)} {result.scenario.currency}"
+            return fmt.money(x, result.scenario.currency, t.lang)
 
     quoted, model = ue.loc["ltv", "median"], ue.loc["ltv_model", "median"]
     bad = int(ue.loc["ltv", "undefined_paths"])
     diverge = int(ue.loc["ltv_model", "undefined_paths"])
-    q = money(quoted) if np.isfinite(quoted) else "undefined"
-    mdl = money(model) if np.isfinite(model) else "infinite"
-    reasons = ltv_reasons(result, segment)
-    text = (
-        f"The quoted LTV (ARPA \u00d7 margin / trailing 12-month churn) is {q} at the median at month "
-        f"{t}; the model-consistent LTV of a new customer is {mdl}. They differ because "
-        + "; ".join(reasons)
-        + "."
+    q = money(quoted) if np.isfinite(quoted) else t("undefined")
+    mdl = money(model) if np.isfinite(model) else t("infinite")
+    reasons = ltv_reasons(result, segment, t.lang)
+    sep = "、" if t.lang == "ja" else "; "
+    text = t(
+        "The quoted LTV (ARPA × margin / trailing 12-month churn) is {quoted} at the median at "
+        "month {month}; the model-consistent LTV of a new customer is {model}. They differ because "
+        "{reasons}.",
+        quoted=q,
+        month=month,
+        model=mdl,
+        reasons=sep.join(reasons),
     )
     if bad:
-        text += (
-            f" The quoted LTV is undefined on {bad:,} of {result.paths:,} paths (no churn in the "
-            "trailing 12 months); its median is over the other paths."
+        text += t(
+            " The quoted LTV is undefined on {bad} of {paths} paths (no churn in the trailing 12 "
+            "months); its median is over the other paths.",
+            bad=fmt.count(bad, t.lang),
+            paths=fmt.count(result.paths, t.lang),
         )
     if diverge:
-        text += f" The model-consistent LTV is not finite on {diverge:,} paths."
+        text += t(
+            " The model-consistent LTV is not finite on {n} paths.", n=fmt.count(diverge, t.lang)
+        )
     return text

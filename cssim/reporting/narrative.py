@@ -1,9 +1,13 @@
-"""The executive summary: plain-text paragraphs written from a result's numbers.
+"""Sentences written from a result's numbers, in the reader's language.
 
-Nothing here is a hard-coded figure: every number is computed from the scenario or the simulated paths. The
-growth arithmetic follows MODEL.md: with an annual new-customer rate g (monthly ``m = (1 + g)^(1/12) - 1``)
-and monthly churn c, the base changes by ``(1 + m - c)^12 - 1`` a year, against the back-of-envelope
-``g - 12 c``.
+Nothing here is a hard-coded figure: every number is computed from the scenario or the simulated paths.
+Each function takes a :class:`~cssim.reporting.i18n.Translator` (``t``); the English text is the message
+id and the Japanese lives in ``locale/ja/LC_MESSAGES/report.po``. Numbers go through
+:mod:`cssim.reporting.formatting` (``3.52億円`` / ``¥352M``).
+
+The growth arithmetic follows MODEL.md: with an annual new-customer rate g (monthly
+``m = (1 + g)^(1/12) - 1``) and monthly churn c, the base changes by ``(1 + m - c)^12 - 1`` a year,
+against the back-of-envelope ``g - 12 c``.
 """
 
 from __future__ import annotations
@@ -15,9 +19,18 @@ import numpy as np
 from ..model.distributions import _Dist
 from ..model.result import TOTAL, SimulationResult
 from ..model.scenario import Segment
-from .charts import compact
+from . import formatting as fm
+from .i18n import Translator, translator
 
-__all__ = ["GrowthArithmetic", "executive_summary", "growth_arithmetic", "pct"]
+__all__ = [
+    "GrowthArithmetic",
+    "chance",
+    "derivation",
+    "executive_summary",
+    "growth_arithmetic",
+    "pct",
+    "where_arr_goes",
+]
 
 
 def pct(x: float, digits: int = 3) -> str:
@@ -94,146 +107,231 @@ def growth_arithmetic(segment: Segment) -> GrowthArithmetic | None:
     )
 
 
-def _share(p: float, paths: int) -> str:
-    """A probability in words that does not claim more than the paths show."""
+def chance(p: float, paths: int, t: Translator) -> str:
+    """A probability in words that does not claim more than the paths show (``in 8% of ...``)."""
+    n = fm.count(paths, t.lang)
     if p == 0:
-        return f"in none of the {paths:,} simulated paths"
+        return t("in none of the {n} simulated futures", n=n)
     if p == 1:
-        return f"in all {paths:,} simulated paths"
+        return t("in all {n} simulated futures", n=n)
     if p < 0.01:
-        return f"in fewer than 1% of the {paths:,} simulated paths"
+        return t("in fewer than 1% of the {n} simulated futures", n=n)
     if p > 0.99:
-        return f"in more than 99% of the {paths:,} simulated paths"
-    return f"in {p:.0%} of the {paths:,} simulated paths"
+        return t("in more than 99% of the {n} simulated futures", n=n)
+    return t("in {p} of the {n} simulated futures", p=fm.percent(p, t.lang, 0), n=n)
 
 
-def _money(x: float, currency: str) -> str:
-    return f"{compact(x)} {currency}"
+def where_arr_goes(
+    result: SimulationResult, t: Translator, target_arr: float | None = None
+) -> list[str]:
+    """The first paragraph of a report: where ARR goes, the likely range, the chance it grows.
+
+    "ARR is most likely to end month 36 near ¥X (median) ... 8 futures in 10 end between ¥P10 and
+    ¥P90." The range is P10-P90 of ARR at the horizon over the simulated paths.
+    """
+    sc, h = result.scenario, result.headline()
+    lang, cur = t.lang, result.scenario.currency
+
+    def money(x: float) -> str:
+        return fm.money(x, cur, lang)
+
+    change = h["arr_median"] / h["arr_start"] - 1.0 if h["arr_start"] else np.nan
+    first = t(
+        "ARR is most likely to end month {month} near {median} (the median), from {start} today",
+        month=h["month"],
+        median=money(h["arr_median"]),
+        start=money(h["arr_start"]),
+    )
+    if np.isfinite(change):
+        if change < 0:
+            first += t(": a fall of {p}", p=fm.percent(-change, lang))
+        elif change > 0:
+            first += t(": a rise of {p}", p=fm.percent(change, lang))
+    first += t(". ")
+    first += t(
+        "8 futures in 10 end between {low} and {high}.",
+        low=money(h["arr_p10"]),
+        high=money(h["arr_p90"]),
+    )
+    second = t("ARR grows {where}.", where=chance(h["p_arr_grows"], result.paths, t))
+    target = target_arr if target_arr is not None else sc.target_arr
+    if target is not None:
+        hit = float(np.mean(result.get("arr")[:, h["month"]] >= target))
+        second += t(
+            " It reaches the target of {target} {where}.",
+            target=money(target),
+            where=chance(hit, result.paths, t),
+        )
+    return [first, second]
 
 
-def _arithmetic_paragraphs(a: GrowthArithmetic, named: bool) -> list[str]:
-    who = f"{a.segment}: " if named else ""
+def _arithmetic_paragraphs(a: GrowthArithmetic, named: bool, t: Translator) -> list[str]:
+    lang = t.lang
+
+    def p(x: float) -> str:
+        return pct(x)
+
+    who = t("{segment}: ", segment=a.segment) if named else ""
     if a.m < a.c:
-        lead = (
-            f"{who}{pct(a.c)} a month of churn outruns {pct(a.g)} a year of new customers, so "
-            f"the customer base shrinks."
+        lead = t(
+            "{c} a month of churn outruns {g} a year of new customers, so the customer base "
+            "shrinks.",
+            c=p(a.c),
+            g=p(a.g),
         )
     elif a.m > a.c:
-        lead = (
-            f"{who}{pct(a.g)} a year of new customers outruns {pct(a.c)} a month of churn, so "
-            f"the customer base grows."
+        lead = t(
+            "{g} a year of new customers outruns {c} a month of churn, so the customer base grows.",
+            c=p(a.c),
+            g=p(a.g),
         )
     else:
-        lead = f"{who}new customers exactly replace churned ones."
-    simple = (
-        f"The back-of-envelope sum is {pct(a.g)} \u2212 12 \u00d7 {pct(a.c)} = {pct(a.simple)} "
-        f"a year."
+        lead = t("New customers exactly replace churned ones.")
+    simple = t(
+        "The back-of-envelope sum is {g} \u2212 12 \u00d7 {c} = {simple} a year.",
+        g=p(a.g),
+        c=p(a.c),
+        simple=p(a.simple),
     )
-    modelled = (
-        f"The model compounds: {pct(a.g)} a year is m = (1 + {pct(a.g)})^(1/12) \u2212 1 = "
-        f"{pct(a.m)} of the base a month, against {pct(a.c)} churn, so the base changes by "
-        f"(1 + {pct(a.m)} \u2212 {pct(a.c)})^12 \u2212 1 = {pct(a.modelled)} a year."
+    modelled = t(
+        "The model compounds: {g} a year is m = (1 + {g})^(1/12) \u2212 1 = {m} of the base a "
+        "month, against {c} churn, so the base changes by (1 + {m} \u2212 {c})^12 \u2212 1 = "
+        "{modelled} a year.",
+        g=p(a.g),
+        m=p(a.m),
+        c=p(a.c),
+        modelled=p(a.modelled),
+    )
+    why = t(
+        "The sum ignores compounding on both sides: acquisition at {g} a year adds only {m} a "
+        "month, not {g12}, and churn of {c} a month removes {year} of a year's starting "
+        "customers, not {c12}, because each month's churn falls on a smaller base.",
+        g=p(a.g),
+        m=p(a.m),
+        g12=p(a.g / 12),
+        c=p(a.c),
+        year=p(a.churn_year),
+        c12=p(12 * a.c),
     )
     gap = a.modelled - a.simple
-    why = (
-        "The sum ignores compounding on both sides: acquisition at "
-        f"{pct(a.g)} a year adds only {pct(a.m)} a month, not {pct(a.g / 12)}, and churn of "
-        f"{pct(a.c)} a month removes {pct(a.churn_year)} of a year's starting customers, not "
-        f"{pct(12 * a.c)}, because each month's churn falls on a smaller base."
-    )
     if abs(gap) < 0.01:
-        why += (
+        why += t(
             " The two corrections pull in opposite directions, which is why the figures land close."
         )
     else:
-        why += f" Here they differ by {abs(gap) * 100:.1f} percentage points."
-    hold = (
-        f"To hold the base steady at {pct(a.c)} monthly churn, new customers would have to arrive "
-        f"at {pct(a.breakeven_g)} of the base a year, or churn fall to {pct(a.m)} a month."
+        why += t(" Here they differ by {gap}.", gap=fm.points(abs(gap), lang).lstrip("+"))
+    hold = t(
+        "To hold the base steady at {c} monthly churn, new customers would have to arrive at "
+        "{g} of the base a year, or churn fall to {m} a month.",
+        c=p(a.c),
+        g=p(a.breakeven_g),
+        m=p(a.m),
     )
-    note = " (Figures use the median of the uncertain rates.)" if a.uncertain else ""
-    return [" ".join([lead, simple, modelled]) + note, " ".join([why, hold])]
+    note = t(" (Figures use the median of the uncertain rates.)") if a.uncertain else ""
+    return [who + " ".join([lead, simple, modelled]) + note, " ".join([why, hold])]
 
 
-def executive_summary(result: SimulationResult, target_arr: float | None = None) -> list[str]:
-    """Paragraphs of plain text summarising a result at its horizon.
+def derivation(result: SimulationResult, t: Translator) -> list[str]:
+    """The back-of-envelope growth arithmetic against the model's, for every segment it applies to.
 
-    Covers median ARR with P10-P90 and the chance ARR grows, customers, the growth arithmetic of every
-    segment with ``rate`` acquisition and constant monthly churn (back-of-envelope against modelled),
-    retention, unit economics against the 3:1 and 10:1 guidelines, and where the spread comes from.
+    Empty when no segment has ``rate`` acquisition and constant monthly churn.
     """
     sc = result.scenario
-    cur = sc.currency
-    h = result.headline()
-    t = h["month"]
+    out: list[str] = []
+    for a in (growth_arithmetic(s) for s in sc.segments):
+        if a is not None:
+            out += _arithmetic_paragraphs(a, len(sc.segments) > 1, t)
+    return out
+
+
+def retention_and_economics(result: SimulationResult, t: Translator) -> list[str]:
+    """NRR and GRR at the horizon, unit economics against the 3:1 and 10:1 guidelines, the spread."""
+    sc, lang, cur = result.scenario, t.lang, result.scenario.currency
+    tm = result.horizon
     out = []
-
-    change = h["arr_median"] / h["arr_start"] - 1.0 if h["arr_start"] else np.nan
-    direction = "a fall of" if change < 0 else "a rise of"
-    arr = (
-        f"ARR at month {t}: median {_money(h['arr_median'], cur)} (P10 "
-        f"{_money(h['arr_p10'], cur)}, P90 {_money(h['arr_p90'], cur)}), from "
-        f"{_money(h['arr_start'], cur)} at month 0"
-    )
-    if np.isfinite(change):
-        arr += f": {direction} {pct(abs(change))} at the median"
-    arr += f". ARR grows {_share(h['p_arr_grows'], result.paths)}."
-    target = target_arr if target_arr is not None else sc.target_arr
-    if target is not None:
-        hit = float(np.mean(result.get("arr")[:, t] >= target))
-        arr += f" It reaches the target of {_money(target, cur)} {_share(hit, result.paths)}."
-    out.append(arr)
-
-    out.append(
-        f"Customers: {h['customers_start']:,.0f} at month 0, median "
-        f"{h['customers_median']:,.0f} at month {t}."
-    )
-
-    sums = [a for a in (growth_arithmetic(s) for s in sc.segments) if a is not None]
-    for a in sums:
-        out += _arithmetic_paragraphs(a, named=len(sc.segments) > 1)
-
-    if t >= 12:
-        nrr = np.nanmedian(result.get("nrr")[:, t])
-        grr = np.nanmedian(result.get("grr")[:, t])
-        ret = (
-            f"Revenue retention over the 12 months to month {t}: median NRR {pct(nrr)}, "
-            f"GRR {pct(grr)}."
+    if tm >= 12:
+        nrr = np.nanmedian(result.get("nrr")[:, tm])
+        grr = np.nanmedian(result.get("grr")[:, tm])
+        ret = t(
+            "Revenue retention over the 12 months to month {month}: median NRR {nrr}, GRR {grr}.",
+            month=tm,
+            nrr=fm.percent(nrr, lang),
+            grr=fm.percent(grr, lang),
         )
         if np.isclose(nrr, grr):
-            ret += " They are equal because no customer expands."
+            ret += t(" They are equal because no customer expands.")
         elif nrr > 1:
-            ret += " Expansion more than replaces the revenue lost to churn and contraction."
+            ret += t(" Expansion more than replaces the revenue lost to churn and contraction.")
         out.append(ret)
-
-    ue = result.unit_economics(month=t, segment=TOTAL).set_index("kpi")["median"]
+    ue = result.unit_economics(month=tm, segment=TOTAL).set_index("kpi")["median"]
     parts = []
     if np.isfinite(ue["ltv_cac"]):
-        verdict = "above" if ue["ltv_cac"] >= 3 else "below"
-        parts.append(
-            f"LTV:CAC is {ue['ltv_cac']:.1f}:1 at the median, {verdict} the 3:1 guideline "
-            f"(LTV {_money(ue['ltv'], cur)})"
-        )
+        x, ltv = fm.number(ue["ltv_cac"], lang, 1), fm.money(ue["ltv"], cur, lang)
+        if ue["ltv_cac"] >= 3:
+            parts.append(
+                t(
+                    "LTV:CAC is {x}:1 at the median, above the 3:1 guideline (LTV {ltv})",
+                    x=x,
+                    ltv=ltv,
+                )
+            )
+        else:
+            parts.append(
+                t(
+                    "LTV:CAC is {x}:1 at the median, below the 3:1 guideline (LTV {ltv})",
+                    x=x,
+                    ltv=ltv,
+                )
+            )
     if np.isfinite(ue["cac_payback"]):
-        parts.append(f"CAC pays back in {ue['cac_payback']:.1f} months")
+        parts.append(t("CAC pays back in {months}", months=fm.months(ue["cac_payback"], lang, 1)))
     if np.isfinite(ue["arr_crc"]):
-        verdict = "above" if ue["arr_crc"] >= 10 else "below"
-        parts.append(f"ARR:CRC is {ue['arr_crc']:.1f}:1, {verdict} the 10:1 guideline")
+        x = fm.number(ue["arr_crc"], lang, 1)
+        if ue["arr_crc"] >= 10:
+            parts.append(t("ARR:CRC is {x}:1, above the 10:1 guideline", x=x))
+        else:
+            parts.append(t("ARR:CRC is {x}:1, below the 10:1 guideline", x=x))
     else:
-        parts.append("ARR:CRC is not defined because the scenario has no customer-success costs")
-    out.append(f"Unit economics at month {t}: " + "; ".join(parts) + ".")
-    from .ltv_note import ltv_sentence
-
-    out.append(ltv_sentence(result, t, money=lambda x: _money(x, cur)))
-
+        parts.append(t("ARR:CRC is not defined because the scenario has no customer-success costs"))
+    out.append(t("Unit economics at month {month}: ", month=tm) + t("; ").join(parts) + t(". "))
     if sc.uncertain():
         out.append(
-            f"{len(sc.uncertain())} parameters are uncertain and drawn once per path, so the "
-            "spread combines what we do not know about the business with month-to-month chance."
+            t(
+                "{n} parameters are uncertain and drawn once per future, so the spread combines "
+                "what we do not know about the business with month-to-month chance.",
+                n=len(sc.uncertain()),
+            )
         )
     else:
         out.append(
-            "Every parameter is a fixed number, so the spread between paths is chance alone "
-            "(which customers churn, how many join): it is narrower than real uncertainty."
+            t(
+                "Every parameter is a fixed number, so the spread between futures is chance alone "
+                "(which customers churn, how many join): it is narrower than real uncertainty."
+            )
         )
+    return out
+
+
+def executive_summary(
+    result: SimulationResult, target_arr: float | None = None, lang: str | None = None
+) -> list[str]:
+    """Paragraphs of plain text summarising a result at its horizon, in ``lang`` (English default).
+
+    Where ARR goes (median, the P10-P90 range in words, the chance it grows or reaches the target), the
+    customers, the growth arithmetic (back-of-envelope against modelled), retention, unit economics
+    against the 3:1 and 10:1 guidelines, and where the spread comes from.
+    """
+    t = translator(lang)
+    h = result.headline()
+    out = where_arr_goes(result, t, target_arr)
+    out.append(
+        t(
+            "Customers: {start} at month 0, median {median} at month {month}.",
+            start=fm.count(h["customers_start"], t.lang),
+            median=fm.count(h["customers_median"], t.lang),
+            month=h["month"],
+        )
+    )
+    out += derivation(result, t)
+    out += retention_and_economics(result, t)
     return out
