@@ -135,7 +135,7 @@ def _lang_argument(p: argparse.ArgumentParser) -> None:
         "--lang",
         choices=LANGS,
         default=None,
-        help="language of summaries, pages and errors: en or ja (default: en)",
+        help="language of summaries, pages and errors: en or ja (default: the scenario's language:, else en)",
     )
 
 
@@ -400,12 +400,6 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="X",
         help="ARR target for P(ARR >= target) (default: the scenario's target_arr)",
-    )
-    p.add_argument(
-        "--lang",
-        choices=("en", "ja"),
-        default=None,
-        help="the report's language (default: the scenario's language:, else en)",
     )
 
 

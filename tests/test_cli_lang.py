@@ -32,6 +32,7 @@ def _required(name: str) -> list[str]:
         "calibrate": ["d.csv", "--out", "s.yaml"],
         "compare": ["a.yaml", "b.yaml", "--out", "o"],
         "levers": ["x.yaml"],
+        "backtest": ["d.csv", "--holdout", "6"],
     }.get(name, [])
 
 

@@ -353,6 +353,8 @@ class SummaryResult:
                 "unit": METRICS[k].unit,
                 "month": t,
                 **self._stats(k, s, t),
+                # paths where the KPI is not a finite number (left out of the statistics, counted)
+                "undefined_paths": self.paths - int(self._state["moments"][self._key(k, s)].n[t]),
             }
             for s in segs
             for k in _UNIT_ECONOMICS
