@@ -1,4 +1,4 @@
-"""Every scenario shipped in scenarios/ validates, explains itself and simulates cleanly."""
+"""Every scenario shipped in scenarios/ and scenarios/ja/ validates, explains itself and simulates cleanly."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pytest
 
 import cssim
 
-SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
+SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml")) + sorted(SCENARIO_DIR.glob("ja/*.yaml"))
+ENGLISH = sorted(SCENARIO_DIR.glob("*.yaml"))
 
 
 def test_there_are_scenarios():
@@ -24,7 +26,31 @@ def test_there_are_scenarios():
     } <= names
 
 
-@pytest.fixture(scope="module", params=SCENARIOS, ids=lambda p: p.stem)
+def _numbers(scenario: cssim.Scenario) -> dict:
+    """The scenario's data without what a translation changes: its words and its language."""
+    data = scenario.to_dict()
+    for key in ("name", "description", "language"):
+        data.pop(key, None)
+    for segment in data["segments"]:
+        segment.pop("name")
+    return data
+
+
+@pytest.mark.parametrize("english", ENGLISH, ids=lambda p: p.stem)
+def test_japanese_twin_has_the_same_numbers(english):
+    japanese = SCENARIO_DIR / "ja" / english.name
+    assert japanese.is_file(), f"no Japanese version of {english.name} in scenarios/ja/"
+    en, ja = cssim.load_scenario(english), cssim.load_scenario(japanese)
+    assert _numbers(ja) == _numbers(en)
+    assert ja.name != en.name and ja.description != en.description
+    assert all(a != b for a, b in zip(ja.segment_names, en.segment_names, strict=True))
+
+
+def test_every_japanese_scenario_has_an_english_twin():
+    assert {p.name for p in SCENARIO_DIR.glob("ja/*.yaml")} == {p.name for p in ENGLISH}
+
+
+@pytest.fixture(scope="module", params=SCENARIOS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def shipped(request):
     scenario = cssim.load_scenario(request.param)
     return scenario, cssim.simulate(scenario, paths=1000, seed=20261122)
