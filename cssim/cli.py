@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import sys
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +25,11 @@ import pandas as pd
 from . import __version__
 from .model.engine import simulate
 from .model.errors import ScenarioError
-from .model.expected import expected
 from .model.metrics import METRICS
-from .model.result import _atomic, _money
+from .model.result import _money
 from .model.scenario import Scenario, load_scenario
+from .runs.naming import output_slug
+from .runs.single import run_tables, write_tables
 
 __all__ = ["COMMANDS", "main"]
 
@@ -123,14 +123,14 @@ def _paths_and_seed(
     p.add_argument("--seed", type=non_negative_int, default=42, metavar="S", help=seed_help)
 
 
-def _simulation_arguments(p: argparse.ArgumentParser) -> None:
+def _simulation_arguments(p: argparse.ArgumentParser, out_help: str) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument(
         "--out",
         type=Path,
         default=Path("reports"),
         metavar="DIR",
-        help="output folder; files go to DIR/<scenario file stem>/ (default: reports)",
+        help=f"{out_help} (default: reports)",
     )
     _paths_and_seed(
         p,
@@ -166,7 +166,11 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def _run_arguments(p: argparse.ArgumentParser) -> None:
-    _simulation_arguments(p)
+    _simulation_arguments(
+        p,
+        "writes DIR/<name>/summary.csv, quantiles.csv, unit_economics.csv and expected.csv, "
+        "<name> being the file name without .yaml",
+    )
     p.add_argument(
         "--months",
         type=month_list,
@@ -205,38 +209,24 @@ def run(args: argparse.Namespace) -> int:
                 f"--months {','.join(map(str, late))} is after the horizon of "
                 f"{args.scenario} ({scenario.horizon_months} months)"
             )
-    folder = args.out / args.scenario.stem
+    folder = args.out / output_slug(args.scenario)
     try:
         result = simulate(scenario, paths=args.paths, seed=args.seed, progress=sys.stderr.isatty())
     except Exception as e:
         raise RunError(f"simulating {args.scenario} failed: {e}") from e
     try:
-        summary = result.summary(months=args.months)
-        tables = {
-            "summary.csv": (summary, False),
-            "quantiles.csv": (_quiet(result.quantiles, list(METRICS), wide=True), False),
-            "unit_economics.csv": (result.unit_economics(), False),
-            "expected.csv": (_quiet(expected, scenario), True),
-        }
+        tables = run_tables(scenario, result, args.months)
+        summary = tables["summary.csv"][0]
     except Exception as e:
         raise RunError(f"summarising {args.scenario} failed: {e}") from e
     try:
-        for name, (df, index) in tables.items():
-            _atomic(folder / name, lambda p, df=df, index=index: df.to_csv(p, index=index))
+        write_tables(tables, folder)
     except OSError as e:
         raise RunError(f"writing {folder} failed: {e}") from e
     print(f"{scenario.name}: {result.paths:,} paths, seed {result.seed}, {scenario.currency}")
     print(kpi_table(summary))
     print(f"wrote {', '.join(tables)} to {folder}")
     return OK
-
-
-def _quiet(fn, *args, **kwargs):
-    # Ratios such as NRR have no value before month 12; numpy warns about those all-NaN months.
-    with warnings.catch_warnings():
-        for message in ("All-NaN slice encountered", "Mean of empty slice"):
-            warnings.filterwarnings("ignore", message, RuntimeWarning)
-        return fn(*args, **kwargs)
 
 
 def kpi_table(summary: pd.DataFrame) -> str:
@@ -294,7 +284,11 @@ def schema(args: argparse.Namespace) -> int:
 
 
 def _report_arguments(p: argparse.ArgumentParser) -> None:
-    _simulation_arguments(p)
+    _simulation_arguments(
+        p,
+        "writes DIR/<name>.html (self-contained) and the executed notebook DIR/<name>.ipynb, "
+        "<name> being the file name without .yaml",
+    )
     p.add_argument(
         "--target-arr",
         type=positive_float,
@@ -304,7 +298,11 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-@command("report", "render an offline HTML report of a scenario", _report_arguments)
+@command(
+    "report",
+    "render an offline HTML report of a scenario: DIR/<name>.html and DIR/<name>.ipynb",
+    _report_arguments,
+)
 def report(args: argparse.Namespace) -> int:
     load_scenario(args.scenario)  # bad input fails here, before a kernel starts
     try:
@@ -318,6 +316,7 @@ def report(args: argparse.Namespace) -> int:
             paths=args.paths,
             seed=args.seed,
             target_arr=args.target_arr,
+            name=output_slug(args.scenario),
         )
     except ScenarioError:
         raise
@@ -367,10 +366,29 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
         action="store_false",
         help="tables only, no HTML report per scenario",
     )
+    p.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="a scenario that takes longer to simulate (or a report cell longer to run) is marked "
+        "failed and the rest go on (default: no limit)",
+    )
+    p.add_argument(
+        "--max-memory",
+        type=positive_float,
+        default=None,
+        metavar="GB",
+        help="a scenario whose results would need more memory is marked failed before it runs "
+        "(default: half the machine's memory over --jobs)",
+    )
 
 
 @command(
-    "batch", "simulate and report many scenarios: index.html and manifest.json", _batch_arguments
+    "batch",
+    "simulate and report many scenarios: DIR/<name>/ per scenario (result.npz, summary.csv, "
+    "quantiles.csv, report.html), DIR/index.html and DIR/manifest.json, updated as each finishes",
+    _batch_arguments,
 )
 def batch(args: argparse.Namespace) -> int:
     from .runs.batch import run_batch
@@ -384,13 +402,11 @@ def batch(args: argparse.Namespace) -> int:
         seed=args.seed,
         force=args.force,
         report=args.report,
-        progress=sys.stderr.isatty(),
+        progress=True,
+        timeout=args.timeout,
+        max_memory=-1 if args.max_memory is None else int(args.max_memory * 2**30),
     )
-    c = res.counts()
-    print(
-        f"{len(res.entries)} scenarios: {c['ok']} run, {c['skipped']} up to date, "
-        f"{c['failed']} failed; see {args.out / 'index.html'}"
-    )
+    print(f"{res.describe()}; see {args.out / 'index.html'}")
     for e in res.failed:
         print(f"failed: {e['error'].splitlines()[0]}", file=sys.stderr)
     return res.exit_code
@@ -426,6 +442,7 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
 def sweep(args: argparse.Namespace) -> int:
     from .analysis.sweep import parse_vary
     from .analysis.sweep import sweep as run_sweep
+    from .reporting.outputs import write_sweep_csv
     from .reporting.sweep_report import write_sweep_report
 
     base = load_scenario(args.scenario)
@@ -444,7 +461,7 @@ def sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=sys.stderr.isatty(),
     )
-    csv = res.to_csv(args.out / "sweep.csv")
+    csv = write_sweep_csv(res, args.out / "sweep.csv")
     html = write_sweep_report(res, args.out / "sweep.html")
     print(f"wrote {csv} and {html}")
     return OK
@@ -512,6 +529,7 @@ def _compare_arguments(p: argparse.ArgumentParser) -> None:
 def compare(args: argparse.Namespace) -> int:
     from .analysis.compare import compare as run_compare
     from .reporting.compare_report import write_compare_report
+    from .reporting.outputs import write_compare_csv
 
     if len(args.scenarios) < 2:
         raise BadInput("give at least two scenarios")
@@ -522,7 +540,7 @@ def compare(args: argparse.Namespace) -> int:
             f"the scenarios have different horizons ({sorted(horizons)}); compare equal ones"
         )
     c = run_compare(scenarios, paths=args.paths, seed=args.seed, metric=args.metric)
-    csv = _atomic(args.out / "compare.csv", lambda p: c.summary().to_csv(p, index=False))
+    csv = write_compare_csv(c, args.out / "compare.csv")
     html = write_compare_report(c, args.out / "compare.html", [str(p) for p in args.scenarios])
     print(c)
     print(f"wrote {csv} and {html}")
@@ -536,7 +554,9 @@ def _levers_arguments(p: argparse.ArgumentParser) -> None:
         type=Path,
         default=Path("reports"),
         metavar="DIR",
-        help="files go to DIR/<scenario file stem>/ (default: reports)",
+        help="writes DIR/<name>/levers.csv, levers.png, breakeven.csv and, where they apply, "
+        "tornado.csv, tornado.png and marginal_value.csv, <name> being the file name without .yaml "
+        "(default: reports)",
     )
     _paths_and_seed(
         p,
@@ -555,12 +575,12 @@ def levers(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .analysis.levers import write_outputs
+    from .reporting.outputs import write_levers_outputs
 
     scenario = load_scenario(args.scenario)
-    folder = args.out / args.scenario.stem
+    folder = args.out / output_slug(args.scenario)
     try:
-        out = write_outputs(scenario, folder, paths=args.paths, seed=args.seed)
+        out = write_levers_outputs(scenario, folder, paths=args.paths, seed=args.seed)
     except OSError as e:
         raise RunError(f"writing {folder} failed: {e}") from e
     print(out["result"])

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..model.result import _atomic, _money
+from ..runs.manifest import STATUS_LABELS
 from .htmlpage import SORT_JS, esc, figure_img, page, table
 
 __all__ = ["write_index"]
@@ -21,7 +22,7 @@ def _fan_chart(result) -> str | None:
     fans = []
     for e in result.entries:
         q = (e.get("outputs") or {}).get("quantiles")
-        if e["status"] == "failed" or not q or not (result.out_dir / q).exists():
+        if e["status"] not in ("ok", "up-to-date") or not q or not (result.out_dir / q).exists():
             continue
         df = pd.read_csv(result.out_dir / q)
         df = df[(df.metric == "arr") & (df.segment == "total")]
@@ -51,9 +52,12 @@ def write_index(result) -> Path:
     for e in result.entries:
         h = e.get("headline") or {}
         status = e["status"]
+        label = STATUS_LABELS.get(status, status)
         name = esc(e.get("name", e["slug"]))
         link = (e.get("outputs") or {}).get("report")
-        name_cell = f'<a href="{esc(link)}">{name}</a>' if link and status != "failed" else name
+        name_cell = (
+            f'<a href="{esc(link)}">{name}</a>' if link and status in ("ok", "up-to-date") else name
+        )
         cur = esc(e.get("currency", ""))
 
         def money(k, h=h, cur=cur):
@@ -63,7 +67,7 @@ def write_index(result) -> Path:
         rows.append(
             [
                 (name_cell, e.get("name", e["slug"])),
-                (f'<span class="{status}">{status}</span>', status),
+                (f'<span class="{esc(status)}">{esc(label)}</span>', label),
                 money("arr_start"),
                 money("arr_median"),
                 money("arr_p10"),
@@ -91,14 +95,12 @@ def write_index(result) -> Path:
         f"stage: {esc(e.get('stage', '?'))})</span></h3><pre class='error'>{esc(e.get('error', ''))}</pre>"
         for e in result.failed
     )
-    counts = result.counts()
     months = sorted({(e.get("headline") or {}).get("month") for e in result.entries} - {None})
     fan = _fan_chart(result)
     body = (
         "<h1>Scenario batch</h1>"
-        f"<p class='muted'>{len(result.entries)} scenarios: {counts['ok']} run, {counts['skipped']} "
-        f"up to date, {counts['failed']} failed. Figures at month {', '.join(map(str, months)) or '-'}; "
-        "click a column to sort.</p>"
+        f"<p class='muted'>{esc(result.describe())}. "
+        f"Figures at month {', '.join(map(str, months)) or '-'}; click a column to sort.</p>"
         + table(header, rows, sortable=True)
         + (f"<h2>ARR compared</h2>{fan}" if fan else "")
         + (f"<h2>Failures</h2>{failures}" if failures else "")

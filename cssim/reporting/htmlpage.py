@@ -20,7 +20,7 @@ th,td{padding:.35rem .6rem;border-bottom:1px solid #e4e7eb;text-align:right}
 th:first-child,td:first-child{text-align:left}
 th{background:#f5f7fa;cursor:default}th.sortable{cursor:pointer}th.sortable:after{content:' \\2195';color:#9aa5b1}
 .muted{color:#616e7c;font-size:.9rem}.ok{color:#2f8132}.failed{color:#c62828;font-weight:600}
-.skipped{color:#616e7c}pre.error{white-space:pre-wrap;background:#fff5f5;border-left:3px solid #c62828;
+.up-to-date,.pending{color:#616e7c}pre.error{white-space:pre-wrap;background:#fff5f5;border-left:3px solid #c62828;
 padding:.5rem .8rem;font-size:.85rem}img{max-width:100%}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}img,table{break-inside:avoid}}
 @page{size:A4;margin:15mm}
