@@ -69,7 +69,10 @@ MAX_CUSTOMERS = 1_000_000_000
 
 
 class LimitExceeded(BaseException):
-    """A scenario ran past its time limit (a BaseException, so no ``except Exception`` swallows it)."""
+    """A scenario passed a limit of the batch: time, memory or customers.
+
+    A BaseException, so that no ``except Exception`` on the way swallows the time limit's alarm.
+    """
 
 
 @dataclass(frozen=True)
@@ -240,8 +243,8 @@ def _check_limits(job: Job, scenario) -> None:
         need = estimated_bytes(scenario, job.paths)
         if need > job.max_memory:
             fit = max(1, job.paths * job.max_memory // need)
-            raise ScenarioError(
-                f"{job.source}: {job.paths:,} paths over {scenario.horizon_months} months need about "
+            raise LimitExceeded(
+                f"{job.paths:,} paths over {scenario.horizon_months} months need about "
                 f"{need / 2**30:.1f} GiB, more than the limit of {job.max_memory / 2**30:.1f} GiB "
                 f"(--max-memory); about {fit:,} paths fit"
             )
@@ -254,8 +257,8 @@ def _check_limits(job: Job, scenario) -> None:
             warnings.simplefilter("ignore")
             peak = float(expected(scenario)["customers"].max())
         if not peak <= job.max_customers:  # NaN and inf included
-            raise ScenarioError(
-                f"{job.source}: expected customers reach {peak:,.0f}, more than the limit of "
+            raise LimitExceeded(
+                f"expected customers reach {peak:,.0f}, more than the limit of "
                 f"{job.max_customers:,.0f} (customers are counted in 32-bit integers); "
                 "check acquisition and churn"
             )
