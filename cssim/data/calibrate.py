@@ -24,7 +24,6 @@ import math
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1076,19 +1075,10 @@ def _scenario(
 
 
 def _atomic_write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    """Write ``text`` atomically with the user's usual permissions (not mkstemp's 0600)."""
+    from ..model.result import _atomic
+
+    return _atomic(Path(path), lambda p: Path(p).write_text(text, encoding="utf-8"))
 
 
 def calibrate_cli(
