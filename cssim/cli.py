@@ -488,7 +488,7 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
 
 @command("calibrate", "fit a scenario to billing data (an MRR or cohort CSV)", _calibrate_arguments)
 def calibrate(args: argparse.Namespace) -> int:
-    from .data.calibrate import calibrate_cli
+    from .runs.calibration import calibrate_cli
 
     return calibrate_cli(args.data, args.out, args.report)
 

@@ -14,7 +14,7 @@ rate relative to the base, chosen by AIC), and turns the fit into a :class:`~css
 parameters carry the fits' standard errors. Bad data raise :class:`CalibrationError` naming the file and the
 rows (as numbered in the file: the header is row 1).
 
-The CLI calls :func:`calibrate_cli`.
+The CLI calls :func:`cssim.runs.calibration.calibrate_cli`, which also writes the report.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import datetime as _dt
 import math
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +38,6 @@ __all__ = [
     "Calibration",
     "CalibrationError",
     "calibrate",
-    "calibrate_cli",
     "read_data",
     "synthetic_mrr",
 ]
@@ -768,12 +766,6 @@ class Calibration:
         """Write the scenario YAML atomically (a reader never sees half a file)."""
         return _atomic_write(Path(path), self.to_yaml())
 
-    def write_report(self, directory: str | os.PathLike) -> Path:
-        """Write the self-contained HTML calibration report into ``directory``; returns its path."""
-        from ..reporting.calibration_report import write_report
-
-        return write_report(self, directory)
-
     def __repr__(self) -> str:
         return (
             f"<Calibration from {self.source} ({self.kind}, {self.months[0]} to {self.months[-1]}): "
@@ -1079,32 +1071,6 @@ def _atomic_write(path: Path, text: str) -> Path:
     from ..model.result import _atomic
 
     return _atomic(Path(path), lambda p: Path(p).write_text(text, encoding="utf-8"))
-
-
-def calibrate_cli(
-    data_path, out_path, report_dir=None, *, horizon_months: int = 36, currency: str = "JPY"
-) -> int:
-    """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR]``: 0 ok, 2 bad data, 1 failed.
-
-    Prints what it wrote on stdout and any error as one message on stderr (never a traceback).
-    """
-    try:
-        cal = calibrate(data_path, horizon_months=horizon_months, currency=currency)
-    except ScenarioError as e:
-        print(e, file=sys.stderr)
-        return 2
-    try:
-        out = cal.write_scenario(out_path)
-        print(f"wrote {out}")
-        if report_dir is not None:
-            print(f"wrote {cal.write_report(report_dir)}")
-    except OSError as e:
-        print(
-            f"cssim: calibrate failed: cannot write {e.filename or ''}: {e.strerror}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
 
 
 # -- synthetic data ------------------------------------------------------------------------------------

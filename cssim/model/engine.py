@@ -24,22 +24,9 @@ from . import sampling
 from .distributions import _Dist
 from .randomness import BLOCK_PATHS, Streams, resolve_seed
 from .scenario import Scenario, Segment
+from .stored import STORED
 
 __all__ = ["simulate"]
-
-#: Metrics the engine stores per path; everything else in a result is derived from these.
-STORED = (
-    "customers",
-    "new_customers",
-    "churned_customers",
-    "mrr",
-    "expansion_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "retained_mrr_12",
-    "gross_retained_mrr_12",
-)
-COUNTS = ("customers", "new_customers", "churned_customers")
 
 
 # -- parameters ----------------------------------------------------------------------------------------

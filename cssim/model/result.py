@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .engine import COUNTS, STORED
 from .metrics import METRICS, _shift, ratio, trailing_churn, trailing_sum
 from .scenario import Scenario
+from .stored import COUNTS, STORED
 
 __all__ = ["SimulationResult"]
 

@@ -242,6 +242,9 @@ def render_report(cal: Calibration) -> str:
 
 def write_report(cal: Calibration, directory: str | os.PathLike) -> Path:
     """Write ``calibration.html`` into ``directory`` atomically; returns its path."""
-    from ..data.calibrate import _atomic_write
+    from ..model.result import _atomic
 
-    return _atomic_write(Path(directory) / "calibration.html", render_report(cal))
+    html = render_report(cal)
+    return _atomic(
+        Path(directory) / "calibration.html", lambda p: Path(p).write_text(html, encoding="utf-8")
+    )
