@@ -8,18 +8,23 @@ STAMP := $(VENV)/.installed
 BENCHMARKS := $(sort $(wildcard benchmarks/bench_*.py))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test report bench lab lint clean messages
+.PHONY: help setup system-deps test report bench lab lint clean messages
 
 help:
-	@echo "make setup   create $(VENV) and install cssim with the notebooks, dask and dev extras"
+	@echo "make setup   check system packages (.ci/install-system-deps), create $(VENV), install cssim"
 	@echo "make test    run the whole test suite (kernels, browsers and clusters included)"
 	@echo "make report  render reports/growth-vs-churn.html from scenarios/growth-vs-churn.yaml"
 	@echo "make bench   run every benchmarks/bench_*.py"
-	@echo "make lab     start JupyterLab on notebooks/"
+	@echo "make lab     start JupyterLab at the repository root (scenarios/ and notebooks/)"
 	@echo "make lint    ruff check cssim tests benchmarks"
 	@echo "make messages  extract new messages into cssim/reporting/locale/ja/LC_MESSAGES/*.po"
 
-setup: $(STAMP)
+setup: system-deps $(STAMP)
+
+# Python with venv, make and Chromium (for the browser tests): installed as root, else the one command
+# to run is printed. The same script .ci/run uses.
+system-deps:
+	@.ci/install-system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +36,7 @@ test: setup
 
 report: setup
 	$(BIN)/cssim report scenarios/growth-vs-churn.yaml --out reports
-	$(BIN)/cssim report scenarios/growth-vs-churn.yaml --lang ja --out reports/ja
+	$(BIN)/cssim report scenarios/ja/growth-vs-churn.yaml --lang ja --out reports/ja
 
 bench: setup
 	@test -n "$(BENCHMARKS)" || { echo "no benchmarks/bench_*.py found" >&2; exit 1; }
@@ -40,8 +45,12 @@ bench: setup
 		$(BIN)/python $$bench; \
 	done
 
+# At the repository root, so scenarios/ and notebooks/ are both reachable; as root (a container)
+# JupyterLab refuses to start without --allow-root.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=. $(LAB_ROOT)
 
 lint: setup
 	$(BIN)/ruff check cssim tests benchmarks

@@ -30,10 +30,10 @@ _WHERE = {
     "marginal_value": "cssim.analysis.levers",
     "global_sensitivity": "cssim.analysis.sensitivity",
     "tornado": "cssim.analysis.sensitivity",
-    "backtest": "cssim.data.backtest",
+    "backtest": "cssim.data.calibrate",
     "calibrate": "cssim.data.calibrate",
     "fit_sbg": "cssim.data.retention",
-    "simulate": "cssim.model.engine",
+    "simulate": "cssim.runs.single",
     "ScenarioError": "cssim.model.errors",
     "expected": "cssim.model.expected",
     "SimulationResult": "cssim.model.result",
@@ -67,11 +67,11 @@ if TYPE_CHECKING:  # what static tools see; at run time the names come from __ge
     from .analysis.sensitivity import global_sensitivity, tornado
     from .data.calibrate import calibrate
     from .data.retention import fit_sbg
-    from .model.engine import simulate
     from .model.errors import ScenarioError
     from .model.expected import expected
     from .model.result import SimulationResult
     from .model.scenario import Scenario, load_scenario
+    from .runs.single import simulate
 
 
 def __getattr__(name: str):

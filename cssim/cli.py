@@ -16,23 +16,21 @@ import argparse
 import json
 import os
 import sys
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from .model._lazy import pandas as pd
-from .model.engine import simulate
 from .model.errors import ScenarioError
-from .model.expected import expected
 from .model.limits import MAX_PATHS, paths_fit, paths_problem
 from .model.metrics import METRICS
-from .model.result import _atomic
 from .model.scenario import Scenario, load_scenario
 from .reporting import formatting as fmt
 from .reporting.errors_text import scenario_error_text
 from .reporting.i18n import LANGS, Translator, resolve_lang
+from .runs.naming import output_slug
+from .runs.single import run_tables, simulate, write_tables
 
 __all__ = ["COMMANDS", "main"]
 
@@ -157,14 +155,14 @@ def _paths_and_seed(
     p.add_argument("--seed", type=non_negative_int, default=42, metavar="S", help=seed_help)
 
 
-def _simulation_arguments(p: argparse.ArgumentParser) -> None:
+def _simulation_arguments(p: argparse.ArgumentParser, out_help: str) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument(
         "--out",
         type=Path,
         default=Path("reports"),
         metavar="DIR",
-        help="output folder; files go to DIR/<scenario file stem>/ (default: reports)",
+        help=f"{out_help} (default: reports)",
     )
     _paths_and_seed(
         p,
@@ -203,7 +201,11 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def _run_arguments(p: argparse.ArgumentParser) -> None:
-    _simulation_arguments(p)
+    _simulation_arguments(
+        p,
+        "writes DIR/<name>/summary.csv, quantiles.csv, unit_economics.csv and expected.csv, "
+        "<name> being the file name without .yaml",
+    )
     p.add_argument(
         "--months",
         type=month_list,
@@ -267,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
                 f"--months {','.join(map(str, late))} is after the horizon of "
                 f"{args.scenario} ({scenario.horizon_months} months)"
             )
-    folder = args.out / args.scenario.stem
+    folder = args.out / output_slug(args.scenario)
     summary_mode = args.summary
     if summary_mode is None:
         summary_mode = full_run_bytes(scenario, args.paths) > FULL_RUN_BYTES
@@ -281,18 +283,12 @@ def run(args: argparse.Namespace) -> int:
     except Exception as e:
         raise RunError(f"simulating {args.scenario} failed: {e}") from e
     try:
-        summary = result.summary(months=args.months)
-        tables = {
-            "summary.csv": (summary, False),
-            "quantiles.csv": (_quiet(result.quantiles, list(METRICS), wide=True), False),
-            "unit_economics.csv": (result.unit_economics(), False),
-            "expected.csv": (_quiet(expected, scenario), True),
-        }
+        tables = run_tables(scenario, result, args.months)
+        summary = tables["summary.csv"][0]
     except Exception as e:
         raise RunError(f"summarising {args.scenario} failed: {e}") from e
     try:
-        for name, (df, index) in tables.items():
-            _atomic(folder / name, lambda p, df=df, index=index: df.to_csv(p, index=index))
+        write_tables(tables, folder)
     except OSError as e:
         raise RunError(f"writing {folder} failed: {e}") from e
     print(
@@ -314,14 +310,6 @@ def run(args: argparse.Namespace) -> int:
     print(kpi_table(summary, _LANG[0], scenario.currency))
     print(_("wrote {files} to {folder}", files=", ".join(tables), folder=folder))
     return OK
-
-
-def _quiet(fn, *args, **kwargs):
-    # Ratios such as NRR have no value before month 12; numpy warns about those all-NaN months.
-    with warnings.catch_warnings():
-        for message in ("All-NaN slice encountered", "Mean of empty slice"):
-            warnings.filterwarnings("ignore", message, RuntimeWarning)
-        return fn(*args, **kwargs)
 
 
 def kpi_table(summary: pd.DataFrame, lang: str = "en", currency: str = "JPY") -> str:
@@ -393,7 +381,11 @@ def schema(args: argparse.Namespace) -> int:
 
 
 def _report_arguments(p: argparse.ArgumentParser) -> None:
-    _simulation_arguments(p)
+    _simulation_arguments(
+        p,
+        "writes DIR/<name>.html (self-contained) and the executed notebook DIR/<name>.ipynb, "
+        "<name> being the file name without .yaml",
+    )
     p.add_argument(
         "--target-arr",
         type=positive_float,
@@ -403,7 +395,11 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-@command("report", "render an offline HTML report of a scenario", _report_arguments)
+@command(
+    "report",
+    "render an offline HTML report of a scenario: DIR/<name>.html and DIR/<name>.ipynb",
+    _report_arguments,
+)
 def report(args: argparse.Namespace) -> int:
     load_scenario(args.scenario)  # bad input fails here, before a kernel starts
     try:
@@ -418,6 +414,7 @@ def report(args: argparse.Namespace) -> int:
             seed=args.seed,
             target_arr=args.target_arr,
             lang=args.lang,
+            name=output_slug(args.scenario),
         )
     except ScenarioError:
         raise
@@ -467,10 +464,29 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
         action="store_false",
         help="tables only, no HTML report per scenario",
     )
+    p.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="a scenario that takes longer to simulate (or a report cell longer to run) is marked "
+        "failed and the rest go on (default: no limit)",
+    )
+    p.add_argument(
+        "--max-memory",
+        type=positive_float,
+        default=None,
+        metavar="GB",
+        help="a scenario whose results would need more memory is marked failed before it runs "
+        "(default: half the machine's memory over --jobs)",
+    )
 
 
 @command(
-    "batch", "simulate and report many scenarios: index.html and manifest.json", _batch_arguments
+    "batch",
+    "simulate and report many scenarios: DIR/<name>/ per scenario (result.npz, summary.csv, "
+    "quantiles.csv, report.html), DIR/index.html and DIR/manifest.json, updated as each finishes",
+    _batch_arguments,
 )
 def batch(args: argparse.Namespace) -> int:
     from .runs.batch import run_batch
@@ -484,8 +500,10 @@ def batch(args: argparse.Namespace) -> int:
         seed=args.seed,
         force=args.force,
         report=args.report,
-        progress=sys.stderr.isatty(),
-        lang=_LANG[0],
+        progress=True,
+        timeout=args.timeout,
+        max_memory=-1 if args.max_memory is None else int(args.max_memory * 2**30),
+        lang=args.lang,
     )
     c = res.counts()
     print(
@@ -493,7 +511,7 @@ def batch(args: argparse.Namespace) -> int:
             "{n} scenarios: {ok} run, {skipped} up to date, {failed} failed; see {index}",
             n=len(res.entries),
             ok=c["ok"],
-            skipped=c["skipped"],
+            skipped=c["up-to-date"],
             failed=c["failed"],
             index=args.out / "index.html",
         )
@@ -533,6 +551,7 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
 def sweep(args: argparse.Namespace) -> int:
     from .analysis.sweep import parse_vary
     from .analysis.sweep import sweep as run_sweep
+    from .reporting.outputs import write_sweep_csv
     from .reporting.sweep_report import write_sweep_report
 
     base = load_scenario(args.scenario)
@@ -551,7 +570,7 @@ def sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=sys.stderr.isatty(),
     )
-    csv = res.to_csv(args.out / "sweep.csv")
+    csv = write_sweep_csv(res, args.out / "sweep.csv")
     html = write_sweep_report(res, args.out / "sweep.html", lang=_LANG[0])
     print(_("wrote {files}", files=", ".join(map(str, (csv, html)))))
     return OK
@@ -585,7 +604,7 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
 
 @command("calibrate", "fit a scenario to billing data (an MRR or cohort CSV)", _calibrate_arguments)
 def calibrate(args: argparse.Namespace) -> int:
-    from .data.calibrate import calibrate_cli
+    from .runs.calibration import calibrate_cli
 
     return calibrate_cli(
         args.data, args.out, args.report, backtest_months=args.backtest or 0, lang=_LANG[0]
@@ -616,7 +635,7 @@ def _backtest_arguments(p: argparse.ArgumentParser) -> None:
     "backtest", "fit on all but the last N months, forecast them, compare", _backtest_arguments
 )
 def backtest(args: argparse.Namespace) -> int:
-    from .data.backtest import backtest_cli
+    from .runs.calibration import backtest_cli
 
     return backtest_cli(
         args.data, args.holdout, args.out, paths=args.paths, seed=args.seed, lang=_LANG[0]
@@ -659,6 +678,7 @@ def _compare_arguments(p: argparse.ArgumentParser) -> None:
 def compare(args: argparse.Namespace) -> int:
     from .analysis.compare import compare as run_compare
     from .reporting.compare_report import write_compare_report
+    from .reporting.outputs import write_compare_csv
 
     if len(args.scenarios) < 2:
         raise BadInput("give at least two scenarios")
@@ -669,7 +689,7 @@ def compare(args: argparse.Namespace) -> int:
             f"the scenarios have different horizons ({sorted(horizons)}); compare equal ones"
         )
     c = run_compare(scenarios, paths=args.paths, seed=args.seed, metric=args.metric)
-    csv = _atomic(args.out / "compare.csv", lambda p: c.summary().to_csv(p, index=False))
+    csv = write_compare_csv(c, args.out / "compare.csv")
     html = write_compare_report(
         c, args.out / "compare.html", [str(p) for p in args.scenarios], lang=_LANG[0]
     )
@@ -685,7 +705,9 @@ def _levers_arguments(p: argparse.ArgumentParser) -> None:
         type=Path,
         default=Path("reports"),
         metavar="DIR",
-        help="files go to DIR/<scenario file stem>/ (default: reports)",
+        help="writes DIR/<name>/levers.csv, levers.png, breakeven.csv and, where they apply, "
+        "tornado.csv, tornado.png and marginal_value.csv, <name> being the file name without .yaml "
+        "(default: reports)",
     )
     _paths_and_seed(
         p,
@@ -704,12 +726,14 @@ def levers(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .analysis.levers import write_outputs
+    from .reporting.outputs import write_levers_outputs
 
     scenario = load_scenario(args.scenario)
-    folder = args.out / args.scenario.stem
+    folder = args.out / output_slug(args.scenario)
     try:
-        out = write_outputs(scenario, folder, paths=args.paths, seed=args.seed, lang=_LANG[0])
+        out = write_levers_outputs(
+            scenario, folder, paths=args.paths, seed=args.seed, lang=_LANG[0]
+        )
     except OSError as e:
         raise RunError(f"writing {folder} failed: {e}") from e
     print(out["result"])

@@ -14,7 +14,8 @@ import pytest
 
 import cssim
 from cssim.cli import main
-from cssim.data.backtest import BACKTEST_METRICS, backtest
+from cssim.data.backtest import BACKTEST_METRICS
+from cssim.data.calibrate import backtest
 from cssim.data.fitting import _acquisition
 from cssim.data.history import _wide, movements
 from cssim.data.reading import CalibrationError

@@ -70,7 +70,7 @@ def test_rerun_skips_what_is_up_to_date_and_force_reruns(sources, tmp_path):
     (sources / "b.yaml").write_text((sources / "b.yaml").read_text().replace("0.01", "0.015"))
     res = run_batch([sources], out, paths=300, seed=1, report=False, progress=False)
     status = {Path(e["source"]).name: e["status"] for e in res.entries}
-    assert status == {"a.yaml": "skipped", "b.yaml": "ok", "broken.yaml": "failed"}
+    assert status == {"a.yaml": "up-to-date", "b.yaml": "ok", "broken.yaml": "failed"}
     a_then = next(e for e in first["scenarios"] if e["source"].endswith("a.yaml"))
     a_now = next(e for e in res.entries if e["source"].endswith("a.yaml"))
     assert a_now["headline"] == a_then["headline"]
@@ -78,7 +78,7 @@ def test_rerun_skips_what_is_up_to_date_and_force_reruns(sources, tmp_path):
     res = run_batch([sources], out, paths=301, seed=1, report=False, progress=False)
     assert {e["status"] for e in res.entries} == {"ok", "failed"}
     res = run_batch([sources], out, paths=301, seed=1, report=False, progress=False, force=True)
-    assert [e["status"] for e in res.entries].count("skipped") == 0
+    assert [e["status"] for e in res.entries].count("up-to-date") == 0
 
 
 def test_interrupted_batch_resumes(sources, tmp_path):
@@ -87,7 +87,7 @@ def test_interrupted_batch_resumes(sources, tmp_path):
     run_batch([sources / "a.yaml"], out, paths=300, seed=1, report=False, progress=False)
     res = run_batch([sources], out, paths=300, seed=1, report=False, progress=False)
     status = {Path(e["source"]).name: e["status"] for e in res.entries}
-    assert status["a.yaml"] == "skipped" and status["b.yaml"] == "ok"
+    assert status["a.yaml"] == "up-to-date" and status["b.yaml"] == "ok"
 
 
 def test_parallel_batch_matches_serial(sources, tmp_path):

@@ -18,12 +18,12 @@ import cssim
 from cssim.data.calibrate import (
     CalibrationError,
     calibrate,
-    calibrate_cli,
     movements,
     parse_month,
     read_data,
     synthetic_mrr,
 )
+from cssim.runs.calibration import calibrate_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample-mrr.csv"

@@ -311,6 +311,7 @@ def test_report_passes_arguments(fake_report, small_scenario_path, tmp_path, cap
             "seed": 0,
             "target_arr": 3e7,
             "lang": None,
+            "name": "small",
         }
     ]
     assert capsys.readouterr().out.strip() == f"wrote {tmp_path / 'small.html'}"

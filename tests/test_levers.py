@@ -17,8 +17,8 @@ from cssim.analysis.levers import (
     apply_lever,
     levers,
     marginal_value,
-    write_outputs,
 )
+from cssim.reporting.outputs import write_levers_outputs
 from tests.helpers import assert_mc_close, one_segment, three_segments
 
 M = 1.2 ** (1 / 12) - 1  # MODEL.md: 20% a year of new customers is 1.531% a month
@@ -249,9 +249,11 @@ def test_churn_floor_on_common_random_numbers_within_four_standard_errors():
         assert abs(r.gain - want) <= 4 * r.mc_se, (r.lever, c, r.gain, want, r.mc_se)
 
 
-def test_write_outputs_writes_the_tables_and_charts(tmp_path):
+def test_write_levers_outputs_writes_the_tables_and_charts(tmp_path):
     s = three_segments(horizon=12)
-    out = write_outputs(s, tmp_path / "strategy", paths=200, seed=1, costs={"churn_rel": 1e6})
+    out = write_levers_outputs(
+        s, tmp_path / "strategy", paths=200, seed=1, costs={"churn_rel": 1e6}
+    )
     names = sorted(p.name for p in out["files"])
     assert names == [
         "breakeven.csv",

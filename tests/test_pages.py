@@ -14,9 +14,9 @@ import pytest
 
 import cssim
 from cssim.analysis.compare import compare
-from cssim.analysis.levers import write_outputs
 from cssim.analysis.sweep import sweep
 from cssim.reporting.compare_report import write_compare_report
+from cssim.reporting.outputs import write_levers_outputs as write_outputs
 from cssim.reporting.sweep_report import write_sweep_report
 
 XSS = "<script>alert(1)</script> 成長と解約"

@@ -54,7 +54,6 @@ __all__ = [
     "change_value",
     "levers",
     "marginal_value",
-    "write_outputs",
 ]
 
 ALL = "all"
@@ -794,77 +793,3 @@ def marginal_value(
             row["gain_per_unit"] = row["gain"] / x
             rows.append(row)
     return MarginalValue(scenario, pd.DataFrame(rows), method)
-
-
-# -- files for the command line and reports -------------------------------------------------------------
-
-
-def write_outputs(
-    scenario: Scenario,
-    out,
-    *,
-    paths: int = 2000,
-    seed: int | None = 42,
-    costs: Mapping[str, float] | None = None,
-    lang: str = "en",
-) -> dict[str, object]:
-    """Run the strategy analysis and write its tables, charts and page to the folder ``out``.
-
-    Writes ``levers.csv`` (:meth:`LeverResult.to_frame`), ``levers.png``, ``roi.csv`` (with costs),
-    ``breakeven.csv`` (:func:`cssim.breakeven.breakeven_table`), ``tornado.csv`` and ``tornado.png``
-    (when inputs are uncertain), ``marginal_value.csv`` (when every segment has monthly churn). Returns
-    ``{"result": LeverResult, "files": [paths written]}``. ``levers.html`` is the page people read,
-    in ``lang`` (:func:`cssim.reporting.pages.write_levers_page`).
-    """
-    from pathlib import Path
-
-    import matplotlib.pyplot as plt
-
-    from ..reporting.charts import use_fonts
-
-    use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
-
-    from ..model.result import _atomic
-    from .breakeven import breakeven_table
-    from .sensitivity import tornado
-
-    out = Path(out)
-    res = levers(scenario, paths=paths, seed=seed, costs=costs)
-    files = []
-
-    def csv(name: str, df: pd.DataFrame) -> None:
-        files.append(_atomic(out / name, lambda p: df.to_csv(p, index=False)))
-
-    def png(name: str, ax) -> None:
-        files.append(
-            _atomic(
-                out / name,
-                lambda p: ax.figure.savefig(p, dpi=120, bbox_inches="tight", format="png"),
-            )
-        )
-        plt.close(ax.figure)
-
-    csv("levers.csv", res.to_frame())
-    png("levers.png", res.plot())
-    if costs:
-        csv("roi.csv", res.roi())
-    be = breakeven_table(scenario)
-    csv("breakeven.csv", be)
-    t = None
-    if scenario.uncertain():
-        t = tornado(scenario)
-        csv("tornado.csv", t.to_frame())
-        png("tornado.png", t.plot(lang=lang))
-    if all(s.churn.monthly is not None for s in scenario.segments):
-        names = ["churn_rel"] + (
-            ["expansion_rel"]
-            if all(s.expansion is not None for s in scenario.segments)
-            else ["expansion_pt"]
-        )
-        csv("marginal_value.csv", marginal_value(scenario, names).to_frame())
-    from ..reporting.pages import write_levers_page
-
-    files.append(
-        write_levers_page(scenario, res, out / "levers.html", tornado=t, breakeven=be, lang=lang)
-    )
-    return {"result": res, "files": files}

@@ -15,7 +15,6 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -114,11 +113,6 @@ class SweepResult:
     table: pd.DataFrame
     paths: int
     seed: int
-
-    def to_csv(self, path) -> Path:
-        from ..model.result import _atomic
-
-        return _atomic(Path(path), lambda p: self.table.to_csv(p, index=False))
 
     def grid(self, column: str) -> pd.DataFrame:
         """A 2-D sweep's column as a grid: rows the first field, columns the second."""

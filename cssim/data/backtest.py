@@ -1,6 +1,6 @@
 """Backtests: fit on all but the last N months of a billing export, forecast those months, compare.
 
-:func:`backtest` calibrates a scenario (:func:`cssim.calibrate`) from the months up to the cutoff, simulates
+:func:`cssim.data.calibrate.backtest` calibrates a scenario (:func:`cssim.calibrate`) from the months up to the cutoff, simulates
 it for the held-out months and sets the forecast fan beside what happened, for four metrics: customers, MRR,
 new customers and churned MRR. Per metric it reports
 
@@ -15,18 +15,12 @@ Monthly flows (new customers, churned MRR) carry Poisson and binomial noise: the
 
 from __future__ import annotations
 
-import math
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..model.errors import Problem, ScenarioError
-from .history import _wide, movements
-from .reading import CalibrationError, read_data
-
-__all__ = ["BACKTEST_METRICS", "Backtest", "backtest", "backtest_cli"]
+__all__ = ["BACKTEST_METRICS", "Backtest"]
 
 #: the metrics a backtest compares, with the labels its table and chart use
 BACKTEST_METRICS = {
@@ -101,143 +95,4 @@ class Backtest:
         )
 
     def _repr_html_(self) -> str:
-        from ..reporting.backtest_report import summary_table
-
-        return summary_table(self)
-
-
-def backtest(
-    data,
-    *,
-    holdout: int = 12,
-    source: str | None = None,
-    paths: int = 2000,
-    seed: int = 0,
-    **calibrate_options,
-) -> Backtest:
-    """Fit on all but the last ``holdout`` months, forecast those months and compare with what happened.
-
-    Parameters
-    ----------
-    data : path or DataFrame
-        A per-customer MRR table (customer, month, mrr); a cohort table has no MRR to compare.
-    holdout : int
-        Months held out, at least 1; at least 6 months must remain to fit on.
-    paths, seed : int
-        Monte Carlo paths and seed of the forecast (same seed, same numbers).
-    **calibrate_options
-        Passed to :func:`cssim.calibrate` (``currency``, ``segment`` ...).
-
-    Raises
-    ------
-    CalibrationError
-        The data cannot be used, or are too short for the holdout; the message names the file.
-    """
-    from ..model.engine import simulate
-    from .calibrate import calibrate
-
-    clean, kind, source = read_data(data, source)
-    if kind != "mrr":
-        raise CalibrationError(
-            source,
-            [Problem("", "a backtest needs a per-customer MRR table (customer, month, mrr)")],
-        )
-    if not (isinstance(holdout, int | np.integer) and holdout >= 1):
-        raise CalibrationError(
-            source,
-            [Problem("holdout", f"holdout must be a whole number of months >= 1, got {holdout!r}")],
-        )
-    M, months, _ = _wide(clean)
-    fit_months = len(months) - int(holdout)
-    if fit_months < 7:
-        raise CalibrationError(
-            source,
-            [
-                Problem(
-                    "holdout",
-                    f"holdout {holdout} leaves {max(fit_months, 0)} month(s) to fit on of "
-                    f"{len(months)}; at least 7 are needed (use a holdout of at most "
-                    f"{max(len(months) - 7, 0)})",
-                )
-            ],
-        )
-    cutoff = months[fit_months - 1]
-    train = clean[clean["month"] <= cutoff]
-    cal = calibrate(
-        train,
-        source=source,
-        horizon_months=int(holdout),
-        **calibrate_options,
-    )
-    actual = movements(M, months).iloc[fit_months:]
-    result = simulate(cal.scenario, paths=paths, seed=seed)
-    rows, summary = [], []
-    for metric in BACKTEST_METRICS:
-        sims = np.asarray(result[metric], dtype=float)[:, 1 : int(holdout) + 1]
-        q = np.quantile(sims, QUANTILES, axis=0)
-        a = actual[metric].to_numpy(float)
-        for i, month in enumerate(actual.index):
-            rows.append(
-                {
-                    "metric": metric,
-                    "month": month,
-                    "actual": a[i],
-                    **{f"p{round(p * 100)}": q[j, i] for j, p in enumerate(QUANTILES)},
-                }
-            )
-        ok = a > 0
-        rel = (q[2] - a)[ok] / a[ok]
-        summary.append(
-            {
-                "metric": metric,
-                "months": len(a),
-                "inside_80": float(np.mean((q[1] <= a) & (a <= q[3]))),
-                "inside_90": float(np.mean((q[0] <= a) & (a <= q[4]))),
-                "bias": float(rel.mean()) if len(rel) else math.nan,
-                "bias_last": float((q[2][-1] - a[-1]) / a[-1]) if a[-1] > 0 else math.nan,
-            }
-        )
-    return Backtest(
-        source=source,
-        holdout=int(holdout),
-        cutoff=str(cutoff),
-        table=pd.DataFrame(rows).set_index(["metric", "month"]),
-        summary=pd.DataFrame(summary).set_index("metric"),
-        calibration=cal,
-        paths=int(paths),
-        seed=int(seed),
-    )
-
-
-def backtest_cli(
-    data_path, holdout: int, out_dir=None, *, paths: int = 2000, seed: int = 0, lang: str = "en"
-) -> int:
-    """``cssim backtest DATA.csv --holdout N [--out DIR]``: 0 ok, 2 bad data, 1 failed to write.
-
-    Prints the coverage and bias per metric; with ``--out`` writes ``DIR/backtest.html`` (the chart
-    embedded) and ``DIR/backtest.png``.
-    """
-    try:
-        bt = backtest(data_path, holdout=holdout, paths=paths, seed=seed)
-    except ScenarioError as e:
-        print(e, file=sys.stderr)
-        return 2
-    print(f"backtest of {bt.source}: fitted to {bt.cutoff}, {bt.holdout} months held out")
-    for metric, r in bt.summary.iterrows():
-        print(
-            f"  {BACKTEST_METRICS[metric]:<14} {r.inside_80:>4.0%} of months in P10-P90, "
-            f"{r.inside_90:>4.0%} in P5-P95, bias {r.bias:+.1%} (last month {r.bias_last:+.1%})"
-        )
-    if out_dir is not None:
-        from ..reporting.backtest_report import write_backtest
-
-        try:
-            for path in write_backtest(bt, out_dir, lang):
-                print(f"wrote {path}")
-        except OSError as e:
-            print(
-                f"cssim: backtest failed: cannot write {e.filename or ''}: {e.strerror}",
-                file=sys.stderr,
-            )
-            return 1
-    return 0
+        return self.summary.to_html(float_format=lambda x: f"{x:.3g}")

@@ -14,32 +14,33 @@ rate relative to the base, chosen by AIC), and turns the fit into a :class:`~css
 parameters carry the fits' standard errors. Bad data raise :class:`CalibrationError` naming the file and the
 rows (as numbered in the file: the header is row 1).
 
-The CLI calls :func:`calibrate_cli`.
+The CLI calls :func:`cssim.runs.calibration.calibrate_cli`, which also writes the report.
 """
 
 from __future__ import annotations
 
+import math
 import os
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..model.errors import Problem, ScenarioError
+from ..model.errors import Problem
 from ..model.scenario import Scenario
+from .backtest import BACKTEST_METRICS, QUANTILES, Backtest
 from .fitting import Fits, fit_all
-from .history import BillingHistory, build_history, cohort_table, movements
+from .history import BillingHistory, _wide, build_history, cohort_table, movements
 from .reading import CalibrationError, parse_month, read_data
 from .synthetic import synthetic_mrr
 
 __all__ = [
     "Calibration",
     "CalibrationError",
+    "backtest",
     "calibrate",
-    "calibrate_cli",
     "movements",
     "parse_month",
     "read_data",
@@ -113,12 +114,6 @@ class Calibration:
     def write_scenario(self, path: str | os.PathLike) -> Path:
         """Write the scenario YAML atomically (a reader never sees half a file)."""
         return _atomic_write(Path(path), self.to_yaml())
-
-    def write_report(self, directory: str | os.PathLike, lang: str = "en") -> Path:
-        """Write the self-contained HTML calibration report into ``directory``; returns its path."""
-        from ..reporting.calibration_report import write_report
-
-        return write_report(self, directory, lang)
 
     def __repr__(self) -> str:
         return (
@@ -214,9 +209,7 @@ def calibrate(
     if backtest_months:
         from dataclasses import replace
 
-        from .backtest import backtest as _backtest
-
-        bt = _backtest(
+        bt = backtest(
             clean, holdout=backtest_months, source=source, paths=backtest_paths, seed=seed
         )
         cal = replace(cal, backtest=bt)
@@ -374,54 +367,112 @@ def _scenario(
 
 
 def _atomic_write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    """Write ``text`` atomically with the user's usual permissions (not mkstemp's 0600)."""
+    from ..model.result import _atomic
+
+    return _atomic(Path(path), lambda p: Path(p).write_text(text, encoding="utf-8"))
 
 
-def calibrate_cli(
-    data_path,
-    out_path,
-    report_dir=None,
+# -- backtest -------------------------------------------------------------------------------------------
+
+
+def backtest(
+    data,
     *,
-    horizon_months: int = 36,
-    currency: str = "JPY",
-    backtest_months: int = 0,
-    lang: str = "en",
-) -> int:
-    """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR]``: 0 ok, 2 bad data, 1 failed.
+    holdout: int = 12,
+    source: str | None = None,
+    paths: int = 2000,
+    seed: int = 0,
+    **calibrate_options,
+) -> Backtest:
+    """Fit on all but the last ``holdout`` months, forecast those months and compare with what happened.
 
-    Prints what it wrote on stdout and any error as one message on stderr (never a traceback).
+    Parameters
+    ----------
+    data : path or DataFrame
+        A per-customer MRR table (customer, month, mrr); a cohort table has no MRR to compare.
+    holdout : int
+        Months held out, at least 1; at least 6 months must remain to fit on.
+    paths, seed : int
+        Monte Carlo paths and seed of the forecast (same seed, same numbers).
+    **calibrate_options
+        Passed to :func:`cssim.calibrate` (``currency``, ``segment`` ...).
+
+    Raises
+    ------
+    CalibrationError
+        The data cannot be used, or are too short for the holdout; the message names the file.
     """
-    try:
-        cal = calibrate(
-            data_path,
-            horizon_months=horizon_months,
-            currency=currency,
-            backtest_months=backtest_months,
+    from ..model.engine import simulate
+
+    clean, kind, source = read_data(data, source)
+    if kind != "mrr":
+        raise CalibrationError(
+            source,
+            [Problem("", "a backtest needs a per-customer MRR table (customer, month, mrr)")],
         )
-    except ScenarioError as e:
-        print(e, file=sys.stderr)
-        return 2
-    try:
-        out = cal.write_scenario(out_path)
-        print(f"wrote {out}")
-        if report_dir is not None:
-            print(f"wrote {cal.write_report(report_dir, lang)}")
-    except OSError as e:
-        print(
-            f"cssim: calibrate failed: cannot write {e.filename or ''}: {e.strerror}",
-            file=sys.stderr,
+    if not (isinstance(holdout, int | np.integer) and holdout >= 1):
+        raise CalibrationError(
+            source,
+            [Problem("holdout", f"holdout must be a whole number of months >= 1, got {holdout!r}")],
         )
-        return 1
-    return 0
+    M, months, _ = _wide(clean)
+    fit_months = len(months) - int(holdout)
+    if fit_months < 7:
+        raise CalibrationError(
+            source,
+            [
+                Problem(
+                    "holdout",
+                    f"holdout {holdout} leaves {max(fit_months, 0)} month(s) to fit on of "
+                    f"{len(months)}; at least 7 are needed (use a holdout of at most "
+                    f"{max(len(months) - 7, 0)})",
+                )
+            ],
+        )
+    cutoff = months[fit_months - 1]
+    train = clean[clean["month"] <= cutoff]
+    cal = calibrate(
+        train,
+        source=source,
+        horizon_months=int(holdout),
+        **calibrate_options,
+    )
+    actual = movements(M, months).iloc[fit_months:]
+    result = simulate(cal.scenario, paths=paths, seed=seed)
+    rows, summary = [], []
+    for metric in BACKTEST_METRICS:
+        sims = np.asarray(result[metric], dtype=float)[:, 1 : int(holdout) + 1]
+        q = np.quantile(sims, QUANTILES, axis=0)
+        a = actual[metric].to_numpy(float)
+        for i, month in enumerate(actual.index):
+            rows.append(
+                {
+                    "metric": metric,
+                    "month": month,
+                    "actual": a[i],
+                    **{f"p{round(p * 100)}": q[j, i] for j, p in enumerate(QUANTILES)},
+                }
+            )
+        ok = a > 0
+        rel = (q[2] - a)[ok] / a[ok]
+        summary.append(
+            {
+                "metric": metric,
+                "months": len(a),
+                "inside_80": float(np.mean((q[1] <= a) & (a <= q[3]))),
+                "inside_90": float(np.mean((q[0] <= a) & (a <= q[4]))),
+                "bias": float(rel.mean()) if len(rel) else math.nan,
+                "bias_last": float((q[2][-1] - a[-1]) / a[-1]) if a[-1] > 0 else math.nan,
+            }
+        )
+    return Backtest(
+        source=source,
+        holdout=int(holdout),
+        cutoff=str(cutoff),
+        table=pd.DataFrame(rows).set_index(["metric", "month"]),
+        summary=pd.DataFrame(summary).set_index("metric"),
+        calibration=cal,
+        paths=int(paths),
+        seed=int(seed),
+    )

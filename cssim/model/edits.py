@@ -225,7 +225,7 @@ def replace(scenario: Scenario, changes: Mapping[str | Sequence[str | int], Any]
     ``{"segments[0].churn.monthly": 0.02, "horizon_months": 60}``; ``{'segments["Tier 1.5"].arpa': 9e4}``;
     ``{("segments", 1, "cac"): 0}``.
     """
-    from .scenario import Scenario
+    Scenario = type(scenario)
 
     source = f"{scenario.name} (changed)"
     data = copy.deepcopy(scenario.to_dict())

@@ -31,22 +31,9 @@ from .errors import ScenarioError
 from .limits import paths_problem
 from .randomness import BLOCK_PATHS, Streams, resolve_seed
 from .scenario import Scenario, Segment
+from .stored import STORED
 
 __all__ = ["simulate"]
-
-#: Metrics the engine stores per path; everything else in a result is derived from these.
-STORED = (
-    "customers",
-    "new_customers",
-    "churned_customers",
-    "mrr",
-    "expansion_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "retained_mrr_12",
-    "gross_retained_mrr_12",
-)
-COUNTS = ("customers", "new_customers", "churned_customers")
 
 
 # -- parameters ----------------------------------------------------------------------------------------
@@ -761,7 +748,6 @@ def simulate(
     *,
     progress: bool = False,
     executor=None,
-    scheduler: str | None = None,
     summary: bool = False,
 ):
     """Run the Monte Carlo.
@@ -779,9 +765,6 @@ def simulate(
         Show a tqdm progress bar over blocks.
     executor : concurrent.futures.Executor, optional
         Run blocks in parallel (processes or a Dask client's executor); numbers do not change.
-    scheduler : str, optional
-        A Dask scheduler address (``tcp://host:port``): the blocks run as tasks on its workers
-        (:mod:`cssim.runs.distributed`), bit-identical to a local run.
     summary : bool
         Keep mergeable statistics instead of every path (:mod:`cssim.model.summary`): memory stays bounded
         whatever ``paths`` is; means, standard errors and probabilities are exact, quantiles within the
@@ -806,21 +789,11 @@ def simulate(
     plan = blocks(int(paths))
     if summary:
         from .sketch import DEFAULT_ALPHA
-        from .summary import SummaryResult, summarise_block
+        from .summary import SummaryResult
 
-        task = summarise_block
+        task = _summarised_block
     else:
         task = simulate_block
-    if scheduler is not None:
-        if executor is not None:
-            raise ValueError("give simulate() an executor or a scheduler, not both")
-        # Imported here, not at the top: the model runs without Dask, and runs/ sits above it.
-        from ..runs.distributed import dask_executor
-
-        with dask_executor(scheduler) as dask:
-            return simulate(
-                scenario, paths, entropy, progress=progress, executor=dask, summary=summary
-            )
     if executor is None and not summary:
         # Several blocks per pass (each on its own streams): the same numbers as one block at a time.
         parts = (
@@ -865,3 +838,10 @@ def _in_order(executor, task, scenario: Scenario, entropy: int, plan):
             pending.append(executor.submit(task, scenario, entropy, b, size))
             break
         yield result
+
+
+def _summarised_block(scenario: Scenario, entropy: int, block: int, size: int) -> dict:
+    """One block simulated and reduced to summary statistics (a picklable task for any executor)."""
+    from .summary import summarise_block
+
+    return summarise_block(scenario, entropy, block, size, simulate=simulate_block)

@@ -154,7 +154,7 @@ _MEMORY_SHARE = 0.5
 
 def bytes_per_path(scenario: Scenario) -> int:
     """Memory one stored path takes: ``segments x stored metrics x (H + 1) x 4`` bytes plus its draws."""
-    from .engine import STORED
+    from .stored import STORED
 
     params = sum(1 for _ in scenario.parameters())
     return len(scenario.segments) * (len(STORED) * (scenario.horizon_months + 1) * 4 + params * 8)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
+import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ._lazy import pandas as pd
-from .engine import COUNTS, STORED
 from .metrics import METRICS, _shift, ratio, trailing_churn, trailing_sum
 from .scenario import Scenario
+from .stored import COUNTS, STORED
 
 __all__ = ["SimulationResult"]
 
@@ -665,17 +665,19 @@ def _money(x: float) -> str:
 
 
 def _atomic(path: Path, write) -> Path:
-    """Write through a temporary file in the same folder, then rename: never a half-written file."""
+    """Write through a temporary file in the same folder, then rename: never a half-written file.
+
+    ``write(tmp)`` creates the temporary file itself (a fresh hidden name, ``.<name>.<hex>.tmp``), so
+    it gets the user's usual permissions (the umask applies); mkstemp's 0600 would make outputs
+    readable by their owner only.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
     try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
+        write(str(tmp))
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path

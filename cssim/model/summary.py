@@ -84,16 +84,22 @@ class _Moments:
 
 
 def summarise_block(
-    scenario: Scenario, entropy: int, block: int, size: int, alpha: float = DEFAULT_ALPHA
+    scenario: Scenario,
+    entropy: int,
+    block: int,
+    size: int,
+    alpha: float = DEFAULT_ALPHA,
+    *,
+    simulate=None,
 ) -> dict:
     """One block of paths reduced to mergeable statistics (the summary-mode unit of work).
 
     Returns a dict: ``moments`` and ``sketch`` keyed by ``(metric, segment)``, ``grows`` and ``target``
-    (counts per month) keyed by segment, ``year_mrr`` per segment, and ``size``.
+    (counts per month) keyed by segment, ``year_mrr`` per segment, and ``size``. ``simulate`` is the
+    engine's :func:`~cssim.model.engine.simulate_block` (passed in, so this module does not import the
+    engine that imports it).
     """
-    from .engine import simulate_block
-
-    part = simulate_block(scenario, entropy, block, size)
+    part = simulate(scenario, entropy, block, size)
     res = SimulationResult.from_blocks(scenario, entropy, size, [(block, 0, size)], [part])
     del part
     target = scenario.target_arr

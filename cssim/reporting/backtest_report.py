@@ -87,22 +87,22 @@ def write_backtest(
     bt: Backtest, directory: str | os.PathLike, lang: str = "en"
 ) -> tuple[Path, Path]:
     """Write ``backtest.html`` and ``backtest.png`` into ``directory`` atomically; returns both paths."""
-    from ..data.calibrate import _atomic_write
+    from ..model.result import _atomic
 
     _ = Translator(lang)
     directory = Path(directory)
-    html = _atomic_write(
-        directory / "backtest.html",
-        render(
-            "page.html",
-            lang,
-            title=_("Backtest: {source}", source=str(bt.source)),
-            notes=[],
-            items=[],
-            paragraphs=[],
-            figures=[],
-            sections=[backtest_section(bt, lang)],
-        ),
+    page = render(
+        "page.html",
+        lang,
+        title=_("Backtest: {source}", source=str(bt.source)),
+        notes=[],
+        items=[],
+        paragraphs=[],
+        figures=[],
+        sections=[backtest_section(bt, lang)],
+    )
+    html = _atomic(
+        directory / "backtest.html", lambda p: Path(p).write_text(page, encoding="utf-8")
     )
     buf = io.BytesIO()
     _figure(bt).savefig(buf, format="png", dpi=110)

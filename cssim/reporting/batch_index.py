@@ -26,7 +26,7 @@ def _fan_chart(result, lang: str = "en"):
     fans = []
     for e in result.entries:
         q = (e.get("outputs") or {}).get("quantiles")
-        if e["status"] == "failed" or not q or not (result.out_dir / q).exists():
+        if e["status"] not in ("ok", "up-to-date") or not q or not (result.out_dir / q).exists():
             continue
         df = pd.read_csv(result.out_dir / q)
         df = df[(df.metric == "arr") & (df.segment == "total")]
@@ -55,7 +55,13 @@ def write_index(result, lang: str = "en") -> Path:
     """Write ``index.html`` for a :class:`cssim.batch.BatchResult` in ``lang``, atomically."""
     _ = Translator(lang)
     rows = []
-    status_text = {"ok": _("ok"), "skipped": _("up to date"), "failed": _("failed")}
+    status_text = {
+        "ok": _("ok"),
+        "up-to-date": _("up to date"),
+        "failed": _("failed"),
+        "pending": _("pending"),
+        "running": _("running"),
+    }
     for e in result.entries:
         h = e.get("headline") or {}
         status = e["status"]
@@ -69,7 +75,7 @@ def write_index(result, lang: str = "en") -> Path:
 
         rows.append(
             [
-                cell(name, name, href=link if link and status != "failed" else None),
+                cell(name, name, href=link if link and status in ("ok", "up-to-date") else None),
                 cell(status_text.get(status, status), status, cls=status),
                 money("arr_start"),
                 money("arr_median"),
@@ -109,7 +115,7 @@ def write_index(result, lang: str = "en") -> Path:
         "{n} scenarios: {ok} run, {skipped} up to date, {failed} failed. Figures at month {months}.",
         n=len(result.entries),
         ok=counts["ok"],
-        skipped=counts["skipped"],
+        skipped=counts["up-to-date"],
         failed=counts["failed"],
         months=", ".join(map(str, months)) or "-",
     )

@@ -361,6 +361,9 @@ def _kind(column: str) -> str:
 
 def write_report(cal: Calibration, directory: str | os.PathLike, lang: str = "en") -> Path:
     """Write ``calibration.html`` into ``directory`` atomically, in ``lang``; returns its path."""
-    from ..data.calibrate import _atomic_write
+    from ..model.result import _atomic
 
-    return _atomic_write(Path(directory) / "calibration.html", render_report(cal, lang))
+    html = render_report(cal, lang)
+    return _atomic(
+        Path(directory) / "calibration.html", lambda p: Path(p).write_text(html, encoding="utf-8")
+    )

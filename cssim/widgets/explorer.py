@@ -30,7 +30,6 @@ import html
 import io
 import math
 import os
-import tempfile
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -51,7 +50,7 @@ from ..model.distributions import _Dist
 from ..model.engine import simulate
 from ..model.errors import ScenarioError
 from ..model.randomness import BLOCK_PATHS
-from ..model.result import SimulationResult, _money
+from ..model.result import SimulationResult, _atomic, _money
 from ..model.scenario import Scenario, Segment, load_scenario
 from ..reporting.i18n import Translator
 
@@ -780,7 +779,11 @@ class Explorer:
             return None
         if self._pool is None:
             self._pool = _Hybrid(
-                ProcessPoolExecutor(min(self.workers, 8) - 1, mp_context=get_context("forkserver"))
+                ProcessPoolExecutor(
+                    min(self.workers, 8) - 1,
+                    mp_context=get_context("forkserver"),
+                    initializer=_ignore_interrupts,
+                )
             )
         self._pool.inline_next = True
         return self._pool
@@ -799,7 +802,10 @@ class Explorer:
         """Apply the controls, simulate (preview or full) on the fixed seed, redraw chart and KPIs."""
         t0 = time.perf_counter()
         try:
-            scenario = self.base.replace(self.changes())
+            changes = self.changes()
+            scenario = self.base.replace(
+                {**changes, **_saved_identity(self.base, changes, self.source)}
+            )
         except (ScenarioError, KeyError, ValueError) as e:
             self.status.value = (
                 f"<span style='color:#b00'>Not a valid scenario: {html.escape(str(e))}</span>"
@@ -912,21 +918,17 @@ class Explorer:
             )
             return None
         try:
-            scenario = self.base.replace(self.changes())
+            changes = self.changes()
+            scenario = self.base.replace(
+                {**changes, **_saved_identity(self.base, changes, self.source)}
+            )
         except (ScenarioError, KeyError, ValueError) as e:
             self.save_status.value = (
                 f"<span style='color:#b00'>Not saved: {html.escape(str(e))}</span>"
             )
             return None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(scenario.to_yaml())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        text = scenario.to_yaml()
+        _atomic(target, lambda p: Path(p).write_text(text, encoding="utf-8"))  # usual permissions
         self.save_status.value = f"Saved to <code>{html.escape(str(target.resolve()))}</code>"
         return target
 
@@ -959,6 +961,56 @@ class _Inline(Future):
             except BaseException as e:
                 self.set_exception(e)
         return super().result(timeout)
+
+
+def _ignore_interrupts() -> None:
+    """Worker initializer: leave Ctrl-C and a kernel's interrupt to the parent, which shuts the pool
+    down; a worker that took the SIGINT would print a KeyboardInterrupt traceback into the log."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _saved_identity(base: Scenario, changes: dict[str, Any], source: Path | None) -> dict[str, str]:
+    """``name`` and ``description`` for a saved scenario that say what was changed from ``base``.
+
+    ``{"name": "<base name> (edited)", "description": "Edited in the explorer from <file>:
+    <path> <old> -> <new>; ... Before: <base description>"}``; nothing when nothing changed.
+    """
+    if not changes:
+        return {}
+    before = base.to_dict()
+
+    def old(path: str) -> Any:
+        node: Any = before
+        for part in path.split("."):
+            try:
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            except (KeyError, IndexError, ValueError, TypeError):
+                return "none"
+        return node
+
+    def show(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:.6g}"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k}: {show(x)}" for k, x in v.items()) + "}"
+        return str(v)
+
+    def label(path: str) -> str:
+        parts = path.split(".")
+        if len(parts) > 2 and parts[0] == "segments" and parts[1].isdigit():
+            i = int(parts[1])
+            if i < len(base.segments):
+                return f"{base.segments[i].name}: {'.'.join(parts[2:])}"
+        return path
+
+    edits = "; ".join(f"{label(k)} {show(old(k))} -> {show(v)}" for k, v in sorted(changes.items()))
+    where = f" from {source.name}" if source is not None else ""
+    text = f"Edited in the explorer{where}: {edits}."
+    if base.description:
+        text += f" Before: {base.description}"
+    return {"name": f"{base.name} (edited)", "description": text}
 
 
 class _Hybrid(Executor):
