@@ -96,3 +96,20 @@ def test_catalogs_use_the_glossary(messages, japanese, english, japanese_term):
     assert mine, english
     off = {m: s for m, s in mine.items() if japanese_term not in s and english not in s}
     assert not off, off
+
+
+def test_one_english_term_has_one_japanese_translation():
+    """The glossary holds across catalogs: a message translated in two parts reads the same in both."""
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in catalog_files("ja"):
+        with path.open("rb") as f:
+            for m in read_po(f):
+                if not m.id or not isinstance(m.id, str) or not m.string:
+                    continue
+                if m.id in seen and seen[m.id][1] != m.string:
+                    clashes.append(
+                        f"{m.id!r}: {seen[m.id][0]} {seen[m.id][1]!r} / {path.name} {m.string!r}"
+                    )
+                seen.setdefault(m.id, (path.name, m.string))
+    assert not clashes, "\n".join(clashes)

@@ -20,6 +20,7 @@ from cssim.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+PACKAGE_DIR = (ROOT / "cssim").resolve()
 BLOCKS = re.findall(r"^```(\w+)\n(.*?)^```", README, flags=re.S | re.M)
 TWO_COMMANDS = ["make report", "make test"]
 DASK_MARK = "--- the Dask example ---"
@@ -81,9 +82,15 @@ def _copy_of_the_repository(dest: Path) -> Path:
         ".pytest_cache",
         ".ruff_cache",
         ".hypothesis",
-        "*.html",
     )
-    shutil.copytree(ROOT, dest, ignore=ignore, symlinks=True)
+
+    def skip(folder: str, names: list[str]) -> set[str]:
+        # rendered pages (reports/, docs) stay behind; the package's own page templates come along
+        inside_package = Path(folder).resolve().is_relative_to(PACKAGE_DIR)
+        html = set() if inside_package else {n for n in names if n.endswith(".html")}
+        return set(ignore(folder, names)) | html
+
+    shutil.copytree(ROOT, dest, ignore=skip, symlinks=True)
     (dest / ".venv").symlink_to(Path(os.path.realpath(ROOT / ".venv")))
     return dest
 

@@ -378,9 +378,7 @@ def test_report_sections_come_in_order(gvc):
         "Appendix: glossary",
     ]
     page = tags.visible
-    assert page.index("The argument that opens MODEL.md") < page.index(
-        "What to expect and what to do"
-    )
+    assert page.index("Can growth outrun churn?") < page.index("What to expect and what to do")
     assert "Month 12" in page and "Month 36" in page and "Standard error" in page
 
 

@@ -12,7 +12,6 @@ import warnings
 from pathlib import Path
 
 from ..model._lazy import pandas as pd
-
 from ..model.engine import simulate as _simulate
 from ..model.expected import expected
 from ..model.metrics import METRICS
