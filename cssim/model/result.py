@@ -235,7 +235,7 @@ class SimulationResult:
         """
         metrics = [metrics] if isinstance(metrics, str) else list(metrics)
         segs = [segment] if isinstance(segment, str) else list(segment)
-        frames = []
+        frames: list[tuple[str, str, np.ndarray]] = []
         for s in segs:
             for m in metrics:
                 a = self.get(m, s)
@@ -243,29 +243,8 @@ class SimulationResult:
                 seen = ~np.isnan(a).all(axis=0)  # e.g. NRR before month 12
                 if seen.any():
                     qs[:, seen] = np.nanquantile(a[:, seen], q, axis=0)
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "metric": m,
-                            "segment": s,
-                            "month": np.tile(self.months, len(q)),
-                            "quantile": np.repeat(np.asarray(q, dtype=float), len(self.months)),
-                            "value": qs.ravel(),
-                        }
-                    )
-                )
-        df = pd.concat(frames, ignore_index=True)
-        if wide:
-            df["quantile"] = [f"p{round(x * 100):02d}" for x in df["quantile"]]
-            df = df.pivot_table(
-                index=["metric", "segment", "month"],
-                columns="quantile",
-                values="value",
-                sort=False,
-                dropna=False,
-            ).reset_index()
-            df.columns.name = None
-        return df
+                frames.append((m, s, qs))
+        return quantile_table(frames, self.months, q, wide)
 
     def kpi_months(self, months: Sequence[int] | None = None) -> list[int]:
         """The months a summary shows: 12, 24, 36 (or the horizon) by default, within the horizon."""
@@ -681,3 +660,40 @@ def _atomic(path: Path, write) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def quantile_table(
+    parts: Sequence[tuple[str, str, np.ndarray]],
+    months: np.ndarray,
+    q: Sequence[float],
+    wide: bool = False,
+) -> pd.DataFrame:
+    """The quantile table of a full or a summary result from ``(metric, segment, values)`` parts.
+
+    ``values`` has one row per quantile in ``q`` and one column per month. Tidy columns ``metric,
+    segment, month, quantile, value``; ``wide=True`` gives one column per quantile (``p10``, ...).
+    """
+    frames = [
+        pd.DataFrame(
+            {
+                "metric": m,
+                "segment": s,
+                "month": np.tile(months, len(q)),
+                "quantile": np.repeat(np.asarray(q, dtype=float), len(months)),
+                "value": np.asarray(qs).ravel(),
+            }
+        )
+        for m, s, qs in parts
+    ]
+    df = pd.concat(frames, ignore_index=True)
+    if wide:
+        df["quantile"] = [f"p{round(x * 100):02d}" for x in df["quantile"]]
+        df = df.pivot_table(
+            index=["metric", "segment", "month"],
+            columns="quantile",
+            values="value",
+            sort=False,
+            dropna=False,
+        ).reset_index()
+        df.columns.name = None
+    return df

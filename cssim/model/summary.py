@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .metrics import METRICS
-from .result import _Z95, DEFAULT_QUANTILES, TOTAL, SimulationResult, _money
+from .result import _Z95, DEFAULT_QUANTILES, TOTAL, SimulationResult, _money, quantile_table
 from .scenario import Scenario
 from .sketch import DEFAULT_ALPHA, LogHistogram
 
@@ -240,30 +240,8 @@ class SummaryResult:
         frames = []
         for s in segs:
             for m in metrics:
-                qs = self.sketch(m, s).quantile(q)
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "metric": m,
-                            "segment": s,
-                            "month": np.tile(self.months, len(q)),
-                            "quantile": np.repeat(np.asarray(q, dtype=float), len(self.months)),
-                            "value": qs.ravel(),
-                        }
-                    )
-                )
-        df = pd.concat(frames, ignore_index=True)
-        if wide:
-            df["quantile"] = [f"p{round(x * 100):02d}" for x in df["quantile"]]
-            df = df.pivot_table(
-                index=["metric", "segment", "month"],
-                columns="quantile",
-                values="value",
-                sort=False,
-                dropna=False,
-            ).reset_index()
-            df.columns.name = None
-        return df
+                frames.append((m, s, self.sketch(m, s).quantile(q)))
+        return quantile_table(frames, self.months, q, wide)
 
     def kpi_months(self, months: Sequence[int] | None = None) -> list[int]:
         """The months a summary shows, as :meth:`SimulationResult.kpi_months` chooses them."""
