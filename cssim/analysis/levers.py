@@ -528,11 +528,9 @@ class LeverResult:
             xlabel or f"change in {EFFECT_METRICS[metric]} {unit} (median, P10-P90)".strip()
         )
         ax.set_title(title or f"{self.scenario.name}: levers at month {self.horizon}")
-        from ..reporting.plaintext import plain_figure
+        from ..reporting.plaintext import finish_axes
 
-        plain_figure(ax)  # before any layout: layout draws the texts
-        if own:  # never re-lay-out a figure the caller owns
-            ax.figure.tight_layout()
+        finish_axes(ax, own)
         return ax
 
     def _lines(self) -> list[tuple[str, str]]:
@@ -693,11 +691,9 @@ class MarginalValue:
         ax.invert_xaxis()
         ax.legend()
         ax.set_title("The churn floor: what the same effort buys as churn falls")
-        from ..reporting.plaintext import plain_figure
+        from ..reporting.plaintext import finish_axes
 
-        plain_figure(ax)  # before any layout: layout draws the texts
-        if own:  # never re-lay-out a figure the caller owns
-            ax.figure.tight_layout()
+        finish_axes(ax, own)
         return ax
 
     def __repr__(self) -> str:

@@ -277,11 +277,9 @@ class GlobalSensitivity:
         ax.set_xlabel(f"{METRICS[self.metric].label} at month {self.month}")
         ax.legend(loc="lower right", fontsize="small")
         ax.set_title(f"{self.scenario.name}: global sensitivity ({self.paths:,} paths)")
-        from ..reporting.plaintext import plain_figure
+        from ..reporting.plaintext import finish_axes
 
-        plain_figure(ax)  # before any layout: layout draws the texts
-        if own:  # never re-lay-out a figure the caller owns
-            ax.figure.tight_layout()
+        finish_axes(ax, own)
         return ax
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from matplotlib import category, ticker
 from matplotlib.text import Text
 
-__all__ = ["plain", "plain_figure"]
+__all__ = ["finish_axes", "plain", "plain_figure"]
 
 
 def plain(text: str) -> str:
@@ -90,3 +90,12 @@ class _PlainFormatter(ticker.Formatter):
 
 #: Formatters whose labels are text given by the caller (names, categories), not computed numbers.
 _TEXT_FORMATTERS = (ticker.FixedFormatter, ticker.FuncFormatter, category.StrCategoryFormatter)
+
+
+def finish_axes(ax, own: bool):
+    """End an analysis chart: scenario text as plain text (before any layout: layout draws the texts),
+    then lay the figure out only when the chart made it (never re-lay-out a figure the caller owns)."""
+    plain_figure(ax)
+    if own:
+        ax.figure.tight_layout()
+    return ax
