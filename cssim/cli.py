@@ -220,6 +220,13 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         help="run the paths' blocks on a Dask cluster, e.g. tcp://127.0.0.1:8786",
     )
     p.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="run the paths' blocks in N local processes (same numbers as 1)",
+    )
+    p.add_argument(
         "--summary",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -274,8 +281,12 @@ def run(args: argparse.Namespace) -> int:
     if summary_mode is None:
         summary_mode = full_run_bytes(scenario, args.paths) > FULL_RUN_BYTES
     options = {"summary": True} if summary_mode else {}
+    if args.scheduler and args.jobs > 1:
+        raise BadInput("--jobs runs blocks locally and --scheduler on a cluster: give one of them")
     if args.scheduler:
         options["scheduler"] = args.scheduler
+    elif args.jobs > 1:
+        options["jobs"] = args.jobs
     try:
         result = simulate(
             scenario, paths=args.paths, seed=args.seed, progress=sys.stderr.isatty(), **options

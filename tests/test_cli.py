@@ -69,6 +69,19 @@ def test_validate_reports_every_bad_file_and_exits_2(small_scenario_path, tmp_pa
     assert f"{missing}: (document): no such file" in err
 
 
+def test_run_with_jobs_writes_the_same_tables(small_scenario_path, tmp_path):
+    args = ["run", small_scenario_path, "--paths", "2500", "--seed", "7", "--no-summary"]
+    one = cssim_cli(*args, "--out", tmp_path / "one", cwd=tmp_path)
+    two = cssim_cli(*args, "--out", tmp_path / "two", "--jobs", "2", cwd=tmp_path)
+    assert one.returncode == 0 and two.returncode == 0, (one.stderr, two.stderr)
+    for name in ("summary.csv", "quantiles.csv", "unit_economics.csv"):
+        assert (tmp_path / "one" / "small" / name).read_bytes() == (
+            tmp_path / "two" / "small" / name
+        ).read_bytes(), name
+    both = cssim_cli(*args, "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1", cwd=tmp_path)
+    assert both.returncode == 2 and "--jobs" in both.stderr and "Traceback" not in both.stderr
+
+
 def test_run_missing_file_exits_2(tmp_path):
     proc = cssim_cli("run", tmp_path / "nope.yaml", cwd=tmp_path)
     assert proc.returncode == 2

@@ -47,6 +47,21 @@ def test_process_pool_gives_identical_numbers():
     _same(local, parallel)
 
 
+def test_jobs_give_identical_numbers_full_and_summary():
+    s = three_segments(horizon=24)
+    _same(cssim.simulate(s, paths=2500, seed=5), cssim.simulate(s, paths=2500, seed=5, jobs=2))
+    a = cssim.simulate(s, paths=2500, seed=5, summary=True)
+    b = cssim.simulate(s, paths=2500, seed=5, summary=True, jobs=2)
+    assert a.summary().equals(b.summary())
+    assert a.quantiles(["arr", "customers"]).equals(b.quantiles(["arr", "customers"]))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_bad_jobs_are_refused(bad):
+    with pytest.raises(ValueError, match="jobs must be a positive integer"):
+        cssim.simulate(one_segment(horizon=6), paths=10, jobs=bad)
+
+
 def test_first_block_of_a_larger_run_is_the_smaller_run():
     s = three_segments(horizon=12)
     big = cssim.simulate(s, paths=2 * BLOCK_PATHS + 17, seed=8)

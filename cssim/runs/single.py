@@ -30,25 +30,50 @@ def _quiet(fn, *args, **kwargs):
 
 
 @functools.wraps(_simulate)
-def simulate(scenario, paths=10_000, seed=42, *, scheduler: str | None = None, **options):
+def simulate(
+    scenario, paths=10_000, seed=42, *, scheduler: str | None = None, jobs: int = 1, **options
+):
     # ``cssim.simulate``: the engine's simulate, and with ``scheduler=ADDRESS`` (a Dask scheduler such
-    # as ``tcp://host:port``) its blocks run as tasks on that cluster's workers, bit-identical to a
-    # local run (:mod:`cssim.runs.distributed`). The model itself never imports Dask or runs/.
-    if scheduler is None:
-        return _simulate(scenario, paths, seed, **options)
-    if options.get("executor") is not None:
-        raise ValueError("give simulate() an executor or a scheduler, not both")
-    from .distributed import dask_executor
+    # as ``tcp://host:port``) its blocks run as tasks on that cluster's workers, or with ``jobs=N`` on N
+    # local processes, bit-identical to a run in this process (blocks carry their own streams). The model
+    # itself never imports Dask or runs/.
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+    given = [
+        name
+        for name, on in (
+            ("an executor", options.get("executor") is not None),
+            ("a scheduler", scheduler is not None),
+            ("jobs", jobs > 1),
+        )
+        if on
+    ]
+    if len(given) > 1:
+        raise ValueError(
+            f"give simulate() one of an executor, a scheduler or jobs, not {' and '.join(given)}"
+        )
+    if scheduler is not None:
+        from .distributed import dask_executor
 
-    with dask_executor(scheduler) as dask:
-        return _simulate(scenario, paths, seed, executor=dask, **options)
+        with dask_executor(scheduler) as dask:
+            return _simulate(scenario, paths, seed, executor=dask, **options)
+    if jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        # spawned, not forked: safe beside threads (a kernel, a Dask client) in this process
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            pool.window = 2 * jobs  # finished blocks waiting for an earlier one stay few
+            return _simulate(scenario, paths, seed, executor=pool, **options)
+    return _simulate(scenario, paths, seed, **options)
 
 
 simulate.__doc__ = (
     (_simulate.__doc__ or "")
     + """
     With ``scheduler=ADDRESS`` (a Dask scheduler address such as ``tcp://host:port``) the blocks run as
-    tasks on its workers (:mod:`cssim.runs.distributed`), bit-identical to a local run.
+    tasks on its workers (:mod:`cssim.runs.distributed`); with ``jobs=N`` on N local processes. Either way
+    the numbers are bit-identical to a run in this process.
 """
 )
 
