@@ -34,12 +34,16 @@ LIMIT = 2 << 30  # 2 GB per process
 #: ``ru_maxrss`` that ``wait4`` gives a child started from this large process counts the parent's memory
 #: at exec time, so each process reads its own high-water mark instead.)
 WRAPPER = """
-import atexit, sys
+import atexit, resource, sys
 from pathlib import Path
 def peak():
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             print("PEAK_RSS", int(line.split()[1]) * 1024, file=sys.stderr)
+    # --jobs workers, reaped before exit: the largest one's peak (an upper bound: a spawned child
+    # starts as a fork of this process)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print("PEAK_RSS_CHILDREN", children, file=sys.stderr)
 atexit.register(peak)
 from cssim.cli import main
 sys.exit(main(sys.argv[1:]))
@@ -100,12 +104,18 @@ def finish(proc: subprocess.Popen, t0: float) -> dict:
     stdout, stderr = proc.communicate()
     wall = time.perf_counter() - t0
     peaks = [int(line.split()[1]) for line in stderr.splitlines() if line.startswith("PEAK_RSS ")]
+    kids = [
+        int(line.split()[1])
+        for line in stderr.splitlines()
+        if line.startswith("PEAK_RSS_CHILDREN ")
+    ]
     if proc.returncode:
         print(stderr, file=sys.stderr)
     return {
         "rc": proc.returncode,
         "wall": wall,
         "peak": peaks[-1] if peaks else -1,
+        "children": kids[-1] if kids else 0,
         "stdout": stdout,
     }
 
@@ -117,6 +127,9 @@ def main() -> int:
     ap.add_argument("--speedup-blocks", type=int, default=8)
     ap.add_argument("--concurrent", action="store_true")
     ap.add_argument("--skip-speedup", action="store_true")
+    ap.add_argument(
+        "--local-jobs", type=int, default=2, help="processes for the local run (as many as workers)"
+    )
     a = ap.parse_args()
     # figures appear as they are measured, even in a log file
     sys.stdout.reconfigure(line_buffering=True)
@@ -133,6 +146,7 @@ def main() -> int:
     yml = tmp / "three-segments-120.yaml"
     yml.write_text(yaml.safe_dump(scenario_dict(a.horizon), sort_keys=False))
     common = [str(yml), "--paths", str(a.paths), "--seed", "7", "--summary"]
+    local_jobs = ["--jobs", str(a.local_jobs)] if a.local_jobs > 1 else []
     ok = True
     with (
         LocalCluster(
@@ -151,7 +165,7 @@ def main() -> int:
                     [*common, "--out", str(tmp / "dask"), "--scheduler", cluster.scheduler_address]
                 ),
                 # niced: the Dask run keeps the cores first, the local one takes what is left
-                "local": start_cli([*common, "--out", str(tmp / "local")], nice=10),
+                "local": start_cli([*common, "--out", str(tmp / "local"), *local_jobs], nice=10),
             }
             runs = {k: finish(*v) for k, v in started.items()}
         else:
@@ -160,7 +174,7 @@ def main() -> int:
                     [*common, "--out", str(tmp / "dask"), "--scheduler", cluster.scheduler_address]
                 )
             )
-            runs["local"] = finish(*start_cli([*common, "--out", str(tmp / "local")]))
+            runs["local"] = finish(*start_cli([*common, "--out", str(tmp / "local"), *local_jobs]))
         workers = client.run(peak_rss_here)
         scheduler = client.run_on_scheduler(peak_rss_here)
     print(f"load average after: {os.getloadavg()}")
@@ -170,6 +184,9 @@ def main() -> int:
             f"peak RSS {r['peak'] / 1e6:.0f} MB"
         )
         ok &= r["rc"] == 0 and r["peak"] < LIMIT
+        if r["children"]:
+            print(f"  largest local --jobs process: peak RSS {r['children'] / 1e6:.0f} MB")
+            ok &= r["children"] < LIMIT
     for addr, peak in workers.items():
         print(f"  worker {addr}: peak RSS {peak / 1e6:.0f} MB")
         ok &= peak < LIMIT

@@ -85,7 +85,7 @@ def test_summary_on_dask_equals_local_bit_for_bit(cluster, two_segments, full_an
 def test_simulate_refuses_an_executor_and_a_scheduler(cluster, two_segments):
     with (
         distributed.Client(cluster) as client,
-        pytest.raises(ValueError, match="executor or a scheduler"),
+        pytest.raises(ValueError, match="one of an executor, a scheduler or jobs, not an executor and a scheduler"),
     ):
         cssim.simulate(two_segments, paths=10, executor=client.get_executor(), scheduler=cluster)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -77,7 +78,7 @@ class _Draws:
             for p in ("acquisition", "churn", "expansion", "contraction")
         }
 
-    def binomial(self, n, p, purpose):
+    def binomial(self, n, p, purpose, plan=None):
         return sampling.binomial(n, p, self._rng[purpose].random(n.shape))
 
     def poisson(self, lam, purpose):
@@ -89,7 +90,7 @@ class _Expectation:
 
     expected = True
 
-    def binomial(self, n, p, purpose):
+    def binomial(self, n, p, purpose, plan=None):
         return n * p
 
     def poisson(self, lam, purpose):
@@ -291,7 +292,17 @@ _MATURE = 10**9
 class _Month:
     """What one month does to a segment's columns; it depends on the scenario's structure only."""
 
-    __slots__ = ("live", "merges", "new_slot", "old", "risk", "tau", "year")
+    __slots__ = (
+        "live",
+        "live_plan",
+        "merges",
+        "new_slot",
+        "old",
+        "risk",
+        "risk_plan",
+        "tau",
+        "year",
+    )
 
 
 class _Layout:
@@ -381,12 +392,11 @@ class _Layout:
                 old.append(b)
         held.sort()
         old.sort()
-        mo.live = _hull(held)
-        if self.kind == "annual":
-            risk = [c for c in held if tau[c] % 12 == 0]
+        mo.live, mo.live_plan = _held(held)
+        if self.kind == "annual":  # only the columns at a renewal draw
+            mo.risk, mo.risk_plan = _index([c for c in held if tau[c] % 12 == 0]), None
         else:
-            risk = held
-        mo.risk = _index(risk) if self.kind == "annual" else _hull(risk)
+            mo.risk, mo.risk_plan = mo.live, mo.live_plan
         mo.tau = tau[mo.risk]
         mo.new_slot = self.slot(t)
         year[mo.new_slot] = (t - 1) // 12 + 1
@@ -411,6 +421,31 @@ def _index(cols: list[int]) -> slice | np.ndarray:
     if cols and cols[-1] - cols[0] + 1 == len(cols):
         return slice(cols[0], cols[-1] + 1)
     return np.asarray(cols, dtype=np.intp)
+
+
+def _held(cols: list[int]) -> tuple[slice | np.ndarray, list[tuple[int, int]] | None]:
+    """The columns a month works on, and how their uniforms sit in the stream of the columns' hull.
+
+    The stream of a draw over columns always advances by the whole hull ``min(cols) .. max(cols)``,
+    row by row (a row is a column's paths), so a number never depends on which columns are empty. Where
+    the hull has many empty columns (a young shifted-beta-geometric or annual segment: the slots of
+    cohorts not joined yet), only the held columns are worked on, and the draw skips the empty rows'
+    uniforms with ``advance``: the plan ``[(rows drawn, rows skipped), ...]``. An empty column's count is
+    0 whatever its uniform, so the counts are those of a draw over the whole hull, bit for bit.
+    """
+    hull = _hull(cols)
+    empty = _width(hull) - len(cols)
+    if empty < max(2, _width(hull) // 5):  # few gaps: a slice (a view) over the hull is cheaper
+        return hull, None
+    plan, run = [], 1
+    for a, b in pairwise(cols):
+        if b == a + 1:
+            run += 1
+        else:
+            plan.append((run, b - a - 1))
+            run = 1
+    plan.append((run, 0))
+    return np.asarray(cols, dtype=np.intp), plan
 
 
 def _hull(cols: list[int]) -> slice:
@@ -561,7 +596,7 @@ class _Buckets:
         r = mo.risk
         if _width(r):
             n_r = n[r]
-            churned = d.binomial(n_r, self.hazard(mo.tau), "churn")
+            churned = d.binomial(n_r, self.hazard(mo.tau), "churn", mo.risk_plan)
             frac = _divide(churned, n_r)
             m_r = m[r]
             churned_mrr = m_r * frac
@@ -583,12 +618,12 @@ class _Buckets:
             avg = _divide(m_v, stay)
             m_stay = m_v.copy() if self.has_con else m_v
             if self.has_exp:
-                movers = d.binomial(stay, self.exp_prob, "expansion")
+                movers = d.binomial(stay, self.exp_prob, "expansion", mo.live_plan)
                 exp_c = movers * avg * self.exp_uplift
                 m_v = m_v + exp_c
                 exp_mrr = exp_c.sum(0)
             if self.has_con:
-                movers = d.binomial(stay, self.con_prob, "contraction")
+                movers = d.binomial(stay, self.con_prob, "contraction", mo.live_plan)
                 con_c = movers * avg * self.con_uplift
                 m_v = m_v - con_c
                 con_mrr = con_c.sum(0)
@@ -648,20 +683,34 @@ class _BlockDraws:
         }
         self._rows = rows
 
-    def _uniform(self, shape, purpose):
-        """Uniforms of ``shape`` (paths,) or (columns, paths); each block fills its own paths."""
+    def _uniform(self, shape, purpose, plan=None):
+        """Uniforms of ``shape`` (paths,) or (columns, paths); each block fills its own paths.
+
+        With a ``plan`` ``[(rows drawn, rows skipped), ...]`` (:func:`_held`) the columns are the held
+        ones of a hull and each block's stream skips the empty columns' rows between them.
+        """
         u = np.empty(shape)
         for rng, rows in zip(self._rng[purpose], self._rows, strict=True):
             if len(shape) == 1:
                 rng.random(out=u[rows])
+            elif plan is not None:
+                size, at = rows.stop - rows.start, 0
+                for take, skip in plan:
+                    if len(self._rows) == 1:
+                        rng.random(out=u[at : at + take])
+                    else:
+                        u[at : at + take, rows] = rng.random((take, size))
+                    at += take
+                    if skip:
+                        rng.bit_generator.advance(skip * size)
             elif len(self._rows) == 1:
                 rng.random(out=u)
             else:
                 u[:, rows] = rng.random((shape[0], rows.stop - rows.start))
         return u
 
-    def binomial(self, n, p, purpose):
-        return sampling.binomial(n, p, self._uniform(n.shape, purpose))
+    def binomial(self, n, p, purpose, plan=None):
+        return sampling.binomial(n, p, self._uniform(n.shape, purpose, plan))
 
     def poisson(self, lam, purpose):
         return sampling.poisson(lam, self._uniform(lam.shape, purpose))
@@ -787,61 +836,63 @@ def simulate(
         raise ScenarioError(scenario.name, [too_many])
     entropy = resolve_seed(seed)
     plan = blocks(int(paths))
-    if summary:
-        from .sketch import DEFAULT_ALPHA
-        from .summary import SummaryResult
-
-        task = _summarised_block
+    # Blocks are simulated a pass of several at a time (fewer, larger numpy calls; each block on its own
+    # streams, so the numbers are those of one block at a time); tasks for an executor are smaller while
+    # that keeps every worker busy.
+    per = BLOCKS_PER_PASS if executor is None else min(BLOCKS_PER_PASS, max(1, len(plan) // 16))
+    groups = [[(b, size) for b, _, size in plan[i : i + per]] for i in range(0, len(plan), per)]
+    if executor is None:
+        parts = (r for g in groups for r in simulate_pass(scenario, entropy, g, summary))
     else:
-        task = simulate_block
-    if executor is None and not summary:
-        # Several blocks per pass (each on its own streams): the same numbers as one block at a time.
-        parts = (
-            part
-            for i in range(0, len(plan), BLOCKS_PER_PASS)
-            for part in simulate_blocks(
-                scenario, entropy, [(b, size) for b, _, size in plan[i : i + BLOCKS_PER_PASS]]
-            )
-        )
-    elif executor is None:
-        parts = (task(scenario, entropy, b, size) for b, _, size in plan)
-    else:
-        parts = _in_order(executor, task, scenario, entropy, plan)
+        parts = _in_order(executor, scenario, entropy, groups, summary)
     if progress:
         from tqdm.auto import tqdm
 
         parts = tqdm(parts, total=len(plan), desc=scenario.name[:30], unit="block")
     if summary:
+        from .sketch import DEFAULT_ALPHA
+        from .summary import SummaryResult
+
         return SummaryResult.from_blocks(scenario, entropy, int(paths), parts, DEFAULT_ALPHA)
     return SimulationResult.from_blocks(scenario, entropy, int(paths), plan, parts)
 
 
-def _in_order(executor, task, scenario: Scenario, entropy: int, plan):
-    """Yield the blocks' results in block order, with at most ``executor.window`` blocks in flight.
+def _in_order(executor, scenario: Scenario, entropy: int, groups: list, summary: bool):
+    """Yield the blocks' results in block order, with at most ``executor.window`` passes in flight.
 
-    The window (16 unless the executor says otherwise) bounds the memory that finished blocks take
+    The window (16 unless the executor says otherwise) bounds the memory that finished passes take
     while an earlier one still runs; in-order results make the merge, and so every float, independent of
     which worker finished first.
     """
     from collections import deque
 
     window = getattr(executor, "window", 16)
-    todo = iter(plan)
+    todo = iter(groups)
     pending: deque = deque()
-    for b, _, size in todo:
-        pending.append(executor.submit(task, scenario, entropy, b, size))
+    for g in todo:
+        pending.append(executor.submit(simulate_pass, scenario, entropy, g, summary))
         if len(pending) >= window:
             break
     while pending:
-        result = pending.popleft().result()
-        for b, _, size in todo:
-            pending.append(executor.submit(task, scenario, entropy, b, size))
+        results = pending.popleft().result()
+        for g in todo:
+            pending.append(executor.submit(simulate_pass, scenario, entropy, g, summary))
             break
-        yield result
+        yield from results
 
 
-def _summarised_block(scenario: Scenario, entropy: int, block: int, size: int) -> dict:
-    """One block simulated and reduced to summary statistics (a picklable task for any executor)."""
+def simulate_pass(
+    scenario: Scenario, entropy: int, plan: list[tuple[int, int]], summary: bool = False
+) -> list[dict]:
+    """Blocks ``[(block, size), ...]`` in one pass, each as :func:`simulate_block` returns it or, with
+    ``summary``, reduced to mergeable statistics (a picklable task for any executor)."""
+    parts = simulate_blocks(scenario, entropy, plan)
+    if not summary:
+        return parts
     from .summary import summarise_block
 
-    return summarise_block(scenario, entropy, block, size, simulate=simulate_block)
+    out = []
+    for (block, size), part in zip(plan, parts, strict=True):
+        out.append(summarise_block(scenario, entropy, block, size, simulate=lambda *_, p=part: p))
+    parts.clear()
+    return out
