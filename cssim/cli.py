@@ -775,7 +775,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_paths(args: argparse.Namespace) -> None:
     """Refuse ``--paths`` that cannot fit in memory before anything starts (a report's kernel included)."""
     if isinstance(getattr(args, "scenario", None), Path) and getattr(args, "paths", None):
-        problem = paths_problem(load_scenario(args.scenario), args.paths)
+        # ``cssim run`` keeps statistics, not paths, with --summary and whenever every path would not
+        # fit in 1 GB; then only one pass of blocks is in memory at a time
+        summary = hasattr(args, "summary") and args.summary is not False
+        problem = paths_problem(load_scenario(args.scenario), args.paths, summary=summary)
         if problem is not None:
             raise ScenarioError(str(args.scenario), [problem])
 

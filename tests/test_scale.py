@@ -85,7 +85,10 @@ def test_summary_on_dask_equals_local_bit_for_bit(cluster, two_segments, full_an
 def test_simulate_refuses_an_executor_and_a_scheduler(cluster, two_segments):
     with (
         distributed.Client(cluster) as client,
-        pytest.raises(ValueError, match="one of an executor, a scheduler or jobs, not an executor and a scheduler"),
+        pytest.raises(
+            ValueError,
+            match="one of an executor, a scheduler or jobs, not an executor and a scheduler",
+        ),
     ):
         cssim.simulate(two_segments, paths=10, executor=client.get_executor(), scheduler=cluster)
 
@@ -250,3 +253,21 @@ def test_cssim_run_with_an_unreachable_scheduler_exits_1(
     assert cli.main([*args, "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "cannot reach the Dask scheduler" in err and "Traceback" not in err
+
+
+def test_summary_mode_is_not_refused_for_memory_it_never_takes(two_segments):
+    from cssim.model.engine import BLOCKS_PER_PASS
+    from cssim.model.limits import SUMMARY_PATHS_KEPT, bytes_per_path, paths_problem
+    from cssim.model.randomness import BLOCK_PATHS
+
+    assert (
+        SUMMARY_PATHS_KEPT == BLOCKS_PER_PASS * BLOCK_PATHS
+    )  # one pass is all a summary run keeps
+    memory = 20 * SUMMARY_PATHS_KEPT * bytes_per_path(two_segments)  # a pass fits, a million do not
+    full = paths_problem(two_segments, 1_000_000, memory)
+    assert full is not None and "fit in the memory" in full.message
+    assert paths_problem(two_segments, 1_000_000, memory, summary=True) is None
+    tiny = SUMMARY_PATHS_KEPT * bytes_per_path(two_segments)  # not even one pass fits in half of it
+    assert paths_problem(two_segments, 1_000_000, tiny, summary=True) is not None
+    over = paths_problem(two_segments, 1_000_001, memory, summary=True)
+    assert over is not None and "at most 1,000,000" in over.message

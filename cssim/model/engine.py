@@ -831,7 +831,7 @@ def simulate(
         raise TypeError(
             "simulate() takes a Scenario: use cssim.load_scenario(path) or Scenario.from_dict(data)"
         )
-    too_many = paths_problem(scenario, int(paths))
+    too_many = paths_problem(scenario, int(paths), summary=summary)
     if too_many is not None:  # refused before any memory is taken
         raise ScenarioError(scenario.name, [too_many])
     entropy = resolve_seed(seed)

@@ -148,6 +148,9 @@ class _quiet:
 
 #: Most Monte Carlo paths any command takes; the Monte Carlo error at 1,000,000 paths is already 0.1% of sd.
 MAX_PATHS = 1_000_000
+#: Paths a summary-mode run keeps at once in one process: one pass of blocks (engine.BLOCKS_PER_PASS x
+#: randomness.BLOCK_PATHS); every block is then reduced to mergeable statistics.
+SUMMARY_PATHS_KEPT = 10_000
 #: Share of the free memory one result may take.
 _MEMORY_SHARE = 0.5
 
@@ -183,13 +186,20 @@ def paths_fit(scenario: Scenario, memory: int | None = None) -> int:
     return max(0, min(MAX_PATHS, int(memory * _MEMORY_SHARE) // bytes_per_path(scenario)))
 
 
-def paths_problem(scenario: Scenario, paths: int, memory: int | None = None) -> Problem | None:
-    """A :class:`Problem` when ``paths`` is more than :data:`MAX_PATHS` or than fits in memory."""
+def paths_problem(
+    scenario: Scenario, paths: int, memory: int | None = None, *, summary: bool = False
+) -> Problem | None:
+    """A :class:`Problem` when ``paths`` is more than :data:`MAX_PATHS` or than fits in memory.
+
+    In summary mode only one pass of blocks is ever kept (:data:`SUMMARY_PATHS_KEPT` paths), so any
+    number of paths up to :data:`MAX_PATHS` fits once that pass does.
+    """
     if paths > MAX_PATHS:
         return Problem("paths", f"at most {MAX_PATHS:,} paths are allowed", paths)
-    need = paths * bytes_per_path(scenario)
+    kept = min(paths, SUMMARY_PATHS_KEPT) if summary else paths
+    need = kept * bytes_per_path(scenario)
     fit = paths_fit(scenario, memory)
-    if paths > fit:
+    if kept > fit:
         return Problem(
             "paths",
             f"{paths:,} paths of this scenario need about {need / 1e9:.1f} GB; about {fit:,} fit in "
