@@ -24,6 +24,7 @@ from cssim.reporting.formatting import money
 
 ROOT = Path(__file__).resolve().parents[1]
 GVC = ROOT / "scenarios" / "growth-vs-churn.yaml"
+GVC_JA = ROOT / "scenarios" / "ja" / "growth-vs-churn.yaml"
 PATHS, SEED = 500, 42
 XSS_NAME = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
 XSS_DESCRIPTION = (
@@ -498,17 +499,11 @@ def test_every_report_message_has_a_japanese_translation():
 
 @pytest.fixture(scope="module")
 def ja(tmp_path_factory) -> Rendered:
-    """A Japanese scenario (Japanese names, segments and description) rendered in Japanese."""
+    """The shipped Japanese default (Japanese name, segment and description), rendered in Japanese:
+    the twin of :data:`GVC` that ``make report`` renders into ``reports/ja/``."""
     folder = tmp_path_factory.mktemp("report-ja")
-    data = yaml.safe_load(GVC.read_text(encoding="utf-8"))
-    data["name"] = "成長と解約"
-    data["description"] = "新規獲得が年20%、解約が月3%のとき、顧客数と売上はどうなるか。"
-    data["language"] = "ja"
-    data["segments"][0]["name"] = "中小企業"
-    source = folder / "seichou.yaml"
-    source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    path = report.render_report(source, folder / "out", paths=PATHS, seed=SEED)
-    return Rendered(path, path.read_text(encoding="utf-8"), 0.0, data["name"])
+    path = report.render_report(GVC_JA, folder / "out", paths=PATHS, seed=SEED)
+    return Rendered(path, path.read_text(encoding="utf-8"), 0.0, "成長と解約")
 
 
 def test_japanese_report_is_japanese_and_clean(ja):

@@ -938,7 +938,7 @@ def growth(ctx: ReportContext) -> Html:
         "futures.",
         paths=fm.count(r.paths, ctx.lang),
     )
-    fig = _fig(ctx, draw, t("ARR and customers by month"), caption, ncols=2, size=(10, 3.2))
+    fig = _fig(ctx, draw, t("ARR and customers by month"), caption, ncols=2, size=(10, 2.7))
     return _section(t("ARR and customers"), fig)
 
 
@@ -958,7 +958,7 @@ def movements(ctx: ReportContext) -> Html:
         lambda ax: charts.mrr_waterfall(r, ax=ax),
         t("MRR movements each month"),
         caption,
-        size=(10, 3.4),
+        size=(10, 2.8),
     )
     return _section(t("MRR movements"), fig)
 
@@ -987,7 +987,7 @@ def retention(ctx: ReportContext) -> Html:
         lambda ax: charts.retention_chart(r, ax=ax),
         t("NRR and GRR by month"),
         caption,
-        size=(10, 3.2),
+        size=(10, 2.5),
     )
     return _section(title, fig)
 
@@ -1009,7 +1009,7 @@ def cohorts(ctx: ReportContext) -> Html:
         lambda ax: charts.cohort_layers(r, ax=ax),
         t("MRR by the year customers joined"),
         caption,
-        size=(10, 3.2),
+        size=(10, 2.7),
     )
     return _section(t("Revenue by cohort"), fig)
 
@@ -1033,7 +1033,7 @@ def unit_economics(ctx: ReportContext) -> Html:
             "At month {month}: median (dot), P10–P90 (bar), guideline (red tick).",
             month=r.horizon,
         ),
-        size=(10, 1.2 + 0.45 * rows),
+        size=(10, 1.0 + 0.4 * rows),
     )
     return _section(
         t("Unit economics"),
@@ -1095,7 +1095,7 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
                 "table below.",
                 month=month,
             ),
-            size=(10, 0.9 + 0.42 * len(ranked)),
+            size=(10, 0.8 + 0.36 * len(ranked)),
         ),
         _table(rows, index=False, caption=t("Extra ARR against the base, best first")),
     ]
@@ -1364,7 +1364,10 @@ _GLOSSARY = [
 def glossary(ctx: ReportContext) -> Html:
     """The terms the report uses, in the reader's language."""
     t = ctx.t
-    items = "".join(f"<dt>{e(t(term))}</dt><dd>{e(t(text))}</dd>" for term, text in _GLOSSARY)
+    # each term and its text in one group, so a page or column break never parts them
+    items = "".join(
+        f"<div><dt>{e(t(term))}</dt><dd>{e(t(text))}</dd></div>" for term, text in _GLOSSARY
+    )
     return _section(t("Appendix: glossary"), f"<dl class='glossary'>{items}</dl>", cls="appendix")
 
 
