@@ -17,6 +17,7 @@ import pytest
 
 import cssim
 from cssim.reporting.formatting import money
+from cssim.reporting.i18n import Translator
 from tests.test_report import GVC, PATHS, SEED, XSS_NAME, ja, rendered  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -305,3 +306,49 @@ def test_reports_read_on_a_phone(browser, gvc_page, ja_page):
         phone.goto(visit.page.url)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         phone.close()
+
+
+def _fonts_for(page, selector: str) -> list[dict]:
+    """The fonts Chromium drew ``selector``'s text with (DevTools ``CSS.getPlatformFontsForNode``)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        cdp.detach()
+
+
+@pytest.fixture(scope="module")
+def ja_levers_page(browser, tmp_path_factory):
+    """The levers page of the shipped Japanese default, in Japanese (a page built from templates)."""
+    from cssim.reporting.outputs import write_levers_outputs
+
+    out = tmp_path_factory.mktemp("levers-ja")
+    sc = cssim.load_scenario(ROOT / "scenarios" / "ja" / "growth-vs-churn.yaml")
+    files = write_levers_outputs(sc, out, paths=100, seed=1, lang="ja")
+    html = next(p for p in files["files"] if str(p).endswith(".html"))
+    visit = Visit(browser, html)
+    yield visit
+    visit.close()
+
+
+def test_japanese_page_draws_its_text_with_the_embedded_font(ja_levers_page):
+    """No box glyphs without a Japanese system font: the page's own subset draws its Japanese."""
+    page = ja_levers_page.page
+    assert ja_levers_page.errors == [] and ja_levers_page.external() == []
+    assert page.evaluate("document.documentElement.lang") == "ja"
+    title = Translator("ja")("Levers: {name}", name="成長と解約")
+    assert page.locator("h1").inner_text() == title and re.search(r"[\u3040-\u30ff]", title)
+    assert Translator("ja")("Break-even") in page.locator("h2").all_inner_texts()
+    faces = page.evaluate(
+        "async () => { await document.fonts.ready; return [...document.fonts].map("
+        "f => [f.family.replace(/[\"']/g, ''), f.status]); }"
+    )
+    assert ["cssim-ja", "loaded"] in faces
+    fonts = _fonts_for(page, "h1")
+    cjk = len(re.findall(r"[\u3000-\u9fff\uff00-\uffef]", title))
+    drawn = sum(f["glyphCount"] for f in fonts if f["isCustomFont"])
+    assert drawn >= cjk > 0, fonts  # every Japanese glyph of the title from the webfont

@@ -45,6 +45,7 @@ from ..model.scenario import Scenario, load_scenario
 from . import charts, ltv_note, narrative
 from . import formatting as fm
 from .i18n import N_, Translator, resolve_lang
+from .webfont import embed_cjk_font
 
 __all__ = [
     "TEMPLATE",
@@ -1478,48 +1479,7 @@ def _export_html(notebook: Path, title: str, lang: str = "en") -> str:
     )
     exporter.register_preprocessor(_content_only(), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return _embed_cjk_font(body)
-
-
-#: The name the report's CSS gives the embedded Japanese font (``static/cssim_report.css``).
-EMBEDDED_FONT = "cssim-ja"
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
-
-
-def _embed_cjk_font(page: str) -> str:
-    """Embed the Japanese glyphs the page uses, so it reads the same on a machine without Japanese
-    fonts and in its PDF.
-
-    A page with no CJK character is returned unchanged. Otherwise IPAexGothic (``matplotlib-fontja``;
-    the IPA Font License allows embedding in documents) is cut down with fontTools to the characters
-    of the page and added as a WOFF ``@font-face`` in a ``data:`` URL (tens of kilobytes, nothing is
-    fetched).
-    """
-    chars = {c for c in page if ord(c) > 0x7F}
-    if not any(_CJK.match(c) for c in chars):
-        return page
-    try:
-        import matplotlib_fontja
-        from fontTools import subset
-    except ImportError:  # pragma: no cover - depends on the installation
-        return page
-    ttf = Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
-    options = subset.Options()
-    options.flavor = "woff"
-    options.desubroutinize = True
-    font = subset.load_font(str(ttf), options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(chars)))
-    subsetter.subset(font)
-    buf = io.BytesIO()
-    subset.save_font(font, buf, options)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    face = (
-        f"<style>@font-face{{font-family:'{EMBEDDED_FONT}';"
-        f"src:url(data:font/woff;base64,{data}) format('woff');}}</style>"
-    )
-    head, sep, rest = page.partition("</head>")
-    return head + face + sep + rest if sep else page
+    return embed_cjk_font(body)
 
 
 def _temp_path(folder: Path, name: str, suffix: str = ".tmp") -> Path:
