@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import re
 import time
 from dataclasses import dataclass
@@ -530,3 +531,65 @@ def test_lang_flag_wins_over_the_scenario(tmp_path):
     assert report.prepare(GVC, paths=20).lang == "en"
     with pytest.raises(ValueError, match="lang"):
         report.prepare(GVC, paths=20, lang="fr")
+
+
+# -- levers at equal cost ---------------------------------------------------------------------------
+
+CS = ROOT / "scenarios" / "cs-team-costs.yaml"
+
+
+def _items(markup: str, cls: str) -> list[str]:
+    """The texts of the items of the list ``<ol class='... cls'>`` in ``markup``."""
+    m = re.search(rf"<ol class='[^']*\b{cls}\b[^']*'>(.*?)</ol>", markup, re.S)
+    return [] if m is None else [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", m[1])]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_levers_at_equal_cost_match_per_cost_where_costs_are_given(lang):
+    from cssim.analysis.levers import EQUAL_EFFORT, levers
+    from cssim.reporting import formatting as fm
+    from cssim.reporting.i18n import Translator
+
+    ctx = report.prepare(CS, paths=300, seed=7, lang=lang)
+    costs = ctx.scenario.lever_costs
+    assert costs and set(costs) == set(EQUAL_EFFORT)
+    want = levers(
+        ctx.scenario,
+        paths=300,
+        seed=7,
+        size=EQUAL_EFFORT,
+        names=list(EQUAL_EFFORT),
+        costs=costs,
+        per_segment=False,
+    ).per_cost()
+    assert list(want["per_cost"]) == sorted(want["per_cost"], reverse=True)
+    t = Translator(lang)
+    words = [report._lever_label(n, EQUAL_EFFORT[n], t) for n in want["lever"]]
+    ratios = [t("{ratio}×", ratio=fm.number(v, lang, 1)) for v in want["per_cost"]]
+    summary = report.summary(ctx)._repr_html_()
+    items = _items(summary, "at-equal-cost")
+    assert len(items) == len(want) == 4
+    for item, word, lever, ratio in zip(items, words, want["lever"], ratios, strict=True):
+        assert item.startswith(word), (item, word)
+        assert fm.money(costs[lever], "JPY", lang) in item and ratio in item, item
+    table = Tags(report.strategy(ctx, paths=300)._repr_html_()).visible
+    starts = [table.index(t("Gross profit ÷ cost"))]
+    for word in words:  # the rows in the same order as the list
+        starts.append(table.index(word, starts[-1]))
+    starts.append(table.index(t("Segment"), starts[-1]))  # the break-even table comes next
+    rows = [table[a:b] for a, b in itertools.pairwise(starts[1:])]
+    for row, gain, ratio in zip(rows, want["median"], ratios, strict=True):
+        assert fm.money(gain, "JPY", lang) in row and ratio in row, row
+    # the order at equal cost is not the order at equal effort in this scenario: both are shown
+    effort = _items(summary, "levers")
+    assert [i.split(":")[0].split("：")[0] for i in effort] != [w for w in words]
+
+
+def test_no_levers_at_equal_cost_without_costs():
+    ctx = report.prepare(GVC, paths=200, seed=7)
+    assert ctx.scenario.lever_costs is None
+    summary = report.summary(ctx)._repr_html_()
+    assert "at-equal-cost" not in summary and "At equal cost" not in summary
+    assert _items(summary, "levers")  # the equal-effort ranking is still there
+    strategy = report.strategy(ctx, paths=200)._repr_html_()
+    assert "at-equal-cost" not in strategy and "Gross profit ÷ cost" not in strategy

@@ -207,6 +207,7 @@ class ReportContext:
             seed=r.seed,
             size=EQUAL_EFFORT,
             names=list(EQUAL_EFFORT),
+            costs=dict(self.scenario.lever_costs or {}),
             per_segment=False,
         )
 
@@ -539,6 +540,10 @@ def precision_table(result: SimulationResult, lang: str | None = None) -> pd.Dat
 # -- HTML building blocks ---------------------------------------------------------------------------
 
 
+#: Rows above which a printed table may break across pages (``.cssim-table.long`` in the CSS).
+LONG_TABLE = 12
+
+
 def _table(
     df: pd.DataFrame,
     caption: str = "",
@@ -573,7 +578,8 @@ def _table(
         ]
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{e(caption)}</caption>" if caption else ""
-    extra = f" {cls}" if cls else ""
+    # a long table may continue on the next printed page (its header repeated); a short one may not
+    extra = (f" {cls}" if cls else "") + (" long" if len(body) > LONG_TABLE else "")
     return (
         f"<div class='table-wrap'><table class='cssim-table{extra}'>{cap}<thead><tr>{head}</tr>"
         f"</thead><tbody>{''.join(body)}</tbody></table></div>"
@@ -751,6 +757,22 @@ def _ranked_levers(ctx: ReportContext) -> pd.DataFrame:
     return df
 
 
+def _levers_at_equal_cost(ctx: ReportContext) -> pd.DataFrame:
+    """The levers the scenario gives a monthly cost for (``lever_costs``), best first at equal cost:
+    ``ratio = median extra gross profit over months 1..H / (cost a month x H)``
+    (:meth:`~cssim.analysis.levers.LeverResult.per_cost`). Empty without costs."""
+    lr = ctx.levers
+    df = lr.per_cost("gross_profit_cum")
+    df["words"] = [_lever_label(n, lr.sizes[n], ctx.t) for n in df["lever"]]
+    df["cost_month"] = df["cost_total"] / lr.horizon
+    return df
+
+
+def _times(x: float, ctx: ReportContext) -> str:
+    """A multiple of a cost: ``4.0×`` / ``4.0倍``."""
+    return ctx.t("{ratio}×", ratio=fm.number(x, ctx.lang, 1))
+
+
 def _breakeven_words(ctx: ReportContext) -> str:
     """The break-even churn in a sentence (the whole scenario: the total row with several segments)."""
     t, lang = ctx.t, ctx.lang
@@ -865,6 +887,29 @@ def summary(ctx: ReportContext) -> Html:
         f"<h3>{e(todo_title)}</h3>",
         _p(t("The levers at equal effort, each the same size in its own unit, best first:")),
         f"<ol class='levers'>{items}</ol>",
+    ]
+    by_cost = _levers_at_equal_cost(ctx)
+    if len(by_cost):
+        per_cost = "".join(
+            "<li>"
+            + e(
+                t(
+                    "{lever} ({cost} a month): {ratio} its cost back in gross profit by month "
+                    "{month}",
+                    lever=row.words,
+                    cost=ctx.money(row.cost_month),
+                    ratio=_times(row.per_cost, ctx),
+                    month=month,
+                )
+            )
+            + "</li>"
+            for row in by_cost.itertuples()
+        )
+        todo += [
+            _p(t("At equal cost, with what the scenario says each lever costs, best first:")),
+            f"<ol class='levers at-equal-cost'>{per_cost}</ol>",
+        ]
+    todo += [
         _p(_breakeven_words(ctx)),
         _p(
             t("How the figures are worked out, their precision and a glossary are in the appendix.")
@@ -1100,6 +1145,31 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
         ),
         _table(rows, index=False, caption=t("Extra ARR against the base, best first")),
     ]
+    by_cost = _levers_at_equal_cost(ctx)
+    if len(by_cost):
+        cost_rows = pd.DataFrame(
+            {
+                t("Lever"): by_cost["words"],
+                t("Cost a month"): [ctx.money(v) for v in by_cost["cost_month"]],
+                t("Extra gross profit by month {month} (median)", month=month): [
+                    ctx.money(v) for v in by_cost["median"]
+                ],
+                t("Gross profit ÷ cost"): [_times(v, ctx) for v in by_cost["per_cost"]],
+            }
+        )
+        parts.append(
+            _table(
+                cost_rows,
+                index=False,
+                caption=t(
+                    "At equal cost, best first: the extra gross profit of months 1 to {month} over "
+                    "the lever's cost in those months ({month} × its cost a month); what it earns "
+                    "after month {month} is left out",
+                    month=month,
+                ),
+                cls="at-equal-cost",
+            )
+        )
     be = ctx.breakeven
     na = "–"
     total = t("Total")
