@@ -593,3 +593,15 @@ def test_no_levers_at_equal_cost_without_costs():
     assert _items(summary, "levers")  # the equal-effort ranking is still there
     strategy = report.strategy(ctx, paths=200)._repr_html_()
     assert "at-equal-cost" not in strategy and "Gross profit ÷ cost" not in strategy
+
+
+def test_cohort_legend_is_translated_as_the_chart_writes_it():
+    from cssim.reporting import charts
+    from cssim.reporting.i18n import Translator
+
+    r = cssim.simulate(cssim.load_scenario(GVC), paths=20, seed=1)
+    ax = charts.cohort_layers(r)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    ja = Translator("ja")
+    assert all(report._chart_text(label, ja) not in (None, label) for label in labels), labels
+    assert "3年目に獲得" in [report._chart_text(label, ja) for label in labels]

@@ -637,7 +637,7 @@ _CHART_TEXT: list[tuple[re.Pattern, str]] = [
         (r"MRR \([A-Z]{3}, mean over paths\)", N_("MRR (mean over futures)")),
         (r"MRR by joining year", N_("MRR by the year customers joined")),
         (r"Starting customers", N_("Starting customers")),
-        (r"Joined in (?P<year>\d+)", N_("Joined in year {year}")),
+        (r"Joined in (?:year )?(?P<year>\d+)", N_("Joined in year {year}")),
         (r"not defined \(no CS costs\)", N_("not defined (no CS costs)")),
         (r"not defined \(no CAC\)", N_("not defined (no CAC)")),
         (r"LTV:CAC", N_("LTV:CAC")),
