@@ -124,3 +124,33 @@ def test_batch_index_in_both_languages_keeps_its_script_and_escapes_names(tmp_pa
     money = "3.52億円" if lang == "ja" else "¥352M"
     assert money in html and "e+08" not in html
     assert ("シナリオ" in html) == (lang == "ja")
+
+
+def test_only_pages_with_japanese_carry_the_webfont():
+    """The report's own subsetter serves the pages: a face when the page has CJK text, none else."""
+    from cssim.reporting.pages import render
+
+    latin = render(
+        "page.html",
+        "en",
+        title="Growth",
+        notes=[],
+        items=[],
+        paragraphs=[],
+        figures=[],
+        sections=[],
+    )
+    japanese = render(
+        "page.html",
+        "en",
+        title="成長と解約",
+        notes=[],
+        items=[],
+        paragraphs=[],
+        figures=[],
+        sections=[],
+    )
+    assert "@font-face" not in latin and "'cssim-ja'" in latin  # named first, no face to load
+    assert japanese.count("@font-face{font-family:'cssim-ja'") == 1
+    assert japanese.index("@font-face") < japanese.index("</head>")
+    assert len(japanese) - len(latin) < 60_000  # a subset of the glyphs used, not the 4 MB font

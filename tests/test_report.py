@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import re
 import time
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from cssim.reporting.formatting import money
 
 ROOT = Path(__file__).resolve().parents[1]
 GVC = ROOT / "scenarios" / "growth-vs-churn.yaml"
+GVC_JA = ROOT / "scenarios" / "ja" / "growth-vs-churn.yaml"
 PATHS, SEED = 500, 42
 XSS_NAME = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
 XSS_DESCRIPTION = (
@@ -498,17 +500,11 @@ def test_every_report_message_has_a_japanese_translation():
 
 @pytest.fixture(scope="module")
 def ja(tmp_path_factory) -> Rendered:
-    """A Japanese scenario (Japanese names, segments and description) rendered in Japanese."""
+    """The shipped Japanese default (Japanese name, segment and description), rendered in Japanese:
+    the twin of :data:`GVC` that ``make report`` renders into ``reports/ja/``."""
     folder = tmp_path_factory.mktemp("report-ja")
-    data = yaml.safe_load(GVC.read_text(encoding="utf-8"))
-    data["name"] = "成長と解約"
-    data["description"] = "新規獲得が年20%、解約が月3%のとき、顧客数と売上はどうなるか。"
-    data["language"] = "ja"
-    data["segments"][0]["name"] = "中小企業"
-    source = folder / "seichou.yaml"
-    source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    path = report.render_report(source, folder / "out", paths=PATHS, seed=SEED)
-    return Rendered(path, path.read_text(encoding="utf-8"), 0.0, data["name"])
+    path = report.render_report(GVC_JA, folder / "out", paths=PATHS, seed=SEED)
+    return Rendered(path, path.read_text(encoding="utf-8"), 0.0, "成長と解約")
 
 
 def test_japanese_report_is_japanese_and_clean(ja):
@@ -535,3 +531,77 @@ def test_lang_flag_wins_over_the_scenario(tmp_path):
     assert report.prepare(GVC, paths=20).lang == "en"
     with pytest.raises(ValueError, match="lang"):
         report.prepare(GVC, paths=20, lang="fr")
+
+
+# -- levers at equal cost ---------------------------------------------------------------------------
+
+CS = ROOT / "scenarios" / "cs-team-costs.yaml"
+
+
+def _items(markup: str, cls: str) -> list[str]:
+    """The texts of the items of the list ``<ol class='... cls'>`` in ``markup``."""
+    m = re.search(rf"<ol class='[^']*\b{cls}\b[^']*'>(.*?)</ol>", markup, re.S)
+    return [] if m is None else [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", m[1])]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_levers_at_equal_cost_match_per_cost_where_costs_are_given(lang):
+    from cssim.analysis.levers import EQUAL_EFFORT, levers
+    from cssim.reporting import formatting as fm
+    from cssim.reporting.i18n import Translator
+
+    ctx = report.prepare(CS, paths=300, seed=7, lang=lang)
+    costs = ctx.scenario.lever_costs
+    assert costs and set(costs) == set(EQUAL_EFFORT)
+    want = levers(
+        ctx.scenario,
+        paths=300,
+        seed=7,
+        size=EQUAL_EFFORT,
+        names=list(EQUAL_EFFORT),
+        costs=costs,
+        per_segment=False,
+    ).per_cost()
+    assert list(want["per_cost"]) == sorted(want["per_cost"], reverse=True)
+    t = Translator(lang)
+    words = [report._lever_label(n, EQUAL_EFFORT[n], t) for n in want["lever"]]
+    ratios = [t("{ratio}×", ratio=fm.number(v, lang, 1)) for v in want["per_cost"]]
+    summary = report.summary(ctx)._repr_html_()
+    items = _items(summary, "at-equal-cost")
+    assert len(items) == len(want) == 4
+    for item, word, lever, ratio in zip(items, words, want["lever"], ratios, strict=True):
+        assert item.startswith(word), (item, word)
+        assert fm.money(costs[lever], "JPY", lang) in item and ratio in item, item
+    table = Tags(report.strategy(ctx, paths=300)._repr_html_()).visible
+    starts = [table.index(t("Gross profit ÷ cost"))]
+    for word in words:  # the rows in the same order as the list
+        starts.append(table.index(word, starts[-1]))
+    starts.append(table.index(t("Segment"), starts[-1]))  # the break-even table comes next
+    rows = [table[a:b] for a, b in itertools.pairwise(starts[1:])]
+    for row, gain, ratio in zip(rows, want["median"], ratios, strict=True):
+        assert fm.money(gain, "JPY", lang) in row and ratio in row, row
+    # the order at equal cost is not the order at equal effort in this scenario: both are shown
+    effort = _items(summary, "levers")
+    assert [i.split(":")[0].split("：")[0] for i in effort] != [w for w in words]
+
+
+def test_no_levers_at_equal_cost_without_costs():
+    ctx = report.prepare(GVC, paths=200, seed=7)
+    assert ctx.scenario.lever_costs is None
+    summary = report.summary(ctx)._repr_html_()
+    assert "at-equal-cost" not in summary and "At equal cost" not in summary
+    assert _items(summary, "levers")  # the equal-effort ranking is still there
+    strategy = report.strategy(ctx, paths=200)._repr_html_()
+    assert "at-equal-cost" not in strategy and "Gross profit ÷ cost" not in strategy
+
+
+def test_cohort_legend_is_translated_as_the_chart_writes_it():
+    from cssim.reporting import charts
+    from cssim.reporting.i18n import Translator
+
+    r = cssim.simulate(cssim.load_scenario(GVC), paths=20, seed=1)
+    ax = charts.cohort_layers(r)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    ja = Translator("ja")
+    assert all(report._chart_text(label, ja) not in (None, label) for label in labels), labels
+    assert "3年目に獲得" in [report._chart_text(label, ja) for label in labels]

@@ -6,14 +6,18 @@ browser fails the test with instructions; set CSSIM_SKIP_BROWSER=1 to skip these
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import unicodedata
 from pathlib import Path
 
+import pypdf
 import pytest
 
 import cssim
 from cssim.reporting.formatting import money
+from cssim.reporting.i18n import Translator
 from tests.test_report import GVC, PATHS, SEED, XSS_NAME, ja, rendered  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,10 +137,92 @@ def test_headline_and_charts_are_visible(gvc_page):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_report_prints_on_a4(gvc_page):
-    pdf = gvc_page.page.pdf(format="A4", print_background=True)
-    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert 2 <= pages <= 12, pages
+def _squash(text: str) -> str:
+    """Text compared between the page and its PDF: NFKC (ligatures, full-width forms), no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+#: Each heading of the page, and the text of what follows it: a figure's caption, a table's caption
+#: (or first row), a list's first definition, a paragraph's first words; after a short note, the
+#: block the note introduces too.
+_HEADINGS_AND_NEXT = """() => [...document.querySelectorAll('main h2, main h3')].map(h => {
+  const next = [];
+  for (let n = h.nextElementSibling; n && next.length < 2; n = n.nextElementSibling) {
+    const part = n.matches('figure') ? n.querySelector('figcaption')
+      : n.matches('dl') ? n.querySelector('dd')  // floated terms print apart from their text
+      : (n.querySelector('caption') || n.querySelector('tr') || n);
+    next.push(part.innerText);
+    if (!n.matches('p.note')) break;
+  }
+  return [h.innerText, next];
+})"""
+
+
+def printed(page) -> list[str]:
+    """The page printed on A4 by Chromium: each PDF page's text (:func:`_squash`)."""
+    pdf = page.pdf(format="A4", print_background=True)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == len(reader.pages)
+    return [_squash(p.extract_text()) for p in reader.pages]
+
+
+def headings_left_alone(page, texts: list[str]) -> list[str]:
+    """Headings printed on another page than the start of what follows them (so a heading ends a
+    page on its own), found by walking the headings in order through the pages' texts.
+
+    A heading's words may also occur in the text before it (a description that says "ARR and
+    customers"), so a heading may be on any page from the last one found that holds its words.
+    """
+    alone, at = [], 0
+    for heading, following in page.evaluate(_HEADINGS_AND_NEXT):
+        h = _squash(heading)
+        pages = [i for i in range(at, len(texts)) if h in texts[i]]
+        assert pages, f"heading {heading!r} is not printed after page {at + 1}"
+        for text in following:
+            start = _squash(text)[:30]
+            where = next((i for i in range(pages[0], len(texts)) if start in texts[i]), None)
+            if where not in pages:
+                page_no = "none" if where is None else where + 1
+                alone.append(f"{heading!r} on page {pages[0] + 1}, {text[:30]!r} on page {page_no}")
+            else:
+                at = where
+    return alone
+
+
+@pytest.mark.parametrize("which", ["gvc_page", "ja_page"])
+def test_report_prints_on_four_a4_pages_with_headings_kept_with_their_content(which, request):
+    """The default report, English and Japanese, on at most 4 A4 pages; no heading ends a page."""
+    visit = request.getfixturevalue(which)
+    texts = printed(visit.page)
+    assert len(texts) <= 4, len(texts)
+    assert headings_left_alone(visit.page, texts) == []
+    # nothing the first screen and the appendix promise was dropped to get there
+    everything = "".join(texts)
+    for section in visit.page.locator("main h2").all_inner_texts():
+        assert _squash(section) in everything, section
+    footnote = visit.page.locator("footer.cssim-footnote").inner_text()
+    assert _squash(footnote)[:60] in everything
+
+
+def test_the_page_break_check_would_catch_a_lonely_heading(browser, tmp_path):
+    """A heading pushed to the foot of page 1, its paragraph on page 2: the check above names it."""
+    bad = tmp_path / "lonely.html"
+    bad.write_text(
+        "<html><body><main><div style='height:262mm'></div>"
+        "<h2 style='break-after:auto;margin:0'>Lonely heading</h2>"
+        "<p style='break-inside:avoid;height:40mm'>What the heading introduces.</p>"
+        "<h2>Kept heading</h2><p>Right under it.</p></main></body></html>",
+        encoding="utf-8",
+    )
+    visit = Visit(browser, bad)
+    try:
+        texts = printed(visit.page)
+        assert len(texts) == 2
+        assert headings_left_alone(visit.page, texts) == [
+            "'Lonely heading' on page 1, 'What the heading introduces.' on page 2"
+        ]
+    finally:
+        visit.close()
 
 
 def test_full_page_screenshot(gvc_page, tmp_path):
@@ -220,3 +306,49 @@ def test_reports_read_on_a_phone(browser, gvc_page, ja_page):
         phone.goto(visit.page.url)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         phone.close()
+
+
+def _fonts_for(page, selector: str) -> list[dict]:
+    """The fonts Chromium drew ``selector``'s text with (DevTools ``CSS.getPlatformFontsForNode``)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        cdp.detach()
+
+
+@pytest.fixture(scope="module")
+def ja_levers_page(browser, tmp_path_factory):
+    """The levers page of the shipped Japanese default, in Japanese (a page built from templates)."""
+    from cssim.reporting.outputs import write_levers_outputs
+
+    out = tmp_path_factory.mktemp("levers-ja")
+    sc = cssim.load_scenario(ROOT / "scenarios" / "ja" / "growth-vs-churn.yaml")
+    files = write_levers_outputs(sc, out, paths=100, seed=1, lang="ja")
+    html = next(p for p in files["files"] if str(p).endswith(".html"))
+    visit = Visit(browser, html)
+    yield visit
+    visit.close()
+
+
+def test_japanese_page_draws_its_text_with_the_embedded_font(ja_levers_page):
+    """No box glyphs without a Japanese system font: the page's own subset draws its Japanese."""
+    page = ja_levers_page.page
+    assert ja_levers_page.errors == [] and ja_levers_page.external() == []
+    assert page.evaluate("document.documentElement.lang") == "ja"
+    title = Translator("ja")("Levers: {name}", name="成長と解約")
+    assert page.locator("h1").inner_text() == title and re.search(r"[\u3040-\u30ff]", title)
+    assert Translator("ja")("Break-even") in page.locator("h2").all_inner_texts()
+    faces = page.evaluate(
+        "async () => { await document.fonts.ready; return [...document.fonts].map("
+        "f => [f.family.replace(/[\"']/g, ''), f.status]); }"
+    )
+    assert ["cssim-ja", "loaded"] in faces
+    fonts = _fonts_for(page, "h1")
+    cjk = len(re.findall(r"[\u3000-\u9fff\uff00-\uffef]", title))
+    drawn = sum(f["glyphCount"] for f in fonts if f["isCustomFont"])
+    assert drawn >= cjk > 0, fonts  # every Japanese glyph of the title from the webfont

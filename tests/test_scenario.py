@@ -84,7 +84,7 @@ def test_the_base_scenario_is_valid(tmp_path):
             "currency: JPY\ncolour: blue\n",
             "colour",
             4,
-            "name, description, horizon_months, currency, target_arr, discount_rate, language, segments",
+            "name, description, horizon_months, currency, target_arr, discount_rate, language, segments, lever_costs",
         ),
         (
             "      monthly: 0.025",
@@ -593,3 +593,43 @@ def test_scenarios_are_frozen(tmp_path):
     s = load_scenario(_write(tmp_path, BASE))
     with pytest.raises(Exception, match="frozen"):
         s.horizon_months = 12  # type: ignore[misc]
+
+
+# -- lever costs ------------------------------------------------------------------------------------
+
+
+def test_lever_costs_are_optional_and_name_the_report_levers(tmp_path):
+    from typing import get_args
+
+    from cssim.analysis.levers import EQUAL_EFFORT
+    from cssim.model.scenario import EqualEffortLever
+
+    assert set(get_args(EqualEffortLever)) == set(EQUAL_EFFORT)  # the levers a report ranks
+    assert load_scenario(_write(tmp_path, BASE)).lever_costs is None
+    s = load_scenario(
+        _write(tmp_path, BASE + "lever_costs: {churn_pt: 1800000, price_rel: 400000}\n")
+    )
+    assert s.lever_costs == {"churn_pt": 1_800_000, "price_rel": 400_000}
+    assert Scenario.from_dict(s.to_dict()) == s
+
+
+@pytest.mark.parametrize(
+    ("costs", "path", "says"),
+    [
+        (
+            "{churn: 100}",
+            "lever_costs.churn",
+            "'churn' is not allowed: unknown field; allowed here: "
+            "churn_pt, expansion_pt, price_rel, acquisition_rel",
+        ),
+        ("{price_rel: -5}", "lever_costs.price_rel", "-5 is not allowed: must be greater than 0"),
+        ("{price_rel: 0}", "lever_costs.price_rel", "must be greater than 0"),
+        ("{price_rel: '400000'}", "lever_costs.price_rel", "must be a number"),
+        ("{price_rel: .inf}", "lever_costs.price_rel", "must be a finite number"),
+        ("{}", "lever_costs", "needs at least 1 item"),
+        ("400000", "lever_costs", "must be a mapping"),
+    ],
+)
+def test_bad_lever_costs_say_what_is_allowed(tmp_path, costs, path, says):
+    message = _error(tmp_path, BASE + f"lever_costs: {costs}\n")
+    _assert_names(message, path, f"line {BASE.count(chr(10)) + 1}", says)

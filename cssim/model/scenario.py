@@ -12,7 +12,7 @@ import math
 import typing
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -298,6 +298,12 @@ class Segment(_Model):
         return (t, t) if isinstance(t, int) else (t.min, t.max)
 
 
+#: The levers a report compares at equal effort, by name (``cssim.analysis.levers.EQUAL_EFFORT``:
+#: churn -1 point a month, expansion +1 point a month, price +5%, new customers +10%).
+EqualEffortLever = Literal["churn_pt", "expansion_pt", "price_rel", "acquisition_rel"]
+LeverCost = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+
+
 class Scenario(_Model):
     """A scenario: what the business looks like now and how it behaves, with its uncertainty.
 
@@ -314,6 +320,9 @@ class Scenario(_Model):
     #: The language of what people read about this scenario (reports, pages); ``--lang`` wins.
     language: Literal["en", "ja"] | None = None
     segments: list[Segment] = Field(min_length=1, max_length=20)
+    #: What each equal-effort lever would cost a month (in ``currency``), to rank them at equal cost
+    #: as well; optional, any of :data:`EqualEffortLever`.
+    lever_costs: dict[EqualEffortLever, LeverCost] | None = Field(None, min_length=1)
 
     @field_validator("segments")
     @classmethod
@@ -526,6 +535,8 @@ def _explain(real: tuple, errs: list[tuple[str, dict, Any]], data: Any):
             fields = _allowed_fields((*loc, "?"))
             if fields and fields != ["kind", "..."]:
                 msg = f"must be a mapping with fields {', '.join(fields)}"
+        elif kind == "literal_error" and loc and loc[-1] == "[key]":
+            value = err["input"]  # the key that is not allowed, not the value under it
         elif kind == "union_tag_invalid" and isinstance(value, dict) and "kind" in value:
             path, value = (*real, "kind"), value["kind"]
         elif kind == "value_error" and _is_container(value):
@@ -596,6 +607,8 @@ def _say(err: dict, param: bool) -> str:
         return f"a distribution needs a kind: one of {', '.join(_KINDS)}" + (
             f" (or write {_PARAM_FORMS.split(' or ')[0]})" if param or "distribution" in loc else ""
         )
+    if kind == "literal_error" and loc and loc[-1] == "[key]" and loc[0] == "lever_costs":
+        return f"unknown field; allowed here: {', '.join(get_args(EqualEffortLever))}"
     if kind == "literal_error" and loc and loc[-1] == "language":
         return "must be one of en, ja (the language of reports and pages)"
     if kind in ("union_tag_invalid", "literal_error"):

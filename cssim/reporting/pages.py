@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .i18n import Translator
+from .webfont import embed_cjk_font
 
 __all__ = ["TEMPLATES", "cell", "environment", "render"]
 
@@ -52,13 +53,19 @@ def cell(
 
 
 def render(template: str, lang: str = "en", **context: Any) -> str:
-    """Render ``templates/pages/<template>`` in ``lang`` to a whole HTML document."""
+    """Render ``templates/pages/<template>`` in ``lang`` to a whole HTML document.
+
+    A page with Japanese (or other CJK) text carries the glyphs it uses as a webfont
+    (:func:`cssim.reporting.webfont.embed_cjk_font`, the report's own), so it shows no boxes on a
+    machine without Japanese fonts; an all-Latin page stays as small as it was.
+    """
     t = Translator(lang)
     env = environment(t.lang)
     context = {"sortable": False, **context}
-    return env.get_template(template).render(
+    page = env.get_template(template).render(
         lang=t.lang, css=_static("page.css"), sort_js=_static("sort.js"), **context
     )
+    return embed_cjk_font(page)  # Japanese glyphs in the page itself, only when it has any
 
 
 def write_levers_page(

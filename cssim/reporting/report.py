@@ -45,6 +45,7 @@ from ..model.scenario import Scenario, load_scenario
 from . import charts, ltv_note, narrative
 from . import formatting as fm
 from .i18n import N_, Translator, resolve_lang
+from .webfont import embed_cjk_font
 
 __all__ = [
     "TEMPLATE",
@@ -206,6 +207,7 @@ class ReportContext:
             seed=r.seed,
             size=EQUAL_EFFORT,
             names=list(EQUAL_EFFORT),
+            costs=dict(self.scenario.lever_costs or {}),
             per_segment=False,
         )
 
@@ -538,6 +540,10 @@ def precision_table(result: SimulationResult, lang: str | None = None) -> pd.Dat
 # -- HTML building blocks ---------------------------------------------------------------------------
 
 
+#: Rows above which a printed table may break across pages (``.cssim-table.long`` in the CSS).
+LONG_TABLE = 12
+
+
 def _table(
     df: pd.DataFrame,
     caption: str = "",
@@ -572,7 +578,8 @@ def _table(
         ]
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{e(caption)}</caption>" if caption else ""
-    extra = f" {cls}" if cls else ""
+    # a long table may continue on the next printed page (its header repeated); a short one may not
+    extra = (f" {cls}" if cls else "") + (" long" if len(body) > LONG_TABLE else "")
     return (
         f"<div class='table-wrap'><table class='cssim-table{extra}'>{cap}<thead><tr>{head}</tr>"
         f"</thead><tbody>{''.join(body)}</tbody></table></div>"
@@ -630,7 +637,7 @@ _CHART_TEXT: list[tuple[re.Pattern, str]] = [
         (r"MRR \([A-Z]{3}, mean over paths\)", N_("MRR (mean over futures)")),
         (r"MRR by joining year", N_("MRR by the year customers joined")),
         (r"Starting customers", N_("Starting customers")),
-        (r"Joined in (?P<year>\d+)", N_("Joined in year {year}")),
+        (r"Joined in (?:year )?(?P<year>\d+)", N_("Joined in year {year}")),
         (r"not defined \(no CS costs\)", N_("not defined (no CS costs)")),
         (r"not defined \(no CAC\)", N_("not defined (no CAC)")),
         (r"LTV:CAC", N_("LTV:CAC")),
@@ -750,6 +757,22 @@ def _ranked_levers(ctx: ReportContext) -> pd.DataFrame:
     return df
 
 
+def _levers_at_equal_cost(ctx: ReportContext) -> pd.DataFrame:
+    """The levers the scenario gives a monthly cost for (``lever_costs``), best first at equal cost:
+    ``ratio = median extra gross profit over months 1..H / (cost a month x H)``
+    (:meth:`~cssim.analysis.levers.LeverResult.per_cost`). Empty without costs."""
+    lr = ctx.levers
+    df = lr.per_cost("gross_profit_cum")
+    df["words"] = [_lever_label(n, lr.sizes[n], ctx.t) for n in df["lever"]]
+    df["cost_month"] = df["cost_total"] / lr.horizon
+    return df
+
+
+def _times(x: float, ctx: ReportContext) -> str:
+    """A multiple of a cost: ``4.0×`` / ``4.0倍``."""
+    return ctx.t("{ratio}×", ratio=fm.number(x, ctx.lang, 1))
+
+
 def _breakeven_words(ctx: ReportContext) -> str:
     """The break-even churn in a sentence (the whole scenario: the total row with several segments)."""
     t, lang = ctx.t, ctx.lang
@@ -864,6 +887,29 @@ def summary(ctx: ReportContext) -> Html:
         f"<h3>{e(todo_title)}</h3>",
         _p(t("The levers at equal effort, each the same size in its own unit, best first:")),
         f"<ol class='levers'>{items}</ol>",
+    ]
+    by_cost = _levers_at_equal_cost(ctx)
+    if len(by_cost):
+        per_cost = "".join(
+            "<li>"
+            + e(
+                t(
+                    "{lever} ({cost} a month): {ratio} its cost back in gross profit by month "
+                    "{month}",
+                    lever=row.words,
+                    cost=ctx.money(row.cost_month),
+                    ratio=_times(row.per_cost, ctx),
+                    month=month,
+                )
+            )
+            + "</li>"
+            for row in by_cost.itertuples()
+        )
+        todo += [
+            _p(t("At equal cost, with what the scenario says each lever costs, best first:")),
+            f"<ol class='levers at-equal-cost'>{per_cost}</ol>",
+        ]
+    todo += [
         _p(_breakeven_words(ctx)),
         _p(
             t("How the figures are worked out, their precision and a glossary are in the appendix.")
@@ -938,7 +984,7 @@ def growth(ctx: ReportContext) -> Html:
         "futures.",
         paths=fm.count(r.paths, ctx.lang),
     )
-    fig = _fig(ctx, draw, t("ARR and customers by month"), caption, ncols=2, size=(10, 3.2))
+    fig = _fig(ctx, draw, t("ARR and customers by month"), caption, ncols=2, size=(10, 2.7))
     return _section(t("ARR and customers"), fig)
 
 
@@ -958,7 +1004,7 @@ def movements(ctx: ReportContext) -> Html:
         lambda ax: charts.mrr_waterfall(r, ax=ax),
         t("MRR movements each month"),
         caption,
-        size=(10, 3.4),
+        size=(10, 2.8),
     )
     return _section(t("MRR movements"), fig)
 
@@ -987,7 +1033,7 @@ def retention(ctx: ReportContext) -> Html:
         lambda ax: charts.retention_chart(r, ax=ax),
         t("NRR and GRR by month"),
         caption,
-        size=(10, 3.2),
+        size=(10, 2.5),
     )
     return _section(title, fig)
 
@@ -1009,7 +1055,7 @@ def cohorts(ctx: ReportContext) -> Html:
         lambda ax: charts.cohort_layers(r, ax=ax),
         t("MRR by the year customers joined"),
         caption,
-        size=(10, 3.2),
+        size=(10, 2.7),
     )
     return _section(t("Revenue by cohort"), fig)
 
@@ -1033,7 +1079,7 @@ def unit_economics(ctx: ReportContext) -> Html:
             "At month {month}: median (dot), P10–P90 (bar), guideline (red tick).",
             month=r.horizon,
         ),
-        size=(10, 1.2 + 0.45 * rows),
+        size=(10, 1.0 + 0.4 * rows),
     )
     return _section(
         t("Unit economics"),
@@ -1095,10 +1141,35 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
                 "table below.",
                 month=month,
             ),
-            size=(10, 0.9 + 0.42 * len(ranked)),
+            size=(10, 0.8 + 0.36 * len(ranked)),
         ),
         _table(rows, index=False, caption=t("Extra ARR against the base, best first")),
     ]
+    by_cost = _levers_at_equal_cost(ctx)
+    if len(by_cost):
+        cost_rows = pd.DataFrame(
+            {
+                t("Lever"): by_cost["words"],
+                t("Cost a month"): [ctx.money(v) for v in by_cost["cost_month"]],
+                t("Extra gross profit by month {month} (median)", month=month): [
+                    ctx.money(v) for v in by_cost["median"]
+                ],
+                t("Gross profit ÷ cost"): [_times(v, ctx) for v in by_cost["per_cost"]],
+            }
+        )
+        parts.append(
+            _table(
+                cost_rows,
+                index=False,
+                caption=t(
+                    "At equal cost, best first: the extra gross profit of months 1 to {month} over "
+                    "the lever's cost in those months ({month} × its cost a month); what it earns "
+                    "after month {month} is left out",
+                    month=month,
+                ),
+                cls="at-equal-cost",
+            )
+        )
     be = ctx.breakeven
     na = "–"
     total = t("Total")
@@ -1364,7 +1435,10 @@ _GLOSSARY = [
 def glossary(ctx: ReportContext) -> Html:
     """The terms the report uses, in the reader's language."""
     t = ctx.t
-    items = "".join(f"<dt>{e(t(term))}</dt><dd>{e(t(text))}</dd>" for term, text in _GLOSSARY)
+    # each term and its text in one group, so a page or column break never parts them
+    items = "".join(
+        f"<div><dt>{e(t(term))}</dt><dd>{e(t(text))}</dd></div>" for term, text in _GLOSSARY
+    )
     return _section(t("Appendix: glossary"), f"<dl class='glossary'>{items}</dl>", cls="appendix")
 
 
@@ -1475,48 +1549,7 @@ def _export_html(notebook: Path, title: str, lang: str = "en") -> str:
     )
     exporter.register_preprocessor(_content_only(), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return _embed_cjk_font(body)
-
-
-#: The name the report's CSS gives the embedded Japanese font (``static/cssim_report.css``).
-EMBEDDED_FONT = "cssim-ja"
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
-
-
-def _embed_cjk_font(page: str) -> str:
-    """Embed the Japanese glyphs the page uses, so it reads the same on a machine without Japanese
-    fonts and in its PDF.
-
-    A page with no CJK character is returned unchanged. Otherwise IPAexGothic (``matplotlib-fontja``;
-    the IPA Font License allows embedding in documents) is cut down with fontTools to the characters
-    of the page and added as a WOFF ``@font-face`` in a ``data:`` URL (tens of kilobytes, nothing is
-    fetched).
-    """
-    chars = {c for c in page if ord(c) > 0x7F}
-    if not any(_CJK.match(c) for c in chars):
-        return page
-    try:
-        import matplotlib_fontja
-        from fontTools import subset
-    except ImportError:  # pragma: no cover - depends on the installation
-        return page
-    ttf = Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
-    options = subset.Options()
-    options.flavor = "woff"
-    options.desubroutinize = True
-    font = subset.load_font(str(ttf), options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(chars)))
-    subsetter.subset(font)
-    buf = io.BytesIO()
-    subset.save_font(font, buf, options)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    face = (
-        f"<style>@font-face{{font-family:'{EMBEDDED_FONT}';"
-        f"src:url(data:font/woff;base64,{data}) format('woff');}}</style>"
-    )
-    head, sep, rest = page.partition("</head>")
-    return head + face + sep + rest if sep else page
+    return embed_cjk_font(body)
 
 
 def _temp_path(folder: Path, name: str, suffix: str = ".tmp") -> Path:
