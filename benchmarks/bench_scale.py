@@ -128,6 +128,9 @@ def main() -> int:
     ap.add_argument("--concurrent", action="store_true")
     ap.add_argument("--skip-speedup", action="store_true")
     ap.add_argument(
+        "--local-nice", type=int, default=10, help="nice of the local run with --concurrent"
+    )
+    ap.add_argument(
         "--local-jobs", type=int, default=2, help="processes for the local run (as many as workers)"
     )
     a = ap.parse_args()
@@ -165,7 +168,9 @@ def main() -> int:
                     [*common, "--out", str(tmp / "dask"), "--scheduler", cluster.scheduler_address]
                 ),
                 # niced: the Dask run keeps the cores first, the local one takes what is left
-                "local": start_cli([*common, "--out", str(tmp / "local"), *local_jobs], nice=10),
+                "local": start_cli(
+                    [*common, "--out", str(tmp / "local"), *local_jobs], nice=a.local_nice
+                ),
             }
             runs = {k: finish(*v) for k, v in started.items()}
         else:
