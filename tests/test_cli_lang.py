@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import os
+import re
+import subprocess
+import sys
+
 import pytest
 
 from cssim import cli
@@ -68,3 +74,101 @@ def test_run_summary_in_japanese(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "KPI(中央値)" in out and "億円" in out and "12か月目" in out and "書き出しました" in out
     assert "e+0" not in out
+
+
+# -- --help in the chosen language --------------------------------------------------------------------
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _help(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != cli.LANG_ENV}
+    environ.update({"COLUMNS": "80", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "cssim.cli", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--lang", "ja", "run", "--help"], None),
+        (["run", "--lang", "ja", "--help"], None),
+        (["run", "--lang=ja", "--help"], None),
+        (["run", "--help"], {"CSSIM_LANG": "ja"}),
+    ],
+)
+def test_run_help_in_japanese(args, env):
+    out = _help(*args, env=env)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    for words in (
+        "使い方: cssim run",
+        "位置引数:",
+        "オプション:",
+        "このヘルプを表示して終了します",
+    ):
+        assert words in text, (words, text)
+    assert "シナリオのYAMLファイル" in text and "乱数のシード" in text
+    for english in ("usage:", "options:", "positional arguments", "show this help", "random seed"):
+        assert english not in text, english
+    assert all(cli._columns(line) <= 80 for line in text.splitlines()), text
+
+
+def test_english_help_stays_english():
+    out = _help("run", "--help")
+    assert out.returncode == 0
+    assert out.stdout.startswith("usage: cssim run") and "options:" in out.stdout
+    assert "random seed, 0 or more" in out.stdout and not JAPANESE.search(out.stdout)
+    top = _help("--help")
+    assert "positional arguments:" in top.stdout and not JAPANESE.search(top.stdout)
+
+
+def test_every_help_text_has_japanese():
+    """Each command's description and every argument's help reads Japanese in the Japanese parser."""
+    parser = cli.build_parser("ja")
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert JAPANESE.search(parser.description) and JAPANESE.search(parser.epilog)
+    for name, p in sub.choices.items():
+        assert JAPANESE.search(p.description), name
+        for action in p._actions:
+            assert JAPANESE.search(action.help), (name, action.option_strings, action.help)
+    # argparse's own words are back to English once the Japanese parser is built
+    assert cli.build_parser("en").format_help().startswith("usage: cssim")
+
+
+def test_argparse_errors_in_japanese(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["--lang", "ja", "run"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "cssim run: エラー: 次の引数が必要です: scenario" in err
+    assert argparse._("usage: ") == "usage: "  # restored for everyone else in the process
+
+
+def test_lang_before_the_command_reaches_it(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD)
+    assert cli.main(["--lang", "ja", "validate", str(bad)]) == cli.BAD_INPUT
+    assert "問題が 3 件あります" in capsys.readouterr().err
+
+
+def test_a_bad_language_in_the_environment_is_refused(capsys, monkeypatch):
+    monkeypatch.setenv(cli.LANG_ENV, "fr")
+    assert cli.main(["schema"]) == cli.BAD_INPUT
+    assert "CSSIM_LANG='fr' is not one of en, ja" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("width", [20, 40, 56])
+def test_wide_text_wraps_by_terminal_columns(width):
+    text = cli.Translator("ja").translations.gettext(cli._LANG_HELP)
+    lines = cli.wrap_wide(text, width)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(
+        cli._columns(line) <= width + 2 for line in lines
+    )  # + a closing mark kept on the line
+    assert not any(line[0] in "、。)" for line in lines)
