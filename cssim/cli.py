@@ -28,7 +28,7 @@ from .model.limits import MAX_PATHS, paths_fit, paths_problem
 from .model.metrics import METRICS
 from .model.scenario import Scenario, load_scenario
 from .reporting import formatting as fmt
-from .reporting.errors_text import scenario_error_text
+from .reporting.errors_text import scenario_error_text, translate_message
 from .reporting.i18n import LANGS, N_, Translator, resolve_lang
 from .runs.naming import output_slug
 from .runs.single import run_tables, simulate, write_tables
@@ -56,16 +56,20 @@ def int_at_least(minimum: int, allowed: str) -> Callable[[str], int]:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(
+                _("{text} is not a whole number", text=repr(text))
+            ) from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is not allowed: give {allowed}")
+            raise argparse.ArgumentTypeError(
+                _("{value} is not allowed: give {allowed}", value=value, allowed=_(allowed))
+            )
         return value
 
     parse.__name__ = f"int_at_least_{minimum}"  # argparse names the type in its messages
     return parse
 
 
-positive_int = int_at_least(1, "1 or more")
+positive_int = int_at_least(1, N_("1 or more"))
 
 
 def path_count(text: str) -> int:
@@ -73,22 +77,28 @@ def path_count(text: str) -> int:
     value = positive_int(text)
     if value > MAX_PATHS:
         raise argparse.ArgumentTypeError(
-            f"{value:,} is not allowed: give at most {MAX_PATHS:,} paths (the Monte Carlo error at "
-            f"{MAX_PATHS:,} is already a thousandth of the spread)"
+            _(
+                "{value} is not allowed: give at most {limit} paths (the Monte Carlo error at "
+                "{limit} is already a thousandth of the spread)",
+                value=f"{value:,}",
+                limit=f"{MAX_PATHS:,}",
+            )
         )
     return value
 
 
-non_negative_int = int_at_least(0, "0 or a positive number")
+non_negative_int = int_at_least(0, N_("0 or a positive number"))
 
 
 def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(_("{text} is not a number", text=repr(text))) from None
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not allowed: give a positive number")
+        raise argparse.ArgumentTypeError(
+            _("{value} is not allowed: give {allowed}", value=text, allowed=_("a positive number"))
+        )
     return value
 
 
@@ -97,10 +107,12 @@ def month_list(text: str) -> list[int]:
         months = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a comma-separated list of months such as 12,24,36"
+            _("{text} is not a comma-separated list of months such as 12,24,36", text=repr(text))
         ) from None
     if not months or any(m < 0 for m in months):
-        raise argparse.ArgumentTypeError(f"{text!r}: give months 0 or later, such as 12,24,36")
+        raise argparse.ArgumentTypeError(
+            _("{text}: give months 0 or later, such as 12,24,36", text=repr(text))
+        )
     return months
 
 
@@ -277,8 +289,12 @@ def run(args: argparse.Namespace) -> int:
         late = [m for m in args.months if m > scenario.horizon_months]
         if late:
             raise BadInput(
-                f"--months {','.join(map(str, late))} is after the horizon of "
-                f"{args.scenario} ({scenario.horizon_months} months)"
+                _(
+                    "--months {months} is after the horizon of {scenario} ({horizon} months)",
+                    months=",".join(map(str, late)),
+                    scenario=args.scenario,
+                    horizon=scenario.horizon_months,
+                )
             )
     folder = args.out / output_slug(args.scenario)
     summary_mode = args.summary
@@ -292,16 +308,20 @@ def run(args: argparse.Namespace) -> int:
             scenario, paths=args.paths, seed=args.seed, progress=sys.stderr.isatty(), **options
         )
     except Exception as e:
-        raise RunError(f"simulating {args.scenario} failed: {e}") from e
+        raise RunError(
+            _("simulating {scenario} failed: {error}", scenario=args.scenario, error=e)
+        ) from e
     try:
         tables = run_tables(scenario, result, args.months)
         summary = tables["summary.csv"][0]
     except Exception as e:
-        raise RunError(f"summarising {args.scenario} failed: {e}") from e
+        raise RunError(
+            _("summarising {scenario} failed: {error}", scenario=args.scenario, error=e)
+        ) from e
     try:
         write_tables(tables, folder)
     except OSError as e:
-        raise RunError(f"writing {folder} failed: {e}") from e
+        raise RunError(_("writing {folder} failed: {error}", folder=folder, error=e)) from e
     print(
         _(
             "{name}: {paths} paths, seed {seed}, {currency}",
@@ -416,7 +436,7 @@ def report(args: argparse.Namespace) -> int:
     try:
         from .reporting.report import ReportError, render_report
     except ImportError as e:
-        raise RunError(f"the report module is not available: {e}") from e
+        raise RunError(_("the report module is not available: {error}", error=e)) from e
     try:
         html = render_report(
             args.scenario,
@@ -430,9 +450,11 @@ def report(args: argparse.Namespace) -> int:
     except ScenarioError:
         raise
     except ReportError as e:
-        raise RunError(f"report for {args.scenario} failed: {e}") from e
+        raise RunError(
+            _("report for {scenario} failed: {error}", scenario=args.scenario, error=e)
+        ) from e
     except ValueError as e:  # render_report's word for "a parameter is not allowed"
-        raise BadInput(str(e)) from e
+        raise BadInput(translate_message(str(e), _LANG[0])) from e
     print(_("wrote {files}", files=html))
     return OK
 
@@ -579,9 +601,9 @@ def sweep(args: argparse.Namespace) -> int:
     try:
         vary = dict(parse_vary(v) for v in args.vary)
     except ValueError as e:
-        raise BadInput(str(e)) from e
+        raise BadInput(translate_message(str(e), _LANG[0])) from e
     if not 1 <= len(vary) <= 2:
-        raise BadInput("give --vary once or twice (one or two different fields)")
+        raise BadInput(_("give --vary once or twice (one or two different fields)"))
     res = run_sweep(
         base,
         vary,
@@ -712,12 +734,15 @@ def compare(args: argparse.Namespace) -> int:
     from .reporting.outputs import write_compare_csv
 
     if len(args.scenarios) < 2:
-        raise BadInput("give at least two scenarios")
+        raise BadInput(_("give at least two scenarios"))
     scenarios = [load_scenario(p) for p in args.scenarios]
     horizons = {s.horizon_months for s in scenarios}
     if len(horizons) > 1:
         raise BadInput(
-            f"the scenarios have different horizons ({sorted(horizons)}); compare equal ones"
+            _(
+                "the scenarios have different horizons ({horizons}); compare equal ones",
+                horizons=sorted(horizons),
+            )
         )
     c = run_compare(scenarios, paths=args.paths, seed=args.seed, metric=args.metric)
     csv = write_compare_csv(c, args.out / "compare.csv")
@@ -768,7 +793,7 @@ def levers(args: argparse.Namespace) -> int:
             scenario, folder, paths=args.paths, seed=args.seed, lang=_LANG[0]
         )
     except OSError as e:
-        raise RunError(f"writing {folder} failed: {e}") from e
+        raise RunError(_("writing {folder} failed: {error}", folder=folder, error=e)) from e
     print(out["result"])
     files = ", ".join(p.name for p in out["files"])
     print(_("wrote {files} to {folder}", files=files, folder=folder))
@@ -958,10 +983,13 @@ def _memory_advice(args: argparse.Namespace) -> str:
     except Exception:  # the advice must never fail
         fit = None
     if fit is not None and paths:
-        return f"about {fit:,} paths fit in the memory free now: use --paths {fit:,} or fewer"
+        return _(
+            "about {fit} paths fit in the memory free now: use --paths {fit} or fewer",
+            fit=f"{fit:,}",
+        )
     if paths:
-        return f"use fewer --paths than {paths:,}"
-    return "close other programs or use a smaller input"
+        return _("use fewer --paths than {paths}", paths=f"{paths:,}")
+    return _("close other programs or use a smaller input")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -972,6 +1000,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cssim: {LANG_ENV}={env!r} is not one of {', '.join(LANGS)}", file=sys.stderr)
         return BAD_INPUT
     lang = argv_lang(argv)
+    _LANG[0] = lang  # the argument types' messages, while argparse runs
     with _argparse_speaks(lang):
         args = build_parser(lang).parse_args(argv)
     args.lang = args.lang or args.top_lang or env or None
@@ -989,7 +1018,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cssim: {e}", file=sys.stderr)
         return FAILED
     except MemoryError:
-        print(f"cssim {args.command}: out of memory; {_memory_advice(args)}", file=sys.stderr)
+        print(
+            _(
+                "cssim {command}: out of memory; {advice}",
+                command=args.command,
+                advice=_memory_advice(args),
+            ),
+            file=sys.stderr,
+        )
         return FAILED
     except KeyboardInterrupt:
         print(_("cssim: interrupted"), file=sys.stderr)

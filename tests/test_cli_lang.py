@@ -172,3 +172,97 @@ def test_wide_text_wraps_by_terminal_columns(width):
         cli._columns(line) <= width + 2 for line in lines
     )  # + a closing mark kept on the line
     assert not any(line[0] in "、。)" for line in lines)
+
+
+# -- errors with values, in Japanese ------------------------------------------------------------------
+
+SEGMENT = (
+    "segments:\n  - name: SMB\n    customers: 100\n    arpa: 30000\n    churn: {monthly: 0.02}\n"
+)
+BAD_SCENARIOS = {
+    "ranges": BAD,
+    "unknown field": "name: x\nhorizon_month: 12\n" + SEGMENT,
+    "percent as text": SEGMENT.replace("0.02", "'2%'") + "name: x\n",
+    "language": "name: x\nlanguage: fr\n" + SEGMENT,
+    "octal": "name: x\nhorizon_months: 036\n" + SEGMENT,
+    "date": "name: x\ndescription: 2024-01-01\n" + SEGMENT,
+    "twice": "name: x\nname: y\n" + SEGMENT,
+    "kind": "name: x\n" + SEGMENT.replace("{monthly: 0.02}", "{monthly: {kind: gauss, mean: 1}}"),
+    "interval": "name: x\n" + SEGMENT.replace("0.02", "[0.01, 0.02, 0.03]"),
+    "yes": "name: x\n" + SEGMENT.replace("customers: 100", "customers: yes"),
+    "both prices": "name: x\n" + SEGMENT + "    seats: {per_account: 5, price: 10}\n",
+    "empty": "",
+    "syntax": "name: [x\n" + SEGMENT,
+    "segments": "name: x\nsegments: SMB\n",
+    "horizon": "name: x\nhorizon_months: 500\n" + SEGMENT,
+    "beta": "name: x\n"
+    + SEGMENT.replace("{monthly: 0.02}", "{monthly: {kind: beta, mean: 0.5, sd: 0.9}}"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SCENARIOS))
+def test_scenario_errors_in_japanese_name_file_field_and_value(tmp_path, capsys, case):
+    from cssim.model.errors import ScenarioError
+    from cssim.model.scenario import load_scenario
+
+    from .helpers import english_left, shown_parts
+
+    path = tmp_path / f"{case.replace(' ', '-')}.yaml"
+    path.write_text(BAD_SCENARIOS[case], encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert cli.main(["validate", str(path), "--lang", "ja"]) == cli.BAD_INPUT
+    err = capsys.readouterr().err
+    assert JAPANESE.search(err) and "Traceback" not in err
+    names = shown_parts(info.value)
+    assert not english_left(err, names), (english_left(err, names), err)
+    for name in names:  # the file, each field path and each value, as the English error shows them
+        assert name in err, (name, err)
+    lines = [p.line for p in info.value.problems if p.line is not None]
+    assert all(f"{n}行目" in err for n in lines), err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["run", "S", "--paths", "x"], "引数 --paths: 'x' は整数ではありません"),
+        (["run", "S", "--paths", "0"], "引数 --paths: 0 は使えません: 1以上の数を指定してください"),
+        (
+            ["run", "S", "--months", "99", "--paths", "10"],
+            "--months 99 は S の期間(36か月)より後です",
+        ),
+        (
+            ["sweep", "S", "--vary", "churn.monthly=a:b", "--out", "O"],
+            "--vary 'churn.monthly=a:b': 値は LOW:HIGH:STEPS か a,b,c の形の数値にしてください",
+        ),
+        (
+            ["sweep", "S", "--vary", "segments.NOPE.churn.monthly=0.01,0.02", "--out", "O"],
+            "segments.NOPE.churn.monthly: 'NOPE' という名前のセグメント",
+        ),
+        (["compare", "S", "--out", "O"], "シナリオを2つ以上指定してください"),
+        (["run", "S", "--paths", "1000000000"], "パス数は 1,000,000 までにしてください"),
+    ],
+)
+def test_command_line_errors_in_japanese(tmp_path, capsys, args, says):
+    scenario = "scenarios/growth-vs-churn.yaml"
+    args = [scenario if a == "S" else str(tmp_path) if a == "O" else a for a in args]
+    try:
+        code = cli.main(["--lang", "ja", *args])
+    except SystemExit as e:  # argparse's own exit
+        code = e.code
+    assert code == cli.BAD_INPUT
+    err = capsys.readouterr().err
+    assert says.replace(" S ", f" {scenario} ") in err, err
+    assert "Traceback" not in err
+
+
+def test_billing_export_errors_in_japanese(tmp_path, capsys):
+    from .helpers import english_left
+
+    data = tmp_path / "mrr.csv"
+    data.write_text("customer,month,mrr\na,2024-01,10\n,2024-13,abc\nb,2024-02,-5\na,2024-01,3\n")
+    out = tmp_path / "s.yaml"
+    assert cli.main(["calibrate", str(data), "--out", str(out), "--lang", "ja"]) == cli.BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{data}: 問題が" in err and "3行目" in err and "'abc'" in err, err
+    assert not english_left(err, [str(data)]), err
