@@ -310,23 +310,50 @@ class Comparison:
         return "\n".join(lines) + ">"
 
     def _repr_html_(self) -> str:
-        head = (
-            "<tr><th>Scenario</th><th>Median diff.</th><th>P10</th><th>P90</th><th>Mean diff. "
-            "(± se)</th><th>P(beats A) (± se)</th></tr>"
-        )
+        return self.to_html()
+
+    def to_html(self, lang: str | None = None) -> str:
+        """The comparison as an HTML table (what a notebook shows), in ``lang`` (English by default)."""
+        from ..reporting import formatting as fm
+        from ..reporting.chart_text import chart_text
+        from ..reporting.labels import metric_label
+
+        _ = chart_text(lang)
+        english = _.lang == "en"
+        currency = self.results[0].scenario.currency
+
+        def f(x: float) -> str:
+            if english or not np.isfinite(x) or METRICS[self.metric].unit != "currency":
+                return _fmt(self.metric, x)
+            return ("-" if x < 0 else "+") + fm.money(abs(x), currency, lang) if x else "0"
+
+        names = [
+            _("Scenario"),
+            _("Median diff."),
+            "P10",
+            "P90",
+            _("Mean diff. (± se)"),
+            _("P(beats A) (± se)"),
+        ]
+        head = "<tr>" + "".join(f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
         body = "".join(
             f"<tr><td style='text-align:left'>{html.escape(r.label)}: {html.escape(r.scenario)}</td>"
-            f"<td>{_fmt(self.metric, r.p50_diff)}</td><td>{_fmt(self.metric, r.p10_diff)}</td>"
-            f"<td>{_fmt(self.metric, r.p90_diff)}</td><td>{_fmt(self.metric, r.mean_diff)} ± "
-            f"{_fmt(self.metric, r.mean_diff_se)}</td><td>{_p(r.p_beats, r.p_beats_se, r.paths)}</td></tr>"
+            f"<td>{f(r.p50_diff)}</td><td>{f(r.p10_diff)}</td>"
+            f"<td>{f(r.p90_diff)}</td><td>{f(r.mean_diff)} ± "
+            f"{f(r.mean_diff_se)}</td><td>{_p(r.p_beats, r.p_beats_se, r.paths)}</td></tr>"
             for r in self.summary().itertuples()
         )
-        cap = (
-            f"{html.escape(METRICS[self.metric].label)} at month {self.month}, each scenario minus A "
-            f"({html.escape(self._name(self.reference))}); {self.paths:,} paths, seed {self.seed}, "
-            "common random numbers"
+        label = METRICS[self.metric].label if english else metric_label(self.metric, lang)
+        cap = _(
+            "{metric} at month {month}, each scenario minus A ({reference}); {paths} paths, seed "
+            "{seed}, common random numbers",
+            metric=label,
+            month=self.month,
+            reference=self._name(self.reference),
+            paths=fm.count(self.paths, lang),
+            seed=self.seed,
         )
-        return f"<table><caption style='text-align:left'>{cap}</caption>{head}{body}</table>"
+        return f"<table><caption style='text-align:left'>{html.escape(cap)}</caption>{head}{body}</table>"
 
 
 def _fmt(metric: str, x: float) -> str:

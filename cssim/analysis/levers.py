@@ -577,15 +577,50 @@ class LeverResult:
         return "\n".join(lines) + ">"
 
     def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def to_html(self, lang: str | None = None) -> str:
+        """The levers, best first, as an HTML table (what a notebook shows), in ``lang``."""
+        from ..reporting import formatting as fm
+        from ..reporting.chart_text import chart_text
+        from ..reporting.labels import lever_label
+
+        _ = chart_text(lang)
+        if _.lang == "en":
+            lines = self._lines()
+        else:
+            cur = self.scenario.currency
+
+            def m(x: float) -> str:
+                return fm.money(x, cur, lang)
+
+            lines = [
+                (
+                    lever_label(r.lever, self.sizes[r.lever], LEVERS[r.lever].unit, lang)
+                    if r.lever in LEVERS
+                    else r.label,
+                    _(
+                        "{mean} (P10 {p10}, P90 {p90}, se {se})",
+                        mean=m(r.mean),
+                        p10=m(r.p10),
+                        p90=m(r.p90),
+                        se=m(r.mc_se),
+                    ),
+                )
+                for r in self.ranked().itertuples()
+            ]
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>"
-            for a, b in self._lines()
+            for a, b in lines
         )
-        cap = (
-            f"Levers: effect on ARR at month {self.horizon} ({html.escape(self.scenario.currency)}), "
-            f"mean over {self.paths:,} paths on common random numbers"
+        cap = _(
+            "Levers: effect on ARR at month {month} ({currency}), mean over {paths} paths on common "
+            "random numbers",
+            month=self.horizon,
+            currency=self.scenario.currency,
+            paths=fm.count(self.paths, lang),
         )
-        return f"<table><caption>{cap}</caption>{rows}</table>"
+        return f"<table><caption>{html.escape(cap)}</caption>{rows}</table>"
 
 
 def levers(

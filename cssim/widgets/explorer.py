@@ -669,6 +669,7 @@ class Explorer:
             notes.append(note)
             boxes = [b.widget for b in self.value_boxes[seg.name].values()]
             pages.append(w.VBox([*boxes, note]))
+        self._notes = notes
         # Without an onboarding block in the file, onboarding churn *is* the monthly churn: its slider
         # follows the churn slider until it is moved itself.
         self._follow = {
@@ -765,7 +766,24 @@ class Explorer:
         )
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict):  # a static render (nbconvert, papermill) shows this text
+            data["text/plain"] = self.summary()
+        return bundle
+
+    def summary(self) -> str:
+        """What the explorer shows, as plain text in its language: the scenario, the last run (status
+        line) and the notes under the sliders; what a static render of a notebook shows instead of the
+        live widget."""
+        import re
+
+        def plain(value: str) -> str:
+            return html.unescape(re.sub(r"<[^>]+>", "", value.replace("<br>", "\n"))).strip()
+
+        lines = [self.base.name, plain(self.status.value)]
+        lines += [plain(n.value) for n in self._notes if n.value]
+        return "\n".join(x for x in lines if x)
 
     # -- state ----------------------------------------------------------------------------------------
     def changes(self) -> dict[str, Any]:
@@ -933,11 +951,31 @@ class Explorer:
             f"({cur})</caption><tr><th></th><th>File</th><th>Now</th><th>Change</th></tr>{rows}</table>"
         )
 
-    def _kpi_html_translated(self, now: dict, then: dict) -> str:
-        """The KPI table in ``self.t``'s language, numbers through :mod:`cssim.reporting.formatting`."""
+    def kpi_view(self) -> pd.DataFrame:
+        """The KPI table as people read it, in the explorer's language: names and formatted numbers.
+
+        One row per KPI of :attr:`kpis` (``File``, ``Now``, ``Change`` at the horizon), money in
+        ``3.52億円`` / ``¥352M``, probabilities in percent, changes in points or percent.
+        """
+        _ = self.t
+        value, change = self._formatters()
+        rows = [
+            [_(k), value(k, r.file), value(k, r.now), change(k, r.now, r.file)]
+            for k, r in zip(self.kpis["kpi"], self.kpis.itertuples(), strict=True)
+        ]
+        columns = [
+            _("At month {month}", month=self.result.horizon),
+            _("File"),
+            _("Now"),
+            _("Change"),
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+    def _formatters(self):
+        """``value(kpi, x)`` and ``change(kpi, now, then)`` as text in the explorer's language."""
         from ..reporting import formatting as f
 
-        lang, cur, tr = self.t.lang, self.base.currency, self.t
+        lang, cur = self.t.lang, self.base.currency
 
         def value(k: str, x: float) -> str:
             if k.startswith(("P(", "NRR", "GRR")):
@@ -955,6 +993,12 @@ class Explorer:
                 return f.points(a - b, lang)
             return f.percent((a - b) / abs(b), lang, sign=True) if b else ""
 
+        return value, change
+
+    def _kpi_html_translated(self, now: dict, then: dict) -> str:
+        """The KPI table in ``self.t``'s language, numbers through :mod:`cssim.reporting.formatting`."""
+        tr = self.t
+        value, change = self._formatters()
         rows = "".join(
             f"<tr><td style='text-align:left'>{html.escape(tr(k))}</td>"
             f"<td>{html.escape(value(k, then[k]))}</td><td><b>{html.escape(value(k, now[k]))}</b></td>"
