@@ -13,6 +13,7 @@ No command prints a Python traceback: errors are one readable message on stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -27,8 +28,8 @@ from .model.limits import MAX_PATHS, paths_fit, paths_problem
 from .model.metrics import METRICS
 from .model.scenario import Scenario, load_scenario
 from .reporting import formatting as fmt
-from .reporting.errors_text import scenario_error_text
-from .reporting.i18n import LANGS, Translator, resolve_lang
+from .reporting.errors_text import scenario_error_text, translate_message
+from .reporting.i18n import LANGS, N_, Translator, resolve_lang
 from .runs.naming import output_slug
 from .runs.single import run_tables, simulate, write_tables
 
@@ -55,16 +56,20 @@ def int_at_least(minimum: int, allowed: str) -> Callable[[str], int]:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(
+                _("{text} is not a whole number", text=repr(text))
+            ) from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is not allowed: give {allowed}")
+            raise argparse.ArgumentTypeError(
+                _("{value} is not allowed: give {allowed}", value=value, allowed=_(allowed))
+            )
         return value
 
     parse.__name__ = f"int_at_least_{minimum}"  # argparse names the type in its messages
     return parse
 
 
-positive_int = int_at_least(1, "1 or more")
+positive_int = int_at_least(1, N_("1 or more"))
 
 
 def path_count(text: str) -> int:
@@ -72,22 +77,28 @@ def path_count(text: str) -> int:
     value = positive_int(text)
     if value > MAX_PATHS:
         raise argparse.ArgumentTypeError(
-            f"{value:,} is not allowed: give at most {MAX_PATHS:,} paths (the Monte Carlo error at "
-            f"{MAX_PATHS:,} is already a thousandth of the spread)"
+            _(
+                "{value} is not allowed: give at most {limit} paths (the Monte Carlo error at "
+                "{limit} is already a thousandth of the spread)",
+                value=f"{value:,}",
+                limit=f"{MAX_PATHS:,}",
+            )
         )
     return value
 
 
-non_negative_int = int_at_least(0, "0 or a positive number")
+non_negative_int = int_at_least(0, N_("0 or a positive number"))
 
 
 def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(_("{text} is not a number", text=repr(text))) from None
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not allowed: give a positive number")
+        raise argparse.ArgumentTypeError(
+            _("{value} is not allowed: give {allowed}", value=text, allowed=_("a positive number"))
+        )
     return value
 
 
@@ -96,10 +107,12 @@ def month_list(text: str) -> list[int]:
         months = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a comma-separated list of months such as 12,24,36"
+            _("{text} is not a comma-separated list of months such as 12,24,36", text=repr(text))
         ) from None
     if not months or any(m < 0 for m in months):
-        raise argparse.ArgumentTypeError(f"{text!r}: give months 0 or later, such as 12,24,36")
+        raise argparse.ArgumentTypeError(
+            _("{text}: give months 0 or later, such as 12,24,36", text=repr(text))
+        )
     return months
 
 
@@ -124,17 +137,23 @@ _LANG = ["en"]
 
 def _(message: str, /, **kwargs) -> str:
     """``message`` in the language of this run (``--lang``), with ``{name}`` values filled in."""
+    if _LANG[0] == "en":  # English needs no catalog: keeps Babel off the English paths
+        return message.format(**kwargs) if kwargs else message
     return Translator(_LANG[0])(message, **kwargs)
+
+
+#: The environment variable that chooses the language when no ``--lang`` is given.
+LANG_ENV = "CSSIM_LANG"
+
+_LANG_HELP = N_(
+    "language of summaries, pages, errors and this help: en or ja (default: $CSSIM_LANG, "
+    "else the scenario's language:, else en)"
+)
 
 
 def _lang_argument(p: argparse.ArgumentParser) -> None:
     """``--lang ja|en``: the language of what the command prints and writes (default: English)."""
-    p.add_argument(
-        "--lang",
-        choices=LANGS,
-        default=None,
-        help="language of summaries, pages and errors: en or ja (default: the scenario's language:, else en)",
-    )
+    p.add_argument("--lang", choices=LANGS, default=None, help=_LANG_HELP)
 
 
 def command(name: str, help: str, arguments: Callable[[argparse.ArgumentParser], None]):
@@ -156,19 +175,19 @@ def _paths_and_seed(
 
 
 def _simulation_arguments(p: argparse.ArgumentParser, out_help: str) -> None:
-    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("scenario", type=Path, help=N_("scenario YAML file"))
     p.add_argument(
         "--out",
         type=Path,
         default=Path("reports"),
         metavar="DIR",
-        help=f"{out_help} (default: reports)",
+        help=out_help,
     )
     _paths_and_seed(
         p,
         10_000,
-        paths_help="Monte Carlo paths, a positive integer (default: 10000)",
-        seed_help="random seed, 0 or more; same seed, same numbers (default: 42)",
+        paths_help=N_("Monte Carlo paths, a positive integer (default: 10000)"),
+        seed_help=N_("random seed, 0 or more; same seed, same numbers (default: 42)"),
     )
 
 
@@ -176,10 +195,10 @@ def _simulation_arguments(p: argparse.ArgumentParser, out_help: str) -> None:
 
 
 def _validate_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="scenario YAML files")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help=N_("scenario YAML files"))
 
 
-@command("validate", "check scenario files and report every problem", _validate_arguments)
+@command("validate", N_("check scenario files and report every problem"), _validate_arguments)
 def validate(args: argparse.Namespace) -> int:
     code = OK
     for path in args.files:
@@ -203,21 +222,23 @@ def validate(args: argparse.Namespace) -> int:
 def _run_arguments(p: argparse.ArgumentParser) -> None:
     _simulation_arguments(
         p,
-        "writes DIR/<name>/summary.csv, quantiles.csv, unit_economics.csv and expected.csv, "
-        "<name> being the file name without .yaml",
+        N_(
+            "writes DIR/<name>/summary.csv, quantiles.csv, unit_economics.csv and expected.csv, "
+            "<name> being the file name without .yaml (default: reports)"
+        ),
     )
     p.add_argument(
         "--months",
         type=month_list,
         default=None,
         metavar="M,M,...",
-        help="months the summary shows (default: 12,24,36 within the horizon)",
+        help=N_("months the summary shows (default: 12,24,36 within the horizon)"),
     )
     p.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="run the paths' blocks on a Dask cluster, e.g. tcp://127.0.0.1:8786",
+        help=N_("run the paths' blocks on a Dask cluster, e.g. tcp://127.0.0.1:8786"),
     )
     p.add_argument(
         "--jobs",
@@ -230,8 +251,10 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         "--summary",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="keep mergeable statistics, not every path (quantiles within 0.5%%); chosen "
-        "automatically when keeping every path would need more than 1 GB",
+        help=N_(
+            "keep mergeable statistics, not every path (quantiles within 0.5%%); chosen "
+            "automatically when keeping every path would need more than 1 GB"
+        ),
     )
 
 
@@ -264,7 +287,7 @@ _PERCENT = {"nrr", "grr", "logo_churn_rate", "p_arr_grows", "p_arr_target"}
 
 @command(
     "run",
-    "simulate a scenario and write summary, quantile, unit-economics and expected CSVs",
+    N_("simulate a scenario and write summary, quantile, unit-economics and expected CSVs"),
     _run_arguments,
 )
 def run(args: argparse.Namespace) -> int:
@@ -273,8 +296,12 @@ def run(args: argparse.Namespace) -> int:
         late = [m for m in args.months if m > scenario.horizon_months]
         if late:
             raise BadInput(
-                f"--months {','.join(map(str, late))} is after the horizon of "
-                f"{args.scenario} ({scenario.horizon_months} months)"
+                _(
+                    "--months {months} is after the horizon of {scenario} ({horizon} months)",
+                    months=",".join(map(str, late)),
+                    scenario=args.scenario,
+                    horizon=scenario.horizon_months,
+                )
             )
     folder = args.out / output_slug(args.scenario)
     summary_mode = args.summary
@@ -292,16 +319,20 @@ def run(args: argparse.Namespace) -> int:
             scenario, paths=args.paths, seed=args.seed, progress=sys.stderr.isatty(), **options
         )
     except Exception as e:
-        raise RunError(f"simulating {args.scenario} failed: {e}") from e
+        raise RunError(
+            _("simulating {scenario} failed: {error}", scenario=args.scenario, error=e)
+        ) from e
     try:
         tables = run_tables(scenario, result, args.months)
         summary = tables["summary.csv"][0]
     except Exception as e:
-        raise RunError(f"summarising {args.scenario} failed: {e}") from e
+        raise RunError(
+            _("summarising {scenario} failed: {error}", scenario=args.scenario, error=e)
+        ) from e
     try:
         write_tables(tables, folder)
     except OSError as e:
-        raise RunError(f"writing {folder} failed: {e}") from e
+        raise RunError(_("writing {folder} failed: {error}", folder=folder, error=e)) from e
     print(
         _(
             "{name}: {paths} paths, seed {seed}, {currency}",
@@ -360,9 +391,7 @@ def kpi_table(summary: pd.DataFrame, lang: str = "en", currency: str = "JPY") ->
 
 def _width(text: str) -> int:
     """Columns a terminal gives ``text``: East Asian wide characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return _columns(text)
 
 
 def _format(kpi: str, unit: str, value: float, lang: str = "en", currency: str = "JPY") -> str:
@@ -382,7 +411,7 @@ def _format(kpi: str, unit: str, value: float, lang: str = "en", currency: str =
 # -- schema ----------------------------------------------------------------------------------------
 
 
-@command("schema", "print the JSON schema of scenario files (for editors)", lambda p: None)
+@command("schema", N_("print the JSON schema of scenario files (for editors)"), lambda p: None)
 def schema(args: argparse.Namespace) -> int:
     print(json.dumps(Scenario.model_json_schema(), indent=2))
     return OK
@@ -394,21 +423,23 @@ def schema(args: argparse.Namespace) -> int:
 def _report_arguments(p: argparse.ArgumentParser) -> None:
     _simulation_arguments(
         p,
-        "writes DIR/<name>.html (self-contained) and the executed notebook DIR/<name>.ipynb, "
-        "<name> being the file name without .yaml",
+        N_(
+            "writes DIR/<name>.html (self-contained) and the executed notebook DIR/<name>.ipynb, "
+            "<name> being the file name without .yaml (default: reports)"
+        ),
     )
     p.add_argument(
         "--target-arr",
         type=positive_float,
         default=None,
         metavar="X",
-        help="ARR target for P(ARR >= target) (default: the scenario's target_arr)",
+        help=N_("ARR target for P(ARR >= target) (default: the scenario's target_arr)"),
     )
 
 
 @command(
     "report",
-    "render an offline HTML report of a scenario: DIR/<name>.html and DIR/<name>.ipynb",
+    N_("render an offline HTML report of a scenario: DIR/<name>.html and DIR/<name>.ipynb"),
     _report_arguments,
 )
 def report(args: argparse.Namespace) -> int:
@@ -416,7 +447,7 @@ def report(args: argparse.Namespace) -> int:
     try:
         from .reporting.report import ReportError, render_report
     except ImportError as e:
-        raise RunError(f"the report module is not available: {e}") from e
+        raise RunError(_("the report module is not available: {error}", error=e)) from e
     try:
         html = render_report(
             args.scenario,
@@ -430,9 +461,11 @@ def report(args: argparse.Namespace) -> int:
     except ScenarioError:
         raise
     except ReportError as e:
-        raise RunError(f"report for {args.scenario} failed: {e}") from e
+        raise RunError(
+            _("report for {scenario} failed: {error}", scenario=args.scenario, error=e)
+        ) from e
     except ValueError as e:  # render_report's word for "a parameter is not allowed"
-        raise BadInput(str(e)) from e
+        raise BadInput(translate_message(str(e), _LANG[0])) from e
     print(_("wrote {files}", files=html))
     return OK
 
@@ -446,57 +479,63 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
         nargs="+",
         type=Path,
         metavar="SCENARIO_OR_DIR",
-        help="scenario files, or folders of *.yaml",
+        help=N_("scenario files, or folders of *.yaml"),
     )
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help=N_("output folder"))
     p.add_argument(
         "--jobs",
         type=positive_int,
         default=1,
         metavar="N",
-        help="local worker processes (default: 1)",
+        help=N_("local worker processes (default: 1)"),
     )
     p.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786",
+        help=N_("run on a Dask cluster, e.g. tcp://127.0.0.1:8786"),
     )
     _paths_and_seed(
         p,
         10_000,
-        paths_help="Monte Carlo paths per scenario (default: 10000)",
-        seed_help="random seed, the same for every scenario (default: 42)",
+        paths_help=N_("Monte Carlo paths per scenario (default: 10000)"),
+        seed_help=N_("random seed, the same for every scenario (default: 42)"),
     )
-    p.add_argument("--force", action="store_true", help="re-run scenarios that are up to date")
+    p.add_argument("--force", action="store_true", help=N_("re-run scenarios that are up to date"))
     p.add_argument(
         "--no-report",
         dest="report",
         action="store_false",
-        help="tables only, no HTML report per scenario",
+        help=N_("tables only, no HTML report per scenario"),
     )
     p.add_argument(
         "--timeout",
         type=positive_float,
         default=None,
         metavar="SECONDS",
-        help="a scenario that takes longer to simulate (or a report cell longer to run) is marked "
-        "failed and the rest go on (default: no limit)",
+        help=N_(
+            "a scenario that takes longer to simulate (or a report cell longer to run) is marked "
+            "failed and the rest go on (default: no limit)"
+        ),
     )
     p.add_argument(
         "--max-memory",
         type=positive_float,
         default=None,
         metavar="GB",
-        help="a scenario whose results would need more memory is marked failed before it runs "
-        "(default: half the machine's memory over --jobs)",
+        help=N_(
+            "a scenario whose results would need more memory is marked failed before it runs "
+            "(default: half the machine's memory over --jobs)"
+        ),
     )
 
 
 @command(
     "batch",
-    "simulate and report many scenarios: DIR/<name>/ per scenario (result.npz, summary.csv, "
-    "quantiles.csv, report.html), DIR/index.html and DIR/manifest.json, updated as each finishes",
+    N_(
+        "simulate and report many scenarios: DIR/<name>/ per scenario (result.npz, summary.csv, "
+        "quantiles.csv, report.html), DIR/index.html and DIR/manifest.json, updated as each finishes"
+    ),
     _batch_arguments,
 )
 def batch(args: argparse.Namespace) -> int:
@@ -533,32 +572,36 @@ def batch(args: argparse.Namespace) -> int:
 
 
 def _sweep_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", type=Path, help="base scenario YAML file")
+    p.add_argument("scenario", type=Path, help=N_("base scenario YAML file"))
     p.add_argument(
         "--vary",
         action="append",
         required=True,
         metavar="FIELD=LOW:HIGH:STEPS",
-        help="a field and its values (LOW:HIGH:STEPS or a,b,c); once or twice",
+        help=N_("a field and its values (LOW:HIGH:STEPS or a,b,c); once or twice"),
     )
     p.add_argument(
         "--out",
         type=Path,
         required=True,
         metavar="DIR",
-        help="writes DIR/sweep.csv and DIR/sweep.html",
+        help=N_("writes DIR/sweep.csv and DIR/sweep.html"),
     )
     _paths_and_seed(
         p,
         2000,
-        paths_help="paths per grid point (default: 2000)",
-        seed_help="random seed, the same for every point (default: 42)",
+        paths_help=N_("paths per grid point (default: 2000)"),
+        seed_help=N_("random seed, the same for every point (default: 42)"),
     )
-    p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="worker processes")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
+    p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help=N_("worker processes"))
+    p.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help=N_("a Dask scheduler address")
+    )
 
 
-@command("sweep", "a grid over one or two parameters on common random numbers", _sweep_arguments)
+@command(
+    "sweep", N_("a grid over one or two parameters on common random numbers"), _sweep_arguments
+)
 def sweep(args: argparse.Namespace) -> int:
     from .analysis.sweep import parse_vary
     from .analysis.sweep import sweep as run_sweep
@@ -569,9 +612,9 @@ def sweep(args: argparse.Namespace) -> int:
     try:
         vary = dict(parse_vary(v) for v in args.vary)
     except ValueError as e:
-        raise BadInput(str(e)) from e
+        raise BadInput(translate_message(str(e), _LANG[0])) from e
     if not 1 <= len(vary) <= 2:
-        raise BadInput("give --vary once or twice (one or two different fields)")
+        raise BadInput(_("give --vary once or twice (one or two different fields)"))
     res = run_sweep(
         base,
         vary,
@@ -592,28 +635,34 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
         "data",
         type=Path,
         metavar="DATA.csv",
-        help="MRR table (customer, month, mrr) or cohort table (cohort, period, active)",
+        help=N_("MRR table (customer, month, mrr) or cohort table (cohort, period, active)"),
     )
     p.add_argument(
         "--out",
         type=Path,
         required=True,
         metavar="SCENARIO.yaml",
-        help="where to write the calibrated scenario",
+        help=N_("where to write the calibrated scenario"),
     )
     p.add_argument(
-        "--report", type=Path, default=None, metavar="DIR", help="also write DIR/calibration.html"
+        "--report",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=N_("also write DIR/calibration.html"),
     )
     p.add_argument(
         "--backtest",
         type=positive_int,
         default=None,
         metavar="N",
-        help="also backtest on the last N months (shown in the report)",
+        help=N_("also backtest on the last N months (shown in the report)"),
     )
 
 
-@command("calibrate", "fit a scenario to billing data (an MRR or cohort CSV)", _calibrate_arguments)
+@command(
+    "calibrate", N_("fit a scenario to billing data (an MRR or cohort CSV)"), _calibrate_arguments
+)
 def calibrate(args: argparse.Namespace) -> int:
     from .runs.calibration import calibrate_cli
 
@@ -623,27 +672,29 @@ def calibrate(args: argparse.Namespace) -> int:
 
 
 def _backtest_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("data", type=Path, metavar="DATA.csv", help="MRR table (customer, month, mrr)")
+    p.add_argument(
+        "data", type=Path, metavar="DATA.csv", help=N_("MRR table (customer, month, mrr)")
+    )
     p.add_argument(
         "--holdout",
         type=positive_int,
         required=True,
         metavar="N",
-        help="months held out at the end: fit on the rest, forecast these",
+        help=N_("months held out at the end: fit on the rest, forecast these"),
     )
     p.add_argument(
-        "--out", type=Path, default=None, metavar="DIR", help="write DIR/backtest.html and .png"
+        "--out", type=Path, default=None, metavar="DIR", help=N_("write DIR/backtest.html and .png")
     )
     _paths_and_seed(
         p,
         2000,
-        paths_help="Monte Carlo paths of the forecast (default: 2000)",
-        seed_help="random seed, 0 or more (default: 42)",
+        paths_help=N_("Monte Carlo paths of the forecast (default: 2000)"),
+        seed_help=N_("random seed, 0 or more (default: 42)"),
     )
 
 
 @command(
-    "backtest", "fit on all but the last N months, forecast them, compare", _backtest_arguments
+    "backtest", N_("fit on all but the last N months, forecast them, compare"), _backtest_arguments
 )
 def backtest(args: argparse.Namespace) -> int:
     from .runs.calibration import backtest_cli
@@ -659,32 +710,34 @@ def _compare_arguments(p: argparse.ArgumentParser) -> None:
         nargs="+",
         type=Path,
         metavar="SCENARIO.yaml",
-        help="two or more scenarios; each is compared with the first",
+        help=N_("two or more scenarios; each is compared with the first"),
     )
     p.add_argument(
         "--out",
         type=Path,
         required=True,
         metavar="DIR",
-        help="writes DIR/compare.html and DIR/compare.csv",
+        help=N_("writes DIR/compare.html and DIR/compare.csv"),
     )
     _paths_and_seed(
         p,
         10_000,
-        paths_help="Monte Carlo paths per scenario (default: 10000)",
-        seed_help="random seed, the same for every scenario (default: 42)",
+        paths_help=N_("Monte Carlo paths per scenario (default: 10000)"),
+        seed_help=N_("random seed, the same for every scenario (default: 42)"),
     )
     p.add_argument(
         "--metric",
         default="arr",
         choices=sorted(METRICS),
         metavar="METRIC",
-        help="what to compare (default: arr)",
+        help=N_("what to compare (default: arr)"),
     )
 
 
 @command(
-    "compare", "scenarios side by side on common random numbers: P(B beats A)", _compare_arguments
+    "compare",
+    N_("scenarios side by side on common random numbers: P(B beats A)"),
+    _compare_arguments,
 )
 def compare(args: argparse.Namespace) -> int:
     from .analysis.compare import compare as run_compare
@@ -692,12 +745,15 @@ def compare(args: argparse.Namespace) -> int:
     from .reporting.outputs import write_compare_csv
 
     if len(args.scenarios) < 2:
-        raise BadInput("give at least two scenarios")
+        raise BadInput(_("give at least two scenarios"))
     scenarios = [load_scenario(p) for p in args.scenarios]
     horizons = {s.horizon_months for s in scenarios}
     if len(horizons) > 1:
         raise BadInput(
-            f"the scenarios have different horizons ({sorted(horizons)}); compare equal ones"
+            _(
+                "the scenarios have different horizons ({horizons}); compare equal ones",
+                horizons=sorted(horizons),
+            )
         )
     c = run_compare(scenarios, paths=args.paths, seed=args.seed, metric=args.metric)
     csv = write_compare_csv(c, args.out / "compare.csv")
@@ -710,27 +766,29 @@ def compare(args: argparse.Namespace) -> int:
 
 
 def _levers_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("scenario", type=Path, help=N_("scenario YAML file"))
     p.add_argument(
         "--out",
         type=Path,
         default=Path("reports"),
         metavar="DIR",
-        help="writes DIR/<name>/levers.csv, levers.png, breakeven.csv and, where they apply, "
-        "tornado.csv, tornado.png and marginal_value.csv, <name> being the file name without .yaml "
-        "(default: reports)",
+        help=N_(
+            "writes DIR/<name>/levers.csv, levers.png, breakeven.csv and, where they apply, "
+            "tornado.csv, tornado.png and marginal_value.csv, <name> being the file name without .yaml "
+            "(default: reports)"
+        ),
     )
     _paths_and_seed(
         p,
         2000,
-        paths_help="paths per lever (default: 2000)",
-        seed_help="seed shared by the base and every lever (default: 42)",
+        paths_help=N_("paths per lever (default: 2000)"),
+        seed_help=N_("seed shared by the base and every lever (default: 42)"),
     )
 
 
 @command(
     "levers",
-    "what each lever is worth, with break-even churn and expansion and a tornado",
+    N_("what each lever is worth, with break-even churn and expansion and a tornado"),
     _levers_arguments,
 )
 def levers(args: argparse.Namespace) -> int:
@@ -746,7 +804,7 @@ def levers(args: argparse.Namespace) -> int:
             scenario, folder, paths=args.paths, seed=args.seed, lang=_LANG[0]
         )
     except OSError as e:
-        raise RunError(f"writing {folder} failed: {e}") from e
+        raise RunError(_("writing {folder} failed: {error}", folder=folder, error=e)) from e
     print(out["result"])
     files = ", ".join(p.name for p in out["files"])
     print(_("wrote {files} to {folder}", files=files, folder=folder))
@@ -756,20 +814,168 @@ def levers(args: argparse.Namespace) -> int:
 # -- entry point -----------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cssim",
-        description="Customer-success Monte Carlo: cohorts, churn, expansion and unit economics.",
-        epilog="Exit codes: 0 ok, 1 a run failed, 2 bad input.",
-    )
-    parser.add_argument("--version", action="version", version=f"cssim {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for cmd in COMMANDS.values():
-        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
-        cmd.arguments(p)
-        _lang_argument(p)
-        p.set_defaults(handler=cmd.run)
+#: argparse's own words (it asks ``gettext`` of the ``argparse`` domain); Japanese in ``cli.po``.
+ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("show program's version number and exit"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("not allowed with argument %s"),
+    N_("ignored explicit argument %r"),
+    N_("one of the arguments %s is required"),
+    N_("unexpected option string: %s"),
+    N_("can't open '%(filename)s': %(error)s"),
+)
+
+
+@contextlib.contextmanager
+def _argparse_speaks(lang: str):
+    """argparse's own words (``usage:``, ``options``, its errors) in ``lang`` while the block runs.
+
+    argparse looks its words up through the module globals ``_`` and ``ngettext`` (stdlib gettext) when
+    it builds a parser, formats help and reports an error; they are swapped for the catalogs' and put
+    back after.
+    """
+    if lang == "en":
+        yield
+        return
+    t = Translator(lang).translations
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = t.gettext, t.ngettext
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+def _columns(text: str) -> int:
+    """Columns a terminal gives ``text``: East Asian wide characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+#: Characters a Japanese line does not start with (kinsoku): they stay at the end of the line before.
+_NO_LINE_START = set("、。，．・：；？！）」』】〕ー)]:;,.")
+#: Characters a line does not end with: opening brackets stay with what follows.
+_NO_LINE_END = set("(（「『【〔[")
+
+
+def wrap_wide(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal columns, breaking Japanese between characters.
+
+    English breaks at spaces as :mod:`textwrap` does; a wide (CJK) character is a token of its own and
+    counts two columns; closing punctuation never starts a line.
+    """
+    import re
+    import unicodedata
+
+    text = re.sub(r"\s+", " ", text).strip()
+    tokens, run = [], ""
+    for ch in text:
+        if ch == " " or unicodedata.east_asian_width(ch) in "WF":
+            if run:
+                tokens.append(run)
+                run = ""
+            if ch == " " and tokens:
+                tokens[-1] += " "
+            elif ch != " ":
+                tokens.append(ch)
+        else:
+            run += ch
+    if run:
+        tokens.append(run)
+    for i in range(len(tokens) - 2, -1, -1):  # an opening bracket stays with what follows it
+        if tokens[i][-1] in _NO_LINE_END:
+            tokens[i : i + 2] = [tokens[i] + tokens[i + 1]]
+    lines, line = [], ""
+    for tok in tokens:
+        if line and _columns((line + tok).rstrip()) > width and tok[0] not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line = ""
+        line += tok
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+class WideHelpFormatter(argparse.HelpFormatter):
+    """argparse's help with lines measured in terminal columns (for Japanese help)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap_wide(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in wrap_wide(text, width - len(indent)))
+
+
+def _translate_help(parser: argparse.ArgumentParser, lang: str) -> None:
+    """Every argument's help (written in English and marked ``N_``) in ``lang``."""
+    if lang == "en":
+        return
+    t = Translator(lang).translations
+    for action in parser._actions:
+        if action.help and action.help is not argparse.SUPPRESS:
+            action.help = t.gettext(action.help)
+
+
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The ``cssim`` parser with its help in ``lang``; :func:`main` picks the language from argv first."""
+    tr = (lambda m: m) if lang == "en" else Translator(lang).translations.gettext
+    formatter = argparse.HelpFormatter if lang == "en" else WideHelpFormatter
+    with _argparse_speaks(lang):
+        parser = argparse.ArgumentParser(
+            prog="cssim",
+            description=tr(
+                N_("Customer-success Monte Carlo: cohorts, churn, expansion and unit economics.")
+            ),
+            epilog=tr(N_("Exit codes: 0 ok, 1 a run failed, 2 bad input.")),
+            formatter_class=formatter,
+        )
+        parser.add_argument("--version", action="version", version=f"cssim {__version__}")
+        # --lang before the command too (``cssim --lang ja run --help``); its own dest, because a
+        # subcommand's default (None) would overwrite the value in the shared namespace
+        parser.add_argument("--lang", dest="top_lang", choices=LANGS, default=None, help=_LANG_HELP)
+        _translate_help(parser, lang)
+        sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+        for cmd in COMMANDS.values():
+            p = sub.add_parser(
+                cmd.name, help=tr(cmd.help), description=tr(cmd.help), formatter_class=formatter
+            )
+            cmd.arguments(p)
+            _lang_argument(p)
+            _translate_help(p, lang)
+            p.set_defaults(handler=cmd.run)
     return parser
+
+
+def argv_lang(argv: Sequence[str], environ: dict[str, str] | None = None) -> str:
+    """The language a command line asks for, read before argparse runs (it answers ``--help`` at once).
+
+    ``--lang X`` or ``--lang=X`` anywhere before ``--``, else ``$CSSIM_LANG``, else English. A value
+    that is not a language is left for argparse to refuse (in English).
+    """
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None
+        if arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        if value is not None:
+            return value if value in LANGS else "en"
+    env = (os.environ if environ is None else environ).get(LANG_ENV, "")
+    return env if env in LANGS else "en"
 
 
 def _check_paths(args: argparse.Namespace) -> None:
@@ -791,15 +997,27 @@ def _memory_advice(args: argparse.Namespace) -> str:
     except Exception:  # the advice must never fail
         fit = None
     if fit is not None and paths:
-        return f"about {fit:,} paths fit in the memory free now: use --paths {fit:,} or fewer"
+        return _(
+            "about {fit} paths fit in the memory free now: use --paths {fit} or fewer",
+            fit=f"{fit:,}",
+        )
     if paths:
-        return f"use fewer --paths than {paths:,}"
-    return "close other programs or use a smaller input"
+        return _("use fewer --paths than {paths}", paths=f"{paths:,}")
+    return _("close other programs or use a smaller input")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``cssim`` command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    env = os.environ.get(LANG_ENV)
+    if env and env not in LANGS:
+        print(f"cssim: {LANG_ENV}={env!r} is not one of {', '.join(LANGS)}", file=sys.stderr)
+        return BAD_INPUT
+    lang = argv_lang(argv)
+    _LANG[0] = lang  # the argument types' messages, while argparse runs
+    with _argparse_speaks(lang):
+        args = build_parser(lang).parse_args(argv)
+    args.lang = args.lang or args.top_lang or env or None
     _LANG[0] = resolve_lang(args.lang)
     try:
         _check_paths(args)
@@ -814,7 +1032,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cssim: {e}", file=sys.stderr)
         return FAILED
     except MemoryError:
-        print(f"cssim {args.command}: out of memory; {_memory_advice(args)}", file=sys.stderr)
+        print(
+            _(
+                "cssim {command}: out of memory; {advice}",
+                command=args.command,
+                advice=_memory_advice(args),
+            ),
+            file=sys.stderr,
+        )
         return FAILED
     except KeyboardInterrupt:
         print(_("cssim: interrupted"), file=sys.stderr)

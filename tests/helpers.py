@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from cssim import Scenario
@@ -77,3 +79,71 @@ def three_segments(horizon: int = 36) -> Scenario:
             ],
         }
     )
+
+
+# -- Japanese error messages ----------------------------------------------------------------------------
+
+_WORD = r"[A-Za-z][A-Za-z'-]*"
+_ENGLISH_RUN = re.compile(rf"{_WORD}(?:[ ,]+{_WORD}){{2,}}")
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|「[^」\n]*」")
+
+
+def _names() -> set[str]:
+    """Words a Japanese message may hold as they are: field names, distribution kinds, file formats."""
+    from pydantic import BaseModel
+
+    from cssim.model.scenario import _KINDS
+
+    seen, names, todo = set(), set(_KINDS), [Scenario]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            names.add(name)
+            for arg in _args(field.annotation):
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    todo.append(arg)
+    return names | {"YAML", "CSV", "JSON", "UTF-8", "MRR", "ARR", "JPY", "USD", "en", "ja"}
+
+
+def _args(tp) -> list:
+    import typing
+
+    out = [tp]
+    for a in typing.get_args(tp):
+        out += _args(a)
+    return out
+
+
+def english_left(text: str, names_shown: list[str]) -> list[str]:
+    """Runs of three or more English words in a Japanese ``text``, outside what it names.
+
+    What the message names is taken out first: ``names_shown`` (the file, field paths, values as
+    shown), quoted text, and field names, distribution kinds and format names, which stay as written.
+    """
+    for shown in sorted(names_shown, key=len, reverse=True):
+        if shown:
+            text = text.replace(shown, " ¦ ")
+    text = _QUOTED.sub(" ¦ ", text)
+    names = _NAMES or _NAMES.update(_names()) or _NAMES
+    text = re.sub(_WORD, lambda m: "¦" if m.group(0) in names else m.group(0), text)
+    return _ENGLISH_RUN.findall(text)
+
+
+_NAMES: set[str] = set()
+
+
+def shown_parts(error) -> list[str]:
+    """The file, field paths and values a :class:`cssim.ScenarioError` names."""
+    from cssim.model.errors import ScenarioError, _show
+
+    parts = [error.source]
+    if type(error)._format is not ScenarioError._format:  # billing data: messages name rows
+        return parts
+    for p in error.problems:
+        parts.append(p.path)
+        if p.value is not ...:
+            parts.append(_show(p.value))
+    return parts

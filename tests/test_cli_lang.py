@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import os
+import re
+import subprocess
+import sys
+
 import pytest
 
 from cssim import cli
@@ -68,3 +74,195 @@ def test_run_summary_in_japanese(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "KPI(中央値)" in out and "億円" in out and "12か月目" in out and "書き出しました" in out
     assert "e+0" not in out
+
+
+# -- --help in the chosen language --------------------------------------------------------------------
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _help(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != cli.LANG_ENV}
+    environ.update({"COLUMNS": "80", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "cssim.cli", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--lang", "ja", "run", "--help"], None),
+        (["run", "--lang", "ja", "--help"], None),
+        (["run", "--lang=ja", "--help"], None),
+        (["run", "--help"], {"CSSIM_LANG": "ja"}),
+    ],
+)
+def test_run_help_in_japanese(args, env):
+    out = _help(*args, env=env)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    for words in (
+        "使い方: cssim run",
+        "位置引数:",
+        "オプション:",
+        "このヘルプを表示して終了します",
+    ):
+        assert words in text, (words, text)
+    assert "シナリオのYAMLファイル" in text and "乱数のシード" in text
+    for english in ("usage:", "options:", "positional arguments", "show this help", "random seed"):
+        assert english not in text, english
+    assert all(cli._columns(line) <= 80 for line in text.splitlines()), text
+
+
+def test_english_help_stays_english():
+    out = _help("run", "--help")
+    assert out.returncode == 0
+    assert out.stdout.startswith("usage: cssim run") and "options:" in out.stdout
+    assert "random seed, 0 or more" in out.stdout and not JAPANESE.search(out.stdout)
+    top = _help("--help")
+    assert "positional arguments:" in top.stdout and not JAPANESE.search(top.stdout)
+
+
+def test_every_help_text_has_japanese():
+    """Each command's description and every argument's help reads Japanese in the Japanese parser."""
+    parser = cli.build_parser("ja")
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert JAPANESE.search(parser.description) and JAPANESE.search(parser.epilog)
+    for name, p in sub.choices.items():
+        assert JAPANESE.search(p.description), name
+        for action in p._actions:
+            assert JAPANESE.search(action.help), (name, action.option_strings, action.help)
+    # argparse's own words are back to English once the Japanese parser is built
+    assert cli.build_parser("en").format_help().startswith("usage: cssim")
+
+
+def test_argparse_errors_in_japanese(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["--lang", "ja", "run"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "cssim run: エラー: 次の引数が必要です: scenario" in err
+    assert argparse._("usage: ") == "usage: "  # restored for everyone else in the process
+
+
+def test_lang_before_the_command_reaches_it(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD)
+    assert cli.main(["--lang", "ja", "validate", str(bad)]) == cli.BAD_INPUT
+    assert "問題が 3 件あります" in capsys.readouterr().err
+
+
+def test_a_bad_language_in_the_environment_is_refused(capsys, monkeypatch):
+    monkeypatch.setenv(cli.LANG_ENV, "fr")
+    assert cli.main(["schema"]) == cli.BAD_INPUT
+    assert "CSSIM_LANG='fr' is not one of en, ja" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("width", [20, 40, 56])
+def test_wide_text_wraps_by_terminal_columns(width):
+    text = cli.Translator("ja").translations.gettext(cli._LANG_HELP)
+    lines = cli.wrap_wide(text, width)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(
+        cli._columns(line) <= width + 2 for line in lines
+    )  # + a closing mark kept on the line
+    assert not any(line[0] in "、。)" for line in lines)
+
+
+# -- errors with values, in Japanese ------------------------------------------------------------------
+
+SEGMENT = (
+    "segments:\n  - name: SMB\n    customers: 100\n    arpa: 30000\n    churn: {monthly: 0.02}\n"
+)
+BAD_SCENARIOS = {
+    "ranges": BAD,
+    "unknown field": "name: x\nhorizon_month: 12\n" + SEGMENT,
+    "percent as text": SEGMENT.replace("0.02", "'2%'") + "name: x\n",
+    "language": "name: x\nlanguage: fr\n" + SEGMENT,
+    "octal": "name: x\nhorizon_months: 036\n" + SEGMENT,
+    "date": "name: x\ndescription: 2024-01-01\n" + SEGMENT,
+    "twice": "name: x\nname: y\n" + SEGMENT,
+    "kind": "name: x\n" + SEGMENT.replace("{monthly: 0.02}", "{monthly: {kind: gauss, mean: 1}}"),
+    "interval": "name: x\n" + SEGMENT.replace("0.02", "[0.01, 0.02, 0.03]"),
+    "yes": "name: x\n" + SEGMENT.replace("customers: 100", "customers: yes"),
+    "both prices": "name: x\n" + SEGMENT + "    seats: {per_account: 5, price: 10}\n",
+    "empty": "",
+    "syntax": "name: [x\n" + SEGMENT,
+    "segments": "name: x\nsegments: SMB\n",
+    "horizon": "name: x\nhorizon_months: 500\n" + SEGMENT,
+    "beta": "name: x\n"
+    + SEGMENT.replace("{monthly: 0.02}", "{monthly: {kind: beta, mean: 0.5, sd: 0.9}}"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SCENARIOS))
+def test_scenario_errors_in_japanese_name_file_field_and_value(tmp_path, capsys, case):
+    from cssim.model.errors import ScenarioError
+    from cssim.model.scenario import load_scenario
+
+    from .helpers import english_left, shown_parts
+
+    path = tmp_path / f"{case.replace(' ', '-')}.yaml"
+    path.write_text(BAD_SCENARIOS[case], encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert cli.main(["validate", str(path), "--lang", "ja"]) == cli.BAD_INPUT
+    err = capsys.readouterr().err
+    assert JAPANESE.search(err) and "Traceback" not in err
+    names = shown_parts(info.value)
+    assert not english_left(err, names), (english_left(err, names), err)
+    for name in names:  # the file, each field path and each value, as the English error shows them
+        assert name in err, (name, err)
+    lines = [p.line for p in info.value.problems if p.line is not None]
+    assert all(f"{n}行目" in err for n in lines), err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["run", "S", "--paths", "x"], "引数 --paths: 'x' は整数ではありません"),
+        (["run", "S", "--paths", "0"], "引数 --paths: 0 は使えません: 1以上の数を指定してください"),
+        (
+            ["run", "S", "--months", "99", "--paths", "10"],
+            "--months 99 は S の期間(36か月)より後です",
+        ),
+        (
+            ["sweep", "S", "--vary", "churn.monthly=a:b", "--out", "O"],
+            "--vary 'churn.monthly=a:b': 値は LOW:HIGH:STEPS か a,b,c の形の数値にしてください",
+        ),
+        (
+            ["sweep", "S", "--vary", "segments.NOPE.churn.monthly=0.01,0.02", "--out", "O"],
+            "segments.NOPE.churn.monthly: 'NOPE' という名前のセグメント",
+        ),
+        (["compare", "S", "--out", "O"], "シナリオを2つ以上指定してください"),
+        (["run", "S", "--paths", "1000000000"], "パス数は 1,000,000 までにしてください"),
+    ],
+)
+def test_command_line_errors_in_japanese(tmp_path, capsys, args, says):
+    scenario = "scenarios/growth-vs-churn.yaml"
+    args = [scenario if a == "S" else str(tmp_path) if a == "O" else a for a in args]
+    try:
+        code = cli.main(["--lang", "ja", *args])
+    except SystemExit as e:  # argparse's own exit
+        code = e.code
+    assert code == cli.BAD_INPUT
+    err = capsys.readouterr().err
+    assert says.replace(" S ", f" {scenario} ") in err, err
+    assert "Traceback" not in err
+
+
+def test_billing_export_errors_in_japanese(tmp_path, capsys):
+    from .helpers import english_left
+
+    data = tmp_path / "mrr.csv"
+    data.write_text("customer,month,mrr\na,2024-01,10\n,2024-13,abc\nb,2024-02,-5\na,2024-01,3\n")
+    out = tmp_path / "s.yaml"
+    assert cli.main(["calibrate", str(data), "--out", str(out), "--lang", "ja"]) == cli.BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{data}: 問題が" in err and "3行目" in err and "'abc'" in err, err
+    assert not english_left(err, [str(data)]), err

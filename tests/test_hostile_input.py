@@ -30,6 +30,9 @@ from cssim.data.reading import MAX_SPAN_MONTHS
 from cssim.model.edits import PathError, parse_path
 from cssim.model.limits import MAX_CUSTOMERS, MAX_MONEY, MAX_PATHS, paths_problem
 from cssim.model.yamlio import MAX_FILE_BYTES
+from cssim.reporting.errors_text import scenario_error_text
+
+from .helpers import english_left, shown_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,6 +77,7 @@ def _judge(load, source: str = "") -> Scenario | None:
     except ScenarioError as e:
         TALLY["clear error"] += 1
         assert e.problems and str(e).startswith(source), str(e)
+        _judge_japanese(e)
         assert time.process_time() - start < 1.0, f"took {time.process_time() - start:.2f} s"
         return None
     except BaseException as e:  # anything else is a bug: count it, then fail
@@ -82,6 +86,19 @@ def _judge(load, source: str = "") -> Scenario | None:
     assert time.process_time() - start < 1.0, f"took {time.process_time() - start:.2f} s"
     TALLY["valid"] += 1
     return scenario
+
+
+#: Japanese error texts that kept an English sentence or lost a name: (English, Japanese, what is left)
+JAPANESE_LEFT: list[tuple[str, str, list[str]]] = []
+
+
+def _judge_japanese(e: ScenarioError) -> None:
+    """The same error in Japanese: no English sentence left, the file, field paths and values named."""
+    text = scenario_error_text(e, "ja")
+    left = english_left(text, shown_parts(e))
+    lost = [part for part in shown_parts(e) if part not in text]
+    if left or lost:
+        JAPANESE_LEFT.append((str(e), text, left + [f"not named: {x}" for x in lost]))
 
 
 def _load_text(folder: Path, text: str) -> Scenario | None:
@@ -509,5 +526,9 @@ def test_zz_the_tally():
     """The counts for the report: everything tried ended in a valid scenario or a clear error."""
     print(f"\nhostile input tally: {dict(TALLY)}")
     assert TALLY["anything else"] == 0
+    distinct = {left[0]: (english, japanese) for english, japanese, left in JAPANESE_LEFT}
+    assert not distinct, "Japanese errors with English left:\n" + "\n".join(
+        f"{k!r}\n  {e}\n  {j}" for k, (e, j) in list(distinct.items())[:200]
+    )
     if len(FAMILIES) == 6:  # every family ran (not a -k selection)
         assert TALLY["tried"] >= 10_000

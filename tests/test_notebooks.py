@@ -58,6 +58,79 @@ def test_notebook_runs(tmp_path, name, parameters):
     assert any("injected-parameters" in c["metadata"].get("tags", []) for c in nb["cells"])
 
 
+def _texts(nb: dict) -> list[str]:
+    """Every text output of an executed notebook (plain text, HTML, streams)."""
+    out = []
+    for c in nb["cells"]:
+        for o in c.get("outputs", []):
+            out += ["".join(v) for k, v in o.get("data", {}).items() if k.startswith("text/")]
+            if o.get("output_type") == "stream":
+                out.append("".join(o["text"]))
+    return out
+
+
+ENGLISH_STATUS = ("Preview:", "Full run:", "paths x", "common random numbers", "computed in")
+
+
+@pytest.mark.parametrize(
+    ("name", "parameters", "japanese"),
+    [
+        (
+            "explore-scenario.ipynb",
+            {"paths": 500, "preview_paths": 500},
+            [
+                "プレビュー: 500パス × 36か月、シード 42、共通の乱数",
+                "計算時間",
+                "ARR（中央値）",
+                "億円",
+            ],
+        ),
+        ("compare-scenarios.ipynb", {"paths": 500}, ["万円", "各シナリオ − A", "差の中央値"]),
+        ("strategy-levers.ipynb", {"paths": 300}, ["施策の効果", "解約率 −0.5ポイント/月", "億円"]),
+    ],
+)
+def test_notebook_runs_in_japanese(tmp_path, name, parameters, japanese):
+    """``lang="ja"``: the explorer's status line, its KPI table and the tables read Japanese."""
+    out = tmp_path / name
+    papermill.execute_notebook(
+        str(NOTEBOOKS / name),
+        str(out),
+        parameters={**parameters, "lang": "ja"},
+        kernel_name=KERNEL,
+        cwd=str(NOTEBOOKS),
+        progress_bar=False,
+        log_output=False,
+    )
+    texts = _texts(json.loads(out.read_text(encoding="utf-8")))
+    joined = "\n".join(texts)
+    for words in japanese:
+        assert words in joined, (words, joined[:2000])
+    for english in ENGLISH_STATUS:
+        assert english not in joined, english
+
+
+def test_a_notebook_refuses_an_unknown_language(tmp_path):
+    name = "explore-scenario.ipynb"
+    with pytest.raises(papermill.PapermillExecutionError) as e:
+        papermill.execute_notebook(
+            str(NOTEBOOKS / name),
+            str(tmp_path / name),
+            parameters={"paths": 500, "preview_paths": 500, "lang": "fr"},
+            kernel_name=KERNEL,
+            cwd=str(NOTEBOOKS),
+            progress_bar=False,
+            log_output=False,
+        )
+    assert "is not one of en, ja" in e.value.evalue
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
+def test_every_notebook_takes_lang(name):
+    nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    assert 'lang = "en"' in "".join(cell["source"])
+
+
 def test_every_notebook_is_executed_by_this_file():
     ran = {
         "explore-scenario.ipynb",

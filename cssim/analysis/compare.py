@@ -205,41 +205,44 @@ class Comparison:
         return self.results[self.labels.index(label)].scenario.name
 
     # -- display ------------------------------------------------------------------------------------
-    def plot(self, axes=None):
+    def plot(self, axes=None, lang: str | None = None):
         """Fans of every scenario side by side with the histogram of ``B - A`` per path.
 
         Parameters
         ----------
         axes : pair of matplotlib Axes, optional
             Where to draw (fans, histogram); default a new figure.
+        lang : {"en", "ja"}, optional
+            Language of titles, axis labels, legend and money ticks (default English).
 
         Returns
         -------
         numpy array of the two Axes
         """
+        from ..reporting.chart_text import chart_text, money_ticks
         from ..reporting.charts import use_fonts
+        from ..reporting.labels import metric_label
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+        _ = chart_text(lang)
         if axes is None:
             from matplotlib.figure import Figure
 
             fig = Figure(figsize=(11, 3.8), layout="constrained")
             axes = fig.subplots(1, 2)
         ax_fan, ax_hist = axes
-        label = METRICS[self.metric].label
+        label = METRICS[self.metric].label if _.lang == "en" else metric_label(self.metric, lang)
         colors = [f"C{i}" for i in range(len(self.labels))]
         for lab, r, c in zip(self.labels, self.results, colors, strict=True):
             q10, q50, q90 = np.nanquantile(r[self.metric], (0.1, 0.5, 0.9), axis=0)
             ax_fan.fill_between(r.months, q10, q90, color=c, alpha=0.18, lw=0)
             ax_fan.plot(r.months, q50, color=c, lw=2, label=f"{lab}: {r.scenario.name[:70]}")
         ax_fan.axvline(self.month, color="0.5", lw=0.8, ls=":")
-        ax_fan.set(title=f"{label}: median and P10-P90", xlabel="month")
+        ax_fan.set(title=_("{metric}: median and P10-P90", metric=label), xlabel=_("month"))
         ax_fan.legend(fontsize=8, frameon=False)
         money = METRICS[self.metric].unit == "currency"
         if money:
-            from matplotlib.ticker import FuncFormatter
-
-            fmt = FuncFormatter(lambda x, _: _money(x))
+            fmt = money_ticks(self.results[0].scenario.currency, lang)
             ax_fan.yaxis.set_major_formatter(fmt)
             ax_hist.xaxis.set_major_formatter(fmt)
         lo, hi = np.inf, -np.inf
@@ -259,13 +262,22 @@ class Comparison:
             ax_hist.axvline(0, color="k", lw=1)  # "no difference", when some paths are on each side
         s = self.summary()
         text = "\n".join(
-            f"P({r.label} beats {self.reference}) = {_p(r.p_beats, r.p_beats_se, r.paths)}"
+            _(
+                "P({b} beats {a}) = {p}",
+                b=r.label,
+                a=self.reference,
+                p=_p(r.p_beats, r.p_beats_se, r.paths),
+            )
             for r in s.itertuples()
         )
         ax_hist.set(
-            title=f"{label} difference per path at month {self.month} (same random numbers)",
-            xlabel=f"{label} difference",
-            ylabel="paths",
+            title=_(
+                "{metric} difference per path at month {month} (same random numbers)",
+                metric=label,
+                month=self.month,
+            ),
+            xlabel=_("{metric} difference", metric=label),
+            ylabel=_("paths"),
         )
         ax_hist.title.set_fontsize(10)
         ax_hist.margins(y=0.18)
@@ -298,23 +310,50 @@ class Comparison:
         return "\n".join(lines) + ">"
 
     def _repr_html_(self) -> str:
-        head = (
-            "<tr><th>Scenario</th><th>Median diff.</th><th>P10</th><th>P90</th><th>Mean diff. "
-            "(± se)</th><th>P(beats A) (± se)</th></tr>"
-        )
+        return self.to_html()
+
+    def to_html(self, lang: str | None = None) -> str:
+        """The comparison as an HTML table (what a notebook shows), in ``lang`` (English by default)."""
+        from ..reporting import formatting as fm
+        from ..reporting.chart_text import chart_text
+        from ..reporting.labels import metric_label
+
+        _ = chart_text(lang)
+        english = _.lang == "en"
+        currency = self.results[0].scenario.currency
+
+        def f(x: float) -> str:
+            if english or not np.isfinite(x) or METRICS[self.metric].unit != "currency":
+                return _fmt(self.metric, x)
+            return ("-" if x < 0 else "+") + fm.money(abs(x), currency, lang) if x else "0"
+
+        names = [
+            _("Scenario"),
+            _("Median diff."),
+            "P10",
+            "P90",
+            _("Mean diff. (± se)"),
+            _("P(beats A) (± se)"),
+        ]
+        head = "<tr>" + "".join(f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
         body = "".join(
             f"<tr><td style='text-align:left'>{html.escape(r.label)}: {html.escape(r.scenario)}</td>"
-            f"<td>{_fmt(self.metric, r.p50_diff)}</td><td>{_fmt(self.metric, r.p10_diff)}</td>"
-            f"<td>{_fmt(self.metric, r.p90_diff)}</td><td>{_fmt(self.metric, r.mean_diff)} ± "
-            f"{_fmt(self.metric, r.mean_diff_se)}</td><td>{_p(r.p_beats, r.p_beats_se, r.paths)}</td></tr>"
+            f"<td>{f(r.p50_diff)}</td><td>{f(r.p10_diff)}</td>"
+            f"<td>{f(r.p90_diff)}</td><td>{f(r.mean_diff)} ± "
+            f"{f(r.mean_diff_se)}</td><td>{_p(r.p_beats, r.p_beats_se, r.paths)}</td></tr>"
             for r in self.summary().itertuples()
         )
-        cap = (
-            f"{html.escape(METRICS[self.metric].label)} at month {self.month}, each scenario minus A "
-            f"({html.escape(self._name(self.reference))}); {self.paths:,} paths, seed {self.seed}, "
-            "common random numbers"
+        label = METRICS[self.metric].label if english else metric_label(self.metric, lang)
+        cap = _(
+            "{metric} at month {month}, each scenario minus A ({reference}); {paths} paths, seed "
+            "{seed}, common random numbers",
+            metric=label,
+            month=self.month,
+            reference=self._name(self.reference),
+            paths=fm.count(self.paths, lang),
+            seed=self.seed,
         )
-        return f"<table><caption style='text-align:left'>{cap}</caption>{head}{body}</table>"
+        return f"<table><caption style='text-align:left'>{html.escape(cap)}</caption>{head}{body}</table>"
 
 
 def _fmt(metric: str, x: float) -> str:

@@ -485,22 +485,33 @@ class LeverResult:
         money: Callable[[float], str] | None = None,
         xlabel: str | None = None,
         title: str | None = None,
+        lang: str | None = None,
     ):
         """Horizontal bars of each lever's median effect with P10-P90 whiskers; returns the axes.
 
         Levers run top to bottom in :meth:`ranked` order (the order of the lever tables). ``labels``
-        (by lever name), ``money`` (tick formatter), ``xlabel`` and ``title`` replace the English text.
+        (by lever name), ``money`` (tick formatter), ``xlabel`` and ``title`` replace the default text,
+        which is in ``lang`` (English by default; Japanese lever names and 億円/万円 ticks for ``"ja"``).
         """
         import matplotlib.pyplot as plt
 
+        from ..reporting.chart_text import chart_text, money_ticks
         from ..reporting.charts import use_fonts
+        from ..reporting.labels import lever_label, metric_label
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+        _ = chart_text(lang)
+        if labels is None and _.lang != "en":
+            labels = {
+                n: lever_label(n, self.sizes[n], LEVERS[n].unit, lang)
+                for n in self.sizes
+                if n in LEVERS
+            }
 
         df = self.ranked(metric, segment).iloc[::-1]  # barh draws bottom up: best ends on top
         own = ax is None
         if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.45 * len(df) + 1.2))
+            _fig, ax = plt.subplots(figsize=(7, 0.45 * len(df) + 1.2))
         y = np.arange(len(df))
         ax.barh(y, df["median"], color=np.where(df["median"] >= 0, "#2a7f62", "#b03a2e"))
         ax.errorbar(
@@ -520,14 +531,27 @@ class LeverResult:
         )
         ax.axvline(0, color="grey", lw=0.8)
         if metric != "nrr":
-            ax.xaxis.set_major_formatter(_money_ticks(money))
+            ax.xaxis.set_major_formatter(money_ticks(self.scenario.currency, lang, money))
         unit = (
             self.scenario.currency if metric in ("arr", "gross_profit", "gross_profit_cum") else ""
         )
-        ax.set_xlabel(
-            xlabel or f"change in {EFFECT_METRICS[metric]} {unit} (median, P10-P90)".strip()
+        if _.lang == "en":
+            default_xlabel = f"change in {EFFECT_METRICS[metric]} {unit} (median, P10-P90)".strip()
+        else:  # the ticks carry the unit (億円)
+            default_xlabel = _(
+                "change in {metric} at month {month} (median, P10-P90)",
+                metric=metric_label(metric, lang),
+                month=self.horizon,
+            )
+        ax.set_xlabel(xlabel or default_xlabel)
+        ax.set_title(
+            title
+            or _(
+                "{scenario}: levers at month {month}",
+                scenario=self.scenario.name,
+                month=self.horizon,
+            )
         )
-        ax.set_title(title or f"{self.scenario.name}: levers at month {self.horizon}")
         from ..reporting.plaintext import finish_axes
 
         finish_axes(ax, own)
@@ -553,15 +577,50 @@ class LeverResult:
         return "\n".join(lines) + ">"
 
     def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def to_html(self, lang: str | None = None) -> str:
+        """The levers, best first, as an HTML table (what a notebook shows), in ``lang``."""
+        from ..reporting import formatting as fm
+        from ..reporting.chart_text import chart_text
+        from ..reporting.labels import lever_label
+
+        _ = chart_text(lang)
+        if _.lang == "en":
+            lines = self._lines()
+        else:
+            cur = self.scenario.currency
+
+            def m(x: float) -> str:
+                return fm.money(x, cur, lang)
+
+            lines = [
+                (
+                    lever_label(r.lever, self.sizes[r.lever], LEVERS[r.lever].unit, lang)
+                    if r.lever in LEVERS
+                    else r.label,
+                    _(
+                        "{mean} (P10 {p10}, P90 {p90}, se {se})",
+                        mean=m(r.mean),
+                        p10=m(r.p10),
+                        p90=m(r.p90),
+                        se=m(r.mc_se),
+                    ),
+                )
+                for r in self.ranked().itertuples()
+            ]
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>"
-            for a, b in self._lines()
+            for a, b in lines
         )
-        cap = (
-            f"Levers: effect on ARR at month {self.horizon} ({html.escape(self.scenario.currency)}), "
-            f"mean over {self.paths:,} paths on common random numbers"
+        cap = _(
+            "Levers: effect on ARR at month {month} ({currency}), mean over {paths} paths on common "
+            "random numbers",
+            month=self.horizon,
+            currency=self.scenario.currency,
+            paths=fm.count(self.paths, lang),
         )
-        return f"<table><caption>{cap}</caption>{rows}</table>"
+        return f"<table><caption>{html.escape(cap)}</caption>{rows}</table>"
 
 
 def levers(
@@ -669,28 +728,40 @@ class MarginalValue:
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
 
-    def plot(self, ax=None):
-        """Gain in ARR at the horizon by base churn, one line per lever; returns the axes."""
+    def plot(self, ax=None, lang: str | None = None):
+        """Gain in ARR at the horizon by base churn, one line per lever; returns the axes.
+
+        Titles, labels and money ticks are in ``lang`` (English by default).
+        """
         import matplotlib.pyplot as plt
 
+        from ..reporting.chart_text import chart_text, money_ticks
         from ..reporting.charts import use_fonts
+        from ..reporting.labels import lever_label
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+        _ = chart_text(lang)
 
         own = ax is None
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
-        for label, g in self.frame.groupby("label", sort=False):
+            _fig, ax = plt.subplots(figsize=(6, 4))
+        for (label, name), g in self.frame.groupby(["label", "lever"], sort=False):
+            if _.lang != "en" and name in LEVERS:
+                label = lever_label(name, g["step"].iloc[0], LEVERS[name].unit, lang)
             ax.plot(100 * g["churn"], g["gain"], marker="o", label=label)
-        ax.set_xlabel("base monthly churn (%)")
-        ax.yaxis.set_major_formatter(_money_ticks())
+        ax.set_xlabel(_("base monthly churn (%)"))
+        ax.yaxis.set_major_formatter(money_ticks(self.scenario.currency, lang))
         ax.set_ylabel(
-            f"gain in ARR at month {self.scenario.horizon_months} ({self.scenario.currency})"
+            _(
+                "gain in ARR at month {month} ({currency})",
+                month=self.scenario.horizon_months,
+                currency=self.scenario.currency,
+            )
         )
         ax.invert_xaxis()
         ax.legend()
-        ax.set_title("The churn floor: what the same effort buys as churn falls")
+        ax.set_title(_("The churn floor: what the same effort buys as churn falls"))
         from ..reporting.plaintext import finish_axes
 
         finish_axes(ax, own)

@@ -104,24 +104,37 @@ class Tornado:
         from ..reporting.charts import use_fonts
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+        from ..reporting.chart_text import chart_text, money_ticks
+        from ..reporting.labels import metric_label
+
+        _ = chart_text(lang)
+        label = METRICS[self.metric].label if _.lang == "en" else metric_label(self.metric, lang)
 
         df = self.frame.iloc[::-1]
         own = ax is None
         if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.5 * len(df) + 1.2))
+            _fig, ax = plt.subplots(figsize=(7, 0.5 * len(df) + 1.2))
         y = np.arange(len(df))
-        ax.barh(y, df["at_p10"] - self.base, left=self.base, color="#b03a2e", label="input at P10")
-        ax.barh(y, df["at_p90"] - self.base, left=self.base, color="#2a7f62", label="input at P90")
+        ax.barh(
+            y, df["at_p10"] - self.base, left=self.base, color="#b03a2e", label=_("input at P10")
+        )
+        ax.barh(
+            y, df["at_p90"] - self.base, left=self.base, color="#2a7f62", label=_("input at P90")
+        )
         ax.set_yticks(y, [f"{r.input}\n({r.p10:.4g} .. {r.p90:.4g})" for r in df.itertuples()])
         ax.axvline(self.base, color="black", lw=0.8)
         if METRICS[self.metric].unit == "currency":
-            from matplotlib.ticker import FuncFormatter
-
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _money(v)))
+            ax.xaxis.set_major_formatter(money_ticks(self.scenario.currency, lang))
         ax.set_xlabel(
-            f"{METRICS[self.metric].label} at month {self.month} (others at their medians)"
+            _(
+                "{metric} at month {month} (others at their medians)",
+                metric=label,
+                month=self.month,
+            )
         )
-        ax.set_title(f"{self.scenario.name}: what drives {METRICS[self.metric].label}")
+        ax.set_title(
+            _("{scenario}: what drives {metric}", scenario=self.scenario.name, metric=label)
+        )
         ax.legend(loc="lower right", fontsize="small")
         from ..reporting.charts import relabel_tornado
         from ..reporting.plaintext import plain_figure
@@ -242,18 +255,26 @@ class GlobalSensitivity:
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
 
-    def plot(self, ax=None):
-        """Spearman correlation and first-order index per input, side by side; returns the axes."""
+    def plot(self, ax=None, lang: str | None = None):
+        """Spearman correlation and first-order index per input, side by side; returns the axes.
+
+        Inputs are named for people in ``lang`` (English by default), as are the titles and legend.
+        """
         import matplotlib.pyplot as plt
 
+        from ..reporting import formatting as fm
+        from ..reporting.chart_text import chart_text
         from ..reporting.charts import use_fonts
+        from ..reporting.labels import metric_label, parameter_label
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+        _ = chart_text(lang)
+        label = METRICS[self.metric].label if _.lang == "en" else metric_label(self.metric, lang)
 
         df = self.frame.iloc[::-1]
         own = ax is None
         if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.5 * len(df) + 1.2))
+            _fig, ax = plt.subplots(figsize=(7, 0.5 * len(df) + 1.2))
         y = np.arange(len(df))
         ax.barh(
             y + 0.2,
@@ -261,7 +282,7 @@ class GlobalSensitivity:
             height=0.4,
             xerr=2 * df["spearman_se"],
             color="#3b6ea5",
-            label="Spearman rank correlation (±2 se)",
+            label=_("Spearman rank correlation (±2 se)"),
         )
         ax.barh(
             y - 0.2,
@@ -269,14 +290,23 @@ class GlobalSensitivity:
             height=0.4,
             xerr=2 * df["first_order_se"],
             color="#e0a030",
-            label="first-order index Var(E[Y|X])/Var(Y) (±2 se)",
+            label=_("first-order index Var(E[Y|X])/Var(Y) (±2 se)"),
         )
-        ax.set_yticks(y, df["input"])
+        names = df["input"]
+        if _.lang != "en":
+            names = [parameter_label(p, self.scenario, lang) for p in df["input"]]
+        ax.set_yticks(y, names)
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_xlim(-1.05, 1.05)
-        ax.set_xlabel(f"{METRICS[self.metric].label} at month {self.month}")
+        ax.set_xlabel(_("{metric} at month {month}", metric=label, month=self.month))
         ax.legend(loc="lower right", fontsize="small")
-        ax.set_title(f"{self.scenario.name}: global sensitivity ({self.paths:,} paths)")
+        ax.set_title(
+            _(
+                "{scenario}: global sensitivity ({paths} paths)",
+                scenario=self.scenario.name,
+                paths=fm.count(self.paths, lang),
+            )
+        )
         from ..reporting.plaintext import finish_axes
 
         finish_axes(ax, own)

@@ -61,9 +61,17 @@ class Backtest:
     paths: int = 0
     seed: int = 0
 
-    def plot(self, fig=None):
-        """The forecast fans (P5-P95, P10-P90, median) over the actuals, one panel per metric."""
+    def plot(self, fig=None, lang: str | None = None):
+        """The forecast fans (P5-P95, P10-P90, median) over the actuals, one panel per metric.
+
+        Titles, labels and legend are in ``lang`` (English by default).
+        """
         import matplotlib.pyplot as plt
+
+        from ..reporting import formatting as fm
+        from ..reporting.chart_text import chart_text
+
+        _ = chart_text(lang)
 
         if fig is None:
             fig = plt.figure(figsize=(10, 6.5))
@@ -73,15 +81,27 @@ class Backtest:
             x = np.arange(1, len(t) + 1)
             ax.fill_between(x, t["p5"], t["p95"], color="C0", alpha=0.15, label="P5-P95")
             ax.fill_between(x, t["p10"], t["p90"], color="C0", alpha=0.3, label="P10-P90")
-            ax.plot(x, t["p50"], color="C0", label="median forecast")
-            ax.plot(x, t["actual"], "o-", color="black", ms=3, label="actual")
+            ax.plot(x, t["p50"], color="C0", label=_("median forecast"))
+            ax.plot(x, t["actual"], "o-", color="black", ms=3, label=_("actual"))
             s = self.summary.loc[metric]
             ax.set_title(
-                f"{label}: {s.inside_80:.0%} of months in P10-P90, bias {s.bias:+.1%}", fontsize=9
+                _(
+                    "{metric}: {share} of months in P10-P90, bias {bias}",
+                    metric=_(label),
+                    share=fm.percent(s.inside_80, lang, 0),
+                    bias=fm.percent(s.bias, lang, 1, sign=True),
+                ),
+                fontsize=9,
             )
-            ax.set_xlabel(f"months after {self.cutoff}")
+            ax.set_xlabel(_("months after {cutoff}", cutoff=self.cutoff))
         axes[0, 0].legend(fontsize=7)
-        fig.suptitle(f"Backtest: fitted to {self.cutoff}, {self.holdout} months held out")
+        fig.suptitle(
+            _(
+                "Backtest: fitted to {cutoff}, {months} months held out",
+                cutoff=self.cutoff,
+                months=self.holdout,
+            )
+        )
         fig.tight_layout()
         return fig
 

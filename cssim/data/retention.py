@@ -292,29 +292,33 @@ class SBGFit:
             }
         ).set_index("tenure")
 
-    def plot(self, ax=None, horizon: int | None = None):
-        """Observed (pooled over cohorts) against fitted survival; returns the axes."""
+    def plot(self, ax=None, horizon: int | None = None, lang: str | None = None):
+        """Observed (pooled over cohorts) against fitted survival; returns the axes (words in ``lang``)."""
         import matplotlib.pyplot as plt
 
+        from ..reporting.chart_text import chart_text
         from ..reporting.charts import use_fonts
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
+        _ = chart_text(lang)
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+            _fig, ax = plt.subplots(figsize=(6, 4))
         table = self.fitted_vs_observed()
         h = max(horizon or 0, len(table) - 1)
         t = np.arange(h + 1)
-        ax.plot(table.index, table["observed"], "o", color="black", label="observed")
+        ax.plot(table.index, table["observed"], "o", color="black", label=_("observed"))
         ax.plot(
             t,
             self.survival(t),
             "-",
             color="C0",
-            label=f"sBG alpha={self.alpha:.3g}, beta={self.beta:.3g}",
+            label=_(
+                "sBG alpha={alpha}, beta={beta}", alpha=f"{self.alpha:.3g}", beta=f"{self.beta:.3g}"
+            ),
         )
-        ax.set_xlabel("tenure (periods)")
-        ax.set_ylabel("share still active")
+        ax.set_xlabel(_("tenure (periods)"))
+        ax.set_ylabel(_("share still active"))
         ax.set_ylim(0, 1.02)
         ax.legend()
         from ..reporting.plaintext import plain_figure

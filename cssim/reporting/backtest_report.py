@@ -31,14 +31,14 @@ METRIC_NAMES = {
 }
 
 
-def _figure(bt: Backtest):
+def _figure(bt: Backtest, lang: str = "en"):
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
     use_fonts()
-    return bt.plot(Figure(figsize=(10, 6.5)))
+    return bt.plot(Figure(figsize=(10, 6.5)), lang=lang)
 
 
 def backtest_section(bt: Backtest, lang: str = "en") -> dict[str, Any]:
@@ -79,7 +79,7 @@ def backtest_section(bt: Backtest, lang: str = "en") -> dict[str, Any]:
             _("bias at the last month"),
         ],
         "rows": rows,
-        "figures": [embed(_figure(bt), _("backtest: forecast fans over the actual months"))],
+        "figures": [embed(_figure(bt, lang), _("backtest: forecast fans over the actual months"))],
     }
 
 
@@ -105,7 +105,7 @@ def write_backtest(
         directory / "backtest.html", lambda p: Path(p).write_text(page, encoding="utf-8")
     )
     buf = io.BytesIO()
-    _figure(bt).savefig(buf, format="png", dpi=110)
+    _figure(bt, lang).savefig(buf, format="png", dpi=110)
     png = directory / "backtest.png"
     tmp = directory / ".backtest.png.tmp"
     tmp.write_bytes(buf.getvalue())

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import formatting as fmt
 from .charts import embed
-from .i18n import Translator
+from .i18n import N_, Translator
 from .pages import cell, render
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,7 +45,7 @@ def _num(x, kind: str = "number", lang: str = "en") -> str:
     return fmt.number(v, lang, min(digits, 6))
 
 
-def _retention_figure(cal: Calibration):
+def _retention_figure(cal: Calibration, lang: str = "en"):
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -55,76 +55,101 @@ def _retention_figure(cal: Calibration):
 
     use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
+    _ = Translator(lang)
     fig, ax = plt.subplots(figsize=(7, 4))
     if cal.sbg is not None:
-        cal.sbg.plot(ax=ax)
+        cal.sbg.plot(ax=ax, lang=lang)
         t = np.arange(len(cal.sbg.fitted_vs_observed()))
         geo = cal.churn_cohorts
         if geo is not None:
-            ax.plot(t, geo.survival(t), "--", color="C1", label=f"constant churn {geo.churn:.3g}")
+            ax.plot(
+                t,
+                geo.survival(t),
+                "--",
+                color="C1",
+                label=_("constant churn {churn}", churn=f"{geo.churn:.3g}"),
+            )
         ax.legend()
-    ax.set_title("Retention by tenure: observed (cohorts pooled) and fitted")
+    ax.set_title(_("Retention by tenure: observed (cohorts pooled) and fitted"))
     return fig
 
 
-def _holdout_figure(cal: Calibration):
+def _holdout_figure(cal: Calibration, lang: str = "en"):
     import matplotlib.pyplot as plt
 
     from .charts import use_fonts
 
     use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
+    _ = Translator(lang)
     h = cal.holdout
     fig, ax = plt.subplots(figsize=(7, 3.6))
     x = np.arange(len(h.table))
-    ax.plot(x, h.table["actual"], "o-", color="black", label="actual")
-    ax.plot(x, h.table["sbg"], "-", color="C0", label=f"sBG (MAPE {h.mape['sbg']:.1%})")
+    ax.plot(x, h.table["actual"], "o-", color="black", label=_("actual"))
+    ax.plot(
+        x,
+        h.table["sbg"],
+        "-",
+        color="C0",
+        label=_("sBG (MAPE {mape})", mape=fmt.percent(h.mape["sbg"], lang, 1)),
+    )
     ax.plot(
         x,
         h.table["constant"],
         "--",
         color="C1",
-        label=f"constant churn (MAPE {h.mape['constant']:.1%})",
+        label=_("constant churn (MAPE {mape})", mape=fmt.percent(h.mape["constant"], lang, 1)),
     )
     step = max(1, len(x) // 8)
     ax.set_xticks(x[::step], h.table.index[::step], rotation=30)
-    ax.set_ylabel("active customers of the fitted cohorts")
-    ax.set_title(f"Holdout: fitted to {h.cutoff}, predicted afterwards")
+    ax.set_ylabel(_("active customers of the fitted cohorts"))
+    ax.set_title(_("Holdout: fitted to {cutoff}, predicted afterwards", cutoff=h.cutoff))
     ax.legend()
     return fig
 
 
-def _movement_figure(cal: Calibration):
+#: The MRR movements' legend entries (``cssim.data.history`` columns).
+_MOVEMENTS = {
+    "new_mrr": N_("new"),
+    "reactivation_mrr": N_("reactivation"),
+    "expansion_mrr": N_("expansion"),
+    "contraction_mrr": N_("contraction"),
+    "churned_mrr": N_("churned"),
+}
+
+
+def _movement_figure(cal: Calibration, lang: str = "en"):
     import matplotlib.pyplot as plt
 
     from .charts import use_fonts
 
     use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
+    _ = Translator(lang)
     h = cal.history.iloc[1:]
     x = np.arange(len(h))
     fig, (ax, ax2) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
     up = np.zeros(len(h))
     for col, color in (("new_mrr", "C2"), ("reactivation_mrr", "C9"), ("expansion_mrr", "C0")):
         if col in h:
-            ax.bar(x, h[col], bottom=up, color=color, label=col.replace("_mrr", ""))
+            ax.bar(x, h[col], bottom=up, color=color, label=_(_MOVEMENTS[col]))
             up += h[col].to_numpy()
     down = np.zeros(len(h))
     for col, color in (("contraction_mrr", "C1"), ("churned_mrr", "C3")):
         if col in h:
-            ax.bar(x, -h[col], bottom=-down, color=color, label=col.replace("_mrr", ""))
+            ax.bar(x, -h[col], bottom=-down, color=color, label=_(_MOVEMENTS[col]))
             down += h[col].to_numpy()
     ax.axhline(0, color="black", lw=0.6)
-    ax.set_title("MRR movements per month")
+    ax.set_title(_("MRR movements per month"))
     ax.legend(ncol=5, fontsize=8)
     for col, label in (
-        ("logo_churn", "logo churn"),
-        ("nrr_12m", "NRR (12 months)"),
-        ("grr_12m", "GRR (12 months)"),
+        ("logo_churn", N_("logo churn")),
+        ("nrr_12m", N_("NRR (12 months)")),
+        ("grr_12m", N_("GRR (12 months)")),
     ):
         if col in h and h[col].notna().any():
-            ax2.plot(x, h[col], label=label)
-    ax2.set_title("Retention KPIs")
+            ax2.plot(x, h[col], label=_(label))
+    ax2.set_title(_("Retention KPIs"))
     ax2.legend(fontsize=8)
     step = max(1, len(x) // 10)
     ax2.set_xticks(x[::step], h.index[::step], rotation=30)
@@ -203,7 +228,9 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
                 "AIC",
             ],
             "rows": churn_rows,
-            "figures": [embed(_retention_figure(cal), _("observed and fitted retention by tenure"))]
+            "figures": [
+                embed(_retention_figure(cal, lang), _("observed and fitted retention by tenure"))
+            ]
             if cal.sbg is not None
             else [],
         }
@@ -240,7 +267,10 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
                     )
                 ],
                 "figures": [
-                    embed(_holdout_figure(cal), _("holdout: actual and predicted active customers"))
+                    embed(
+                        _holdout_figure(cal, lang),
+                        _("holdout: actual and predicted active customers"),
+                    )
                 ],
                 "columns": [_("month"), _("actual"), "sBG", _("constant churn")],
                 "rows": [
@@ -274,7 +304,7 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
             "paragraphs": [_("Definitions (billing tools differ):")],
             "list": [f"{k}: {v}" for k, v in METRIC_DEFINITIONS.items() if k in cal.history],
             "figures": [
-                embed(_movement_figure(cal), _("MRR movements and retention KPIs per month"))
+                embed(_movement_figure(cal, lang), _("MRR movements and retention KPIs per month"))
             ]
             if "new_mrr" in cal.history
             else [],

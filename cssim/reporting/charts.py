@@ -535,5 +535,8 @@ def relabel_tornado(ax: Axes, tornado, lang: str | None = None) -> Axes:
             handles, [_("input at P10"), _("input at P90")], loc="lower right", fontsize="small"
         )
     if METRICS[tornado.metric].unit == "currency":
-        ax.xaxis.set_major_formatter(tick_money(lang))
+        from .chart_text import money_ticks  # 3 significant digits with the unit: 1.95億円
+
+        english = resolve_lang(lang) == "en"
+        ax.xaxis.set_major_formatter(tick_money(lang) if english else money_ticks(s.currency, lang))
     return ax

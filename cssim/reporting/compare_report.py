@@ -29,7 +29,7 @@ def write_compare_report(
     _ = Translator(lang)
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
-    c.plot(axes=axes)
+    c.plot(axes=axes, lang=lang)
     fig.tight_layout()
     chart = embed(fig, _("Scenarios compared"))
     s = c.summary()

@@ -45,35 +45,266 @@ MESSAGES = (
     ),
     N_("growth applies to count; a rate already grows with the base"),
     N_("give accounts_per_csm or csm_per_account, not both"),
+    N_("must be a whole number, a [low, high] 90% interval or a distribution with a kind"),
+    N_("must be a number, a [low, high] 90% interval or a distribution with a kind"),
+    N_("must be a number or a mapping with {fields}"),
+    N_("must be a whole number or a mapping with {fields}"),
+    N_("must be text or a mapping with {fields}"),
+    N_("must be true or false or a mapping with {fields}"),
+    N_("must match the pattern {pattern}"),
+    N_("needs at least {n} item"),
+    N_("needs at least {n} items"),
+    N_("allows at most {n} items"),
+    N_("must be a list of segments (each item starts with '- name: ...')"),
+    N_("must be a list"),
+    N_("must be a mapping of fields"),
+    N_("a distribution needs a kind: one of {kinds}"),
+    N_("must be one of en, ja (the language of reports and pages)"),
+    N_("kind must be one of {kinds}"),
+    N_("a key must be text (a field name)"),
+    N_("must be true or false"),
+    N_("input should be a valid dictionary"),
+    N_("input should be a valid list"),
+    N_("input should be a valid string"),
+    N_("input should be a valid integer"),
+    N_("input should be a valid number"),
+    N_("input should be a valid boolean"),
+    N_("input should be {allowed}"),
+    N_(
+        "{dist} has parameters too extreme to compute its probabilities; give values that describe a range inside {range}"
+    ),
+    N_(
+        "{dist} puts only {share} of its probability inside the allowed range {range}; at least {needed} is needed (narrow it, or use beta, lognormal or interval90)"
+    ),
+    N_("give exactly one of monthly, heterogeneity (alpha, beta) or annual_renewal; got {given}"),
+    N_("onboarding churn applies to monthly contracts; annual contracts churn only at renewal"),
+    N_("max ({max}) must be at least min ({min})"),
+    N_(
+        "contraction rate {rate} exceeds its probability {probability}: a contracting account would lose more than all of its MRR"
+    ),
+    N_(
+        "sd {sd} and mean {mean} are too extreme for a lognormal: give sd at most 1e6 times the mean and a mean at most 1e300"
+    ),
+    N_("give either alpha and beta, or mean and sd"),
+    N_("give both alpha and beta"),
+    N_("give both mean and sd"),
+    N_("high ({high}) must be above low ({low})"),
+    N_("mean {mean} must lie strictly between low and high"),
+    N_("sd {sd} is too large for mean {mean}: a beta needs sd < {limit}"),
+    N_("need low <= mode <= high with low < high, got {values}"),
+    N_("no such file"),
+    N_("this is a folder, not a scenario file"),
+    N_("the file is not UTF-8 text ({reason})"),
+    N_("cannot read the file: {reason}"),
+    N_("the file is empty: a scenario is a YAML mapping"),
+    N_(
+        "the document holds or expands to more than {limit} values (anchors and aliases repeat parts of it); a scenario holds a few hundred"
+    ),
+    N_(
+        "the document is nested too deeply or an alias refers to itself; a scenario is a few levels deep"
+    ),
+    N_("the key {key} is written twice (lines {first} and {line}); keep one"),
+    N_("this is not valid YAML: {detail}"),
+    N_(
+        "the file is {size} bytes; a scenario file is at most {limit} bytes (a scenario is a few kilobytes)"
+    ),
+    N_("a number is written with at most {limit} digits; this one has {digits}"),
+    N_(
+        "YAML 1.1 reads a number with ':' as base 60 (1:30 is 90) and YAML 1.2 as text: write the number itself, or quote it to make it text"
+    ),
+    N_("YAML 1.1 drops '_' from numbers and YAML 1.2 reads them as text: write the digits only"),
+    N_(
+        "YAML 1.1 reads a whole number with a leading 0 as octal (036 is 30) and YAML 1.2 as decimal: write it without the leading 0"
+    ),
+    N_("YAML 1.2 has no 0b numbers: write the number in decimal"),
+    N_("cannot be read as a whole number"),
+    N_("cannot be read as a number"),
+    N_("cannot be read as true or false"),
+    N_("cannot be read as a date"),
+    N_("cannot be read as base64 data"),
+    N_("cannot be read as null"),
+    N_("cannot be read as a value of type {tag}"),
+    N_(
+        "this segment could reach {customers} customers within {months} months (starting customers, acquisition and churn at the ends of their ranges); at most {limit} are allowed: lower customers or acquisition, or shorten the horizon"
+    ),
+    N_(
+        "this segment's money (ARR and cumulative costs over {months} months) could reach {money} {currency}; at most {limit} is allowed: lower the price, expansion, customers or costs"
+    ),
+    N_("at most {limit} paths are allowed"),
+    N_(
+        "{paths} paths of this scenario need about {gb} GB; about {fit} fit in the memory free now: use {fit} paths or fewer (the Monte Carlo error falls as 1/sqrt(paths)), fewer segments or a shorter horizon"
+    ),
+    N_("there is no segment {key}; segment indices: {allowed}"),
+    N_("no segment named {name}; segments: {names}"),
+    N_("no segment named {name} (nor any name this path starts with); segments: {names}"),
+    N_("a field path is a list of field names and indices"),
+    N_("a field path is not empty, e.g. segments[0].churn.monthly"),
+    N_("only segments are chosen by name in brackets"),
+    N_("a field path has a name between dots"),
+    N_('a segment name in brackets is quoted: ["name"]'),
+    N_('close the brackets: ["name"]'),
+    N_('in brackets goes an index such as [0] or a quoted name ["SMB"]'),
+    N_("{where}: there is no item {key} (items {first} to {last})"),
+    N_("{where} is a mapping: name a field, not [{key}]"),
+    N_("{where} is a single value ({value}); it has no field {key}"),
+    N_("--vary {text}: write FIELD=LOW:HIGH:STEPS or FIELD=a,b,c"),
+    N_("--vary {text}: STEPS must be between 2 and 101"),
+    N_("--vary {text}: values must be numbers, as LOW:HIGH:STEPS or a,b,c"),
+    N_("--vary {text}: give at least one value"),
+    N_("--vary {text}: values must be finite numbers (not nan or inf)"),
+    N_("--vary {text}: name a field before '=', e.g. churn.monthly=0.01:0.05:5"),
+    N_("--vary {field}: {value} is not allowed: give finite numbers"),
+    N_("a sweep varies one or two fields, not {n}"),
 )
+
+#: What billing exports are refused for (``cssim.data.reading``, ``cssim.data.calibrate``).
+DATA_MESSAGES = (
+    N_("input should be a valid string, unable to parse raw data as a unicode string"),
+    N_("the table has no rows"),
+    N_("the file is empty"),
+    N_("this is a folder, not a CSV file"),
+    N_("this is not a readable CSV table: {detail}"),
+    N_("only {n} month(s) of data: calibration needs at least 3"),
+    N_("no customer is active before the last month"),
+    N_("{what} is empty in {rows}"),
+    N_("{what} is not a number in {rows}"),
+    N_("{what} is negative in {rows}"),
+    N_("{what} must be a whole number in {rows}"),
+    N_(
+        "month is not a month (write YYYY-MM, such as 2024-03, or a date such as 2024-03-01) in {rows}"
+    ),
+    N_("period is more than {limit} months in {rows}"),
+    N_(
+        "the months span {span} months, from {first} (row {first_row}) to {last} (row {last_row}); calibration reads at most {limit} months ({years} years): check the {column} column for a mistyped year"
+    ),
+    N_("the same customer and month appear more than once: {rows}"),
+    N_("the same cohort and period appear more than once: {rows}"),
+    N_("cohort {cohort} has no period 0 (its size) ({rows})"),
+    N_("cohort {cohort} skips a period ({rows})"),
+    N_("active customers of cohort {cohort} rise again (a cohort can only shrink) in {rows}"),
+    N_(
+        "missing column {columns}: an MRR table has columns customer, month, mrr and a cohort table has cohort, period, active (columns found: {found})"
+    ),
+    N_(
+        "missing columns {columns}: an MRR table has columns customer, month, mrr and a cohort table has cohort, period, active (columns found: {found})"
+    ),
+    N_("a backtest needs a per-customer MRR table (customer, month, mrr)"),
+    N_("holdout must be a whole number of months >= 1, got {holdout}"),
+    N_(
+        "holdout {holdout} leaves {n} month(s) to fit on of {total}; at least 7 are needed (use a holdout of at most {most})"
+    ),
+)
+
+#: Parts of messages that are values of a template above (``0 to 4`` in ``segment indices: {allowed}``).
+NESTED_MESSAGES = (
+    N_("{first} to {last}"),
+    N_("none: there are no segments"),
+    N_("more than 1e300"),
+)
+
+#: Advice the model appends in parentheses (``cssim.model.errors.hint_for`` and friends).
+HINTS = (
+    N_("YAML reads a number written like 1e3 as text: write 1000 or 1.0e+3"),
+    N_(
+        "YAML reads yes/no/on/off/true/false as booleans: write a number, or quote the word to make it text"
+    ),
+    N_("YAML reads an unquoted date as a date: put it in quotes to make it text"),
+    N_("put it in quotes to make it text"),
+    N_("write {n}"),
+    N_("or write a [low, high] 90% interval"),
+)
+
+#: Placeholders whose values are themselves messages (``0 to 4``, ``more than 1e300``).
+_NESTED = {"allowed", "customers", "money"}
 
 
 @functools.cache
-def _patterns() -> list[tuple[re.Pattern, str]]:
+def _patterns(templates: tuple[str, ...] = MESSAGES) -> list[tuple[re.Pattern, re.Pattern, str]]:
     out = []
-    for template in sorted(MESSAGES, key=len, reverse=True):
+    for template in sorted(templates, key=len, reverse=True):
         parts = re.split(r"\{(\w+)\}", template)
-        rx = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
-        )
-        out.append((re.compile(rf"^{rx}(?P<_rest>(?: \(.*\))?)$", re.S), template))
+        rx, named = "", set()
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                rx += re.escape(part)
+            else:  # a value named twice is the same text both times
+                rx += f"(?P={part})" if part in named else f"(?P<{part}>.+?)"
+                named.add(part)
+        strict = re.compile(rf"^{rx}(?P<_rest>)$", re.S)
+        out.append((strict, re.compile(rf"^{rx}(?P<_rest> \(.*\))$", re.S), template))
     return out
+
+
+@functools.cache
+def _hint_patterns() -> list[tuple[re.Pattern, re.Pattern, str]]:
+    return _patterns(HINTS)
 
 
 def translate_message(message: str, lang: str | None = None) -> str:
     """The model's English ``message`` in ``lang``, by its template; unchanged when none matches.
 
-    A trailing hint in parentheses (``(YAML reads ...)``) is kept as written.
+    A trailing hint in parentheses (``(YAML reads ...)``) is translated by the :data:`HINTS` templates
+    (kept as written when none matches); values that are messages themselves (``0 to 4``) too.
     """
     _ = Translator(lang or "en")
     if _.lang == "en":
         return message
-    for rx, template in _patterns():
-        m = rx.match(message)
-        if m:
+    found = _match(message, _patterns(MESSAGES + DATA_MESSAGES), hints=True)
+    if found is None:
+        return message
+    template, values, rest = found
+    for k in _NESTED & values.keys():
+        nested = _match(values[k], _patterns(NESTED_MESSAGES))
+        values[k] = _(nested[0], **nested[1]) if nested else values[k]
+    if "rows" in values:
+        values["rows"] = rows_text(values["rows"], lang)
+    text = _(template, **values)
+    if rest:
+        hint = _match(rest.strip()[1:-1], _hint_patterns())
+        rest = f"({_(hint[0], **hint[1])})" if hint else rest
+    return text + rest
+
+
+_ROW_LIST = re.compile(r"\brows (\d+(?:(?:, | and )\d+)*)")
+_ROW = re.compile(r"\brow (\d+)")
+_MORE_ROWS = re.compile(r" and (\d+) more rows?$")
+_MORE = re.compile(r" and (\d+) more$")
+
+
+def rows_text(rows: str, lang: str | None = None) -> str:
+    """``row 3 ('abc'), row 4 ('x') and 2 more rows`` (how :mod:`cssim.data.reading` names rows) in ``lang``."""
+    _ = Translator(lang or "en")
+    if _.lang == "en":
+        return rows
+    more = _MORE_ROWS.search(rows) or _MORE.search(rows)
+    if more:
+        rows = rows[: more.start()]
+    text = _ROW_LIST.sub(
+        lambda m: _("rows {rows}", rows=re.sub(r", | and ", "、", m.group(1))), rows
+    )
+    text = _ROW.sub(lambda m: _("row {row}", row=m.group(1)), text)
+    text = re.sub(r", (?=\d+行目)|; ", "、", text)
+    if more:
+        text += _(", and {n} more", n=more.group(1))
+    return text
+
+
+def _match(message: str, patterns, hints: bool = False) -> tuple[str, dict[str, str], str] | None:
+    """``(template, values, trailing hint)`` of the template ``message`` fits, else None.
+
+    A template that takes the whole message wins; with ``hints``, one that leaves a trailing
+    ``(...)`` is taken only when that text is one of the :data:`HINTS`.
+    """
+    partial = None
+    for strict, with_hint, template in patterns:
+        m = strict.match(message)
+        if m is not None:
+            return template, {k: v for k, v in m.groupdict().items() if k != "_rest"}, ""
+        m = with_hint.match(message) if hints and partial is None else None
+        if m is not None and _match(m.group("_rest").strip()[1:-1], _hint_patterns()):
             values = {k: v for k, v in m.groupdict().items() if k != "_rest"}
-            return _(template, **values) + m.group("_rest")
-    return message
+            partial = template, values, m.group("_rest")
+    return partial
 
 
 def problem_text(problem: Problem, lang: str | None = None) -> str:
@@ -98,6 +329,12 @@ def scenario_error_text(error: ScenarioError, lang: str | None = None) -> str:
     _ = Translator(lang or "en")
     if _.lang == "en":
         return str(error)
+    if type(error)._format is not ScenarioError._format:  # messages alone (billing data: rows)
+        if len(error.problems) == 1:
+            return f"{error.source}: {translate_message(error.problems[0].message, lang)}"
+        lines = [_("{source}: {n} problems", source=error.source, n=len(error.problems))]
+        lines += [f"  {translate_message(p.message, lang)}" for p in error.problems]
+        return "\n".join(lines)
     if len(error.problems) == 1:
         return f"{error.source}: {problem_text(error.problems[0], lang)}"
     lines = [_("{source}: {n} problems", source=error.source, n=len(error.problems))]

@@ -75,7 +75,7 @@ def write_levers_outputs(
         plt.close(ax.figure)
 
     csv("levers.csv", res.to_frame())
-    png("levers.png", res.plot())
+    png("levers.png", res.plot(lang=lang))
     if costs:
         csv("roi.csv", res.roi())
     be = breakeven_table(scenario)

@@ -320,7 +320,9 @@ def run_job(job: Job) -> dict:
             currency=scenario.currency,
         )
     except ScenarioError as e:
-        entry.update(status="failed", stage=stage, error=str(e))
+        from ..reporting.errors_text import scenario_error_text
+
+        entry.update(status="failed", stage=stage, error=scenario_error_text(e, job.lang))
     except LimitExceeded as e:
         entry.update(status="failed", stage=stage, error=f"{job.source}: {e}")
     except MemoryError:
@@ -382,8 +384,11 @@ def _render_with_retry(job: Job, folder: Path, attempts: int = 3) -> Path:
 class _Progress:
     """A tqdm bar on a terminal, else one line per scenario on stderr; or nothing."""
 
-    def __init__(self, mode: str | None, total: int, done: int):
+    def __init__(self, mode: str | None, total: int, done: int, lang: str | None = None):
+        from ..reporting.i18n import Translator
+
         self.mode, self.total, self.done = mode, total, done
+        self._ = Translator(lang or "en")  # the progress lines' words
         self.bar = None
         if mode == "bar":
             from tqdm.auto import tqdm
@@ -396,13 +401,17 @@ class _Progress:
 
     def finished(self, entry: dict) -> None:
         self.done += 1
-        label = STATUS_LABELS.get(entry["status"], entry["status"])
+        label = self._(STATUS_LABELS.get(entry["status"], entry["status"]))
         if self.bar is not None:
             self.bar.update(1)
             self.bar.set_postfix_str(f"{entry['slug']}: {label}")
         if entry["status"] == "failed":
             why = (entry.get("error") or "").splitlines()[:1]
-            label = f"failed at {entry.get('stage', '?')}: {why[0] if why else ''}"
+            label = self._(
+                "failed at {stage}: {error}",
+                stage=entry.get("stage", "?"),
+                error=why[0] if why else "",
+            )
         seconds = f" ({entry['seconds']:.1f} s)" if "seconds" in entry else ""
         self.line(f"[{self.done}/{self.total}] {entry['slug']}: {label}{seconds}")
 
@@ -513,18 +522,27 @@ def run_batch(
 
     if progress is True:
         progress = "bar" if sys.stderr.isatty() else "lines"
-    shown = _Progress(progress or None, len(todo), 0)
-    where = (
-        f"on {scheduler}"
-        if scheduler
-        else f"in {jobs} process{'es' if jobs > 1 else ''}"
-        if executor is None
-        else "on the given executor"
-    )
-    shown.line(
-        f"batch: {len(todo)} scenario{'s' if len(todo) != 1 else ''} into {out}; "
-        f"{len(todo) - len(runnable)} up to date, {len(runnable)} to run {where}"
-    )
+    shown = _Progress(progress or None, len(todo), 0, lang)
+    _ = shown._
+    if scheduler:
+        where = _("on {scheduler}", scheduler=scheduler)
+    elif executor is not None:
+        where = _("on the given executor")
+    else:
+        where = _("in 1 process") if jobs == 1 else _("in {jobs} processes", jobs=jobs)
+    counts = {"count": len(todo), "out": out, "fresh": len(todo) - len(runnable)}
+    counts.update(todo=len(runnable), where=where)
+    if len(todo) == 1:
+        shown.line(
+            _("batch: 1 scenario into {out}; {fresh} up to date, {todo} to run {where}", **counts)
+        )
+    else:
+        shown.line(
+            _(
+                "batch: {count} scenarios into {out}; {fresh} up to date, {todo} to run {where}",
+                **counts,
+            )
+        )
     for job in todo:
         if job.source in entries:
             shown.finished(entries[job.source])

@@ -9,6 +9,8 @@ from ..data.calibrate import backtest, calibrate
 from ..model.errors import ScenarioError
 from ..reporting.backtest_report import write_backtest
 from ..reporting.calibration_report import write_report
+from ..reporting.errors_text import scenario_error_text
+from ..reporting.i18n import Translator
 
 __all__ = ["backtest_cli", "calibrate_cli"]
 
@@ -35,16 +37,22 @@ def calibrate_cli(
             backtest_months=backtest_months,
         )
     except ScenarioError as e:
-        print(e, file=sys.stderr)
+        print(scenario_error_text(e, lang), file=sys.stderr)
         return 2
+    _ = Translator(lang)
     try:
         out = cal.write_scenario(out_path)
-        print(f"wrote {out}")
+        print(_("wrote {files}", files=out))
         if report_dir is not None:
-            print(f"wrote {write_report(cal, report_dir, lang)}")
+            print(_("wrote {files}", files=write_report(cal, report_dir, lang)))
     except OSError as e:
         print(
-            f"cssim: calibrate failed: cannot write {e.filename or ''}: {e.strerror}",
+            _(
+                "cssim: {command} failed: cannot write {file}: {error}",
+                command="calibrate",
+                file=e.filename or "",
+                error=e.strerror,
+            ),
             file=sys.stderr,
         )
         return 1
@@ -62,7 +70,7 @@ def backtest_cli(
     try:
         bt = backtest(data_path, holdout=holdout, paths=paths, seed=seed)
     except ScenarioError as e:
-        print(e, file=sys.stderr)
+        print(scenario_error_text(e, lang), file=sys.stderr)
         return 2
     print(f"backtest of {bt.source}: fitted to {bt.cutoff}, {bt.holdout} months held out")
     for metric, r in bt.summary.iterrows():
@@ -73,10 +81,15 @@ def backtest_cli(
     if out_dir is not None:
         try:
             for path in write_backtest(bt, out_dir, lang):
-                print(f"wrote {path}")
+                print(Translator(lang)("wrote {files}", files=path))
         except OSError as e:
             print(
-                f"cssim: backtest failed: cannot write {e.filename or ''}: {e.strerror}",
+                Translator(lang)(
+                    "cssim: {command} failed: cannot write {file}: {error}",
+                    command="backtest",
+                    file=e.filename or "",
+                    error=e.strerror,
+                ),
                 file=sys.stderr,
             )
             return 1

@@ -52,7 +52,8 @@ from ..model.errors import ScenarioError
 from ..model.randomness import BLOCK_PATHS
 from ..model.result import SimulationResult, _atomic, _money
 from ..model.scenario import Scenario, Segment, load_scenario
-from ..reporting.i18n import Translator
+from ..reporting import formatting as fm
+from ..reporting.i18n import N_, Translator
 
 __all__ = ["DEFAULT_SCENARIO", "Explorer", "parse_value", "relocate"]
 
@@ -198,7 +199,7 @@ def _specs(seg: Segment) -> tuple[list[_Spec], list[str]]:
             )
         )
     else:
-        fixed.append("churn by tenure (shifted-beta-geometric alpha, beta)")
+        fixed.append(N_("churn by tenure (shifted-beta-geometric alpha, beta)"))
     if ch.annual_renewal is None:
         ob = ch.onboarding
         v, d = (
@@ -251,7 +252,7 @@ def _specs(seg: Segment) -> tuple[list[_Spec], list[str]]:
     else:
         v, d = _num(seg.seats.price)
         path, label = "seats.price", "Price per seat"
-        fixed.append("seats per account")
+        fixed.append(N_("seats per account"))
     specs.append(_Spec("arpa", label, path, v, v / 5, 3 * v, _nice_step(3 * v), ",.0f", dist=d))
     arpa = _num(seg.arpa if seg.arpa is not None else seg.seats.price)[0]
     cs = seg.cs
@@ -273,7 +274,7 @@ def _specs(seg: Segment) -> tuple[list[_Spec], list[str]]:
             )
         )
     else:
-        fixed.append("CSMs per account")
+        fixed.append(N_("CSMs per account"))
     v, d = _num(cs.csm_cost) if cs else (0.0, None)
     hi = max(2 * v, 40 * arpa)
     specs.append(
@@ -351,28 +352,41 @@ def _segment_changes(
 
 
 _HELP = {
-    "growth": "New customers: annual rate relative to the base (monthly (1+g)^(1/12)-1), or a monthly count.",
-    "churn": "Logo churn: probability that a customer at risk cancels in a month (or at an annual renewal).",
-    "onboarding": "Monthly churn during the first onboarding months of tenure.",
-    "onboarding_months": "How many months of tenure the onboarding churn applies to.",
-    "expansion": "Expected expansion MRR a month, as a fraction of the MRR of customers who stayed.",
-    "contraction": "Expected contraction MRR a month, as a fraction of the MRR of customers who stayed.",
-    "arpa": "MRR per account (for new and starting customers).",
-    "accounts_per_csm": "Accounts one customer-success manager covers (CS people cost = customers / this x "
-    "cost per CSM).",
-    "csm_cost": "Monthly cost of one CSM: with the accounts per CSM, the CRC and ARR:CRC in the table.",
+    "growth": N_(
+        "New customers: annual rate relative to the base (monthly (1+g)^(1/12)-1), or a monthly count."
+    ),
+    "churn": N_(
+        "Logo churn: probability that a customer at risk cancels in a month (or at an annual renewal)."
+    ),
+    "onboarding": N_("Monthly churn during the first onboarding months of tenure."),
+    "onboarding_months": N_("How many months of tenure the onboarding churn applies to."),
+    "expansion": N_(
+        "Expected expansion MRR a month, as a fraction of the MRR of customers who stayed."
+    ),
+    "contraction": N_(
+        "Expected contraction MRR a month, as a fraction of the MRR of customers who stayed."
+    ),
+    "arpa": N_("MRR per account (for new and starting customers)."),
+    "accounts_per_csm": N_(
+        "Accounts one customer-success manager covers (CS people cost = customers / this x "
+        "cost per CSM)."
+    ),
+    "csm_cost": N_(
+        "Monthly cost of one CSM: with the accounts per CSM, the CRC and ARR:CRC in the table."
+    ),
 }
 
 
 def _slider(spec: _Spec, t: Translator | None = None) -> w.Widget:
     cls = w.IntSlider if spec.integer else w.FloatSlider
     kwargs = {} if spec.integer else {"readout_format": spec.fmt}
-    label = (t or Translator())(spec.label) + (" ~" if spec.dist is not None else "")
-    tip = _HELP.get(spec.name, spec.label)
+    _ = t or Translator()
+    label = _(spec.label) + (" ~" if spec.dist is not None else "")
+    tip = _(_HELP.get(spec.name, spec.label))
     if spec.dist is not None:
-        tip += (
-            f" Uncertain: {spec.dist.describe()}; the slider sets its median and the distribution "
-            "moves with it."
+        tip += " " + _(
+            "Uncertain: {dist}; the slider sets its median and the distribution moves with it.",
+            dist=spec.dist.describe(),
         )
     return cls(
         value=spec.value,
@@ -604,7 +618,7 @@ class Explorer:
         self._last_run: tuple | None = None
         self._quiet = False
         self._build_controls(paths, seed)
-        self._figure = _Chart(self.base.currency)
+        self._figure = _Chart(self.base.currency, self.t.lang)
         self.update()
 
     # -- widgets --------------------------------------------------------------------------------------
@@ -621,21 +635,41 @@ class Explorer:
                 s.name: _ValueBox(s, self.controls[seg.name][s.name], self.t) for s in specs
             }
             uncertain = [
-                f"{k}: {s.dist.describe()}"
+                f"{self.t(s.label)}: {s.dist.describe()}"
                 for k, s in self._specs[seg.name].items()
                 if s.dist is not None
             ]
+            _ = self.t
             extra = (
                 [
-                    f"<b>~ uncertain</b>, the slider sets the median: {html.escape('; '.join(uncertain))}"
+                    "<b>~ "
+                    + html.escape(_("uncertain"))
+                    + "</b>"
+                    + html.escape(
+                        _(
+                            ", the slider sets the median: {inputs}",
+                            inputs="; ".join(uncertain),
+                        )
+                    )
                 ]
                 if uncertain
                 else []
-            ) + ([f"Fixed (edit the YAML): {html.escape(', '.join(fixed))}"] if fixed else [])
+            ) + (
+                [
+                    html.escape(
+                        _("Fixed (edit the YAML): {fields}", fields="、".join(map(_, fixed)))
+                        if _.lang == "ja"
+                        else _("Fixed (edit the YAML): {fields}", fields=", ".join(fixed))
+                    )
+                ]
+                if fixed
+                else []
+            )
             note = w.HTML("<br>".join(f"<small>{x}</small>" for x in extra))
             notes.append(note)
             boxes = [b.widget for b in self.value_boxes[seg.name].values()]
             pages.append(w.VBox([*boxes, note]))
+        self._notes = notes
         # Without an onboarding block in the file, onboarding churn *is* the monthly churn: its slider
         # follows the churn slider until it is moved itself.
         self._follow = {
@@ -652,30 +686,40 @@ class Explorer:
             self.segment_tabs: w.Widget = w.Tab(children=pages, titles=self.base.segment_names)
         else:
             self.segment_tabs = pages[0]
+        _ = self.t
         wide = {"style": {"description_width": "160px"}, "layout": w.Layout(width="390px")}
         self.horizon = w.IntSlider(
             value=self.base.horizon_months,
             min=6,
             max=max(120, self.base.horizon_months),
             step=6,
-            description="Horizon (months)",
+            description=_("Horizon (months)"),
             continuous_update=False,
             **wide,
         )
-        self.seed = w.BoundedIntText(value=seed, min=0, max=2**63 - 1, description="Seed", **wide)
+        self.seed = w.BoundedIntText(
+            value=seed, min=0, max=2**63 - 1, description=_("Seed"), **wide
+        )
         self.paths = w.BoundedIntText(
-            value=paths, min=100, max=1_000_000, step=1000, description="Paths (full run)", **wide
+            value=paths,
+            min=100,
+            max=1_000_000,
+            step=1000,
+            description=_("Paths (full run)"),
+            **wide,
         )
         self.horizon.observe(self._on_change, names="value")
         self.seed.observe(self._on_change, names="value")
         self.run_button = w.Button(
-            description="Run full",
+            description=_("Run full"),
             button_style="primary",
             icon="play",
-            tooltip="Rerun with the paths box (the sliders preview with "
-            f"{self.preview_paths:,} paths)",
+            tooltip=_(
+                "Rerun with the paths box (the sliders preview with {paths} paths)",
+                paths=fm.count(self.preview_paths, self.t.lang),
+            ),
         )
-        self.reset_button = w.Button(description="Reset to file", icon="undo")
+        self.reset_button = w.Button(description=_("Reset to file"), icon="undo")
         self.run_button.on_click(lambda _: self.update(full=True))
         self.reset_button.on_click(lambda _: self.reset())
         default = (
@@ -684,13 +728,13 @@ class Explorer:
             else Path("scenario-edited.yaml")
         )
         self.save_path = w.Text(
-            value=str(default), description="Save as", layout=w.Layout(width="520px")
+            value=str(default), description=_("Save as"), layout=w.Layout(width="520px")
         )
         self.overwrite = w.Checkbox(
-            value=False, description="Overwrite an existing file", indent=False
+            value=False, description=_("Overwrite an existing file"), indent=False
         )
         self.save_button = w.Button(
-            description="Save scenario YAML", icon="save", layout=w.Layout(width="auto")
+            description=_("Save scenario YAML"), icon="save", layout=w.Layout(width="auto")
         )
         self.save_button.on_click(lambda _: self.save())
         self.save_status = w.HTML()
@@ -722,7 +766,24 @@ class Explorer:
         )
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict):  # a static render (nbconvert, papermill) shows this text
+            data["text/plain"] = self.summary()
+        return bundle
+
+    def summary(self) -> str:
+        """What the explorer shows, as plain text in its language: the scenario, the last run (status
+        line) and the notes under the sliders; what a static render of a notebook shows instead of the
+        live widget."""
+        import re
+
+        def plain(value: str) -> str:
+            return html.unescape(re.sub(r"<[^>]+>", "", value.replace("<br>", "\n"))).strip()
+
+        lines = [self.base.name, plain(self.status.value)]
+        lines += [plain(n.value) for n in self._notes if n.value]
+        return "\n".join(x for x in lines if x)
 
     # -- state ----------------------------------------------------------------------------------------
     def changes(self) -> dict[str, Any]:
@@ -807,9 +868,9 @@ class Explorer:
                 {**changes, **_saved_identity(self.base, changes, self.source)}
             )
         except (ScenarioError, KeyError, ValueError) as e:
-            self.status.value = (
-                f"<span style='color:#b00'>Not a valid scenario: {html.escape(str(e))}</span>"
-            )
+            _ = self.t
+            why = html.escape(f"{_('Not a valid scenario:')} {self._error_text(e)}")
+            self.status.value = f"<span style='color:#b00'>{why}</span>"
             return None
         paths = int(self.paths.value) if full else self.preview_paths
         run = (scenario, int(self.seed.value), paths)
@@ -839,14 +900,41 @@ class Explorer:
         self.chart.value = self._figure.draw(self.result, self.baseline)
         t3 = time.perf_counter()
         self.timings = {"simulate": t1 - t0, "kpis": t2 - t1, "draw": t3 - t2, "total": t3 - t0}
-        kind = "Full run" if full else "Preview"
-        self.status.value = (
-            f"<small>{kind}: {paths:,} paths x {scenario.horizon_months} months, seed "
-            f"{self.seed.value}, common random numbers; {1000 * (t3 - t0):,.0f} ms "
-            f"(simulate {1000 * (t1 - t0):,.0f}, draw {1000 * (t3 - t2):,.0f}). Grey: the "
-            "scenario as in its file, same seed.</small>"
-        )
+        self.status.value = f"<small>{html.escape(self._status_text(full, paths))}</small>"
         return self.result
+
+    def _status_text(self, full: bool, paths: int) -> str:
+        """The line under the KPI table: what ran, how long it took, what the grey line is."""
+        _, lang = self.t, self.t.lang
+        values = {
+            "paths": fm.count(paths, lang),
+            "months": self.scenario.horizon_months,
+            "seed": self.seed.value,
+            "ms": fm.count(round(1000 * self.timings["total"]), lang),
+            "simulate": fm.count(round(1000 * self.timings["simulate"]), lang),
+            "draw": fm.count(round(1000 * self.timings["draw"]), lang),
+        }
+        if full:
+            return _(
+                "Full run: {paths} paths x {months} months, seed {seed}, common random numbers; "
+                "computed in {ms} ms (simulate {simulate}, draw {draw}). Grey: the scenario as in "
+                "its file, same seed.",
+                **values,
+            )
+        return _(
+            "Preview: {paths} paths x {months} months, seed {seed}, common random numbers; "
+            "computed in {ms} ms (simulate {simulate}, draw {draw}). Grey: the scenario as in its "
+            "file, same seed.",
+            **values,
+        )
+
+    def _error_text(self, e: Exception) -> str:
+        """An edit the scenario refuses, in the explorer's language (file, field and value named)."""
+        from ..reporting.errors_text import scenario_error_text, translate_message
+
+        if isinstance(e, ScenarioError):
+            return scenario_error_text(e, self.t.lang)
+        return translate_message(str(e).strip("'\""), self.t.lang)
 
     def _kpi_html(self, now: dict, then: dict) -> str:
         t = self.result.horizon
@@ -863,11 +951,31 @@ class Explorer:
             f"({cur})</caption><tr><th></th><th>File</th><th>Now</th><th>Change</th></tr>{rows}</table>"
         )
 
-    def _kpi_html_translated(self, now: dict, then: dict) -> str:
-        """The KPI table in ``self.t``'s language, numbers through :mod:`cssim.reporting.formatting`."""
+    def kpi_view(self) -> pd.DataFrame:
+        """The KPI table as people read it, in the explorer's language: names and formatted numbers.
+
+        One row per KPI of :attr:`kpis` (``File``, ``Now``, ``Change`` at the horizon), money in
+        ``3.52億円`` / ``¥352M``, probabilities in percent, changes in points or percent.
+        """
+        _ = self.t
+        value, change = self._formatters()
+        rows = [
+            [_(k), value(k, r.file), value(k, r.now), change(k, r.now, r.file)]
+            for k, r in zip(self.kpis["kpi"], self.kpis.itertuples(), strict=True)
+        ]
+        columns = [
+            _("At month {month}", month=self.result.horizon),
+            _("File"),
+            _("Now"),
+            _("Change"),
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+    def _formatters(self):
+        """``value(kpi, x)`` and ``change(kpi, now, then)`` as text in the explorer's language."""
         from ..reporting import formatting as f
 
-        lang, cur, tr = self.t.lang, self.base.currency, self.t
+        lang, cur = self.t.lang, self.base.currency
 
         def value(k: str, x: float) -> str:
             if k.startswith(("P(", "NRR", "GRR")):
@@ -885,6 +993,12 @@ class Explorer:
                 return f.points(a - b, lang)
             return f.percent((a - b) / abs(b), lang, sign=True) if b else ""
 
+        return value, change
+
+    def _kpi_html_translated(self, now: dict, then: dict) -> str:
+        """The KPI table in ``self.t``'s language, numbers through :mod:`cssim.reporting.formatting`."""
+        tr = self.t
+        value, change = self._formatters()
         rows = "".join(
             f"<tr><td style='text-align:left'>{html.escape(tr(k))}</td>"
             f"<td>{html.escape(value(k, then[k]))}</td><td><b>{html.escape(value(k, now[k]))}</b></td>"
@@ -906,16 +1020,26 @@ class Explorer:
         ``overwrite`` (the checkbox) says so. Returns the path written, or None."""
         target = Path(path if path is not None else self.save_path.value).expanduser()
         overwrite = self.overwrite.value if overwrite is None else overwrite
+        _ = self.t
         if not target.name:
-            self.save_status.value = "<span style='color:#b00'>Give a file name to save to.</span>"
+            self.save_status.value = (
+                f"<span style='color:#b00'>{html.escape(_('Give a file name to save to.'))}</span>"
+            )
             return None
         is_source = self.source is not None and target.resolve() == self.source.resolve()
         if target.exists() and not overwrite:
-            what = "the scenario this explorer opened" if is_source else "an existing file"
-            self.save_status.value = (
-                f"<span style='color:#b00'>Not saved: {html.escape(str(target))} is "
-                f"{what}. Choose another name or tick overwrite.</span>"
-            )
+            if is_source:
+                msg = _(
+                    "Not saved: {file} is the scenario this explorer opened. Choose another name "
+                    "or tick overwrite.",
+                    file=target,
+                )
+            else:
+                msg = _(
+                    "Not saved: {file} is an existing file. Choose another name or tick overwrite.",
+                    file=target,
+                )
+            self.save_status.value = f"<span style='color:#b00'>{html.escape(msg)}</span>"
             return None
         try:
             changes = self.changes()
@@ -923,13 +1047,14 @@ class Explorer:
                 {**changes, **_saved_identity(self.base, changes, self.source)}
             )
         except (ScenarioError, KeyError, ValueError) as e:
-            self.save_status.value = (
-                f"<span style='color:#b00'>Not saved: {html.escape(str(e))}</span>"
-            )
+            msg = _("Not saved: {error}", error=self._error_text(e))
+            self.save_status.value = f"<span style='color:#b00'>{html.escape(msg)}</span>"
             return None
         text = scenario.to_yaml()
         _atomic(target, lambda p: Path(p).write_text(text, encoding="utf-8"))  # usual permissions
-        self.save_status.value = f"Saved to <code>{html.escape(str(target.resolve()))}</code>"
+        self.save_status.value = html.escape(_("Saved to {file}", file="\0")).replace(
+            "\0", f"<code>{html.escape(str(target.resolve()))}</code>"
+        )
         return target
 
     def close(self) -> None:
@@ -1069,7 +1194,12 @@ class _Chart:
     restores those pixels, draws only the lines, bands, bars and labels, and encodes PNG bytes.
     """
 
-    def __init__(self, currency: str):
+    def __init__(self, currency: str, lang: str = "en"):
+        from ..reporting.charts import use_fonts
+
+        use_fonts()  # Japanese titles and names render (IPAexGothic after the Latin font)
+        _ = self._ = Translator(lang)
+        self.money = _money if _.lang == "en" else (lambda v: fm.money(v, currency, lang))
         # Fixed margins: a layout engine would measure every tick label on every redraw.
         self.fig = Figure(figsize=(11.5, 3.5), dpi=80)
         self.fig.subplots_adjust(left=0.065, right=0.99, bottom=0.14, top=0.91, wspace=0.22)
@@ -1078,11 +1208,11 @@ class _Chart:
         self.dynamic: list = []
         self.fans: dict[str, dict[str, Any]] = {}
         for ax, metric, title in (
-            (self.ax_arr, "arr", f"ARR ({currency})"),
-            (self.ax_cust, "customers", "Customers"),
+            (self.ax_arr, "arr", _("ARR ({currency})", currency=currency)),
+            (self.ax_cust, "customers", _("Customers")),
         ):
             ax.set_title(title, fontsize=11, loc="left")
-            ax.set_xlabel("month")
+            ax.set_xlabel(_("month"))
             ax.grid(alpha=0.3)
             band = ax.fill_between(
                 [0, 1],
@@ -1091,23 +1221,27 @@ class _Chart:
                 color=_COLORS["band"],
                 alpha=0.22,
                 lw=0,
-                label="now, P10-P90",
+                label=_("now, P10-P90"),
             )
-            (base,) = ax.plot([], [], color=_COLORS["base"], lw=1.3, ls="--", label="file, median")
-            (med,) = ax.plot([], [], color=_COLORS["band"], lw=2, label="now, median")
+            (base,) = ax.plot(
+                [], [], color=_COLORS["base"], lw=1.3, ls="--", label=_("file, median")
+            )
+            (med,) = ax.plot([], [], color=_COLORS["band"], lw=2, label=_("now, median"))
             self.fans[metric] = {"ax": ax, "band": band, "base": base, "median": med}
             self.dynamic += [band, base, med]
-        self.ax_arr.yaxis.set_major_formatter(FuncFormatter(lambda x, _: _money(x)))
-        self.ax_cust.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+        self.ax_arr.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: self.money(x)))
+        self.ax_cust.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
         self.legend = self.ax_arr.legend(
             loc="lower left", fontsize=8, frameon=True, framealpha=0.8, edgecolor="none"
         )
-        self.ax_wf.yaxis.set_major_formatter(FuncFormatter(lambda x, _: _money(x)))
+        self.ax_wf.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: self.money(x)))
         self.ax_wf.grid(axis="y", alpha=0.3)
         self.labels = ["start", "new", "expansion", "contraction", "churned", "end"]
         self.bars = list(self.ax_wf.bar(range(6), [0] * 6, color=[_COLORS[k] for k in self.labels]))
         self.ax_wf.set_xticks(
-            range(6), ["Start", "+ New", "+ Exp.", "- Contr.", "- Churn", "End"], fontsize=9
+            range(6),
+            [_("Start"), _("+ New"), _("+ Exp."), _("- Contr."), _("- Churn"), _("End")],
+            fontsize=9,
         )
         self.texts = [
             self.ax_wf.text(i, 0, "", ha="center", va="bottom", fontsize=8) for i in range(6)
@@ -1154,7 +1288,7 @@ class _Chart:
         tops.append(end)
         for i, (txt, v) in enumerate(zip(self.texts, [start, *flows, end], strict=True)):
             txt.set_position((i, tops[i]))
-            txt.set_text(_money(v))
+            txt.set_text(self.money(v))
         key = (r.horizon, top_arr, top_cust, _nice_top(1.08 * max(tops)))
         if key != self._key:  # new limits: render the static parts once and keep their pixels
             for ax in (self.ax_arr, self.ax_cust):
@@ -1163,7 +1297,9 @@ class _Chart:
             self.ax_cust.set_ylim(0, top_cust)
             self.ax_wf.set_ylim(0, key[3])
             self.ax_wf.set_title(
-                f"MRR bridge, month 0 to {r.horizon} (mean of paths)", fontsize=11, loc="left"
+                self._("MRR bridge, month 0 to {month} (mean of paths)", month=r.horizon),
+                fontsize=11,
+                loc="left",
             )
             self.canvas.draw()
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)
