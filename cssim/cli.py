@@ -245,7 +245,7 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         type=positive_int,
         default=1,
         metavar="N",
-        help="run the paths' blocks in N local processes (same numbers as 1)",
+        help=N_("run the paths' blocks in N local processes (same numbers as 1)"),
     )
     p.add_argument(
         "--summary",
@@ -309,7 +309,9 @@ def run(args: argparse.Namespace) -> int:
         summary_mode = full_run_bytes(scenario, args.paths) > FULL_RUN_BYTES
     options = {"summary": True} if summary_mode else {}
     if args.scheduler and args.jobs > 1:
-        raise BadInput("--jobs runs blocks locally and --scheduler on a cluster: give one of them")
+        raise BadInput(
+            _("--jobs runs blocks locally and --scheduler on a cluster: give one of them")
+        )
     if args.scheduler:
         options["scheduler"] = args.scheduler
     elif args.jobs > 1:
