@@ -20,18 +20,53 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
+from .model._lazy import LazyModule
 from .model._lazy import pandas as pd
 from .model.errors import ScenarioError
-from .model.limits import MAX_PATHS, paths_fit, paths_problem
 from .model.metrics import METRICS
-from .model.scenario import Scenario, load_scenario
 from .reporting import formatting as fmt
 from .reporting.errors_text import scenario_error_text, translate_message
 from .reporting.i18n import LANGS, N_, Translator, resolve_lang
 from .runs.naming import output_slug
-from .runs.single import run_tables, simulate, write_tables
+
+if TYPE_CHECKING:
+    from .model.scenario import Scenario
+
+# The scenario schema (pydantic), the limits and the engine load when a command first needs them, so
+# ``cssim --help`` and argument errors answer without them.
+_limits = LazyModule("cssim.model.limits")
+_scenario = LazyModule("cssim.model.scenario")
+_single = LazyModule("cssim.runs.single")
+
+
+def load_scenario(path):
+    """:func:`cssim.load_scenario` (imported on first use)."""
+    return _scenario.load_scenario(path)
+
+
+def simulate(*args, **kwargs):
+    """:func:`cssim.simulate` (imported on first use)."""
+    return _single.simulate(*args, **kwargs)
+
+
+def run_tables(*args, **kwargs):
+    return _single.run_tables(*args, **kwargs)
+
+
+def write_tables(*args, **kwargs):
+    return _single.write_tables(*args, **kwargs)
+
+
+def paths_problem(*args, **kwargs):
+    return _limits.paths_problem(*args, **kwargs)
+
+
+def paths_fit(*args, **kwargs):
+    return _limits.paths_fit(*args, **kwargs)
+
 
 __all__ = ["COMMANDS", "main"]
 
@@ -75,13 +110,13 @@ positive_int = int_at_least(1, N_("1 or more"))
 def path_count(text: str) -> int:
     """An argparse type for ``--paths``: 1 to :data:`cssim.model.limits.MAX_PATHS`."""
     value = positive_int(text)
-    if value > MAX_PATHS:
+    if value > _limits.MAX_PATHS:
         raise argparse.ArgumentTypeError(
             _(
                 "{value} is not allowed: give at most {limit} paths (the Monte Carlo error at "
                 "{limit} is already a thousandth of the spread)",
                 value=f"{value:,}",
-                limit=f"{MAX_PATHS:,}",
+                limit=f"{_limits.MAX_PATHS:,}",
             )
         )
     return value
@@ -415,7 +450,7 @@ def _format(kpi: str, unit: str, value: float, lang: str = "en", currency: str =
 
 @command("schema", N_("print the JSON schema of scenario files (for editors)"), lambda p: None)
 def schema(args: argparse.Namespace) -> int:
-    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    print(json.dumps(_scenario.Scenario.model_json_schema(), indent=2))
     return OK
 
 

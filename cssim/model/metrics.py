@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from ._lazy import LazyModule
+
+# numpy loads when a metric is first computed: the command line lists metric names without it
+np = LazyModule("numpy")
 
 __all__ = ["METRICS", "Metric"]
 
