@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -179,14 +178,22 @@ _BIG_RUN = (
 )
 
 
-def child_peak_rss(code: str) -> float:
-    """Peak RSS (MB) of the children so far, after running ``code`` in a fresh interpreter.
+_PEAK = (
+    "\nfrom pathlib import Path\n"
+    "print([int(x.split()[1]) for x in Path('/proc/self/status').read_text().splitlines()"
+    " if x.startswith('VmHWM:')][0])\n"
+)
 
-    ``ru_maxrss`` of RUSAGE_CHILDREN is the largest peak among all children waited for, so the smaller run
-    must come first.
+
+def child_peak_rss(code: str) -> float:
+    """Peak RSS (MB) of a fresh interpreter running ``code``, read by the child itself (VmHWM).
+
+    (``ru_maxrss`` of RUSAGE_CHILDREN would count this large process's pages at fork time.)
     """
-    subprocess.run([sys.executable, "-c", code], check=True)
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0  # Linux: kilobytes
+    out = subprocess.run(
+        [sys.executable, "-c", code + _PEAK], check=True, capture_output=True, text=True
+    )
+    return int(out.stdout.split()[-1]) / 1024.0  # kB
 
 
 # -- the run -------------------------------------------------------------------------------------------
@@ -299,7 +306,6 @@ def main(argv: list[str] | None = None) -> int:
             "in a subprocess"
         )
         base = child_peak_rss(_SMALL_RUN.format(here=str(HERE), horizon=mem_horizon))
-        # the summary run first: child_peak_rss reports the largest child so far
         start = time.perf_counter()
         peak_summary = child_peak_rss(
             _BIG_RUN.format(here=str(HERE), horizon=mem_horizon, paths=mem_paths, summary=True)
