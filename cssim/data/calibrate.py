@@ -230,6 +230,11 @@ def _rate_dist(mean: float, se: float) -> float | dict:
     return {"kind": "beta", "mean": float(mean), "sd": float(se)}
 
 
+def _logit_dist(mean: float, logit_sd: float) -> float | dict:
+    """A probability with a logit-scale standard error as beta(mean, sd = the delta-method SE)."""
+    return _rate_dist(mean, logit_sd * mean * (1 - mean))
+
+
 def _normal_dist(mean: float, se: float, lo: float, hi: float) -> float | dict:
     """normal(mean, sd = SE) when it keeps 90% of its mass inside the field's range, else the number."""
     if not (se > 0) or stats.norm.cdf(hi, mean, se) - stats.norm.cdf(lo, mean, se) < 0.9:
@@ -254,7 +259,7 @@ def _scenario(
     segment: str,
 ) -> Scenario:
     """The one-segment scenario the fits describe (uncertain parameters carry their standard errors)."""
-    churn, sbg, churn_model, lr = fits.churn, fits.sbg, fits.churn_model, fits.lr_test
+    churn, sbg, lr = fits.churn, fits.sbg, fits.lr_test
     expansion, contraction, acquisition = fits.expansion, fits.contraction, fits.acquisition
     holdout, notes = fits.holdout, list(fits.notes)
     first, last = str(d.months[0]), str(d.months[-1])
@@ -264,26 +269,47 @@ def _scenario(
         seg["new_arpa"] = _pos_dist(fits.new_arpa.mean, fits.new_arpa.se)
     t = fits.start.tenure
     if t != 0:
-        seg["starting_tenure"] = t if isinstance(t, int) else {"min": t[0], "max": t[1]}
-    if churn_model == "sbg":
+        seg["starting_tenure"] = t
+    form = fits.churn_form
+    joint: list[tuple[str, str, np.ndarray]] = []  # (path, scale) blocks with their covariance
+    if form.form == "sbg":
+        seg["churn"] = {"heterogeneity": {"alpha": float(form.alpha), "beta": float(form.beta)}}
+        joint.append((list(form.names), ["log", "log"], form.covariance))
+    elif form.form == "onboarding":
         seg["churn"] = {
-            "heterogeneity": {
-                "alpha": _pos_dist(sbg.alpha, sbg.alpha_se),
-                "beta": _pos_dist(sbg.beta, sbg.beta_se),
-            }
+            "monthly": float(form.monthly),
+            "onboarding": {"months": form.months, "monthly": float(form.onboarding)},
         }
+        joint.append((list(form.names), ["logit", "logit"], form.covariance))
     else:
-        seg["churn"] = {"monthly": _rate_dist(churn.churn, churn.se)}
+        seg["churn"] = {"monthly": _logit_dist(form.monthly, form.sd[0])}
     if acquisition is None:
         seg["acquisition"] = {"count": 0.0}
     elif acquisition.model == "rate":
         g, se = acquisition.rate, acquisition.rate_se
         seg["acquisition"] = {"rate": _normal_dist(g, se, -0.99, 100.0)}
+    elif acquisition.model == "count_growth" and acquisition.covariance is not None:
+        seg["acquisition"] = {"count": acquisition.count, "growth": acquisition.growth}
+        joint.append(
+            (["acquisition.count", "acquisition.growth"], ["log", "log1p"], acquisition.covariance)
+        )
     else:
         seg["acquisition"] = {"count": _pos_dist(acquisition.count, acquisition.count_se)}
-        if acquisition.model == "count_growth":
-            g, se = acquisition.growth, acquisition.growth_se
-            seg["acquisition"]["growth"] = _normal_dist(g, se, -0.5, 1.0)
+    if joint:
+        names = [n for block in joint for n in block[0]]
+        scales = [k for block in joint for k in block[1]]
+        cov = np.zeros((len(names), len(names)))
+        i = 0
+        for block in joint:
+            q = len(block[0])
+            cov[i : i + q, i : i + q] = block[2]
+            i += q
+        cov = (cov + cov.T) / 2
+        seg["joint"] = {
+            "parameters": names,
+            "scales": scales,
+            "covariance": [[float(f"{x:.6g}") for x in row] for row in cov],
+        }
     for key, mv in (("expansion", expansion), ("contraction", contraction)):
         if mv is not None and mv.rate > 0 and mv.probability > 0:
             seg[key] = {
@@ -305,14 +331,14 @@ def _scenario(
             f"(SE {_g(sbg.alpha_se)}), beta {_g(sbg.beta)} (SE {_g(sbg.beta_se)}); likelihood "
             f"ratio vs constant churn {_g(lr[0])} (p {_g(lr[1])})."
         )
-    figures.append(
-        "Churn model used: "
-        + (
-            "shifted-beta-geometric (lower AIC, likelihood ratio p < 0.01, holdout no worse)."
-            if churn_model == "sbg"
-            else "constant monthly churn."
-        )
-    )
+    used = {
+        "sbg": f"shifted-beta-geometric, alpha {_g(form.alpha)}, beta {_g(form.beta)} on the cohorts whose "
+        "start is observed (their joint uncertainty from the likelihood's curvature)",
+        "onboarding": f"{_g(form.onboarding)} a month in the first {form.months} months of tenure, "
+        f"{_g(form.monthly)} after",
+        "monthly": f"constant monthly churn {_g(form.monthly)}",
+    }[form.form]
+    figures.append(f"Churn model used: {used}; chosen by {fits.churn_chosen_by}.")
     for key, mv in (("Expansion", expansion), ("Contraction", contraction)):
         if mv is not None:
             figures.append(
@@ -344,8 +370,9 @@ def _scenario(
         )
     if t != 0:
         figures.append(
-            f"Starting tenure {t if isinstance(t, int) else f'{t[0]} to {t[1]}'} months: the engine's "
-            "spread that loses today's customers as their observed tenures would."
+            f"Starting tenure {t if isinstance(t, int) else str(t['min']) + ' to ' + str(t['max'])} "
+            "months, "
+            "as today's customers' observed tenures."
         )
     if holdout is not None:
         figures.append(
