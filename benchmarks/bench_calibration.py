@@ -11,6 +11,12 @@ sees the first 36 (37 month-ends), and its scenario is simulated 36 months ahead
 Targets (issue 10): 80% bands (P10-P90) hold 70-90% of truths at 12 and at 36 months ahead, and the median
 absolute bias of the median forecast, ``median over companies of |P50 / truth - 1|``, is at most 3%.
 Printed per horizon and metric (customers, MRR) with PASS/MISS; fixed seeds, so the figures repeat exactly.
+
+Two oracles say what is reachable (``--oracle``): ``truth`` forecasts each company with its true model
+(true forms and parameters, today's customers and tenures): its ``|P50 / truth - 1|`` is the truth's own
+process noise (who churns, how many join), which no fit can remove; ``forms`` calibrates with the true
+forms given, so only the parameters are estimated from the 36 months. With 24 companies a coverage
+figure has a standard error of about 8 points (sqrt(0.8 x 0.2 / 24)); ``--companies 72`` gives 5.
 """
 
 from __future__ import annotations
@@ -97,7 +103,7 @@ def oracle_scenario(truth: dict, M: np.ndarray, horizon: int = 36) -> cssim.Scen
 
 
 def one_company(
-    i: int, seed: np.random.SeedSequence, paths: int, oracle: bool = False
+    i: int, seed: np.random.SeedSequence, paths: int, oracle: str | None = None
 ) -> list[dict]:
     s_truth, s_data, s_sim = seed.spawn(3)
     truth = draw_truth(np.random.default_rng(s_truth), i)
@@ -106,11 +112,17 @@ def one_company(
     frame["month"] = pd.PeriodIndex(frame["month"], freq="M")
     M, months, _ = _wide(frame)
     cut = months[36]
-    if oracle:
+    if oracle == "truth":
         scenario, fitted = oracle_scenario(truth, M), "truth"
     else:
+        churn_form, acq_form = forms.split("/")
+        given = (
+            {"churn": {"constant": "monthly"}.get(churn_form, churn_form), "acquisition": acq_form}
+            if oracle == "forms"
+            else None
+        )
         cal = cssim.calibrate(
-            frame[frame["month"] <= cut], source=f"company {i}", horizon_months=36
+            frame[frame["month"] <= cut], source=f"company {i}", horizon_months=36, forms=given
         )
         scenario, fitted = cal.scenario, f"{cal.churn_model}/{cal.acquisition.model}"
     res = cssim.simulate(scenario, paths=paths, seed=int(s_sim.generate_state(1)[0]))
@@ -142,11 +154,13 @@ def one_company(
 
 
 def study(
-    companies: int = 24, paths: int = 1000, seed: int = 2026, oracle: bool = False
+    companies: int = 24, paths: int = 1000, seed: int = 2026, oracle: str | None = None
 ) -> pd.DataFrame:
     """Every company, metric and horizon: truth, P10/P50/P90, inside the band, the truth's quantile.
 
-    ``oracle``: forecast each company with its true model instead of the calibrated one.
+    ``oracle``: ``"truth"`` forecasts each company with its true model (true forms and parameters, no
+    parameter uncertainty); ``"forms"`` calibrates with the true forms given (parameters fitted by
+    maximum likelihood from the same 36 months, with their joint uncertainty).
     """
     seeds = np.random.SeedSequence(seed).spawn(companies)
     rows = [r for i, s in enumerate(seeds) for r in one_company(i, s, paths, oracle)]
@@ -184,8 +198,10 @@ def main() -> None:
     ap.add_argument("--csv", default=None, help="also write every company's rows here")
     ap.add_argument(
         "--oracle",
-        action="store_true",
-        help="forecast with each company's true model (what process noise alone leaves)",
+        choices=("truth", "forms"),
+        default=None,
+        help="truth: forecast with each company's true model (what process noise alone leaves); "
+        "forms: calibrate with the true forms given (what parameter estimation leaves)",
     )
     args = ap.parse_args()
     t0 = time.perf_counter()

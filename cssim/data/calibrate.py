@@ -8,10 +8,12 @@
   periods after joining).
 
 It computes the history (MRR movements as ChartMogul defines them, logo churn, NRR and GRR over trailing 12
-months, a cohort retention table), fits churn (constant and shifted-beta-geometric, chosen by AIC, both
-reported), expansion and contraction rates, and acquisition (a monthly count, with or without growth, or a
-rate relative to the base, chosen by AIC), and turns the fit into a :class:`~cssim.Scenario` whose uncertain
-parameters carry the fits' standard errors. Bad data raise :class:`CalibrationError` naming the file and the
+months, a cohort retention table), fits churn (constant, onboarding or shifted-beta-geometric, chosen on
+held-out months from rolling forecast origins), expansion and contraction rates, and acquisition (a
+monthly count, with or without growth, or a rate relative to the base, chosen likewise; count and count
+with growth averaged), and turns the fit into a :class:`~cssim.Scenario` that starts from today's
+customers by observed tenure and whose uncertain parameters carry the fits' uncertainty, correlated
+parameters jointly (a segment's ``joint``, from the curvature of the log-likelihood). Bad data raise :class:`CalibrationError` naming the file and the
 rows (as numbered in the file: the header is row 1).
 
 The CLI calls :func:`cssim.runs.calibration.calibrate_cli`, which also writes the report.
@@ -31,7 +33,7 @@ from scipy import stats
 from ..model.errors import Problem
 from ..model.scenario import Scenario
 from .backtest import BACKTEST_METRICS, QUANTILES, Backtest
-from .fitting import Fits, fit_all
+from .fitting import ACQUISITION_FORMS, Fits, fit_all
 from .history import BillingHistory, _wide, build_history, cohort_table, movements
 from .reading import CalibrationError, parse_month, read_data
 from .synthetic import synthetic_mrr
@@ -85,10 +87,23 @@ class Calibration:
                 self.churn_model == "monthly",
             )
         ]
-        if self.sbg is not None:
+        form = self.fits.churn_form
+        sd = form.sd
+        if form.form == "sbg":  # the fit the scenario uses (the opening base included)
             rows += [
-                ("sBG alpha", self.sbg.alpha, self.sbg.alpha_se, self.churn_model == "sbg"),
-                ("sBG beta", self.sbg.beta, self.sbg.beta_se, self.churn_model == "sbg"),
+                ("sBG alpha", form.alpha, form.alpha * sd[0], True),
+                ("sBG beta", form.beta, form.beta * sd[1], True),
+            ]
+        elif self.sbg is not None:
+            rows += [
+                ("sBG alpha", self.sbg.alpha, self.sbg.alpha_se, False),
+                ("sBG beta", self.sbg.beta, self.sbg.beta_se, False),
+            ]
+        if form.form == "onboarding":
+            p, c = form.onboarding, form.monthly
+            rows += [
+                (f"onboarding churn (first {form.months} months)", p, p * (1 - p) * sd[0], True),
+                ("monthly churn after onboarding", c, c * (1 - c) * sd[1], True),
             ]
         for name, mv in (("expansion", self.expansion), ("contraction", self.contraction)):
             if mv is not None:
@@ -151,6 +166,7 @@ def calibrate(
     backtest_months: int = 0,
     backtest_paths: int = 1000,
     seed: int = 0,
+    forms: dict | None = None,
 ) -> Calibration:
     """Calibrate a one-segment scenario from billing data.
 
@@ -171,6 +187,10 @@ def calibrate(
         must remain to fit on, else a :class:`CalibrationError`); the report shows it.
     backtest_paths, seed
         Monte Carlo paths and seed of that backtest.
+    forms : dict, optional
+        Fix the forms instead of choosing them: ``{"churn": "monthly" | "onboarding" | "sbg",
+        "acquisition": "count" | "count_growth" | "rate"}`` (either key; for studies and for teams that
+        know their contract terms).
 
     Raises
     ------
@@ -186,7 +206,28 @@ def calibrate(
         )
     if float(d.customers[:-1].sum()) <= 0:
         raise CalibrationError(source, [Problem("", "no customer is active before the last month")])
-    fits = fit_all(d, history, holdout_fraction=holdout_fraction, horizon=horizon_months, arpa=arpa)
+    if forms is not None:
+        allowed = {"churn": ("monthly", "onboarding", "sbg"), "acquisition": ACQUISITION_FORMS}
+        for key, value in forms.items():
+            if key not in allowed or value not in allowed[key]:
+                raise CalibrationError(
+                    source,
+                    [
+                        Problem(
+                            f"forms.{key}",
+                            f"{value!r} is not a form; allowed: "
+                            + "; ".join(f"{k}: {', '.join(v)}" for k, v in allowed.items()),
+                        )
+                    ],
+                )
+    fits = fit_all(
+        d,
+        history,
+        holdout_fraction=holdout_fraction,
+        horizon=horizon_months,
+        arpa=arpa,
+        forms=forms,
+    )
     scenario = _scenario(
         d,
         fits,

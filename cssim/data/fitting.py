@@ -223,7 +223,7 @@ def _average_counts(fit_c: AcquisitionFit, fit_g: AcquisitionFit, w_g: float) ->
 
 
 def _acquisition(
-    new: np.ndarray, customers: np.ndarray, holdout: int | None = None
+    new: np.ndarray, customers: np.ndarray, holdout: int | None = None, only: str | None = None
 ) -> AcquisitionFit | None:
     """Fit every acquisition form; choose by the Poisson log-likelihood of held-out months.
 
@@ -243,6 +243,8 @@ def _acquisition(
     aic: dict = {}
     full = {f: _fit_form(f, n, base, aic) for f in ACQUISITION_FORMS}
     full = {f: v for f, v in full.items() if v is not None}
+    if only is not None and only in full:  # the form is given: no choice
+        return _replace(full[only], aic=dict(aic), chosen_by="given")
     origins = [T - holdout] if holdout is not None and T - holdout >= 6 else _origins(T, 2 / 3)
     scores: dict = {}
     for c in origins:
@@ -557,14 +559,22 @@ def _origins(T: int, fraction: float) -> list[int]:
     return list(range(first, T - 2, 3))
 
 
-def _choose_churn(cells: ChurnCells, T: int, fraction: float) -> tuple[ChurnForm, dict, str]:
+def _choose_churn(
+    cells: ChurnCells, T: int, fraction: float, only: str | None = None
+) -> tuple[ChurnForm, dict, str]:
     """Fit every churn form; choose by the log-likelihood of the churn of held-out months.
+
+    ``only`` fits that one form and skips the choice (a study that knows the true form).
 
     Rolling origins (:func:`_origins`): at each origin c, each form is fitted to the months up to c and
     scored by ``sum log Binomial(d | n, h)`` over every later cell (the same cells for every form: the
     observed-start cohorts at their tenure, the opening base past onboarding); the scores are summed over
     origins and the best form is refitted to every month. With too few months, constant churn.
     """
+    if only is not None:
+        given = _fit_churn_form(only, cells)
+        if given is not None and given.converged:
+            return given, {}, "given"
     full = {f: _fit_churn_form(f, cells) for f in CHURN_FORMS}
     full = {f: v for f, v in full.items() if v is not None and v.converged}
     # a tenure-dependent form must also beat constant churn on the cells it was fitted to
@@ -775,6 +785,7 @@ def fit_all(
     holdout_fraction: float = 2 / 3,
     horizon: int = 36,
     arpa: float | None = None,
+    forms: dict | None = None,
 ) -> Fits:
     """Fit churn (constant and sBG), movements, acquisition, new-customer ARPA and the starting state.
 
@@ -799,14 +810,17 @@ def fit_all(
         except ValueError as e:
             notes.append(f"sBG not fitted: {e}")
     holdout = _holdout(d, holdout_fraction)
-    form, scores, chosen_by = _choose_churn(churn_cells(d), len(d.months) - 1, holdout_fraction)
+    forms = forms or {}
+    form, scores, chosen_by = _choose_churn(
+        churn_cells(d), len(d.months) - 1, holdout_fraction, forms.get("churn")
+    )
     churn_model = form.form
     expansion = contraction = new_arpa = None
     if d.M is not None:
         expansion = _movement(history, "expansion")
         contraction = _movement(history, "contraction")
         new_arpa = _new_arpa(d.M)
-    acquisition = _acquisition(d.new, d.customers)
+    acquisition = _acquisition(d.new, d.customers, only=forms.get("acquisition"))
     customers = round(d.customers[-1])
     if d.M is not None:
         mrr = float(d.M[:, -1].sum())
