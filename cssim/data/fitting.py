@@ -201,27 +201,6 @@ def score_weights(scores: dict, origins: int) -> dict:
     return {f: v / total for f, v in raw.items()}
 
 
-def _average_counts(fit_c: AcquisitionFit, fit_g: AcquisitionFit, w_g: float) -> AcquisitionFit:
-    """Count and count with growth averaged (a count is growth 0): one count-with-growth form whose
-    (log count, log(1 + growth)) is the moment-matched mixture of the two fits (:func:`mix_normals`)."""
-    var_c = (fit_c.count_se / fit_c.count) ** 2 if fit_c.count > 0 else 0.0
-    mu, cov = mix_normals(
-        [
-            (1 - w_g, np.array([math.log(max(fit_c.count, 1e-12)), 0.0]), np.diag([var_c, 0.0])),
-            (w_g, np.array([math.log(fit_g.count), math.log1p(fit_g.growth)]), fit_g.covariance),
-        ]
-    )
-    count, growth = math.exp(mu[0]), math.expm1(mu[1])
-    return _replace(
-        fit_g,
-        count=count,
-        count_se=count * math.sqrt(cov[0, 0]),
-        growth=growth,
-        growth_se=(1 + growth) * math.sqrt(cov[1, 1]),
-        covariance=cov,
-    )
-
-
 def _acquisition(
     new: np.ndarray, customers: np.ndarray, holdout: int | None = None, only: str | None = None
 ) -> AcquisitionFit | None:
@@ -230,8 +209,11 @@ def _acquisition(
     At each forecast origin c (rolling, :func:`_origins`; or the one origin ``T - holdout``), each form is
     fitted to the months before c and scored by ``sum_t log Poisson(n_t | lambda_t)`` over every later
     month, where ``lambda_t`` is the form's forecast (a rate uses the actual base at the start of each
-    month); scores are summed over origins. The chosen form is then refitted to all months. With too
-    few months the choice falls back to AIC. ``aic`` and ``holdout_ll`` keep every candidate's score.
+    month); scores are summed over origins. The chosen form is then refitted to all months; when the
+    count wins, the forecast uses the count with growth (a count is its case growth = 0), so it carries
+    the growth the data allow and its uncertainty instead of assuming none. With too few months the
+    choice falls back to AIC. ``aic``, ``holdout_ll`` and ``weights`` (:func:`score_weights`) keep every
+    candidate's score.
     """
     n = new[1:]
     base = customers[:-1]
@@ -264,17 +246,17 @@ def _acquisition(
             f"{origins[0]} to {origins[-1]})"
         )
         weights = score_weights(scores, len(origins))
-        pair = best in ("count", "count_growth") and {"count", "count_growth"} <= set(scores)
-        if pair and full["count_growth"].covariance is not None:
-            w_g = weights["count_growth"] / (weights["count"] + weights["count_growth"])
-            fit = _average_counts(full["count"], full["count_growth"], w_g)
-            return _replace(
-                fit,
-                aic=dict(aic),
-                holdout_ll=scores,
-                weights=weights,
-                chosen_by=f"{chosen_by}; count and count with growth averaged, weights "
-                f"{1 - w_g:.2f} and {w_g:.2f}",
+        if (
+            best == "count"
+            and "count_growth" in full
+            and full["count_growth"].covariance is not None
+        ):
+            # a count is growth 0 exactly: the forecast keeps the growth the data allow, with its
+            # uncertainty, rather than assuming none
+            best = "count_growth"
+            chosen_by += (
+                "; the count form won, and its forecast carries the estimated growth with its "
+                "uncertainty (a count is the case growth = 0)"
             )
     else:
         best = min(aic, key=aic.get)
@@ -757,8 +739,12 @@ def _tenure_mix(
 class Fits:
     """Every fitted piece of a calibration, passed around as one object.
 
-    ``churn_model`` is ``"monthly"`` or ``"sbg"``; ``lr_test`` the likelihood ratio of sBG against constant
-    churn on the cohorts (statistic, p); ``holdout`` the churn holdout check used in that choice.
+    ``churn_model`` is the form the scenario uses, ``"monthly"``, ``"onboarding"`` or ``"sbg"``;
+    ``churn_form`` its fit (:class:`ChurnForm`, with the covariance the scenario's joint carries),
+    ``churn_scores`` every form's held-out log-likelihood and ``churn_chosen_by`` how it was chosen.
+    ``sbg``, ``churn_cohorts``, ``lr_test`` (sBG against constant churn on the observed-start cohorts:
+    statistic, p) and ``holdout`` (mean absolute errors of predicted active customers) are reported
+    beside it.
     """
 
     churn: GeometricFit
@@ -787,11 +773,14 @@ def fit_all(
     arpa: float | None = None,
     forms: dict | None = None,
 ) -> Fits:
-    """Fit churn (constant and sBG), movements, acquisition, new-customer ARPA and the starting state.
+    """Fit churn, movements, acquisition, new-customer ARPA and the starting state.
 
-    Churn: sBG on the cohorts whose start is observed is used when it converges, has the lower AIC, the
-    likelihood ratio against constant churn has p < 0.01 and (where a holdout check exists) it predicts the
-    held-out months at least as well as constant churn; otherwise constant monthly churn over all customers.
+    Churn: constant, onboarding and sBG fitted to churn by tenure (:func:`_fit_churn_form`); a
+    tenure-dependent form must beat constant churn by likelihood ratio (p < ``LR_LEVEL``), then the forms
+    are compared on held-out months from rolling forecast origins (:func:`_choose_churn`; constant and
+    onboarding averaged). Acquisition likewise (:func:`_acquisition`). The starting state is today's
+    customers by observed tenure (:func:`_tenure_mix`). ``forms`` fixes either choice
+    (``{"churn": ..., "acquisition": ...}``).
     """
     from .retention import likelihood_ratio
 
