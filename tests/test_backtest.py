@@ -101,7 +101,7 @@ def test_acquisition_form_is_chosen_on_held_out_months():
     new = np.r_[np.nan, rng.poisson(30 * 1.02 ** np.arange(T - 1))].astype(float)
     customers = 2000 * 0.97 ** np.arange(T)
     fit = _acquisition(new, customers)
-    assert fit.model == "count_growth" and "holdout" in fit.chosen_by
+    assert fit.model == "count_growth" and "held-out" in fit.chosen_by
     assert set(fit.holdout_ll) == {"count", "count_growth", "rate"}
     assert fit.holdout_ll["count_growth"] == max(fit.holdout_ll.values())
     # growth recovered within 4 standard errors
@@ -115,7 +115,17 @@ def test_sample_forecast_starts_from_observed_tenures_and_new_customer_arpa():
     assert seg.new_arpa == 50_000.0  # every new customer of the sample pays 50,000 (SE 0)
     t = cal.fits.start
     assert t.tenures.max() == 36 and len(t.tenures) == t.customers
-    assert seg.tenure_range == (t.tenure if isinstance(t.tenure, tuple) else (t.tenure, t.tenure))
+    # sBG churn: the forecast starts from today's customers by observed tenure, with their ARPA
+    spread = seg.starting_tenure
+    assert seg.tenure_range == (
+        t.tenures.min(),
+        t.tenures.max() + round(cal.fits.churn_form.base_age),
+    )
+    assert sum(spread.weights) == t.customers
+    counts = np.bincount(t.tenures - t.tenures.min())
+    assert spread.weights[: len(counts) - 1] == counts[:-1].tolist()
+    mrr = cal.scenario.segments[0].arpa * seg.starting_arpa_factors()
+    assert float(np.dot(spread.weights, mrr)) == pytest.approx(t.mrr, rel=1e-5)
 
 
 def test_synthetic_rate_and_onboarding_truths():

@@ -77,9 +77,19 @@ def test_round_trip_recovers_sbg_parameters():
     assert cal.lr_test[1] < 1e-6
     # holdout: the sBG predicts the later months far better than constant churn
     assert cal.holdout.mape["sbg"] < 0.03 < cal.holdout.mape["constant"]
-    heterogeneity = cal.scenario.segments[0].churn.heterogeneity
-    assert heterogeneity.alpha.kind == "lognormal" and heterogeneity.alpha.sd == pytest.approx(
-        f.alpha_se
+    # the scenario carries alpha and beta jointly: a normal on log alpha, log beta from the curvature
+    seg = cal.scenario.segments[0]
+    form = cal.fits.churn_form
+    assert seg.churn.heterogeneity.alpha == pytest.approx(form.alpha)
+    assert seg.joint.parameters[:2] == ["churn.heterogeneity.alpha", "churn.heterogeneity.beta"]
+    assert seg.joint.scales[:2] == ["log", "log"]
+    cov = np.asarray(seg.joint.covariance)[:2, :2]
+    assert cov == pytest.approx(form.covariance, rel=1e-5)
+    corr = cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])
+    assert corr > 0.5  # alpha and beta move together: drawing them apart would overstate the spread
+    sd = np.sqrt(np.diag(cov))
+    assert within(np.log(form.alpha), np.log(0.8), sd[0]) and within(
+        np.log(form.beta), np.log(6.0), sd[1]
     )
 
 

@@ -8,10 +8,12 @@
   periods after joining).
 
 It computes the history (MRR movements as ChartMogul defines them, logo churn, NRR and GRR over trailing 12
-months, a cohort retention table), fits churn (constant and shifted-beta-geometric, chosen by AIC, both
-reported), expansion and contraction rates, and acquisition (a monthly count, with or without growth, or a
-rate relative to the base, chosen by AIC), and turns the fit into a :class:`~cssim.Scenario` whose uncertain
-parameters carry the fits' standard errors. Bad data raise :class:`CalibrationError` naming the file and the
+months, a cohort retention table), fits churn (constant, onboarding or shifted-beta-geometric, chosen on
+held-out months from rolling forecast origins), expansion and contraction rates, and acquisition (a
+monthly count, with or without growth, or a rate relative to the base, chosen likewise; count and count
+with growth averaged), and turns the fit into a :class:`~cssim.Scenario` that starts from today's
+customers by observed tenure and whose uncertain parameters carry the fits' uncertainty, correlated
+parameters jointly (a segment's ``joint``, from the curvature of the log-likelihood). Bad data raise :class:`CalibrationError` naming the file and the
 rows (as numbered in the file: the header is row 1).
 
 The CLI calls :func:`cssim.runs.calibration.calibrate_cli`, which also writes the report.
@@ -31,7 +33,7 @@ from scipy import stats
 from ..model.errors import Problem
 from ..model.scenario import Scenario
 from .backtest import BACKTEST_METRICS, QUANTILES, Backtest
-from .fitting import Fits, fit_all
+from .fitting import ACQUISITION_FORMS, Fits, fit_all
 from .history import BillingHistory, _wide, build_history, cohort_table, movements
 from .reading import CalibrationError, parse_month, read_data
 from .synthetic import synthetic_mrr
@@ -85,10 +87,23 @@ class Calibration:
                 self.churn_model == "monthly",
             )
         ]
-        if self.sbg is not None:
+        form = self.fits.churn_form
+        sd = form.sd
+        if form.form == "sbg":  # the fit the scenario uses (the opening base included)
             rows += [
-                ("sBG alpha", self.sbg.alpha, self.sbg.alpha_se, self.churn_model == "sbg"),
-                ("sBG beta", self.sbg.beta, self.sbg.beta_se, self.churn_model == "sbg"),
+                ("sBG alpha", form.alpha, form.alpha * sd[0], True),
+                ("sBG beta", form.beta, form.beta * sd[1], True),
+            ]
+        elif self.sbg is not None:
+            rows += [
+                ("sBG alpha", self.sbg.alpha, self.sbg.alpha_se, False),
+                ("sBG beta", self.sbg.beta, self.sbg.beta_se, False),
+            ]
+        if form.form == "onboarding":
+            p, c = form.onboarding, form.monthly
+            rows += [
+                (f"onboarding churn (first {form.months} months)", p, p * (1 - p) * sd[0], True),
+                ("monthly churn after onboarding", c, c * (1 - c) * sd[1], True),
             ]
         for name, mv in (("expansion", self.expansion), ("contraction", self.contraction)):
             if mv is not None:
@@ -151,6 +166,7 @@ def calibrate(
     backtest_months: int = 0,
     backtest_paths: int = 1000,
     seed: int = 0,
+    forms: dict | None = None,
 ) -> Calibration:
     """Calibrate a one-segment scenario from billing data.
 
@@ -171,6 +187,10 @@ def calibrate(
         must remain to fit on, else a :class:`CalibrationError`); the report shows it.
     backtest_paths, seed
         Monte Carlo paths and seed of that backtest.
+    forms : dict, optional
+        Fix the forms instead of choosing them: ``{"churn": "monthly" | "onboarding" | "sbg",
+        "acquisition": "count" | "count_growth" | "rate"}`` (either key; for studies and for teams that
+        know their contract terms).
 
     Raises
     ------
@@ -186,7 +206,28 @@ def calibrate(
         )
     if float(d.customers[:-1].sum()) <= 0:
         raise CalibrationError(source, [Problem("", "no customer is active before the last month")])
-    fits = fit_all(d, history, holdout_fraction=holdout_fraction, horizon=horizon_months, arpa=arpa)
+    if forms is not None:
+        allowed = {"churn": ("monthly", "onboarding", "sbg"), "acquisition": ACQUISITION_FORMS}
+        for key, value in forms.items():
+            if key not in allowed or value not in allowed[key]:
+                raise CalibrationError(
+                    source,
+                    [
+                        Problem(
+                            f"forms.{key}",
+                            f"{value!r} is not a form; allowed: "
+                            + "; ".join(f"{k}: {', '.join(v)}" for k, v in allowed.items()),
+                        )
+                    ],
+                )
+    fits = fit_all(
+        d,
+        history,
+        holdout_fraction=holdout_fraction,
+        horizon=horizon_months,
+        arpa=arpa,
+        forms=forms,
+    )
     scenario = _scenario(
         d,
         fits,
@@ -230,6 +271,11 @@ def _rate_dist(mean: float, se: float) -> float | dict:
     return {"kind": "beta", "mean": float(mean), "sd": float(se)}
 
 
+def _logit_dist(mean: float, logit_sd: float) -> float | dict:
+    """A probability with a logit-scale standard error as beta(mean, sd = the delta-method SE)."""
+    return _rate_dist(mean, logit_sd * mean * (1 - mean))
+
+
 def _normal_dist(mean: float, se: float, lo: float, hi: float) -> float | dict:
     """normal(mean, sd = SE) when it keeps 90% of its mass inside the field's range, else the number."""
     if not (se > 0) or stats.norm.cdf(hi, mean, se) - stats.norm.cdf(lo, mean, se) < 0.9:
@@ -254,7 +300,7 @@ def _scenario(
     segment: str,
 ) -> Scenario:
     """The one-segment scenario the fits describe (uncertain parameters carry their standard errors)."""
-    churn, sbg, churn_model, lr = fits.churn, fits.sbg, fits.churn_model, fits.lr_test
+    churn, sbg, lr = fits.churn, fits.sbg, fits.lr_test
     expansion, contraction, acquisition = fits.expansion, fits.contraction, fits.acquisition
     holdout, notes = fits.holdout, list(fits.notes)
     first, last = str(d.months[0]), str(d.months[-1])
@@ -264,26 +310,47 @@ def _scenario(
         seg["new_arpa"] = _pos_dist(fits.new_arpa.mean, fits.new_arpa.se)
     t = fits.start.tenure
     if t != 0:
-        seg["starting_tenure"] = t if isinstance(t, int) else {"min": t[0], "max": t[1]}
-    if churn_model == "sbg":
+        seg["starting_tenure"] = t
+    form = fits.churn_form
+    joint: list[tuple[str, str, np.ndarray]] = []  # (path, scale) blocks with their covariance
+    if form.form == "sbg":
+        seg["churn"] = {"heterogeneity": {"alpha": float(form.alpha), "beta": float(form.beta)}}
+        joint.append((list(form.names), ["log", "log"], form.covariance))
+    elif form.form == "onboarding":
         seg["churn"] = {
-            "heterogeneity": {
-                "alpha": _pos_dist(sbg.alpha, sbg.alpha_se),
-                "beta": _pos_dist(sbg.beta, sbg.beta_se),
-            }
+            "monthly": float(form.monthly),
+            "onboarding": {"months": form.months, "monthly": float(form.onboarding)},
         }
+        joint.append((list(form.names), ["logit", "logit"], form.covariance))
     else:
-        seg["churn"] = {"monthly": _rate_dist(churn.churn, churn.se)}
+        seg["churn"] = {"monthly": _logit_dist(form.monthly, form.sd[0])}
     if acquisition is None:
         seg["acquisition"] = {"count": 0.0}
     elif acquisition.model == "rate":
         g, se = acquisition.rate, acquisition.rate_se
         seg["acquisition"] = {"rate": _normal_dist(g, se, -0.99, 100.0)}
+    elif acquisition.model == "count_growth" and acquisition.covariance is not None:
+        seg["acquisition"] = {"count": acquisition.count, "growth": acquisition.growth}
+        joint.append(
+            (["acquisition.count", "acquisition.growth"], ["log", "log1p"], acquisition.covariance)
+        )
     else:
         seg["acquisition"] = {"count": _pos_dist(acquisition.count, acquisition.count_se)}
-        if acquisition.model == "count_growth":
-            g, se = acquisition.growth, acquisition.growth_se
-            seg["acquisition"]["growth"] = _normal_dist(g, se, -0.5, 1.0)
+    if joint:
+        names = [n for block in joint for n in block[0]]
+        scales = [k for block in joint for k in block[1]]
+        cov = np.zeros((len(names), len(names)))
+        i = 0
+        for block in joint:
+            q = len(block[0])
+            cov[i : i + q, i : i + q] = block[2]
+            i += q
+        cov = (cov + cov.T) / 2
+        seg["joint"] = {
+            "parameters": names,
+            "scales": scales,
+            "covariance": [[float(f"{x:.6g}") for x in row] for row in cov],
+        }
     for key, mv in (("expansion", expansion), ("contraction", contraction)):
         if mv is not None and mv.rate > 0 and mv.probability > 0:
             seg[key] = {
@@ -305,14 +372,14 @@ def _scenario(
             f"(SE {_g(sbg.alpha_se)}), beta {_g(sbg.beta)} (SE {_g(sbg.beta_se)}); likelihood "
             f"ratio vs constant churn {_g(lr[0])} (p {_g(lr[1])})."
         )
-    figures.append(
-        "Churn model used: "
-        + (
-            "shifted-beta-geometric (lower AIC, likelihood ratio p < 0.01, holdout no worse)."
-            if churn_model == "sbg"
-            else "constant monthly churn."
-        )
-    )
+    used = {
+        "sbg": f"shifted-beta-geometric, alpha {_g(form.alpha)}, beta {_g(form.beta)} on the cohorts whose "
+        "start is observed (their joint uncertainty from the likelihood's curvature)",
+        "onboarding": f"{_g(form.onboarding)} a month in the first {form.months} months of tenure, "
+        f"{_g(form.monthly)} after",
+        "monthly": f"constant monthly churn {_g(form.monthly)}",
+    }[form.form]
+    figures.append(f"Churn model used: {used}; chosen by {fits.churn_chosen_by}.")
     for key, mv in (("Expansion", expansion), ("Contraction", contraction)):
         if mv is not None:
             figures.append(
@@ -344,8 +411,9 @@ def _scenario(
         )
     if t != 0:
         figures.append(
-            f"Starting tenure {t if isinstance(t, int) else f'{t[0]} to {t[1]}'} months: the engine's "
-            "spread that loses today's customers as their observed tenures would."
+            f"Starting tenure {t if isinstance(t, int) else str(t['min']) + ' to ' + str(t['max'])} "
+            "months, "
+            "as today's customers' observed tenures."
         )
     if holdout is not None:
         figures.append(

@@ -57,11 +57,25 @@ def segment_parameters(segment: Segment, uniform: Callable[[str], np.ndarray] | 
             out[name] = value.ppf(u)
         else:
             out[name] = float(value)
+    joint = segment.joint
+    if joint is not None and uniform is not None:
+        # correlated draws: each parameter's standard normal from its own uniform stream
+        z = np.stack([_std_normal(uniform(prefix + name)) for name in joint.parameters])
+        drawn = joint.draw([out[name] for name in joint.parameters], z)
+        for name, x in zip(joint.parameters, drawn, strict=True):
+            out[name] = x
     if segment.seats is not None:
         out["arpa"] = out["seats.per_account"] * out["seats.price"]
     if segment.new_arpa is None:
         out["new_arpa"] = out["arpa"]
     return out
+
+
+def _std_normal(u: np.ndarray) -> np.ndarray:
+    """``Phi^{-1}(u)``, with u = 0 (a uniform in [0, 1)) mapped to the smallest positive double's quantile."""
+    from ._lazy import scipy_special as special
+
+    return special.ndtri(np.clip(np.asarray(u, dtype=float), 5e-324, 1.0 - 2**-53))
 
 
 # -- the month step, shared by the Monte Carlo and the expectation ------------------------------------------
@@ -124,11 +138,12 @@ class _Cohorts:
         start = _col(p["customers"], self.paths)
         if not self.draws.expected:
             start = np.rint(start).astype(np.int64)
-            base, extra = np.divmod(start, self.n0c)
-            self.n[:, : self.n0c] = base[:, None] + (np.arange(self.n0c) < extra[:, None])
-        else:
-            self.n[:, : self.n0c] = start[:, None] / self.n0c
-        self.m[:, : self.n0c] = self.n[:, : self.n0c] * _col(p["arpa"], self.paths)[:, None]
+        self.n[:, : self.n0c] = self.segment.starting_split(start, self.draws.expected).T
+        self.m[:, : self.n0c] = (
+            self.n[:, : self.n0c]
+            * _col(p["arpa"], self.paths)[:, None]
+            * self.segment.starting_arpa_factors()[None, :]
+        )
         self.ring = np.zeros((12, self.paths, cols))  # m / g snapshots for trailing GRR
         self.ring[0] = self.m
         shape = (self.paths, self.horizon + 1)
@@ -509,11 +524,10 @@ class _Buckets:
         start = _col(p["customers"], paths)
         if not draws.expected:
             start = np.rint(start).astype(np.int64)
-            base, extra = np.divmod(start, n0c)
-            self.n[s0] = base[None, :] + (np.arange(n0c)[:, None] < extra[None, :])
-        else:
-            self.n[s0] = start[None, :] / n0c
-        self.m[s0] = self.n[s0] * _col(p["arpa"], paths)[None, :]
+        self.n[s0] = segment.starting_split(start, draws.expected)
+        self.m[s0] = (
+            self.n[s0] * _col(p["arpa"], paths)[None, :] * segment.starting_arpa_factors()[:, None]
+        )
         # Without expansion or contraction an account's MRR never changes, so the MRR of last year's
         # customers carried by gross retention is their MRR now: GRR's numerator is NRR's, no ring needed.
         self.gross = bool(np.any(_prow(p.get("expansion.rate", 0.0)) > 0)) or bool(

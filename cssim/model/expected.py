@@ -88,7 +88,9 @@ def expected(scenario: Scenario, segment: str = TOTAL, nodes: int = NODES) -> pd
 
 def expected_result(scenario: Scenario, nodes: int = NODES) -> SimulationResult:
     """The expectation at every grid point, wrapped as a result whose 'paths' are grid points."""
-    uncertain = sorted(scenario.uncertain())
+    # parameters drawn jointly are integrated over too, on their own grid coordinates
+    joint = [f"{s.name}.{p}" for s in scenario.segments if s.joint for p in s.joint.parameters]
+    uncertain = sorted(scenario.uncertain()) + joint
     q = len(uncertain)
     if q:
         grid = qmc.Sobol(q, scramble=False).random(nodes)
@@ -144,13 +146,16 @@ def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
 
     # starting cohorts: n_j customers at tenure lo + j, integer split as the engine does
     start = np.rint(np.broadcast_to(np.asarray(p["customers"], float), (q,)))
-    base, extra = np.divmod(start, n0c)
+    split = seg.starting_split(start)
+    factor = seg.starting_arpa_factors()
     s0 = np.zeros((q, H + 1))  # expected starting customers still active at t
+    s0m = np.zeros((q, H + 1))  # the same weighted by their tenure's ARPA factor
     for j in range(n0c):
-        nj = base + (j < extra)
+        nj = split[j]
         surv = np.ones((q, H + 1))
         surv[:, 1:] = np.cumprod(keep[:, lo + j : lo + j + H], axis=1)
         s0 += nj[:, None] * surv
+        s0m += factor[j] * nj[:, None] * surv
     # new cohorts: survival by tenure S[0..H]
     S = np.ones((q, H + 1))
     S[:, 1:] = np.cumprod(keep[:, :H], axis=1)
@@ -174,14 +179,14 @@ def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
     cust = s0.copy()
     churned = np.zeros((q, H + 1))
     churned[:, 1:] = s0[:, :-1] - s0[:, 1:]
-    mrr = arpa * s0 * fpow
+    mrr = arpa * s0m * fpow
     churned_mrr = np.zeros((q, H + 1))
-    churned_mrr[:, 1:] = arpa * fpow[:, :-1] * churned[:, 1:]
+    churned_mrr[:, 1:] = arpa * fpow[:, :-1] * (s0m[:, :-1] - s0m[:, 1:])
     stayed_mrr = np.zeros((q, H + 1))
-    stayed_mrr[:, 1:] = arpa * fpow[:, :-1] * s0[:, 1:]
+    stayed_mrr[:, 1:] = arpa * fpow[:, :-1] * s0m[:, 1:]
     retained = mrr.copy()  # the starting cohorts were all active 12 months ago
     gross = np.full((q, H + 1), np.nan)
-    gross[:, 12:] = arpa * fpow[:, : H - 11] * gpow12 * s0[:, 12:]
+    gross[:, 12:] = arpa * fpow[:, : H - 11] * gpow12 * s0m[:, 12:]
     years = (H + 11) // 12 + 1
     year = np.zeros((H + 1, years))
     year[:, 0] = mrr.sum(0)

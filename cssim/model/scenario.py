@@ -35,6 +35,7 @@ __all__ = [
     "Acquisition",
     "CSCosts",
     "Churn",
+    "Joint",
     "Movement",
     "Onboarding",
     "Scenario",
@@ -248,16 +249,130 @@ class Seats(_Model):
 
 
 class TenureSpread(_Model):
-    """Starting customers spread evenly over tenures ``min`` .. ``max`` months."""
+    """Starting customers spread over tenures ``min`` .. ``max`` months: evenly, or in proportion to
+    ``weights`` (one per tenure, ``min`` first), e.g. the observed tenure mix of today's customers.
+
+    ``arpa_ratios`` (one per tenure): each tenure's ARPA relative to the others (long-standing accounts
+    have often expanded); they are scaled by the weighted mean so the segment's ``arpa`` stays the ARPA
+    of all starting customers: tenure j starts at ``arpa x r_j / sum_i w_i r_i`` (w the shares)."""
 
     min: int = Field(ge=0, le=600, strict=True)
     max: int = Field(ge=0, le=600, strict=True)
+    weights: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    arpa_ratios: list[Annotated[float, Field(gt=0, allow_inf_nan=False)]] | None = None
 
     @model_validator(mode="after")
     def _order(self):
         if self.max < self.min:
             raise ValueError(f"max ({self.max}) must be at least min ({self.min})")
+        n = self.max - self.min + 1
+        for key in ("weights", "arpa_ratios"):
+            given = getattr(self, key)
+            if given is not None and len(given) != n:
+                raise ValueError(
+                    f"{key} must give one number per tenure {self.min} to {self.max} ({n} numbers), "
+                    f"got {len(given)}"
+                )
+        if self.weights is not None and not sum(self.weights) > 0:
+            raise ValueError("weights must not all be 0")
         return self
+
+
+#: Scales a joint normal may use: the parameter is ``g^{-1}(g(value) + z)``, z the correlated normal.
+JOINT_SCALES = ("linear", "log", "log1p", "logit")
+#: Joint draws are kept within this many standard deviations of the centre on their scale.
+JOINT_SD_LIMIT = 4.0
+
+
+def _scale(kind: str, x):
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    if kind == "log":
+        return np.log(x)
+    if kind == "log1p":
+        return np.log1p(x)
+    if kind == "logit":
+        return np.log(x) - np.log1p(-x)
+    return x
+
+
+def _unscale(kind: str, y):
+    import numpy as np
+
+    y = np.asarray(y, dtype=float)
+    if kind == "log":
+        return np.exp(y)
+    if kind == "log1p":
+        return np.expm1(y)
+    if kind == "logit":
+        return 1.0 / (1.0 + np.exp(-y))
+    return y
+
+
+class Joint(_Model):
+    """Parameters drawn together from a multivariate normal on a transformed scale (a fit's uncertainty).
+
+    ``parameters`` name fields of the segment (``churn.heterogeneity.alpha``), each given there as a number:
+    the centre. Each path draws ``y = g(centre) + L z`` with ``z_i = Phi^{-1}(u_i)`` from the parameter's
+    own uniform stream and ``L`` the lower Cholesky factor of ``covariance`` (so the first parameter's draw
+    depends on its own uniform only); ``y_i`` is kept within ``JOINT_SD_LIMIT`` standard deviations of
+    ``g(centre_i)``, and the parameter is ``g^{-1}(y_i)``. ``scales`` give ``g`` per parameter: ``log``
+    (positive), ``log1p`` (above -1), ``logit`` (between 0 and 1) or ``linear``.
+    """
+
+    parameters: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1, max_length=20
+    )
+    scales: list[Literal["linear", "log", "log1p", "logit"]]
+    covariance: list[list[Annotated[float, Field(allow_inf_nan=False)]]]
+
+    @model_validator(mode="after")
+    def _shape(self):
+        import numpy as np
+
+        q = len(self.parameters)
+        dupes = sorted({p for p in self.parameters if self.parameters.count(p) > 1})
+        if dupes:
+            raise ValueError(f"parameters must be unique; repeated: {', '.join(dupes)}")
+        if len(self.scales) != q:
+            raise ValueError(
+                f"scales must give one scale per parameter ({q}), got {len(self.scales)}"
+            )
+        if len(self.covariance) != q or any(len(r) != q for r in self.covariance):
+            raise ValueError(f"covariance must be {q} rows of {q} numbers (one per parameter)")
+        S = np.asarray(self.covariance, dtype=float)
+        if not np.allclose(S, S.T, rtol=1e-9, atol=1e-300):
+            raise ValueError("covariance must be symmetric")
+        if np.any(np.diag(S) < 0) or np.linalg.eigvalsh(S).min() < -1e-9 * max(
+            np.abs(S).max(), 1e-300
+        ):
+            raise ValueError("covariance must be positive semi-definite (a variance matrix)")
+        return self
+
+    def factor(self):
+        """The lower Cholesky factor ``L`` of the covariance (a tiny ridge when it is singular)."""
+        import numpy as np
+
+        S = np.asarray(self.covariance, dtype=float)
+        try:
+            return np.linalg.cholesky(S)
+        except np.linalg.LinAlgError:
+            ridge = 1e-12 * max(float(np.trace(S)) / len(S), 1e-300)
+            return np.linalg.cholesky(S + ridge * np.eye(len(S)))
+
+    def draw(self, centres: list[float], z):
+        """Parameters from standard normals ``z`` (shape (q, paths)): one array per parameter."""
+        import numpy as np
+
+        sd = np.sqrt(np.diag(np.asarray(self.covariance, dtype=float)))
+        out = []
+        y = self.factor() @ np.asarray(z, dtype=float)
+        for i, (kind, c) in enumerate(zip(self.scales, centres, strict=True)):
+            g = float(_scale(kind, c))
+            yi = np.clip(g + y[i], g - JOINT_SD_LIMIT * sd[i], g + JOINT_SD_LIMIT * sd[i])
+            out.append(_unscale(kind, yi))
+        return out
 
 
 class Segment(_Model):
@@ -276,6 +391,60 @@ class Segment(_Model):
     gross_margin: Rate = 0.8
     cac: NonNegative = 0.0
     cs: CSCosts | None = None
+    joint: Joint | None = None
+
+    @model_validator(mode="after")
+    def _joint(self):
+        if self.joint is None:
+            return self
+        import numpy as np
+
+        given = {p[1:]: v for p, v in _walk(self, "") if p[1:] != "joint"}
+        sd = np.sqrt(np.diag(np.asarray(self.joint.covariance, dtype=float)))
+        data = None
+        for name, kind, s in zip(self.joint.parameters, self.joint.scales, sd, strict=True):
+            if name not in given:
+                raise ValueError(
+                    f"joint parameter {name!r} is not a numeric field of this segment; fields: "
+                    + ", ".join(sorted(given))
+                )
+            centre = given[name]
+            if isinstance(centre, _Dist):
+                raise ValueError(
+                    f"{name} is in joint, so give it as a number (the centre the joint draws around), "
+                    f"not {centre.describe()}"
+                )
+            ok = {
+                "log": centre > 0,
+                "log1p": centre > -1,
+                "logit": 0 < centre < 1,
+                "linear": True,
+            }[kind]
+            if not ok:
+                need = {"log": "above 0", "log1p": "above -1", "logit": "strictly between 0 and 1"}
+                raise ValueError(f"{name} = {centre:g} must be {need[kind]} for the {kind} scale")
+            g = float(_scale(kind, centre))
+            if data is None:
+                data = self.model_dump(mode="json", exclude={"joint"}, exclude_none=True)
+            for y in (g - JOINT_SD_LIMIT * s, g + JOINT_SD_LIMIT * s):
+                x = float(_unscale(kind, y))
+                node = data
+                *head, last = name.split(".")
+                for h in head:
+                    node = node[h]
+                was, node[last] = node[last], x
+                try:
+                    type(self).model_validate(data)
+                except ValidationError as e:
+                    msg = e.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+                    raise ValueError(
+                        f"joint draws of {name} reach {x:.6g} ({JOINT_SD_LIMIT:g} standard deviations "
+                        f"from {centre:g} on the {kind} scale), which the field does not allow: {msg}; "
+                        "give a smaller variance or another scale"
+                    ) from None
+                finally:
+                    node[last] = was
+        return self
 
     @model_validator(mode="after")
     def _price(self):
@@ -296,6 +465,52 @@ class Segment(_Model):
     def tenure_range(self) -> tuple[int, int]:
         t = self.starting_tenure
         return (t, t) if isinstance(t, int) else (t.min, t.max)
+
+    def starting_shares(self):
+        """Each starting tenure's share of the starting customers (``min`` first)."""
+        import numpy as np
+
+        lo, hi = self.tenure_range
+        w = getattr(self.starting_tenure, "weights", None)
+        w = np.ones(hi - lo + 1) if w is None else np.asarray(w, dtype=float)
+        return w / w.sum()
+
+    def starting_arpa_factors(self):
+        """ARPA of each starting tenure over the segment's ARPA: ``r_j / sum_i w_i r_i`` (ones when
+        ``arpa_ratios`` is not given)."""
+        import numpy as np
+
+        lo, hi = self.tenure_range
+        r = getattr(self.starting_tenure, "arpa_ratios", None)
+        if r is None:
+            return np.ones(hi - lo + 1)
+        r = np.asarray(r, dtype=float)
+        return r / float(self.starting_shares() @ r)
+
+    def starting_split(self, start, expected: bool = False):
+        """Starting customers per starting tenure, shape ``(tenures, paths)``, for ``start`` per path.
+
+        Evenly: ``start // n`` each and the remainder one apiece to the shortest tenures; with weights
+        ``w``: ``rint(start x W_j) - rint(start x W_{j-1})`` with ``W`` the cumulative shares, so the counts
+        sum to ``start`` exactly. ``expected``: real-valued shares ``start x w_j`` (or ``start / n``).
+        """
+        import numpy as np
+
+        lo, hi = self.tenure_range
+        n = hi - lo + 1
+        weights = getattr(self.starting_tenure, "weights", None)
+        start = np.asarray(start)
+        if weights is None:
+            if expected:
+                return np.broadcast_to(start / n, (n, start.size)).copy()
+            base, extra = np.divmod(start, n)
+            return base[None, :] + (np.arange(n)[:, None] < extra[None, :])
+        w = self.starting_shares()
+        if expected:
+            return w[:, None] * start[None, :]
+        cum = np.rint(np.cumsum(w)[:, None] * start[None, :]).astype(start.dtype)
+        cum[-1] = start
+        return np.diff(cum, axis=0, prepend=np.zeros((1, start.size), dtype=start.dtype))
 
 
 #: The levers a report compares at equal effort, by name (``cssim.analysis.levers.EQUAL_EFFORT``:
