@@ -10,7 +10,9 @@ import cssim
 from cssim.model.engine import segment_parameters
 from cssim.model.ltv import lifetime_value, monthly_discount
 from cssim.model.scenario import Scenario
+from cssim.model.sketch import DEFAULT_ALPHA
 from cssim.reporting.ltv_note import ltv_sentence
+from tests.helpers import three_segments
 
 
 def _scenario(churn, expansion=None, contraction=None, customers=10, count=1, horizon=12, **extra):
@@ -192,3 +194,19 @@ def test_total_weights_segments_by_new_customers():
     wb = trailing_sum(r.get("new_customers", "B"))[:, -1]
     blend = (wa * r.lifetime_value("A") + wb * r.lifetime_value("B")) / (wa + wb)
     np.testing.assert_allclose(r.lifetime_value(), blend, rtol=1e-12)
+
+
+def test_summary_mode_reports_the_model_consistent_ltv_as_the_full_result_does():
+    s = three_segments(horizon=24)
+    full = cssim.simulate(s, paths=2500, seed=4).unit_economics()
+    summ = cssim.simulate(s, paths=2500, seed=4, summary=True).unit_economics()
+    assert summ.attrs["discount_rate"] == full.attrs["discount_rate"]
+    pick = ["segment", "kpi"]
+    a = full[full.kpi.isin(["ltv_model", "lifetime_model"])].set_index(pick)
+    b = summ[summ.kpi.isin(["ltv_model", "lifetime_model"])].set_index(pick)
+    assert len(a) == len(b) == 8 and a.index.equals(b.index)
+    np.testing.assert_array_equal(a["undefined_paths"], b["undefined_paths"])
+    np.testing.assert_allclose(b["mean"], a["mean"], rtol=1e-12)  # means are exact
+    ok = np.isfinite(a["median"])
+    # quantiles from the sketch: within its relative error
+    np.testing.assert_allclose(b["median"][ok], a["median"][ok], rtol=2 * DEFAULT_ALPHA)

@@ -114,6 +114,12 @@ def summarise_block(
         if target is not None:
             out["target"][seg] = (arr >= target).sum(0).astype(np.int64)
         res._cache.clear()  # one segment's derived arrays at a time
+    # the model-consistent LTV and lifetime of a new customer at the horizon, per path (one column)
+    for seg in _segments(scenario):
+        for what in ("ltv", "lifetime"):
+            a = res.lifetime_value(seg, what=what)[:, None]
+            out["moments"][f"{what}_model", seg] = _Moments.of(a)
+            out["sketch"][f"{what}_model", seg] = LogHistogram.of(a, alpha)
     out["year_mrr"] = dict(res._year_mrr)
     return out
 
@@ -248,11 +254,13 @@ class SummaryResult:
         return SimulationResult.kpi_months(self, months)  # type: ignore[arg-type]
 
     def _stats(self, metric: str, segment: str, t: int) -> dict:
-        mom = self._state["moments"][self._key(metric, segment)]
+        key = self._key(metric, segment)
+        return self._stats_of(self._state["moments"][key], self._state["sketch"][key], t)
+
+    def _stats_of(self, mom: _Moments, sk: LogHistogram, t: int) -> dict:
         n = int(mom.n[t])
         if n == 0:
             return dict.fromkeys(("mean", "median", "p10", "p90", "mc_se", "median_se"), np.nan)
-        sk = self.sketch(metric, segment)
         col = sk.quantile([0.5, 0.1, 0.9])[:, t]
         half = _Z95 * np.sqrt(n * 0.25)
         lo, hi = sk.rank_value(
@@ -343,7 +351,46 @@ class SummaryResult:
             for s in segs
             for k in _UNIT_ECONOMICS
         ]
-        return pd.DataFrame(rows)
+        rate = self.discount_rate
+        if t == self.horizon:  # the model-consistent rows, kept for the horizon
+            for s in segs:
+                key = s if len(self.segments) > 1 else TOTAL
+                for what, label, unit in (
+                    ("ltv", f"LTV, model-consistent ({rate:.0%} a year discount)", "currency"),
+                    (
+                        "lifetime",
+                        f"Lifetime, model-consistent ({rate:.0%} a year discount)",
+                        "months",
+                    ),
+                ):
+                    mom = self._state["moments"][f"{what}_model", key]
+                    sk = self._state["sketch"][f"{what}_model", key]
+                    rows.append(
+                        {
+                            "segment": s,
+                            "kpi": f"{what}_model",
+                            "label": label,
+                            "unit": unit,
+                            "month": t,
+                            **self._stats_of(mom, sk, 0),
+                            "undefined_paths": self.paths - int(mom.n[0]),
+                        }
+                    )
+        order = {
+            s: i for i, s in enumerate(segs)
+        }  # each segment's rows together, as in full results
+        rows.sort(key=lambda r: order[r["segment"]])
+        df = pd.DataFrame(rows)
+        df.attrs["discount_rate"] = rate
+        return df
+
+    @property
+    def discount_rate(self) -> float:
+        """The annual discount rate of the model-consistent LTV: the scenario's, else 10%."""
+        from .ltv import DEFAULT_DISCOUNT_RATE
+
+        rate = self.scenario.discount_rate
+        return DEFAULT_DISCOUNT_RATE if rate is None else float(rate)
 
     def cohort_mrr(self, segment: str = TOTAL) -> pd.DataFrame:
         """Mean MRR by joining year (0 = the starting customers) per month: the cohort layer cake."""
