@@ -23,16 +23,20 @@ def chart_text(lang: str | None = None) -> Translator:
 def money_ticks(currency: str = "JPY", lang: str | None = None, money: Callable | None = None):
     """A matplotlib tick formatter for money: ``3.52億円`` in Japanese, the compact English form else.
 
-    ``money`` (a function of the value) wins when given; English without it keeps the model's compact
-    ``352M`` form, so English charts read as before.
+    ``money`` (a function of the value) wins when given; without it, English reads the compact ``352M``
+    form and Japanese yen ``3.52億円``, with as many decimals as the tick spacing needs so adjacent
+    ticks differ (:func:`formatting.tick_labels`).
     """
     from matplotlib.ticker import FuncFormatter
 
-    if money is None and (lang or "en") != "en":
+    english = (lang or "en") == "en"
+    if money is None and (english or currency == "JPY"):
+        from .charts import SpacedMoneyFormatter
+
+        return SpacedMoneyFormatter(lang, "" if english else "円")
+    if money is None:
 
         def money(v: float) -> str:
             return fmt.money(v, currency, lang)
 
-    if money is None:
-        from ..model.result import _money as money
     return FuncFormatter(lambda v, _: money(v) if v else "0")

@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import (
     FixedLocator,
+    Formatter,
     FuncFormatter,
     MultipleLocator,
     NullFormatter,
@@ -76,21 +77,35 @@ def use_fonts() -> None:
     # a true minus sign (U+2212) exists in both fonts; keep the default
 
 
-def tick_money(lang: str | None = None):
+class SpacedMoneyFormatter(Formatter):
+    """Money ticks whose precision follows the tick spacing (:func:`formatting.tick_labels`).
+
+    matplotlib hands the formatter every tick at once (:meth:`format_ticks`), so adjacent ticks always
+    differ: ``2億, 2.05億, 2.1億`` on a narrow range, ``1億, 2億, 3億`` on a wide one.
+    """
+
+    def __init__(self, lang: str | None = None, suffix: str = ""):
+        self.lang, self.suffix = resolve_lang(lang), suffix
+
+    def format_ticks(self, values) -> list[str]:
+        from .formatting import tick_labels
+
+        self.set_locs(values)
+        return tick_labels(values, self.lang, self.suffix)
+
+    def __call__(self, x, pos=None) -> str:
+        from .formatting import tick_labels
+
+        locs = list(getattr(self, "locs", []) or [])
+        if x in locs:
+            return tick_labels(locs, self.lang, self.suffix)[locs.index(x)]
+        return tick_labels([x], self.lang, self.suffix)[0]
+
+
+def tick_money(lang: str | None = None) -> SpacedMoneyFormatter:
     """A tick formatter for money axes: ``352M`` in English, ``3.5億`` in Japanese (the unit is on the
-    axis label)."""
-    if resolve_lang(lang) == "en":
-        return FuncFormatter(compact)
-
-    def fmt(x, _pos=None):
-        from babel.numbers import format_compact_decimal
-
-        if x == 0 or not np.isfinite(x):
-            return "0"
-        text = format_compact_decimal(abs(x), locale="ja_JP", fraction_digits=1)
-        return ("\u2212" if x < 0 else "") + text
-
-    return FuncFormatter(fmt)
+    axis label), with as many decimals as the tick spacing needs so adjacent ticks differ."""
+    return SpacedMoneyFormatter(lang)
 
 
 #: One colour per quantity, used by every chart.
