@@ -75,11 +75,16 @@ class Calibration:
     acquisition = property(lambda self: self.fits.acquisition)
     holdout = property(lambda self: self.fits.holdout)
 
-    def summary(self) -> pd.DataFrame:
-        """Every fitted figure with its standard error and whether the scenario uses it."""
+    def summary(self, lang: str | None = None) -> pd.DataFrame:
+        """Every fitted figure with its standard error and whether the scenario uses it.
+
+        The parameters are named in ``lang`` (English by default; ``"ja"`` for Japanese).
+        """
+        from ..reporting.i18n import N_, Translator
+
         rows = [
             (
-                "monthly churn (all customers)",
+                N_("monthly churn (all customers)"),
                 self.churn.churn,
                 self.churn.se,
                 self.churn_model == "monthly",
@@ -87,23 +92,30 @@ class Calibration:
         ]
         if self.sbg is not None:
             rows += [
-                ("sBG alpha", self.sbg.alpha, self.sbg.alpha_se, self.churn_model == "sbg"),
-                ("sBG beta", self.sbg.beta, self.sbg.beta_se, self.churn_model == "sbg"),
+                (N_("sBG alpha"), self.sbg.alpha, self.sbg.alpha_se, self.churn_model == "sbg"),
+                (N_("sBG beta"), self.sbg.beta, self.sbg.beta_se, self.churn_model == "sbg"),
             ]
-        for name, mv in (("expansion", self.expansion), ("contraction", self.contraction)):
+        for names, mv in (
+            ((N_("expansion rate (monthly)"), N_("expansion probability")), self.expansion),
+            ((N_("contraction rate (monthly)"), N_("contraction probability")), self.contraction),
+        ):
             if mv is not None:
                 rows += [
-                    (f"{name} rate (monthly)", mv.rate, mv.rate_se, mv.rate > 0),
-                    (f"{name} probability", mv.probability, mv.probability_se, mv.rate > 0),
+                    (names[0], mv.rate, mv.rate_se, mv.rate > 0),
+                    (names[1], mv.probability, mv.probability_se, mv.rate > 0),
                 ]
         a = self.acquisition
         if a is not None:
             if a.model == "rate":
-                rows.append(("acquisition rate (annual, vs base)", a.rate, a.rate_se, True))
+                rows.append((N_("acquisition rate (annual, vs base)"), a.rate, a.rate_se, True))
             else:
-                rows.append(("new customers per month", a.count, a.count_se, True))
+                rows.append((N_("new customers per month"), a.count, a.count_se, True))
                 if a.model == "count_growth":
-                    rows.append(("monthly growth of new customers", a.growth, a.growth_se, True))
+                    rows.append(
+                        (N_("monthly growth of new customers"), a.growth, a.growth_se, True)
+                    )
+        _ = Translator(lang or "en")
+        rows = [(_(name), *rest) for name, *rest in rows]
         return pd.DataFrame(rows, columns=["parameter", "estimate", "se", "in_scenario"]).set_index(
             "parameter"
         )
@@ -123,19 +135,13 @@ class Calibration:
         )
 
     def _repr_html_(self) -> str:
-        from html import escape as esc
+        return self.to_html()
 
-        s = self.summary()
-        rows = "".join(
-            f"<tr><th>{esc(k)}</th><td>{r.estimate:.4g}</td><td>{r.se:.2g}</td>"
-            f"<td>{'yes' if r.in_scenario else ''}</td></tr>"
-            for k, r in s.iterrows()
-        )
-        return (
-            f"<div><strong>Calibration from {esc(self.source)}</strong> ({esc(self.months[0])} to "
-            f"{esc(self.months[-1])}, churn model {esc(self.churn_model)})<table><tr><th></th>"
-            f"<th>estimate</th><th>se</th><th>in scenario</th></tr>{rows}</table></div>"
-        )
+    def to_html(self, lang: str | None = None) -> str:
+        """The fitted figures as an HTML table (what a notebook shows), in ``lang``."""
+        from ..reporting.calibration_report import summary_html
+
+        return summary_html(self, lang)
 
 
 def calibrate(
