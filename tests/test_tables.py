@@ -116,3 +116,11 @@ def test_backtest_console_summary_in_japanese(capsys):
     assert "P10〜P90 に入った月" in out and "偏り" in out
     assert "of months" not in out and "bias" not in out
     assert "顧客数" in out and "解約MRR" in out
+
+
+def test_backtest_display_in_japanese():
+    bt = cssim.backtest(SAMPLE, holdout=6, paths=200, seed=1)
+    cells = _cells(bt.to_html("ja"))
+    assert "P10〜P90 に入った割合" in cells and "解約MRR" in cells and "顧客数" in cells
+    assert all(not english_left(c, ["MRR"]) for c in cells), cells
+    assert "inside P10-P90" in bt._repr_html_()

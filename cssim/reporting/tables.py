@@ -88,6 +88,12 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "estimate": (N_("estimate"), "number"),
     "se": (N_("standard error"), "number"),
     "in_scenario": (N_("in scenario"), "text"),
+    # backtest summary (Backtest.summary)
+    "months": (N_("held-out months"), "count"),
+    "inside_80": (N_("inside P10-P90"), "percent"),
+    "inside_90": (N_("inside P5-P95"), "percent"),
+    "bias": (N_("bias of the median (mean)"), "percent"),
+    "bias_last": (N_("bias at the last month"), "percent"),
     # billing history (cssim.data.history)
     "customers": (N_("customers"), "count"),
     "mrr": ("MRR", "money"),
