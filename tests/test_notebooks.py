@@ -127,6 +127,7 @@ def test_notebook_runs_in_japanese(tmp_path, name, parameters, japanese):
         assert words in joined, (words, joined[:2000])
     for english in ENGLISH_STATUS:
         assert english not in joined, english
+    assert "Warning" not in joined, joined[joined.find("Warning") - 300 :][:600]
 
 
 def test_a_notebook_refuses_an_unknown_language(tmp_path):

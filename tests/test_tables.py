@@ -124,3 +124,16 @@ def test_backtest_display_in_japanese():
     assert "P10〜P90 に入った割合" in cells and "解約MRR" in cells and "顧客数" in cells
     assert all(not english_left(c, ["MRR"]) for c in cells), cells
     assert "inside P10-P90" in bt._repr_html_()
+
+
+def test_comparison_table_reads_japanese_at_certainty():
+    from cssim.analysis.compare import compare
+
+    a = cssim.load_scenario(ROOT / "scenarios" / "growth-vs-churn.yaml")
+    b = a.replace({"segments.0.churn.monthly": 0.025, "name": "B"})
+    c = compare([a, b], paths=300, seed=1)
+    cells = _cells(c.to_html("ja"))
+    assert any("300パスすべて" in x for x in cells), cells  # B beats A on every path here
+    assert not any("paths" in x for x in cells), cells
+    assert not any("± +" in x for x in cells), cells  # a standard error carries no sign
+    assert any("100% of 300 paths" in x for x in _cells(c.to_html()))
