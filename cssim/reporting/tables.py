@@ -32,7 +32,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "label": (N_("Scenario"), "text"),
     "segment": (N_("Segment"), "text"),
     "metric": (N_("metric"), "text"),
-    "lever": (N_("Lever"), "text"),
+    "lever": (N_("lever"), "text"),
     "parameter": (N_("Parameter"), "text"),
     "input": (N_("Parameter"), "text"),
     "month": (N_("month"), "text"),
