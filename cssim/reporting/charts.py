@@ -16,7 +16,6 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import (
     FixedLocator,
-    Formatter,
     FuncFormatter,
     MultipleLocator,
     NullFormatter,
@@ -25,6 +24,7 @@ from matplotlib.ticker import (
 
 from ..model.metrics import METRICS
 from ..model.result import TOTAL, SimulationResult
+from .chart_text import SpacedMoneyFormatter
 from .i18n import Translator, resolve_lang
 from .labels import metric_label
 from .plaintext import plain, plain_figure
@@ -75,31 +75,6 @@ def use_fonts() -> None:
     if list(matplotlib.rcParams["font.family"]) != family:
         matplotlib.rcParams["font.family"] = family
     # a true minus sign (U+2212) exists in both fonts; keep the default
-
-
-class SpacedMoneyFormatter(Formatter):
-    """Money ticks whose precision follows the tick spacing (:func:`formatting.tick_labels`).
-
-    matplotlib hands the formatter every tick at once (:meth:`format_ticks`), so adjacent ticks always
-    differ: ``2億, 2.05億, 2.1億`` on a narrow range, ``1億, 2億, 3億`` on a wide one.
-    """
-
-    def __init__(self, lang: str | None = None, suffix: str = ""):
-        self.lang, self.suffix = resolve_lang(lang), suffix
-
-    def format_ticks(self, values) -> list[str]:
-        from .formatting import tick_labels
-
-        self.set_locs(values)
-        return tick_labels(values, self.lang, self.suffix)
-
-    def __call__(self, x, pos=None) -> str:
-        from .formatting import tick_labels
-
-        locs = list(getattr(self, "locs", []) or [])
-        if x in locs:
-            return tick_labels(locs, self.lang, self.suffix)[locs.index(x)]
-        return tick_labels([x], self.lang, self.suffix)[0]
 
 
 def tick_money(lang: str | None = None) -> SpacedMoneyFormatter:
