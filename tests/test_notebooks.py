@@ -85,8 +85,28 @@ ENGLISH_STATUS = ("Preview:", "Full run:", "paths x", "common random numbers", "
                 "億円",
             ],
         ),
-        ("compare-scenarios.ipynb", {"paths": 500}, ["万円", "各シナリオ − A", "差の中央値"]),
-        ("strategy-levers.ipynb", {"paths": 300}, ["施策の効果", "解約率 −0.5ポイント/月", "億円"]),
+        (
+            "compare-scenarios.ipynb",
+            {"paths": 500},
+            ["万円", "各シナリオ − A", "差の中央値", "共通の乱数でのばらつき"],
+        ),
+        (
+            "strategy-levers.ipynb",
+            {"paths": 300},
+            [
+                "施策の効果",
+                "解約率 −0.5ポイント/月",
+                "億円",
+                "損益分岐点の解約率",
+                "施策後のARR",
+                "月次解約率 = ",
+            ],
+        ),
+        (
+            "calibrate-from-data.ipynb",
+            {"paths": 300},
+            ["推定値", "月次解約率（全顧客）", "シミュレーション結果", "新規MRR", "億円"],
+        ),
     ],
 )
 def test_notebook_runs_in_japanese(tmp_path, name, parameters, japanese):
@@ -107,6 +127,7 @@ def test_notebook_runs_in_japanese(tmp_path, name, parameters, japanese):
         assert words in joined, (words, joined[:2000])
     for english in ENGLISH_STATUS:
         assert english not in joined, english
+    assert "Warning" not in joined, joined[joined.find("Warning") - 300 :][:600]
 
 
 def test_a_notebook_refuses_an_unknown_language(tmp_path):

@@ -108,6 +108,27 @@ def test_run_full_uses_the_paths_box_and_reset_returns_to_the_file(explorer):
     assert explorer.controls["All customers"]["churn"].value == 0.03
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_run_full_with_as_many_paths_as_the_preview_marks_the_full_run(lang):
+    """Preview and full paths equal: **Run full** has the numbers already and says it is the full run."""
+    e = Explorer(SCENARIO, workers=1, preview_paths=1000, paths=1000, seed=7, lang=lang)
+    try:
+        preview = e.result
+        assert not e.full_run
+        assert ("Preview:" if lang == "en" else "プレビュー:") in e.status.value
+        e.run_button.click()
+        assert e.full_run and e.result is preview and e.result.paths == 1000
+        full = "Full run: 1,000 paths" if lang == "en" else "本計算: 1,000パス"
+        assert full in e.status.value
+        assert ("Preview" if lang == "en" else "プレビュー") not in e.status.value
+        assert e.summary().splitlines()[1].startswith(full.split(":")[0])
+        e.controls["All customers"]["churn"].value = 0.02  # a slider move is a preview again
+        assert not e.full_run and e.result is not preview
+        assert ("Preview:" if lang == "en" else "プレビュー:") in e.status.value
+    finally:
+        e.close()
+
+
 def test_save_round_trips_and_never_overwrites_silently(tmp_path):
     source = tmp_path / "growth.yaml"
     shutil.copy(SCENARIO, source)

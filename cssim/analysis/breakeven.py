@@ -370,7 +370,43 @@ class GoalSeek:
         )
 
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(repr(self))}</p>"
+        return self.to_html()
+
+    def text(self, lang: str | None = None) -> str:
+        """The answer in a sentence, in ``lang``: ``月次解約率 ≤ 1.67%: ARRが増える確率 80.0% ...``."""
+        from ..reporting import formatting as fm
+        from ..reporting.i18n import N_, Translator
+        from ..reporting.labels import LEVER_LABELS, format_parameter, parameter_label
+
+        _ = Translator(lang or "en")
+        goals = {
+            "arr_grows": N_("ARR grows"),
+            "arr_target": N_("ARR reaches the target"),
+            "customers_grow": N_("the customer base grows"),
+            "nrr_at_least_100": N_("NRR is at least 100%"),
+        }
+        if self.field in LEVER_LABELS:
+            name, shown = self.field, fm.number(self.value, lang, 4)
+        else:
+            name = parameter_label(self.field, lang=lang, with_segment=False)
+            shown = format_parameter(self.field, self.value, lang=lang)
+        text = _(
+            "{parameter} = {value}: chance {goal} {probability} (standard error {se}; target "
+            "{target}; {paths} paths, seed {seed})",
+            parameter=name,
+            value=shown,
+            goal=_(goals[self.goal]) if self.goal in goals else self.goal,
+            probability=fm.percent(self.probability, lang, 1),
+            se=fm.percent(self.se, lang, 1),
+            target=fm.percent(self.target, lang, 0),
+            paths=fm.count(self.paths, lang),
+            seed=self.seed,
+        )
+        return f"{text}; {_(self.note)}" if self.note else text
+
+    def to_html(self, lang: str | None = None) -> str:
+        """:meth:`text` as an HTML paragraph (what a notebook shows)."""
+        return f"<p>{html.escape(self.text(lang))}</p>"
 
 
 def _setter(scenario: Scenario, name: str) -> tuple[Callable[[float], Scenario], float]:

@@ -266,7 +266,7 @@ class Comparison:
                 "P({b} beats {a}) = {p}",
                 b=r.label,
                 a=self.reference,
-                p=_p(r.p_beats, r.p_beats_se, r.paths),
+                p=_p(r.p_beats, r.p_beats_se, r.paths, _.lang),
             )
             for r in s.itertuples()
         )
@@ -327,6 +327,10 @@ class Comparison:
                 return _fmt(self.metric, x)
             return ("-" if x < 0 else "+") + fm.money(abs(x), currency, lang) if x else "0"
 
+        def se(x: float) -> str:
+            """A standard error: a size, without the sign a difference carries."""
+            return f(x).lstrip("+") if np.isfinite(x) else f(x)
+
         names = [
             _("Scenario"),
             _("Median diff."),
@@ -340,7 +344,7 @@ class Comparison:
             f"<tr><td style='text-align:left'>{html.escape(r.label)}: {html.escape(r.scenario)}</td>"
             f"<td>{f(r.p50_diff)}</td><td>{f(r.p10_diff)}</td>"
             f"<td>{f(r.p90_diff)}</td><td>{f(r.mean_diff)} ± "
-            f"{f(r.mean_diff_se)}</td><td>{_p(r.p_beats, r.p_beats_se, r.paths)}</td></tr>"
+            f"{se(r.mean_diff_se)}</td><td>{_p(r.p_beats, r.p_beats_se, r.paths, lang)}</td></tr>"
             for r in self.summary().itertuples()
         )
         label = METRICS[self.metric].label if english else metric_label(self.metric, lang)
@@ -367,10 +371,28 @@ def _fmt(metric: str, x: float) -> str:
     return f"{x:+,.4g}"
 
 
-def _p(p: float, se: float, n: int) -> str:
+def _p(p: float, se: float, n: int, lang: str | None = None) -> str:
     """A probability with its standard error; at 0 or 1, the rule-of-three bound instead."""
+    if lang is None or lang == "en":
+        if p == 1:
+            return f"100% of {n:,} paths (> {1 - 3 / n:.2%} at 95%)"
+        if p == 0:
+            return f"0 of {n:,} paths (< {3 / n:.2%} at 95%)"
+        return f"{p:.1%} ± {se:.1%}"
+    from ..reporting import formatting as fm
+    from ..reporting.i18n import Translator
+
+    _ = Translator(lang)
     if p == 1:
-        return f"100% of {n:,} paths (> {1 - 3 / n:.2%} at 95%)"
+        return _(
+            "100% of {paths} paths (> {bound} at 95%)",
+            paths=fm.count(n, lang),
+            bound=fm.percent(1 - 3 / n, lang, 2),
+        )
     if p == 0:
-        return f"0 of {n:,} paths (< {3 / n:.2%} at 95%)"
-    return f"{p:.1%} ± {se:.1%}"
+        return _(
+            "0 of {paths} paths (< {bound} at 95%)",
+            paths=fm.count(n, lang),
+            bound=fm.percent(3 / n, lang, 2),
+        )
+    return f"{fm.percent(p, lang, 1)} ± {fm.percent(se, lang, 1)}"

@@ -115,4 +115,10 @@ class Backtest:
         )
 
     def _repr_html_(self) -> str:
-        return self.summary.to_html(float_format=lambda x: f"{x:.3g}")
+        return self.to_html()
+
+    def to_html(self, lang: str | None = None) -> str:
+        """The coverage and bias per metric as an HTML table in ``lang`` (what a notebook shows)."""
+        from ..reporting.tables import table
+
+        return table(self.summary.rename_axis("metric").reset_index(), lang).to_html()

@@ -77,11 +77,16 @@ class Calibration:
     acquisition = property(lambda self: self.fits.acquisition)
     holdout = property(lambda self: self.fits.holdout)
 
-    def summary(self) -> pd.DataFrame:
-        """Every fitted figure with its standard error and whether the scenario uses it."""
+    def summary(self, lang: str | None = None) -> pd.DataFrame:
+        """Every fitted figure with its standard error and whether the scenario uses it.
+
+        The parameters are named in ``lang`` (English by default; ``"ja"`` for Japanese).
+        """
+        from ..reporting.i18n import N_, Translator
+
         rows = [
             (
-                "monthly churn (all customers)",
+                N_("monthly churn (all customers)"),
                 self.churn.churn,
                 self.churn.se,
                 self.churn_model == "monthly",
@@ -91,34 +96,45 @@ class Calibration:
         sd = form.sd
         if form.form == "sbg":  # the fit the scenario uses (the opening base included)
             rows += [
-                ("sBG alpha", form.alpha, form.alpha * sd[0], True),
-                ("sBG beta", form.beta, form.beta * sd[1], True),
+                (N_("sBG alpha"), form.alpha, form.alpha * sd[0], True),
+                (N_("sBG beta"), form.beta, form.beta * sd[1], True),
             ]
         elif self.sbg is not None:
             rows += [
-                ("sBG alpha", self.sbg.alpha, self.sbg.alpha_se, False),
-                ("sBG beta", self.sbg.beta, self.sbg.beta_se, False),
+                (N_("sBG alpha"), self.sbg.alpha, self.sbg.alpha_se, False),
+                (N_("sBG beta"), self.sbg.beta, self.sbg.beta_se, False),
             ]
         if form.form == "onboarding":
             p, c = form.onboarding, form.monthly
+            first = (N_("onboarding churn (first {months} months)"), {"months": form.months})
             rows += [
-                (f"onboarding churn (first {form.months} months)", p, p * (1 - p) * sd[0], True),
-                ("monthly churn after onboarding", c, c * (1 - c) * sd[1], True),
+                (first, p, p * (1 - p) * sd[0], True),
+                (N_("monthly churn after onboarding"), c, c * (1 - c) * sd[1], True),
             ]
-        for name, mv in (("expansion", self.expansion), ("contraction", self.contraction)):
+        for names, mv in (
+            ((N_("expansion rate (monthly)"), N_("expansion probability")), self.expansion),
+            ((N_("contraction rate (monthly)"), N_("contraction probability")), self.contraction),
+        ):
             if mv is not None:
                 rows += [
-                    (f"{name} rate (monthly)", mv.rate, mv.rate_se, mv.rate > 0),
-                    (f"{name} probability", mv.probability, mv.probability_se, mv.rate > 0),
+                    (names[0], mv.rate, mv.rate_se, mv.rate > 0),
+                    (names[1], mv.probability, mv.probability_se, mv.rate > 0),
                 ]
         a = self.acquisition
         if a is not None:
             if a.model == "rate":
-                rows.append(("acquisition rate (annual, vs base)", a.rate, a.rate_se, True))
+                rows.append((N_("acquisition rate (annual, vs base)"), a.rate, a.rate_se, True))
             else:
-                rows.append(("new customers per month", a.count, a.count_se, True))
+                rows.append((N_("new customers per month"), a.count, a.count_se, True))
                 if a.model == "count_growth":
-                    rows.append(("monthly growth of new customers", a.growth, a.growth_se, True))
+                    rows.append(
+                        (N_("monthly growth of new customers"), a.growth, a.growth_se, True)
+                    )
+        _ = Translator(lang or "en")
+        rows = [
+            (_(name[0], **name[1]) if isinstance(name, tuple) else _(name), *rest)
+            for name, *rest in rows
+        ]
         return pd.DataFrame(rows, columns=["parameter", "estimate", "se", "in_scenario"]).set_index(
             "parameter"
         )
@@ -138,19 +154,13 @@ class Calibration:
         )
 
     def _repr_html_(self) -> str:
-        from html import escape as esc
+        return self.to_html()
 
-        s = self.summary()
-        rows = "".join(
-            f"<tr><th>{esc(k)}</th><td>{r.estimate:.4g}</td><td>{r.se:.2g}</td>"
-            f"<td>{'yes' if r.in_scenario else ''}</td></tr>"
-            for k, r in s.iterrows()
-        )
-        return (
-            f"<div><strong>Calibration from {esc(self.source)}</strong> ({esc(self.months[0])} to "
-            f"{esc(self.months[-1])}, churn model {esc(self.churn_model)})<table><tr><th></th>"
-            f"<th>estimate</th><th>se</th><th>in scenario</th></tr>{rows}</table></div>"
-        )
+    def to_html(self, lang: str | None = None) -> str:
+        """The fitted figures as an HTML table (what a notebook shows), in ``lang``."""
+        from ..reporting.calibration_report import summary_html
+
+        return summary_html(self, lang)
 
 
 def calibrate(

@@ -24,6 +24,7 @@ from matplotlib.ticker import (
 
 from ..model.metrics import METRICS
 from ..model.result import TOTAL, SimulationResult
+from .chart_text import SpacedMoneyFormatter
 from .i18n import Translator, resolve_lang
 from .labels import metric_label
 from .plaintext import plain, plain_figure
@@ -76,21 +77,10 @@ def use_fonts() -> None:
     # a true minus sign (U+2212) exists in both fonts; keep the default
 
 
-def tick_money(lang: str | None = None):
+def tick_money(lang: str | None = None) -> SpacedMoneyFormatter:
     """A tick formatter for money axes: ``352M`` in English, ``3.5億`` in Japanese (the unit is on the
-    axis label)."""
-    if resolve_lang(lang) == "en":
-        return FuncFormatter(compact)
-
-    def fmt(x, _pos=None):
-        from babel.numbers import format_compact_decimal
-
-        if x == 0 or not np.isfinite(x):
-            return "0"
-        text = format_compact_decimal(abs(x), locale="ja_JP", fraction_digits=1)
-        return ("\u2212" if x < 0 else "") + text
-
-    return FuncFormatter(fmt)
+    axis label), with as many decimals as the tick spacing needs so adjacent ticks differ."""
+    return SpacedMoneyFormatter(lang)
 
 
 #: One colour per quantity, used by every chart.

@@ -20,6 +20,7 @@ currency form in both languages (``$3.52M``; ``$3.52億`` in Japanese).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
@@ -35,6 +36,7 @@ __all__ = [
     "percent",
     "points",
     "styler",
+    "tick_labels",
 ]
 
 _LEADING_DIGITS = re.compile(r"\d+")
@@ -126,6 +128,69 @@ def months(n: float, lang: str | None = None, digits: int = 0) -> str:
     if resolve_lang(lang) == "ja":
         return f"{value}か月"
     return f"{value} month" if value == "1" else f"{value} months"
+
+
+#: compact units of tick labels by language, largest first
+_TICK_UNITS = {
+    "en": ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")),
+    "ja": ((1e12, "兆"), (1e8, "億"), (1e4, "万")),
+}
+
+
+def _spacing_decimals(step: float) -> int:
+    """Decimals that tell ticks ``step`` apart: ``ceil(-log10(step))`` (at least 0), plus up to two
+    more when the step needs them to be written exactly (a step of 0.25 shows two decimals)."""
+    first = max(0, math.ceil(-math.log10(step) - 1e-9))
+    for k in range(first, first + 3):
+        scaled = step * 10**k
+        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, scaled):
+            return k
+    return first
+
+
+def tick_labels(values, lang: str | None = None, suffix: str = "") -> list[str]:
+    """Compact labels for the ticks of a money axis, precise enough that adjacent ticks differ.
+
+    Each tick takes the largest unit it reaches (``k``/``M``/``B``/``T`` in English,
+    ``万``/``億``/``兆`` in Japanese) and as many decimals as the tick spacing needs in that unit:
+    for a tick ``x`` in unit ``u`` and spacing ``d`` (the smallest gap between ticks),
+
+        decimals = max(0, ceil(-log10(d / u)))
+
+    (up to two more when ``d / u`` needs them to be written exactly: a step of 0.25 shows two), so ``2.00億, 2.05億, 2.10億`` reads ``2億, 2.05億, 2.1億``, never ``2億, 2億, 2億``. Trailing
+    zeros are dropped (which never merges two different values at that precision). A lone tick keeps
+    three significant digits. ``suffix`` follows the unit (``円`` for ``3.5億円``); negative values get
+    a true minus sign (U+2212); zero reads ``0``.
+    """
+    from babel.numbers import format_decimal
+
+    lang = resolve_lang(lang)
+    xs = [float(v) for v in values]
+    finite = sorted({x for x in xs if math.isfinite(x)})
+    gaps = [b - a for a, b in itertools.pairwise(finite) if b > a]
+    step = min(gaps) if gaps else None
+    out = []
+    for x in xs:
+        if not math.isfinite(x):
+            out.append("")
+            continue
+        if x == 0:
+            out.append("0")
+            continue
+        unit, name = next(((u, n) for u, n in _TICK_UNITS[lang] if abs(x) >= u), (1.0, ""))
+        scaled = abs(x) / unit
+        if step is None:
+            decimals = max(0, 2 - math.floor(math.log10(scaled)))
+        else:
+            decimals = _spacing_decimals(step / unit)
+        decimals = min(decimals, 12)
+        text = format_decimal(
+            round(scaled, decimals), format="#,##0." + "#" * decimals, locale=_locale(lang)
+        )
+        if decimals == 0:
+            text = text.rstrip(".")
+        out.append(("\u2212" if x < 0 else "") + text + name + suffix)
+    return out
 
 
 #: kinds of column :func:`format_frame` knows

@@ -10,9 +10,17 @@ from ..model.errors import ScenarioError
 from ..reporting.backtest_report import write_backtest
 from ..reporting.calibration_report import write_report
 from ..reporting.errors_text import scenario_error_text
+from ..reporting.formatting import percent
 from ..reporting.i18n import Translator
 
 __all__ = ["backtest_cli", "calibrate_cli"]
+
+
+def _display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (East Asian wide characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def calibrate_cli(
@@ -72,11 +80,31 @@ def backtest_cli(
     except ScenarioError as e:
         print(scenario_error_text(e, lang), file=sys.stderr)
         return 2
-    print(f"backtest of {bt.source}: fitted to {bt.cutoff}, {bt.holdout} months held out")
+    _ = Translator(lang)
+    print(
+        _(
+            "backtest of {source}: fitted to {cutoff}, {months} months held out",
+            source=bt.source,
+            cutoff=bt.cutoff,
+            months=bt.holdout,
+        )
+    )
+    names = {m: _(label) for m, label in BACKTEST_METRICS.items()}
+    width = max(_display_width(n) for n in names.values())
     for metric, r in bt.summary.iterrows():
+        name = names.get(metric, metric)
         print(
-            f"  {BACKTEST_METRICS[metric]:<14} {r.inside_80:>4.0%} of months in P10-P90, "
-            f"{r.inside_90:>4.0%} in P5-P95, bias {r.bias:+.1%} (last month {r.bias_last:+.1%})"
+            "  "
+            + name
+            + " " * (width - _display_width(name) + 1)
+            + _(
+                "{inside_80} of months in P10-P90, {inside_90} in P5-P95, bias {bias} "
+                "(last month {bias_last})",
+                inside_80=percent(r.inside_80, lang, 0).rjust(4),
+                inside_90=percent(r.inside_90, lang, 0).rjust(4),
+                bias=percent(r.bias, lang, 1, sign=True),
+                bias_last=percent(r.bias_last, lang, 1, sign=True),
+            )
         )
     if out_dir is not None:
         try:

@@ -616,6 +616,8 @@ class Explorer:
         self.kpis = pd.DataFrame(columns=["kpi", "file", "now", "change"])
         self.timings: dict[str, float] = {}
         self._last_run: tuple | None = None
+        #: whether :attr:`result` is a full run (**Run full**) rather than a slider's preview
+        self.full_run = False
         self._quiet = False
         self._build_controls(paths, seed)
         self._figure = _Chart(self.base.currency, self.t.lang)
@@ -875,7 +877,12 @@ class Explorer:
         paths = int(self.paths.value) if full else self.preview_paths
         run = (scenario, int(self.seed.value), paths)
         if run == self._last_run:
-            return self.result  # nothing changed (the browser echoing a value, say): no recompute
+            # nothing changed (the browser echoing a value, say): no recompute. A full run asked
+            # for with as many paths as the preview has its numbers already: mark them as full.
+            if full and not self.full_run:
+                self.full_run = True
+                self.status.value = f"<small>{html.escape(self._status_text(True, paths))}</small>"
+            return self.result
         key = (scenario.horizon_months, int(self.seed.value), paths)
         if self._baseline_key != key:
             base = (
@@ -886,7 +893,7 @@ class Explorer:
             self.baseline, self._baseline_key = self._simulate(base, paths), key
         self.scenario = scenario
         self.result = self._simulate(scenario, paths)
-        self._last_run = run
+        self._last_run, self.full_run = run, full
         t1 = time.perf_counter()
         if self._baseline_kpis[0] is not self.baseline:
             self._baseline_kpis = (self.baseline, _kpis(self.baseline))
