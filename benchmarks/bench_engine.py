@@ -77,7 +77,7 @@ class _Recorder(_Expectation):
     def __init__(self):
         self.calls: dict[str, list] = {}
 
-    def binomial(self, n, p, purpose):  # n: (columns, 1 path)
+    def binomial(self, n, p, purpose, plan=None):  # n: (columns drawn, 1 path)
         p_col = np.broadcast_to(p, n.shape)[:, 0]
         self.calls.setdefault(purpose, []).append((np.rint(n[:, 0]).astype(np.int64), p_col.copy()))
         return n * p
