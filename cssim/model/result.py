@@ -23,6 +23,28 @@ _Z95 = 1.959963984540054
 _INT32_MAX = np.iinfo(np.int32).max
 
 
+def discount_rate(scenario: Scenario) -> float:
+    """The annual discount rate of the model-consistent LTV: the scenario's, else 10%."""
+    from .ltv import DEFAULT_DISCOUNT_RATE
+
+    return (
+        DEFAULT_DISCOUNT_RATE if scenario.discount_rate is None else float(scenario.discount_rate)
+    )
+
+
+def model_ltv_rows(rate: float) -> dict[str, tuple[str, str, str]]:
+    """The unit-economics rows of the model-consistent LTV: ``{kpi: (label, unit, what)}``, ``what``
+    being the :meth:`SimulationResult.lifetime_value` quantity; full and summary results share them."""
+    return {
+        "ltv_model": (f"LTV, model-consistent ({rate:.0%} a year discount)", "currency", "ltv"),
+        "lifetime_model": (
+            f"Lifetime, model-consistent ({rate:.0%} a year discount)",
+            "months",
+            "lifetime",
+        ),
+    }
+
+
 class SimulationResult:
     """What :func:`cssim.simulate` returns.
 
@@ -326,10 +348,7 @@ class SimulationResult:
     @property
     def discount_rate(self) -> float:
         """The annual discount rate of the model-consistent LTV: the scenario's, else 10%."""
-        from .ltv import DEFAULT_DISCOUNT_RATE
-
-        rate = self.scenario.discount_rate
-        return DEFAULT_DISCOUNT_RATE if rate is None else float(rate)
+        return discount_rate(self.scenario)
 
     def lifetime_value(
         self,
@@ -388,14 +407,7 @@ class SimulationResult:
         )
         rows = []
         rate = self.discount_rate
-        model_rows = {
-            "ltv_model": (f"LTV, model-consistent ({rate:.0%} a year discount)", "currency", "ltv"),
-            "lifetime_model": (
-                f"Lifetime, model-consistent ({rate:.0%} a year discount)",
-                "months",
-                "lifetime",
-            ),
-        }
+        model_rows = model_ltv_rows(rate)
         for s in segs:
             for k in ("arpa", "ltv", "ltv_cac", "cac_payback", "crc", "arr_crc", *model_rows):
                 if k in model_rows:

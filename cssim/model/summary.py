@@ -31,7 +31,16 @@ import numpy as np
 import pandas as pd
 
 from .metrics import METRICS
-from .result import _Z95, DEFAULT_QUANTILES, TOTAL, SimulationResult, _money, quantile_table
+from .result import (
+    _Z95,
+    DEFAULT_QUANTILES,
+    TOTAL,
+    SimulationResult,
+    _money,
+    discount_rate,
+    model_ltv_rows,
+    quantile_table,
+)
 from .scenario import Scenario
 from .sketch import DEFAULT_ALPHA, LogHistogram
 
@@ -116,10 +125,10 @@ def summarise_block(
         res._cache.clear()  # one segment's derived arrays at a time
     # the model-consistent LTV and lifetime of a new customer at the horizon, per path (one column)
     for seg in _segments(scenario):
-        for what in ("ltv", "lifetime"):
+        for kpi, (_label, _unit, what) in model_ltv_rows(res.discount_rate).items():
             a = res.lifetime_value(seg, what=what)[:, None]
-            out["moments"][f"{what}_model", seg] = _Moments.of(a)
-            out["sketch"][f"{what}_model", seg] = LogHistogram.of(a, alpha)
+            out["moments"][kpi, seg] = _Moments.of(a)
+            out["sketch"][kpi, seg] = LogHistogram.of(a, alpha)
     out["year_mrr"] = dict(res._year_mrr)
     return out
 
@@ -355,20 +364,13 @@ class SummaryResult:
         if t == self.horizon:  # the model-consistent rows, kept for the horizon
             for s in segs:
                 key = s if len(self.segments) > 1 else TOTAL
-                for what, label, unit in (
-                    ("ltv", f"LTV, model-consistent ({rate:.0%} a year discount)", "currency"),
-                    (
-                        "lifetime",
-                        f"Lifetime, model-consistent ({rate:.0%} a year discount)",
-                        "months",
-                    ),
-                ):
-                    mom = self._state["moments"][f"{what}_model", key]
-                    sk = self._state["sketch"][f"{what}_model", key]
+                for kpi, (label, unit, _what) in model_ltv_rows(rate).items():
+                    mom = self._state["moments"][kpi, key]
+                    sk = self._state["sketch"][kpi, key]
                     rows.append(
                         {
                             "segment": s,
-                            "kpi": f"{what}_model",
+                            "kpi": kpi,
                             "label": label,
                             "unit": unit,
                             "month": t,
@@ -387,10 +389,7 @@ class SummaryResult:
     @property
     def discount_rate(self) -> float:
         """The annual discount rate of the model-consistent LTV: the scenario's, else 10%."""
-        from .ltv import DEFAULT_DISCOUNT_RATE
-
-        rate = self.scenario.discount_rate
-        return DEFAULT_DISCOUNT_RATE if rate is None else float(rate)
+        return discount_rate(self.scenario)
 
     def cohort_mrr(self, segment: str = TOTAL) -> pd.DataFrame:
         """Mean MRR by joining year (0 = the starting customers) per month: the cohort layer cake."""
