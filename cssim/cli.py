@@ -52,22 +52,6 @@ def simulate(*args, **kwargs):
     return _single.simulate(*args, **kwargs)
 
 
-def run_tables(*args, **kwargs):
-    return _single.run_tables(*args, **kwargs)
-
-
-def write_tables(*args, **kwargs):
-    return _single.write_tables(*args, **kwargs)
-
-
-def paths_problem(*args, **kwargs):
-    return _limits.paths_problem(*args, **kwargs)
-
-
-def paths_fit(*args, **kwargs):
-    return _limits.paths_fit(*args, **kwargs)
-
-
 __all__ = ["COMMANDS", "main"]
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
@@ -360,14 +344,14 @@ def run(args: argparse.Namespace) -> int:
             _("simulating {scenario} failed: {error}", scenario=args.scenario, error=e)
         ) from e
     try:
-        tables = run_tables(scenario, result, args.months)
+        tables = _single.run_tables(scenario, result, args.months)
         summary = tables["summary.csv"][0]
     except Exception as e:
         raise RunError(
             _("summarising {scenario} failed: {error}", scenario=args.scenario, error=e)
         ) from e
     try:
-        write_tables(tables, folder)
+        _single.write_tables(tables, folder)
     except OSError as e:
         raise RunError(_("writing {folder} failed: {error}", folder=folder, error=e)) from e
     print(
@@ -1021,7 +1005,7 @@ def _check_paths(args: argparse.Namespace) -> None:
         # ``cssim run`` keeps statistics, not paths, with --summary and whenever every path would not
         # fit in 1 GB; then only one pass of blocks is in memory at a time
         summary = hasattr(args, "summary") and args.summary is not False
-        problem = paths_problem(load_scenario(args.scenario), args.paths, summary=summary)
+        problem = _limits.paths_problem(load_scenario(args.scenario), args.paths, summary=summary)
         if problem is not None:
             raise ScenarioError(str(args.scenario), [problem])
 
@@ -1030,7 +1014,7 @@ def _memory_advice(args: argparse.Namespace) -> str:
     """How many paths fit, when the scenario can be read; what to use instead."""
     paths = getattr(args, "paths", None)
     try:
-        fit = paths_fit(load_scenario(args.scenario))
+        fit = _limits.paths_fit(load_scenario(args.scenario))
     except Exception:  # the advice must never fail
         fit = None
     if fit is not None and paths:
