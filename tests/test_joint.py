@@ -189,6 +189,55 @@ def test_expected_path_integrates_over_the_joint():
     assert_mc_close(1000 * h, float(e["churned_customers"].iloc[1]))
 
 
+# -- as uncertain parameters: tables, tornado, report ---------------------------------------------------
+
+
+def test_uncertain_lists_joint_parameters_with_the_marginal_the_engine_draws():
+    """Each jointly drawn parameter is listed by Scenario.uncertain() with its marginal: the share of the
+    engine's draws below its P10, P50 and P90 is 10%, 50% and 90% within 4 binomial standard errors."""
+    s = scenario()
+    unc = s.uncertain()
+    assert set(unc) == {f"All.{p}" for p in JOINT["parameters"]}
+    n = 20_000
+    p = drawn(s, n)
+    centres = dict(s.parameters())
+    for path, d in unc.items():
+        assert d.median() == centres[path]  # the segment's own number is the centre
+        x = p[path[len("All.") :]]
+        for q in (0.1, 0.5, 0.9):
+            share = float(np.mean(x <= d.ppf(q)))
+            assert abs(share - q) <= 4 * math.sqrt(q * (1 - q) / n), (path, q, share)
+
+
+def test_fixing_joint_parameters_takes_them_out_of_the_joint():
+    from cssim.analysis.sensitivity import fix_inputs
+
+    s = scenario()
+    one = fix_inputs(s, {"All.churn.heterogeneity.alpha": 1.1})
+    j = one.segments[0].joint
+    assert one.segments[0].churn.heterogeneity.alpha == 1.1
+    assert j.parameters == ["churn.heterogeneity.beta", "acquisition.growth"]
+    assert j.scales == ["log", "log1p"]
+    assert j.covariance == [[0.05, -0.004], [-0.004, 0.0009]]  # the others' marginal normal
+    assert set(one.uncertain()) == {"All.churn.heterogeneity.beta", "All.acquisition.growth"}
+    every = fix_inputs(s, {k: d.median() for k, d in s.uncertain().items()})
+    assert every.segments[0].joint is None and every.uncertain() == {}
+
+
+def test_a_fitted_scenario_is_reported_as_uncertain_and_ranked_by_the_tornado():
+    """A scenario whose only uncertainty is a fit's joint (what cssim calibrate writes) is not described
+    as fixed numbers: the assumptions table gives its ranges and the tornado ranks its parameters."""
+    from cssim.analysis.sensitivity import tornado
+    from cssim.reporting import report
+
+    s = scenario(horizon=24)
+    t = tornado(s)
+    assert set(t.frame["input"]) == set(s.uncertain())
+    assert (t.frame["spread"] > 0).all()
+    table = report.assumptions_table(s)
+    assert table["Value"].str.contains("at the median, 90% between").sum() == 3
+
+
 # -- the starting tenure mix --------------------------------------------------------------------------
 
 

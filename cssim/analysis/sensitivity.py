@@ -60,12 +60,20 @@ def _field(scenario: Scenario, path: str) -> tuple:
 
 
 def fix_inputs(scenario: Scenario, values: dict[str, float]) -> Scenario:
-    """The scenario with uncertain inputs (by path, as in :meth:`Scenario.uncertain`) set to numbers."""
-    changes = {}
+    """The scenario with uncertain inputs (by path, as in :meth:`Scenario.uncertain`) set to numbers.
+
+    A parameter its segment's ``joint`` draws leaves the joint (the others keep their marginal normal).
+    """
+    changes: dict = {}
+    fixed: dict[int, set[str]] = {}
     for path, v in values.items():
-        changes[_field(scenario, path)] = (
-            round(float(v)) if path.endswith(".customers") else float(v)
-        )
+        field = _field(scenario, path)
+        changes[field] = round(float(v)) if path.endswith(".customers") else float(v)
+        fixed.setdefault(field[1], set()).add(".".join(field[2:]))
+    for i, names in fixed.items():
+        joint = scenario.segments[i].joint
+        if joint is not None and names & set(joint.parameters):
+            changes[("segments", i, "joint")] = joint.without(names)
     return scenario.replace(changes)
 
 

@@ -310,6 +310,35 @@ def _unscale(kind: str, y):
     return y
 
 
+class JointMarginal(_Dist):
+    """One parameter of a :class:`Joint` on its own: ``x = g^{-1}(g(centre) + sd z)``, ``z`` a standard normal
+    kept within ``JOINT_SD_LIMIT`` (the marginal the engine draws; the correlation is the joint's).
+
+    :meth:`Scenario.uncertain` lists jointly drawn parameters with these, so that tables, the tornado and
+    the report treat them as the uncertain parameters they are. Not a YAML ``kind``: it is made from a
+    segment's ``joint``.
+    """
+
+    kind: Literal["joint"] = "joint"
+    centre: float
+    scale: Literal["linear", "log", "log1p", "logit"]
+    sd: float
+
+    def ppf(self, u):
+        import numpy as np
+
+        from ._lazy import scipy_special as special
+
+        z = np.clip(special.ndtri(np.asarray(u, dtype=float)), -JOINT_SD_LIMIT, JOINT_SD_LIMIT)
+        return _unscale(self.scale, float(_scale(self.scale, self.centre)) + self.sd * z)[()]
+
+    def median(self) -> float:
+        return float(self.centre)
+
+    def describe(self) -> str:
+        return f"joint({self.scale}, centre={self.centre:g}, sd={self.sd:g})"
+
+
 class Joint(_Model):
     """Parameters drawn together from a multivariate normal on a transformed scale (a fit's uncertainty).
 
@@ -360,6 +389,24 @@ class Joint(_Model):
         except np.linalg.LinAlgError:
             ridge = 1e-12 * max(float(np.trace(S)) / len(S), 1e-300)
             return np.linalg.cholesky(S + ridge * np.eye(len(S)))
+
+    def marginal(self, name: str, centre: float) -> JointMarginal:
+        """Parameter ``name`` (centred on ``centre``) on its own: its scale and its sd on that scale."""
+        i = self.parameters.index(name)
+        sd = math.sqrt(float(self.covariance[i][i]))
+        return JointMarginal(centre=centre, scale=self.scales[i], sd=sd)
+
+    def without(self, fixed: set[str]) -> dict | None:
+        """This joint as data with the parameters ``fixed`` left out (the others' marginal normal is the
+        covariance without their rows and columns), or None when none are left."""
+        keep = [i for i, p in enumerate(self.parameters) if p not in fixed]
+        if not keep:
+            return None
+        return {
+            "parameters": [self.parameters[i] for i in keep],
+            "scales": [self.scales[i] for i in keep],
+            "covariance": [[self.covariance[i][j] for j in keep] for i in keep],
+        }
 
     def draw(self, centres: list[float], z):
         """Parameters from standard normals ``z`` (shape (q, paths)): one array per parameter."""
@@ -611,8 +658,18 @@ class Scenario(_Model):
             yield from _walk(seg, seg.name)
 
     def uncertain(self) -> dict[str, _Dist]:
-        """The parameters given as distributions, by path."""
-        return {p: v for p, v in self.parameters() if isinstance(v, _Dist)}
+        """The uncertain parameters by path: those given as distributions, and those a segment's ``joint``
+        draws together, each with its marginal (:class:`JointMarginal`)."""
+        out: dict[str, _Dist] = {}
+        for seg in self.segments:  # by segment: a name may hold dots
+            joint = set(seg.joint.parameters) if seg.joint is not None else set()
+            for path, value in _walk(seg, seg.name):
+                name = path[len(seg.name) + 1 :]
+                if name in joint:
+                    out[path] = seg.joint.marginal(name, float(value))
+                elif isinstance(value, _Dist):
+                    out[path] = value
+        return out
 
 
 def _walk(model: BaseModel, prefix: str) -> Iterator[tuple[str, Any]]:

@@ -489,7 +489,9 @@ def assumptions_table(scenario: Scenario, lang: str | None = None) -> pd.DataFra
     """Every parameter of every segment in plain words: a human name and its value or range."""
     t = Translator(lang or "en")
     rows = []
+    uncertain = scenario.uncertain()  # jointly drawn parameters with their marginal ranges
     for path, v in scenario.parameters():
+        v = uncertain.get(path, v)
         seg, name = _split_path(scenario, path)
         if name == "acquisition.growth" and scenario.segment(seg).acquisition.rate is not None:
             continue  # growth applies to count acquisition only
