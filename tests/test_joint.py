@@ -17,7 +17,7 @@ import cssim
 from cssim.model.engine import simulate_block
 from cssim.model.errors import ScenarioError
 from cssim.model.scenario import Scenario, _scale
-from tests.helpers import assert_mc_close, one_segment
+from tests.helpers import assert_mc_close, english_left, one_segment, shown_parts
 
 COV = [[0.04, 0.03, 0.0], [0.03, 0.05, -0.004], [0.0, -0.004, 0.0009]]
 JOINT = {
@@ -82,6 +82,31 @@ def problems(data_segment: dict) -> str:
 def test_bad_joints_are_refused_with_the_field_and_the_reason(joint, said):
     text = problems(sbg_segment(joint=joint))
     assert "s.yaml" in text and "segments[0]" in text and said in text, text
+    japanese_reads_whole(sbg_segment(joint=joint))
+
+
+def japanese_reads_whole(data_segment: dict) -> None:
+    """The same error in Japanese: still names the file and field, no English phrase left over."""
+    from cssim.reporting.errors_text import scenario_error_text
+
+    with pytest.raises(ScenarioError) as e:
+        Scenario.from_dict({"name": "x", "segments": [data_segment]}, source="s.yaml")
+    ja = scenario_error_text(e.value, "ja")
+    assert "s.yaml" in ja and "segments[0]" in ja, ja
+    assert not english_left(ja, shown_parts(e.value)), ja
+
+
+@pytest.mark.parametrize(
+    "tenure",
+    [
+        {"min": 0, "max": 3, "weights": [1, 2]},
+        {"min": 0, "max": 2, "weights": [0, 0, 0]},
+        {"min": 5, "max": 2},
+        {"min": 0, "max": 1, "arpa_ratios": [1.0, 1.0, 1.0]},
+    ],
+)
+def test_bad_tenure_mixes_read_whole_in_japanese(tenure):
+    japanese_reads_whole(sbg_segment(joint=None, starting_tenure=tenure))
 
 
 def test_a_joint_parameter_must_be_a_number_in_the_segment():

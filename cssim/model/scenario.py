@@ -483,7 +483,7 @@ class Segment(_Model):
                 try:
                     type(self).model_validate(data)
                 except ValidationError as e:
-                    msg = e.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+                    msg = _say(e.errors(include_url=False)[0], False)
                     raise ValueError(
                         f"joint draws of {name} reach {x:.6g} ({JOINT_SD_LIMIT:g} standard deviations "
                         f"from {centre:g} on the {kind} scale), which the field does not allow: {msg}; "

@@ -79,6 +79,23 @@ MESSAGES = (
     N_("give exactly one of monthly, heterogeneity (alpha, beta) or annual_renewal; got {given}"),
     N_("onboarding churn applies to monthly contracts; annual contracts churn only at renewal"),
     N_("max ({max}) must be at least min ({min})"),
+    N_("{key} must give one number per tenure {min} to {max} ({n} numbers), got {got}"),
+    N_("weights must not all be 0"),
+    N_("parameters must be unique; repeated: {names}"),
+    N_("scales must give one scale per parameter ({q}), got {got}"),
+    N_("covariance must be {q} rows of {q} numbers (one per parameter)"),
+    N_("covariance must be symmetric"),
+    N_("covariance must be positive semi-definite (a variance matrix)"),
+    N_("joint parameter {name} is not a numeric field of this segment; fields: {fields}"),
+    N_(
+        "{name} is in joint, so give it as a number (the centre the joint draws around), not {dist}"
+    ),
+    N_("{name} = {centre} must be above 0 for the log scale"),
+    N_("{name} = {centre} must be above -1 for the log1p scale"),
+    N_("{name} = {centre} must be strictly between 0 and 1 for the logit scale"),
+    N_(
+        "joint draws of {name} reach {x} ({limit} standard deviations from {centre} on the {kind} scale), which the field does not allow: {rule}; give a smaller variance or another scale"
+    ),
     N_(
         "contraction rate {rate} exceeds its probability {probability}: a contracting account would lose more than all of its MRR"
     ),
@@ -256,6 +273,9 @@ def translate_message(message: str, lang: str | None = None) -> str:
     for k in _NESTED & values.keys():
         nested = _match(values[k], _patterns(NESTED_MESSAGES))
         values[k] = _(nested[0], **nested[1]) if nested else values[k]
+    if "rule" in values:  # a field's own message, quoted inside another (joint draws out of range)
+        nested = _match(values["rule"], _patterns(MESSAGES))
+        values["rule"] = _(nested[0], **nested[1]) if nested else values["rule"]
     if "rows" in values:
         values["rows"] = rows_text(values["rows"], lang)
     text = _(template, **values)
