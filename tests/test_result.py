@@ -81,6 +81,31 @@ def test_unit_economics_follow_the_formulas(result):
     np.testing.assert_allclose(result.get("arr_crc", seg), result.get("arr", seg) / (12 * crc))
 
 
+def test_cac_payback_is_undefined_without_a_cac():
+    """A scenario without CAC (what cssim calibrate writes from billing data) has nothing to pay back:
+    CAC payback and LTV:CAC are undefined on every path, not 0 months."""
+    sc = cssim.Scenario.from_dict(
+        {
+            "name": "no cac",
+            "horizon_months": 24,
+            "segments": [
+                {
+                    "name": "A",
+                    "customers": 500,
+                    "arpa": 1000,
+                    "acquisition": {"count": 20},
+                    "churn": {"monthly": 0.03},
+                },
+            ],
+        }
+    )
+    r = cssim.simulate(sc, paths=200, seed=1)
+    for kpi in ("cac_payback", "ltv_cac"):
+        assert np.isnan(r.get(kpi)).all() and np.isnan(r.get(kpi, "A")).all(), kpi
+    ue = r.unit_economics().set_index("kpi")
+    assert ue.loc["cac_payback", "undefined_paths"] == 200
+
+
 def test_cohort_layers_add_up_to_mean_mrr(result):
     layers = result.cohort_mrr()
     assert list(layers.columns[:2]) == ["start", "year 1"]

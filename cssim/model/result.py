@@ -213,8 +213,8 @@ class SimulationResult:
             churn = trailing_churn(g("churned_customers", seg), g("customers", seg))
             return ratio(g("arpa", seg) * margin, churn)
         cac = self._blended_cac(seg)
-        if metric == "cac_payback":
-            return ratio(cac, g("arpa", seg) * margin)
+        if metric == "cac_payback":  # undefined without a CAC: there is nothing to pay back
+            return np.where(cac > 0, ratio(cac, g("arpa", seg) * margin), np.nan)
         if metric == "ltv_cac":
             return ratio(g("ltv", seg), cac)
         raise KeyError(metric)  # pragma: no cover - METRICS and this method list the same names
