@@ -159,6 +159,46 @@ def test_result_exposes_both_ltvs_and_counts_undefined_paths():
     assert f"undefined on {int(ue.loc['ltv', 'undefined_paths'])} of 500 paths" in text
 
 
+def test_a_scenario_horizon_counts_that_many_months_in_full_and_summary_results():
+    """``ltv_horizon_months: H`` makes the model LTV the partial geometric sum
+    ``a m (1 - x^H) / (1 - x)``, ``x = (1 - c)(1 + r) d``, finite even where expansion outpaces churn
+    and the discount; full and summary results and their labels agree."""
+    c, e, h = 0.001, 0.05, 60
+    sc = _scenario({"monthly": c}, expansion={"rate": e, "probability": 0.5}, ltv_horizon_months=h)
+    x = (1 - c) * (1 + e) * monthly_discount(0.10)
+    expected = 1000 * 0.7 * (1 - x**h) / (1 - x)
+    for summary in (False, True):
+        ue = cssim.simulate(sc, paths=300, seed=2, summary=summary).unit_economics()
+        ue = ue.set_index("kpi")
+        assert ue.attrs["ltv_horizon_months"] == h
+        assert "first 60 months" in ue.loc["ltv_model", "label"]
+        assert ue.loc["ltv_model", "undefined_paths"] == 0
+        # summary quantiles come from the sketch; the mean is exact in both
+        np.testing.assert_allclose(ue.loc["ltv_model", "mean"], expected, rtol=1e-10)
+    assert "first 60 months" in ltv_sentence(cssim.simulate(sc, paths=50, seed=2))
+
+
+def test_a_diverging_ltv_is_explained_and_given_over_ten_years():
+    """Where expansion outpaces churn and the discount, the sentence says why the model LTV has no
+    limit, on how many paths, and gives it over the first 10 years (the partial sum) in both languages."""
+    c, e = 0.001, 0.05
+    sc = _scenario({"monthly": c}, expansion={"rate": e, "probability": 0.5})
+    r = cssim.simulate(sc, paths=40, seed=2)
+    x = (1 - c) * (1 + e) * monthly_discount(0.10)
+    ten_years = 1000 * 0.7 * (1 - x**120) / (1 - x)
+    text = ltv_sentence(r, money=lambda v: f"{v:.0f}")
+    assert "not finite on 40 of 40 paths" in text and "faster than churn and the discount" in text
+    assert f"Over the first 10 years of a customer's life it is {ten_years:.0f}" in text
+    assert "ltv_horizon_months" in text
+    ja = ltv_sentence(r, lang="ja")
+    assert "40パスのうち40パス" in ja and "最初の10年間" in ja and "ltv_horizon_months" in ja
+
+
+def test_the_ltv_horizon_is_validated():
+    with pytest.raises(cssim.ScenarioError, match=r"ltv_horizon_months.*at least 1"):
+        _scenario({"monthly": 0.02}, ltv_horizon_months=0)
+
+
 def test_per_path_draws_give_a_spread_and_the_scenario_rate_is_used():
     sc = _scenario({"monthly": [0.01, 0.03]}, discount_rate=0.05)
     r = cssim.simulate(sc, paths=300, seed=5)

@@ -84,7 +84,7 @@ def test_the_base_scenario_is_valid(tmp_path):
             "currency: JPY\ncolour: blue\n",
             "colour",
             4,
-            "name, description, horizon_months, currency, target_arr, discount_rate, language, segments, lever_costs",
+            "name, description, horizon_months, currency, target_arr, discount_rate, ltv_horizon_months, language, segments, lever_costs",
         ),
         (
             "      monthly: 0.025",

@@ -32,16 +32,14 @@ def discount_rate(scenario: Scenario) -> float:
     )
 
 
-def model_ltv_rows(rate: float) -> dict[str, tuple[str, str, str]]:
+def model_ltv_rows(rate: float, horizon: int | None = None) -> dict[str, tuple[str, str, str]]:
     """The unit-economics rows of the model-consistent LTV: ``{kpi: (label, unit, what)}``, ``what``
-    being the :meth:`SimulationResult.lifetime_value` quantity; full and summary results share them."""
+    being the :meth:`SimulationResult.lifetime_value` quantity; full and summary results share them.
+    ``horizon``: the months of a customer's life counted (the scenario's ``ltv_horizon_months``)."""
+    terms = f"{rate:.0%} a year discount" + (f", first {horizon} months" if horizon else "")
     return {
-        "ltv_model": (f"LTV, model-consistent ({rate:.0%} a year discount)", "currency", "ltv"),
-        "lifetime_model": (
-            f"Lifetime, model-consistent ({rate:.0%} a year discount)",
-            "months",
-            "lifetime",
-        ),
+        "ltv_model": (f"LTV, model-consistent ({terms})", "currency", "ltv"),
+        "lifetime_model": (f"Lifetime, model-consistent ({terms})", "months", "lifetime"),
     }
 
 
@@ -367,6 +365,7 @@ class SimulationResult:
         from .ltv import lifetime_value
 
         rate = self.discount_rate if discount_rate is None else discount_rate
+        horizon = self.scenario.ltv_horizon_months if horizon is None else horizon
         key = ("__ltv__", segment, month, rate, horizon, what)
         if key in self._cache:
             return self._cache[key]
@@ -407,7 +406,7 @@ class SimulationResult:
         )
         rows = []
         rate = self.discount_rate
-        model_rows = model_ltv_rows(rate)
+        model_rows = model_ltv_rows(rate, self.scenario.ltv_horizon_months)
         for s in segs:
             for k in ("arpa", "ltv", "ltv_cac", "cac_payback", "crc", "arr_crc", *model_rows):
                 if k in model_rows:
@@ -428,6 +427,7 @@ class SimulationResult:
                 )
         df = pd.DataFrame(rows)
         df.attrs["discount_rate"] = rate
+        df.attrs["ltv_horizon_months"] = self.scenario.ltv_horizon_months
         return df
 
     def cohort_mrr(self, segment: str = TOTAL) -> pd.DataFrame:

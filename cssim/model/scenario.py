@@ -579,6 +579,9 @@ class Scenario(_Model):
     target_arr: float | None = Field(None, gt=0, strict=True)
     #: Annual rate for the model-consistent LTV (cssim.model.ltv); None means its 10% default.
     discount_rate: float | None = Field(None, ge=0, le=1)
+    #: Months of a new customer's life the model-consistent LTV counts; None counts the whole life (a
+    #: sum that has no limit where expected expansion outgrows churn and the discount).
+    ltv_horizon_months: int | None = Field(None, ge=1, le=1200, strict=True)
     #: The language of what people read about this scenario (reports, pages); ``--lang`` wins.
     language: Literal["en", "ja"] | None = None
     segments: list[Segment] = Field(min_length=1, max_length=20)

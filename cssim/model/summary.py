@@ -125,7 +125,9 @@ def summarise_block(
         res._cache.clear()  # one segment's derived arrays at a time
     # the model-consistent LTV and lifetime of a new customer at the horizon, per path (one column)
     for seg in _segments(scenario):
-        for kpi, (_label, _unit, what) in model_ltv_rows(res.discount_rate).items():
+        for kpi, (_label, _unit, what) in model_ltv_rows(
+            res.discount_rate, scenario.ltv_horizon_months
+        ).items():
             a = res.lifetime_value(seg, what=what)[:, None]
             out["moments"][kpi, seg] = _Moments.of(a)
             out["sketch"][kpi, seg] = LogHistogram.of(a, alpha)
@@ -364,7 +366,9 @@ class SummaryResult:
         if t == self.horizon:  # the model-consistent rows, kept for the horizon
             for s in segs:
                 key = s if len(self.segments) > 1 else TOTAL
-                for kpi, (label, unit, _what) in model_ltv_rows(rate).items():
+                for kpi, (label, unit, _what) in model_ltv_rows(
+                    rate, self.scenario.ltv_horizon_months
+                ).items():
                     mom = self._state["moments"][kpi, key]
                     sk = self._state["sketch"][kpi, key]
                     rows.append(
@@ -384,6 +388,7 @@ class SummaryResult:
         rows.sort(key=lambda r: order[r["segment"]])
         df = pd.DataFrame(rows)
         df.attrs["discount_rate"] = rate
+        df.attrs["ltv_horizon_months"] = self.scenario.ltv_horizon_months
         return df
 
     @property

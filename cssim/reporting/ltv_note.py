@@ -12,7 +12,10 @@ from ..model.result import TOTAL, SimulationResult
 from . import formatting as fmt
 from .i18n import Translator
 
-__all__ = ["ltv_reasons", "ltv_sentence"]
+__all__ = ["FINITE_LIFE_MONTHS", "ltv_reasons", "ltv_sentence"]
+
+#: Where the model-consistent LTV has no limit, the sentence also gives it over this many months.
+FINITE_LIFE_MONTHS = 120
 
 
 def ltv_reasons(
@@ -46,6 +49,14 @@ def ltv_reasons(
         reasons.append(t("the model-consistent LTV counts expected expansion and contraction"))
     if any(sc.segment(s).new_arpa is not None for s in segs):
         reasons.append(t("new customers join at the new-customer ARPA, not today's average ARPA"))
+    horizon = sc.ltv_horizon_months
+    if horizon:
+        reasons.append(
+            t(
+                "it counts only the first {months} of a customer's life",
+                months=fmt.months(horizon, t.lang),
+            )
+        )
     reasons.append(
         t(
             "it discounts future margin at {rate} a year",
@@ -101,6 +112,20 @@ def ltv_sentence(
         )
     if diverge:
         text += t(
-            " The model-consistent LTV is not finite on {n} paths.", n=fmt.count(diverge, t.lang)
+            " The model-consistent LTV is not finite on {n} of {paths} paths: there, expected "
+            "expansion grows a staying customer's margin faster than churn and the discount take "
+            "it away, so the sum over a customer's life has no limit.",
+            n=fmt.count(diverge, t.lang),
+            paths=fmt.count(result.paths, t.lang),
+        )
+        if hasattr(result, "lifetime_value"):  # a full result keeps every path's parameters
+            capped = result.lifetime_value(segment, month=month, horizon=FINITE_LIFE_MONTHS)
+            text += t(
+                " Over the first {years} years of a customer's life it is {value} at the median.",
+                years=FINITE_LIFE_MONTHS // 12,
+                value=money(float(np.nanmedian(capped))),
+            )
+        text += t(
+            " The scenario's ltv_horizon_months sets how many months of a customer's life to count."
         )
     return text
