@@ -75,8 +75,11 @@ def test_round_trip_recovers_sbg_parameters():
     assert cal.churn_model == "sbg"
     assert within(f.alpha, 0.8, f.alpha_se) and within(f.beta, 6.0, f.beta_se)
     assert cal.lr_test[1] < 1e-6
-    # holdout: the sBG predicts the later months far better than constant churn
+    # holdout: the sBG predicts the later months far better than constant churn; an onboarding
+    # churn (higher for the first months) follows the falling hazard part of the way
     assert cal.holdout.mape["sbg"] < 0.03 < cal.holdout.mape["constant"]
+    assert cal.holdout.mape["sbg"] < cal.holdout.mape["onboarding"] < cal.holdout.mape["constant"]
+    assert cal.holdout.onboarding.form == "onboarding"
     # the scenario carries alpha and beta jointly: a normal on log alpha, log beta from the curvature
     seg = cal.scenario.segments[0]
     form = cal.fits.churn_form

@@ -269,8 +269,9 @@ def _acquisition(
 class HoldoutCheck:
     """Fit on months up to ``cutoff``; predict the active customers of those cohorts afterwards.
 
-    ``table`` has per held-out month the actual and predicted active customers (sBG and constant churn);
-    ``mape`` the mean absolute percentage error of each.
+    ``table`` has per held-out month the actual and predicted active customers under each churn form
+    (``sbg``, ``onboarding``: a higher churn for the first months of tenure, ``constant``); ``mape`` the mean
+    absolute percentage error of each (NaN for a form that could not be fitted).
     """
 
     cutoff: str
@@ -278,6 +279,7 @@ class HoldoutCheck:
     mape: dict
     sbg: SBGFit | None
     geometric: GeometricFit | None
+    onboarding: ChurnForm | None = None
 
 
 def _holdout(data: BillingHistory, fraction: float = 2 / 3) -> HoldoutCheck | None:
@@ -300,9 +302,12 @@ def _holdout(data: BillingHistory, fraction: float = 2 / 3) -> HoldoutCheck | No
     except ValueError:
         sbg = None
     geo = fit_geometric(train)
+    # the same cohorts' tenure cells up to the cutoff (the opening base, of unknown tenure, left out)
+    cells = churn_cells(data).upto(cut)
+    onb = _fit_churn_form("onboarding", ChurnCells(cells.cohort, cells.base[:0]))
     rows = []
     for t in range(cut + 1, T + 1):
-        actual = pred_s = pred_g = 0.0
+        actual = pred_s = pred_g = pred_o = 0.0
         for s, a, k in keep:
             j = t - s
             if j >= len(a):
@@ -311,11 +316,14 @@ def _holdout(data: BillingHistory, fraction: float = 2 / 3) -> HoldoutCheck | No
             pred_g += a[k] * (1 - geo.churn) ** (j - k)
             if sbg is not None:
                 pred_s += a[k] * sbg.survival(j) / sbg.survival(k)
+            if onb is not None:
+                pred_o += a[k] * float(np.prod(1.0 - onb.hazard(np.arange(k + 1, j + 1))))
         rows.append(
             {
                 "month": str(data.months[t]),
                 "actual": actual,
                 "sbg": pred_s if sbg is not None else np.nan,
+                "onboarding": pred_o if onb is not None else np.nan,
                 "constant": pred_g,
             }
         )
@@ -325,10 +333,15 @@ def _holdout(data: BillingHistory, fraction: float = 2 / 3) -> HoldoutCheck | No
         return None
     mape = {
         k: float((table[k] - table["actual"]).abs().div(table["actual"]).mean())
-        for k in ("sbg", "constant")
+        for k in ("sbg", "onboarding", "constant")
     }
     return HoldoutCheck(
-        cutoff=str(data.months[cut]), table=table, mape=mape, sbg=sbg, geometric=geo
+        cutoff=str(data.months[cut]),
+        table=table,
+        mape=mape,
+        sbg=sbg,
+        geometric=geo,
+        onboarding=onb,
     )
 
 

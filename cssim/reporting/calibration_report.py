@@ -93,6 +93,16 @@ def _holdout_figure(cal: Calibration, lang: str = "en"):
         color="C0",
         label=_("sBG (MAPE {mape})", mape=fmt.percent(h.mape["sbg"], lang, 1)),
     )
+    if np.isfinite(h.mape.get("onboarding", np.nan)):
+        ax.plot(
+            x,
+            h.table["onboarding"],
+            "-.",
+            color="C2",
+            label=_(
+                "onboarding churn (MAPE {mape})", mape=fmt.percent(h.mape["onboarding"], lang, 1)
+            ),
+        )
     ax.plot(
         x,
         h.table["constant"],
@@ -303,12 +313,13 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
                 "heading": _("Holdout check"),
                 "paragraphs": [
                     _(
-                        "Both churn models fitted to the months up to {cutoff}; the active customers "
+                        "Each churn model fitted to the months up to {cutoff}; the active customers "
                         "of those cohorts predicted for the later months and compared with what "
-                        "happened. Mean absolute percentage error: sBG {sbg}, constant churn "
-                        "{constant}.",
+                        "happened. Mean absolute percentage error: sBG {sbg}, onboarding churn "
+                        "{onboarding}, constant churn {constant}.",
                         cutoff=h.cutoff,
                         sbg=fmt.percent(h.mape["sbg"], lang, 2),
+                        onboarding=fmt.percent(h.mape.get("onboarding", np.nan), lang, 2),
                         constant=fmt.percent(h.mape["constant"], lang, 2),
                     )
                 ],
@@ -318,12 +329,19 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
                         _("holdout: actual and predicted active customers"),
                     )
                 ],
-                "columns": [_("month"), _("actual"), "sBG", _("constant churn")],
+                "columns": [
+                    _("month"),
+                    _("actual"),
+                    "sBG",
+                    _("onboarding churn"),
+                    _("constant churn"),
+                ],
                 "rows": [
                     [
                         m,
                         fmt.number(r.actual, lang, 0),
                         fmt.number(r.sbg, lang, 1),
+                        fmt.number(r.onboarding, lang, 1),
                         fmt.number(r.constant, lang, 1),
                     ]
                     for m, r in h.table.iterrows()
