@@ -795,8 +795,8 @@ def _levers_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help=N_(
             "writes DIR/<name>/levers.csv, levers.png, breakeven.csv and, where they apply, "
-            "tornado.csv, tornado.png and marginal_value.csv, <name> being the file name without .yaml "
-            "(default: reports)"
+            "roi.csv and per_cost.csv (the scenario's lever_costs), tornado.csv, tornado.png and "
+            "marginal_value.csv, <name> being the file name without .yaml (default: reports)"
         ),
     )
     _paths_and_seed(

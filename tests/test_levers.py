@@ -3,11 +3,14 @@ shortcut, closed forms from MODEL.md, ROI, and the churn floor (DOMAIN.md point 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import cssim
@@ -20,6 +23,8 @@ from cssim.analysis.levers import (
 )
 from cssim.reporting.outputs import write_levers_outputs
 from tests.helpers import assert_mc_close, one_segment, three_segments
+
+ROOT = Path(__file__).resolve().parents[1]
 
 M = 1.2 ** (1 / 12) - 1  # MODEL.md: 20% a year of new customers is 1.531% a month
 
@@ -260,12 +265,38 @@ def test_write_levers_outputs_writes_the_tables_and_charts(tmp_path):
         "levers.csv",
         "levers.html",
         "levers.png",
+        "per_cost.csv",
         "roi.csv",
         "tornado.csv",
         "tornado.png",
     ]  # no marginal_value.csv: not every segment has monthly churn
     assert all(p.stat().st_size > 0 for p in out["files"])
     assert isinstance(out["result"], LeverResult)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_levers_outputs_rank_the_scenarios_lever_costs_at_equal_cost(tmp_path, lang):
+    """``cssim levers`` on a scenario with lever_costs: the priced levers run at the equal-effort sizes
+    their costs describe, per_cost.csv ranks them as the report does, and the page shows that table."""
+    from cssim.analysis.levers import EQUAL_EFFORT
+    from cssim.reporting import formatting as fm
+    from cssim.reporting.i18n import Translator
+
+    s = cssim.load_scenario(ROOT / "scenarios" / "cs-team-costs.yaml")
+    out = write_levers_outputs(s, tmp_path, paths=300, seed=7, lang=lang)
+    res = out["result"]
+    assert {n: res.sizes[n] for n in s.lever_costs} == {n: EQUAL_EFFORT[n] for n in s.lever_costs}
+    want = levers(
+        s, paths=300, seed=7, size=EQUAL_EFFORT, names=list(EQUAL_EFFORT), costs=s.lever_costs
+    ).per_cost()
+    got = pd.read_csv(tmp_path / "per_cost.csv")
+    assert list(got["lever"]) == list(want["lever"])
+    np.testing.assert_allclose(got["per_cost"], want["per_cost"], rtol=1e-12)
+    page = (tmp_path / "levers.html").read_text(encoding="utf-8")
+    t = Translator(lang)
+    assert t("At equal cost") in page
+    for v in want["per_cost"]:
+        assert t("{ratio}×", ratio=fm.number(v, lang, 1)) in page
 
 
 def test_a_cost_can_sit_on_one_segment():

@@ -41,7 +41,9 @@ def write_levers_outputs(
 ) -> dict[str, object]:
     """Run the strategy analysis and write its tables, charts and page to the folder ``out``.
 
-    Writes ``levers.csv`` (:meth:`LeverResult.to_frame`), ``levers.png``, ``roi.csv`` (with costs),
+    Writes ``levers.csv`` (:meth:`LeverResult.to_frame`), ``levers.png``, ``roi.csv`` and ``per_cost.csv``
+    (:meth:`LeverResult.per_cost`: the levers ranked at equal cost) with costs (``costs``, else the
+    scenario's ``lever_costs``, whose levers then run at the equal-effort sizes they price),
     ``breakeven.csv`` (:func:`cssim.analysis.breakeven.breakeven_table`), ``tornado.csv`` and ``tornado.png``
     (when inputs are uncertain), ``marginal_value.csv`` (when every segment has monthly churn). Returns
     ``{"result": LeverResult, "files": [paths written]}``. ``levers.html`` is the page people read,
@@ -55,11 +57,16 @@ def write_levers_outputs(
     use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
     from ..analysis.breakeven import breakeven_table
-    from ..analysis.levers import levers, marginal_value
+    from ..analysis.levers import EQUAL_EFFORT, levers, marginal_value
     from ..analysis.sensitivity import tornado
 
     out = Path(out)
-    res = levers(scenario, paths=paths, seed=seed, costs=costs)
+    size = None
+    if costs is None and scenario.lever_costs:
+        # the scenario's lever_costs price the equal-effort levers: run those at the sizes priced
+        costs = dict(scenario.lever_costs)
+        size = {name: EQUAL_EFFORT[name] for name in costs}
+    res = levers(scenario, paths=paths, seed=seed, size=size, costs=costs)
     files = []
 
     def csv(name: str, df: pd.DataFrame) -> None:
@@ -78,6 +85,7 @@ def write_levers_outputs(
     png("levers.png", res.plot(lang=lang))
     if costs:
         csv("roi.csv", res.roi())
+        csv("per_cost.csv", res.per_cost("gross_profit_cum"))
     be = breakeven_table(scenario)
     csv("breakeven.csv", be)
     t = None

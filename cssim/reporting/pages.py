@@ -133,6 +133,37 @@ def write_levers_page(
             "rows": rows,
         }
     ]
+    by_cost = result.per_cost("gross_profit_cum")
+    if len(by_cost):
+        H = result.horizon
+        sections.append(
+            {
+                "heading": _("At equal cost"),
+                "paragraphs": [
+                    _(
+                        "At equal cost, best first: the extra gross profit of months 1 to {month} over "
+                        "the lever's cost in those months ({month} × its cost a month); what it earns "
+                        "after month {month} is left out",
+                        month=H,
+                    )
+                ],
+                "columns": [
+                    _("Lever"),
+                    _("Cost a month"),
+                    _("Extra gross profit by month {month} (median)", month=H),
+                    _("Gross profit ÷ cost"),
+                ],
+                "rows": [
+                    [
+                        lever_label(r.lever, r.size, LEVERS[r.lever].unit, lang),
+                        fmt.money(r.cost_total / H, cur, lang),
+                        fmt.money(r.median, cur, lang),
+                        _("{ratio}×", ratio=fmt.number(r.per_cost, lang, 1)),
+                    ]
+                    for r in by_cost.itertuples()
+                ],
+            }
+        )
     if breakeven is not None and len(breakeven):
         be_rows = []
         for r in breakeven.to_dict("records"):
