@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/bench_widgets.py [--paths 2000] [--changes 20]
 
-Target: one slider change (re-simulate on the fixed seed, KPI table, chart rendered to PNG bytes as the
-browser receives them) in <= 150 ms at 2,000 paths x 36 months on a 2-core machine. The floor is the raw
+Targets: one slider change (re-simulate on the fixed seed, KPI table, chart rendered to PNG bytes as the
+browser receives them) in <= 150 ms at 2,000 paths x 36 months on a 2-core machine (the explorer's
+first target), and in <= 60 ms on an idle machine (issue 9's). The floor is the raw
 simulate() time, measured interleaved with the slider changes (same load): in one process, and as the
 explorer runs it (first block here, the others in a worker process). Prints figures and PASS/MISS; asserts
 nothing (timings depend on the machine and its load).
@@ -22,6 +23,8 @@ from cssim.widgets import Explorer
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 150.0
+#: Issue 9's target for the same change on an idle machine.
+IDLE_TARGET_MS = 60.0
 
 
 def main() -> None:
@@ -85,6 +88,15 @@ def main() -> None:
         f"{verdict}: {total:.0f} ms against the {TARGET_MS:.0f} ms target "
         f"({total - floor:+.0f} ms over the simulate() floor)"
     )
+    if total <= IDLE_TARGET_MS:
+        print(f"PASS: {total:.0f} ms against the {IDLE_TARGET_MS:.0f} ms idle-machine target")
+    else:
+        print(
+            f"MISS by {total / IDLE_TARGET_MS:.2f}x: {total:.0f} ms against the "
+            f"{IDLE_TARGET_MS:.0f} ms idle-machine target: the recompute alone takes {floor:.0f} ms "
+            f"(two blocks of paths on {explorer.workers} processes, each block's month steps many "
+            f"small numpy calls), the KPIs and the chart {total - floor:.0f} ms"
+        )
 
 
 if __name__ == "__main__":
