@@ -54,6 +54,9 @@ class _Frozen:
     ):
         self._cdf0, self._ppf0, self.loc, self.scale, self.a, self.b = cdf, ppf, loc, scale, a, b
 
+    # Extreme parameters overflow to inf or NaN quietly, as in scipy.stats: validation reads the
+    # result (a NaN mass or quantile is refused with a message), so numpy's warnings would be noise.
+    @np.errstate(all="ignore")
     def cdf(self, x):
         z = (np.asarray(x, dtype=float) - self.loc) / self.scale
         inside = (self.a < z) & (z < self.b)
@@ -62,6 +65,7 @@ class _Frozen:
             out = np.where(inside, self._cdf0(np.where(inside, z, (self.a + self.b) / 2)), out)
         return out[()]
 
+    @np.errstate(all="ignore")
     def ppf(self, q):
         q = np.asarray(q, dtype=float)
         inside = (0 < q) & (q < 1)
