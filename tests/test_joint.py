@@ -234,6 +234,27 @@ def test_uncertain_lists_joint_parameters_with_the_marginal_the_engine_draws():
             assert abs(share - q) <= 4 * math.sqrt(q * (1 - q) / n), (path, q, share)
 
 
+def test_the_expected_path_gives_each_joint_parameter_one_grid_axis(monkeypatch):
+    """Scenario.uncertain() lists joint parameters too; the expected path's Sobol grid must still have
+    one axis per uncertain parameter (a repeated axis would change the expected numbers)."""
+    import cssim.model.expected as expected_mod
+
+    dims = []
+    real = expected_mod.qmc.Sobol
+
+    def sobol(d, **kw):
+        dims.append(d)
+        return real(d, **kw)
+
+    monkeypatch.setattr(expected_mod.qmc, "Sobol", sobol)
+    churn = {
+        "heterogeneity": {"alpha": 0.9, "beta": 12.0},
+        "onboarding": {"months": 2, "monthly": {"kind": "beta", "mean": 0.05, "sd": 0.01}},
+    }
+    cssim.expected(scenario(horizon=2, churn=churn))
+    assert dims == [4]  # three joint parameters and one distribution
+
+
 def test_fixing_joint_parameters_takes_them_out_of_the_joint():
     from cssim.analysis.sensitivity import fix_inputs
 

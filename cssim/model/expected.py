@@ -90,7 +90,7 @@ def expected_result(scenario: Scenario, nodes: int = NODES) -> SimulationResult:
     """The expectation at every grid point, wrapped as a result whose 'paths' are grid points."""
     # parameters drawn jointly are integrated over too, on their own grid coordinates
     joint = [f"{s.name}.{p}" for s in scenario.segments if s.joint for p in s.joint.parameters]
-    uncertain = sorted(scenario.uncertain()) + joint
+    uncertain = sorted(set(scenario.uncertain()) - set(joint)) + joint  # one grid axis each
     q = len(uncertain)
     if q:
         grid = qmc.Sobol(q, scramble=False).random(nodes)
