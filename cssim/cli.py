@@ -238,6 +238,13 @@ def validate(args: argparse.Namespace) -> int:
 # -- run -------------------------------------------------------------------------------------------
 
 
+def _executor_arguments(p: argparse.ArgumentParser, jobs_help: str, scheduler_help: str) -> None:
+    """``--jobs N`` (local processes) and ``--scheduler ADDRESS`` (a Dask cluster), as every command
+    that runs work in parallel takes them; the help says what runs where."""
+    p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help=jobs_help)
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help=scheduler_help)
+
+
 def _run_arguments(p: argparse.ArgumentParser) -> None:
     _simulation_arguments(
         p,
@@ -253,18 +260,10 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         metavar="M,M,...",
         help=N_("months the summary shows (default: 12,24,36 within the horizon)"),
     )
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help=N_("run the paths' blocks on a Dask cluster, e.g. tcp://127.0.0.1:8786"),
-    )
-    p.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=1,
-        metavar="N",
-        help=N_("run the paths' blocks in N local processes (same numbers as 1)"),
+    _executor_arguments(
+        p,
+        jobs_help=N_("run the paths' blocks in N local processes (same numbers as 1)"),
+        scheduler_help=N_("run the paths' blocks on a Dask cluster, e.g. tcp://127.0.0.1:8786"),
     )
     p.add_argument(
         "--summary",
@@ -503,18 +502,10 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
         help=N_("scenario files, or folders of *.yaml"),
     )
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help=N_("output folder"))
-    p.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=1,
-        metavar="N",
-        help=N_("local worker processes (default: 1)"),
-    )
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help=N_("run on a Dask cluster, e.g. tcp://127.0.0.1:8786"),
+    _executor_arguments(
+        p,
+        jobs_help=N_("local worker processes (default: 1)"),
+        scheduler_help=N_("run on a Dask cluster, e.g. tcp://127.0.0.1:8786"),
     )
     _paths_and_seed(
         p,
@@ -614,9 +605,8 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
         paths_help=N_("paths per grid point (default: 2000)"),
         seed_help=N_("random seed, the same for every point (default: 42)"),
     )
-    p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help=N_("worker processes"))
-    p.add_argument(
-        "--scheduler", default=None, metavar="ADDRESS", help=N_("a Dask scheduler address")
+    _executor_arguments(
+        p, jobs_help=N_("worker processes"), scheduler_help=N_("a Dask scheduler address")
     )
 
 
