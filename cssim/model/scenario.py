@@ -279,35 +279,34 @@ class TenureSpread(_Model):
 
 
 #: Scales a joint normal may use: the parameter is ``g^{-1}(g(value) + z)``, z the correlated normal.
-JOINT_SCALES = ("linear", "log", "log1p", "logit")
+JointScale = Literal["linear", "log", "log1p", "logit"]
+JOINT_SCALES = get_args(JointScale)
 #: Joint draws are kept within this many standard deviations of the centre on their scale.
 JOINT_SD_LIMIT = 4.0
+
+
+def _transforms(kind: str):
+    """``(g, g^{-1})`` of a joint scale, on float arrays."""
+    import numpy as np
+
+    return {
+        "linear": (lambda x: x, lambda y: y),
+        "log": (np.log, np.exp),
+        "log1p": (np.log1p, np.expm1),
+        "logit": (lambda x: np.log(x) - np.log1p(-x), lambda y: 1.0 / (1.0 + np.exp(-y))),
+    }[kind]
 
 
 def _scale(kind: str, x):
     import numpy as np
 
-    x = np.asarray(x, dtype=float)
-    if kind == "log":
-        return np.log(x)
-    if kind == "log1p":
-        return np.log1p(x)
-    if kind == "logit":
-        return np.log(x) - np.log1p(-x)
-    return x
+    return _transforms(kind)[0](np.asarray(x, dtype=float))
 
 
 def _unscale(kind: str, y):
     import numpy as np
 
-    y = np.asarray(y, dtype=float)
-    if kind == "log":
-        return np.exp(y)
-    if kind == "log1p":
-        return np.expm1(y)
-    if kind == "logit":
-        return 1.0 / (1.0 + np.exp(-y))
-    return y
+    return _transforms(kind)[1](np.asarray(y, dtype=float))
 
 
 class JointMarginal(_Dist):
@@ -321,7 +320,7 @@ class JointMarginal(_Dist):
 
     kind: Literal["joint"] = "joint"
     centre: float
-    scale: Literal["linear", "log", "log1p", "logit"]
+    scale: JointScale
     sd: float
 
     def ppf(self, u):
@@ -353,7 +352,7 @@ class Joint(_Model):
     parameters: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         min_length=1, max_length=20
     )
-    scales: list[Literal["linear", "log", "log1p", "logit"]]
+    scales: list[JointScale]
     covariance: list[list[Annotated[float, Field(allow_inf_nan=False)]]]
 
     @model_validator(mode="after")
