@@ -32,11 +32,14 @@ def discount_rate(scenario: Scenario) -> float:
     )
 
 
-def model_ltv_rows(rate: float, horizon: int | None = None) -> dict[str, tuple[str, str, str]]:
+def model_ltv_rows(scenario: Scenario) -> dict[str, tuple[str, str, str]]:
     """The unit-economics rows of the model-consistent LTV: ``{kpi: (label, unit, what)}``, ``what``
     being the :meth:`SimulationResult.lifetime_value` quantity; full and summary results share them.
-    ``horizon``: the months of a customer's life counted (the scenario's ``ltv_horizon_months``)."""
-    terms = f"{rate:.0%} a year discount" + (f", first {horizon} months" if horizon else "")
+    The labels state the scenario's discount rate and its ``ltv_horizon_months``, if any."""
+    horizon = scenario.ltv_horizon_months
+    terms = f"{discount_rate(scenario):.0%} a year discount" + (
+        f", first {horizon} months" if horizon else ""
+    )
     return {
         "ltv_model": (f"LTV, model-consistent ({terms})", "currency", "ltv"),
         "lifetime_model": (f"Lifetime, model-consistent ({terms})", "months", "lifetime"),
@@ -406,7 +409,7 @@ class SimulationResult:
         )
         rows = []
         rate = self.discount_rate
-        model_rows = model_ltv_rows(rate, self.scenario.ltv_horizon_months)
+        model_rows = model_ltv_rows(self.scenario)
         for s in segs:
             for k in ("arpa", "ltv", "ltv_cac", "cac_payback", "crc", "arr_crc", *model_rows):
                 if k in model_rows:

@@ -125,9 +125,7 @@ def summarise_block(
         res._cache.clear()  # one segment's derived arrays at a time
     # the model-consistent LTV and lifetime of a new customer at the horizon, per path (one column)
     for seg in _segments(scenario):
-        for kpi, (_label, _unit, what) in model_ltv_rows(
-            res.discount_rate, scenario.ltv_horizon_months
-        ).items():
+        for kpi, (_label, _unit, what) in model_ltv_rows(scenario).items():
             a = res.lifetime_value(seg, what=what)[:, None]
             out["moments"][kpi, seg] = _Moments.of(a)
             out["sketch"][kpi, seg] = LogHistogram.of(a, alpha)
@@ -366,9 +364,7 @@ class SummaryResult:
         if t == self.horizon:  # the model-consistent rows, kept for the horizon
             for s in segs:
                 key = s if len(self.segments) > 1 else TOTAL
-                for kpi, (label, unit, _what) in model_ltv_rows(
-                    rate, self.scenario.ltv_horizon_months
-                ).items():
+                for kpi, (label, unit, _what) in model_ltv_rows(self.scenario).items():
                     mom = self._state["moments"][kpi, key]
                     sk = self._state["sketch"][kpi, key]
                     rows.append(
