@@ -143,10 +143,11 @@ def test_interval90_puts_5_percent_beyond_each_end(low, high):
         assert d.median() == pytest.approx((low + high) / 2)
 
 
-def _moments(dist) -> tuple[float, float]:
-    """Mean and sd from the quantile function: the midpoint rule on 10^6 equal slices of (0, 1)."""
-    x = dist.ppf((np.arange(1_000_000) + 0.5) / 1_000_000)
-    return float(x.mean()), float(x.std())
+def _same_as(dist, ref):
+    """``ref`` (a scipy.stats distribution) after checking that ``dist`` has its quantiles exactly, so
+    that ``ref``'s closed-form moments are ``dist``'s."""
+    np.testing.assert_array_equal(dist.ppf(INNER), ref.ppf(INNER))
+    return ref
 
 
 @pytest.mark.parametrize(
@@ -160,16 +161,16 @@ def _moments(dist) -> tuple[float, float]:
 )
 def test_beta_mean_sd_parametrisation(mean, sd, low, high):
     d = Beta(kind="beta", mean=mean, sd=sd, low=low, high=high)
-    m, s = _moments(d)
-    assert m == pytest.approx(mean, rel=1e-5)
-    assert s == pytest.approx(sd, rel=1e-4)
+    f = _same_as(d, stats.beta(*d.shape(), loc=low, scale=high - low))
+    assert f.mean() == pytest.approx(mean, rel=1e-9)
+    assert f.std() == pytest.approx(sd, rel=1e-9)
     assert (float(d.ppf(0.0)), float(d.ppf(1.0))) == (pytest.approx(low), pytest.approx(high))
 
 
 def test_beta_shape_parametrisation():
     d = Beta(kind="beta", alpha=3, beta=7)
     assert d.shape() == (3, 7)
-    assert _moments(d)[0] == pytest.approx(0.3, rel=1e-5)
+    assert _same_as(d, stats.beta(3, 7)).mean() == pytest.approx(0.3)
 
 
 @pytest.mark.parametrize(
@@ -177,20 +178,27 @@ def test_beta_shape_parametrisation():
 )
 def test_pert_mean(low, mode, high):
     d = Pert(kind="pert", low=low, mode=mode, high=high)
-    assert _moments(d)[0] == pytest.approx((low + 4 * mode + high) / 6, rel=1e-5)
+    w = high - low
+    a, b = 1 + 4 * (mode - low) / w, 1 + 4 * (high - mode) / w
+    f = _same_as(d, stats.beta(a, b, loc=low, scale=w))
+    assert f.mean() == pytest.approx((low + 4 * mode + high) / 6)
 
 
 @pytest.mark.parametrize(("low", "mode", "high"), [(0.0, 0.02, 0.1), (1, 1, 2), (1, 2, 2)])
 def test_triangular_mean_and_mode(low, mode, high):
     d = Triangular(kind="triangular", low=low, mode=mode, high=high)
-    assert _moments(d)[0] == pytest.approx((low + mode + high) / 3, rel=1e-5)
+    w = high - low
+    f = _same_as(d, stats.triang((mode - low) / w, loc=low, scale=w))
+    assert f.mean() == pytest.approx((low + mode + high) / 3)
     assert float(d.ppf(0.0)) == pytest.approx(low) and float(d.ppf(1.0)) == pytest.approx(high)
 
 
 def test_lognormal_arithmetic_mean_and_sd():
-    m, s = _moments(LogNormal(kind="lognormal", mean=50_000, sd=10_000))
-    assert m == pytest.approx(50_000, rel=1e-5)
-    assert s == pytest.approx(10_000, rel=1e-4)
+    s2 = math.log1p((10_000 / 50_000) ** 2)
+    ref = stats.lognorm(s=math.sqrt(s2), scale=math.exp(math.log(50_000) - s2 / 2))
+    f = _same_as(LogNormal(kind="lognormal", mean=50_000, sd=10_000), ref)
+    assert f.mean() == pytest.approx(50_000)
+    assert f.std() == pytest.approx(10_000)
 
 
 @pytest.mark.parametrize(
