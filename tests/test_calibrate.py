@@ -132,6 +132,20 @@ D,2024-04,60
 """
 
 
+def test_a_short_history_says_in_full_how_its_churn_form_was_chosen():
+    """Eight months leave no forecast origin for a holdout: the choice falls back to AIC among the forms
+    that pass the likelihood ratio, and the scenario's notes say so in a whole sentence."""
+    frame = pd.read_csv(SAMPLE)
+    months = sorted(frame["month"].unique())[:8]
+    cal = cssim.calibrate(frame[frame["month"].isin(months)], source="short")
+    said = cal.fits.churn_chosen_by
+    assert said == (
+        "AIC (too few months for a holdout) among the forms that pass the likelihood ratio "
+        "against constant churn"
+    )
+    assert f"chosen by {said}." in cal.scenario.description + " ".join(cal.notes)
+
+
 def test_movements_on_a_hand_made_table(tmp_path):
     """A: expands 100 -> 150, churns in April (150). B: contracts 200 -> 100, churns in March, reactivates
     in April at 100. C: new in February (50), expands to 80 in April. D: new in March (70), contracts to 60."""

@@ -564,7 +564,8 @@ def _choose_churn(
     Rolling origins (:func:`_origins`): at each origin c, each form is fitted to the months up to c and
     scored by ``sum log Binomial(d | n, h)`` over every later cell (the same cells for every form: the
     observed-start cohorts at their tenure, the opening base past onboarding); the scores are summed over
-    origins and the best form is refitted to every month. With too few months, constant churn.
+    origins and the best form is refitted to every month. With too few months for a holdout, AIC among
+    the forms that pass the likelihood ratio against constant churn.
     """
     if only is not None:
         given = _fit_churn_form(only, cells)
@@ -597,9 +598,9 @@ def _choose_churn(
         return (
             full[best],
             scores,
-            "AIC (too few months for a holdout) among the forms that pass the ",
+            "AIC (too few months for a holdout) among the forms that pass the "
+            "likelihood ratio against constant churn",
         )
-        "likelihood ratio against constant churn"
     best = max(scores, key=scores.get)
     how = (
         f"held-out log-likelihood of churn from {len(origins)} forecast origins "
