@@ -378,13 +378,20 @@ def _scenario(
     )
     if sbg is not None:
         figures.append(
-            f"Shifted-beta-geometric churn over {len(sbg.observed)} cohorts: alpha {_g(sbg.alpha)} "
+            f"Shifted-beta-geometric fit to the retention curves of {len(sbg.observed)} cohorts "
+            f"(the retention figure): alpha {_g(sbg.alpha)} "
             f"(SE {_g(sbg.alpha_se)}), beta {_g(sbg.beta)} (SE {_g(sbg.beta_se)}); likelihood "
             f"ratio vs constant churn {_g(lr[0])} (p {_g(lr[1])})."
         )
     used = {
-        "sbg": f"shifted-beta-geometric, alpha {_g(form.alpha)}, beta {_g(form.beta)} on the cohorts whose "
-        "start is observed (their joint uncertainty from the likelihood's curvature)",
+        "sbg": f"shifted-beta-geometric, alpha {_g(form.alpha)}, beta {_g(form.beta)}, fitted month by "
+        "month to the cohorts whose start is observed"
+        + (
+            f" and to the opening base at a fitted tenure of {_g(form.base_age)} months"
+            if form.base_age > 0
+            else ""
+        )
+        + " (their joint uncertainty from the likelihood's curvature)",
         "onboarding": f"{_g(form.onboarding)} a month in the first {form.months} months of tenure, "
         f"{_g(form.monthly)} after",
         "monthly": f"constant monthly churn {_g(form.monthly)}",
