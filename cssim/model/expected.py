@@ -88,9 +88,8 @@ def expected(scenario: Scenario, segment: str = TOTAL, nodes: int = NODES) -> pd
 
 def expected_result(scenario: Scenario, nodes: int = NODES) -> SimulationResult:
     """The expectation at every grid point, wrapped as a result whose 'paths' are grid points."""
-    # parameters drawn jointly are integrated over too, on their own grid coordinates
-    joint = [f"{s.name}.{p}" for s in scenario.segments if s.joint for p in s.joint.parameters]
-    uncertain = sorted(set(scenario.uncertain()) - set(joint)) + joint  # one grid axis each
+    # one grid axis per uncertain parameter, those drawn jointly included (Scenario.uncertain lists them)
+    uncertain = sorted(scenario.uncertain())
     q = len(uncertain)
     if q:
         grid = qmc.Sobol(q, scramble=False).random(nodes)

@@ -450,14 +450,13 @@ class SimulationResult:
     def parameters(self) -> pd.DataFrame:
         """The per-path draws of every uncertain parameter, those drawn jointly included (one column
         per parameter path)."""
-        from .distributions import _Dist
         from .scenario import _walk
 
+        uncertain = self.scenario.uncertain()  # those drawn jointly included
         data = {}
         for seg in self.scenario.segments:  # by segment: a name may hold dots
-            joint = set(seg.joint.parameters) if seg.joint is not None else set()
-            for path, value in _walk(seg, seg.name):
-                if isinstance(value, _Dist) or path[len(seg.name) + 1 :] in joint:
+            for path, _value in _walk(seg, seg.name):
+                if path in uncertain:
                     data[path] = self._params[seg.name][path[len(seg.name) + 1 :]]
         return pd.DataFrame(data, index=pd.RangeIndex(self.paths, name="path"))
 
