@@ -85,6 +85,7 @@ def write_levers_page(
     from . import formatting as fmt
     from .charts import embed, tick_money, use_fonts
     from .labels import lever_label, parameter_label
+    from .tables import at_equal_cost
 
     use_fonts()
     _ = Translator(lang)
@@ -133,35 +134,16 @@ def write_levers_page(
             "rows": rows,
         }
     ]
-    by_cost = result.per_cost("gross_profit_cum")
-    if len(by_cost):
-        H = result.horizon
+    cost_table, caption = at_equal_cost(
+        result, lambda n, size: lever_label(n, size, LEVERS[n].unit, lang), lang
+    )
+    if len(cost_table):
         sections.append(
             {
                 "heading": _("At equal cost"),
-                "paragraphs": [
-                    _(
-                        "At equal cost, best first: the extra gross profit of months 1 to {month} over "
-                        "the lever's cost in those months ({month} × its cost a month); what it earns "
-                        "after month {month} is left out",
-                        month=H,
-                    )
-                ],
-                "columns": [
-                    _("Lever"),
-                    _("Cost a month"),
-                    _("Extra gross profit by month {month} (median)", month=H),
-                    _("Gross profit ÷ cost"),
-                ],
-                "rows": [
-                    [
-                        lever_label(r.lever, r.size, LEVERS[r.lever].unit, lang),
-                        fmt.money(r.cost_total / H, cur, lang),
-                        fmt.money(r.median, cur, lang),
-                        _("{ratio}×", ratio=fmt.number(r.per_cost, lang, 1)),
-                    ]
-                    for r in by_cost.itertuples()
-                ],
+                "paragraphs": [caption],
+                "columns": list(cost_table.columns),
+                "rows": cost_table.values.tolist(),
             }
         )
     if breakeven is not None and len(breakeven):

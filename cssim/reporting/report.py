@@ -45,6 +45,7 @@ from ..model.scenario import Scenario, load_scenario
 from . import charts, ltv_note, narrative
 from . import formatting as fm
 from .i18n import N_, Translator, resolve_lang
+from .tables import at_equal_cost
 from .webfont import embed_cjk_font
 
 __all__ = [
@@ -1147,31 +1148,9 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
         ),
         _table(rows, index=False, caption=t("Extra ARR against the base, best first")),
     ]
-    by_cost = _levers_at_equal_cost(ctx)
-    if len(by_cost):
-        cost_rows = pd.DataFrame(
-            {
-                t("Lever"): by_cost["words"],
-                t("Cost a month"): [ctx.money(v) for v in by_cost["cost_month"]],
-                t("Extra gross profit by month {month} (median)", month=month): [
-                    ctx.money(v) for v in by_cost["median"]
-                ],
-                t("Gross profit ÷ cost"): [_times(v, ctx) for v in by_cost["per_cost"]],
-            }
-        )
-        parts.append(
-            _table(
-                cost_rows,
-                index=False,
-                caption=t(
-                    "At equal cost, best first: the extra gross profit of months 1 to {month} over "
-                    "the lever's cost in those months ({month} × its cost a month); what it earns "
-                    "after month {month} is left out",
-                    month=month,
-                ),
-                cls="at-equal-cost",
-            )
-        )
+    cost_rows, caption = at_equal_cost(ctx.levers, lambda n, size: _lever_label(n, size, t), lang)
+    if len(cost_rows):
+        parts.append(_table(cost_rows, index=False, caption=caption, cls="at-equal-cost"))
     be = ctx.breakeven
     na = "–"
     total = t("Total")

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..model.scenario import Scenario
 
-__all__ = ["COLUMNS", "column_label", "result_html", "table"]
+__all__ = ["COLUMNS", "at_equal_cost", "column_label", "result_html", "table"]
 
 #: column name -> (English header as a message, kind of value for :func:`formatting.format_value`)
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -275,3 +275,39 @@ def table(
     by_kind |= kinds or {}
     styled = fmt.styler(shown, by_kind, lang, currency)
     return styled.relabel_index([column_label(c, lang) for c in shown.columns], axis="columns")
+
+
+def at_equal_cost(levers, label, lang: str | None = None) -> tuple[pd.DataFrame, str]:
+    """The levers with a monthly cost, best first at equal cost, as a table people read, and its caption.
+
+    ``levers`` is a :class:`cssim.analysis.levers.LeverResult`; ``label(name, size)`` names a lever in
+    words. Columns: the lever, its cost a month, the median extra gross profit of months 1 to H and that
+    over the cost of those months (:meth:`~cssim.analysis.levers.LeverResult.per_cost`). Empty without
+    costs. The report and the levers page show this one table.
+    """
+    import pandas as pd
+
+    _ = Translator(lang or "en")
+    lang = _.lang
+    H = levers.horizon
+    cur = levers.scenario.currency
+    df = levers.per_cost("gross_profit_cum")
+    table = pd.DataFrame(
+        {
+            _("Lever"): [label(n, levers.sizes[n]) for n in df["lever"]],
+            _("Cost a month"): [fmt.money(c / H, cur, lang) for c in df["cost_total"]],
+            _("Extra gross profit by month {month} (median)", month=H): [
+                fmt.money(v, cur, lang) for v in df["median"]
+            ],
+            _("Gross profit ÷ cost"): [
+                _("{ratio}×", ratio=fmt.number(v, lang, 1)) for v in df["per_cost"]
+            ],
+        }
+    )
+    caption = _(
+        "At equal cost, best first: the extra gross profit of months 1 to {month} over the lever's "
+        "cost in those months ({month} × its cost a month); what it earns after month {month} is "
+        "left out",
+        month=H,
+    )
+    return table, caption
