@@ -239,10 +239,11 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def _executor_arguments(p: argparse.ArgumentParser, jobs_help: str, scheduler_help: str) -> None:
-    """``--jobs N`` (local processes) and ``--scheduler ADDRESS`` (a Dask cluster), as every command
-    that runs work in parallel takes them; the help says what runs where."""
-    p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help=jobs_help)
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help=scheduler_help)
+    """``--jobs N`` (local processes) or ``--scheduler ADDRESS`` (a Dask cluster), as every command
+    that runs work in parallel takes them, one or the other; the help says what runs where."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=positive_int, default=1, metavar="N", help=jobs_help)
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS", help=scheduler_help)
 
 
 def _run_arguments(p: argparse.ArgumentParser) -> None:
@@ -326,10 +327,6 @@ def run(args: argparse.Namespace) -> int:
     if summary_mode is None:
         summary_mode = full_run_bytes(scenario, args.paths) > FULL_RUN_BYTES
     options = {"summary": True} if summary_mode else {}
-    if args.scheduler and args.jobs > 1:
-        raise BadInput(
-            _("--jobs runs blocks locally and --scheduler on a cluster: give one of them")
-        )
     if args.scheduler:
         options["scheduler"] = args.scheduler
     elif args.jobs > 1:

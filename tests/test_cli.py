@@ -80,6 +80,19 @@ def test_run_with_jobs_writes_the_same_tables(small_scenario_path, tmp_path):
         ).read_bytes(), name
     both = cssim_cli(*args, "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1", cwd=tmp_path)
     assert both.returncode == 2 and "--jobs" in both.stderr and "Traceback" not in both.stderr
+    # batch and sweep refuse the pair the same way (they used to drop --jobs without a word)
+    batch = cssim_cli(
+        "batch",
+        args[1],
+        "--out",
+        tmp_path / "b",
+        "--jobs",
+        "2",
+        "--scheduler",
+        "tcp://x:1",
+        cwd=tmp_path,
+    )
+    assert batch.returncode == 2 and "not allowed with argument --jobs" in batch.stderr
 
 
 def test_run_missing_file_exits_2(tmp_path):
