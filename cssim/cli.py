@@ -394,21 +394,19 @@ def kpi_table(summary: pd.DataFrame, lang: str = "en", currency: str = "JPY") ->
             label = _("P(ARR reaches the target)")
         rows.append([label, *cells])
     rows.insert(0, [_("KPI (median)"), *[_("month {month}", month=t) for t in months]])
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(fmt.display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(
             [
-                row[0] + " " * (widths[0] - _width(row[0])),
-                *(" " * (w - _width(c)) + c for c, w in zip(row[1:], widths[1:], strict=True)),
+                row[0] + " " * (widths[0] - fmt.display_width(row[0])),
+                *(
+                    " " * (w - fmt.display_width(c)) + c
+                    for c, w in zip(row[1:], widths[1:], strict=True)
+                ),
             ]
         )
         for row in rows
     )
-
-
-def _width(text: str) -> int:
-    """Columns a terminal gives ``text``: East Asian wide characters take two."""
-    return _columns(text)
 
 
 def _format(kpi: str, unit: str, value: float, lang: str = "en", currency: str = "JPY") -> str:
@@ -867,13 +865,6 @@ def _argparse_speaks(lang: str):
         argparse._, argparse.ngettext = saved
 
 
-def _columns(text: str) -> int:
-    """Columns a terminal gives ``text``: East Asian wide characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 #: Characters a Japanese line does not start with (kinsoku): they stay at the end of the line before.
 _NO_LINE_START = set("、。，．・：；？！）」』】〕ー)]:;,.")
 #: Characters a line does not end with: opening brackets stay with what follows.
@@ -909,7 +900,11 @@ def wrap_wide(text: str, width: int) -> list[str]:
             tokens[i : i + 2] = [tokens[i] + tokens[i + 1]]
     lines, line = [], ""
     for tok in tokens:
-        if line and _columns((line + tok).rstrip()) > width and tok[0] not in _NO_LINE_START:
+        if (
+            line
+            and fmt.display_width((line + tok).rstrip()) > width
+            and tok[0] not in _NO_LINE_START
+        ):
             lines.append(line.rstrip())
             line = ""
         line += tok

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from cssim import cli
+from cssim.reporting.formatting import display_width
 
 BAD = "name: x\nsegments:\n  - name: a\n    customers: -1\n"
 
@@ -116,7 +117,7 @@ def test_run_help_in_japanese(args, env):
     assert "シナリオのYAMLファイル" in text and "乱数のシード" in text
     for english in ("usage:", "options:", "positional arguments", "show this help", "random seed"):
         assert english not in text, english
-    assert all(cli._columns(line) <= 80 for line in text.splitlines()), text
+    assert all(display_width(line) <= 80 for line in text.splitlines()), text
 
 
 def test_english_help_stays_english():
@@ -169,7 +170,7 @@ def test_wide_text_wraps_by_terminal_columns(width):
     lines = cli.wrap_wide(text, width)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     assert all(
-        cli._columns(line) <= width + 2 for line in lines
+        display_width(line) <= width + 2 for line in lines
     )  # + a closing mark kept on the line
     assert not any(line[0] in "、。)" for line in lines)
 

@@ -244,3 +244,10 @@ def styler(df, kinds: dict[str, str], lang: str | None = None, currency: str = "
         if c not in formats and df[c].dtype.kind in "fi":
             formats[c] = lambda v: format_value(v, "number", lang)
     return df.style.format(formats).hide(axis="index")
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: East Asian wide characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -10,17 +10,10 @@ from ..model.errors import ScenarioError
 from ..reporting.backtest_report import write_backtest
 from ..reporting.calibration_report import write_report
 from ..reporting.errors_text import scenario_error_text
-from ..reporting.formatting import percent
+from ..reporting.formatting import display_width, percent
 from ..reporting.i18n import Translator
 
 __all__ = ["backtest_cli", "calibrate_cli"]
-
-
-def _display_width(text: str) -> int:
-    """Columns ``text`` takes in a terminal (East Asian wide characters take two)."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def calibrate_cli(
@@ -90,13 +83,13 @@ def backtest_cli(
         )
     )
     names = {m: _(label) for m, label in BACKTEST_METRICS.items()}
-    width = max(_display_width(n) for n in names.values())
+    width = max(display_width(n) for n in names.values())
     for metric, r in bt.summary.iterrows():
         name = names.get(metric, metric)
         print(
             "  "
             + name
-            + " " * (width - _display_width(name) + 1)
+            + " " * (width - display_width(name) + 1)
             + _(
                 "{inside_80} of months in P10-P90, {inside_90} in P5-P95, bias {bias} "
                 "(last month {bias_last})",
