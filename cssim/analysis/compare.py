@@ -373,12 +373,6 @@ def _fmt(metric: str, x: float) -> str:
 
 def _p(p: float, se: float, n: int, lang: str | None = None) -> str:
     """A probability with its standard error; at 0 or 1, the rule-of-three bound instead."""
-    if lang is None or lang == "en":
-        if p == 1:
-            return f"100% of {n:,} paths (> {1 - 3 / n:.2%} at 95%)"
-        if p == 0:
-            return f"0 of {n:,} paths (< {3 / n:.2%} at 95%)"
-        return f"{p:.1%} ± {se:.1%}"
     from ..reporting import formatting as fm
     from ..reporting.i18n import Translator
 

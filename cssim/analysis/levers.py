@@ -699,13 +699,6 @@ def levers(
     )
 
 
-def _money_ticks(money: Callable[[float], str] | None = None):
-    from matplotlib.ticker import FuncFormatter
-
-    fmt = money or _money
-    return FuncFormatter(lambda v, _: fmt(v) if v else "0")
-
-
 # -- the churn floor: marginal value of a lever by level of churn ---------------------------------------
 
 
