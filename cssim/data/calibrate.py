@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import linalg, stats
 
 from ..model.errors import Problem
 from ..model.scenario import Scenario
@@ -322,7 +322,7 @@ def _scenario(
     if t != 0:
         seg["starting_tenure"] = t
     form = fits.churn_form
-    joint: list[tuple[str, str, np.ndarray]] = []  # (path, scale) blocks with their covariance
+    joint: list[tuple[list, list, np.ndarray]] = []  # (paths, scales) blocks with their covariance
     if form.form == "sbg":
         seg["churn"] = {"heterogeneity": {"alpha": float(form.alpha), "beta": float(form.beta)}}
         joint.append((list(form.names), ["log", "log"], form.covariance))
@@ -349,12 +349,9 @@ def _scenario(
     if joint:
         names = [n for block in joint for n in block[0]]
         scales = [k for block in joint for k in block[1]]
-        cov = np.zeros((len(names), len(names)))
-        i = 0
-        for block in joint:
-            q = len(block[0])
-            cov[i : i + q, i : i + q] = block[2]
-            i += q
+        cov = linalg.block_diag(
+            *(block[2] for block in joint)
+        )  # churn and acquisition: separate data
         cov = (cov + cov.T) / 2
         seg["joint"] = {
             "parameters": names,
