@@ -254,13 +254,8 @@ def test_cssim_run_with_an_unreachable_scheduler_exits_1(
 
 
 def test_summary_mode_is_not_refused_for_memory_it_never_takes(two_segments):
-    from cssim.model.engine import BLOCKS_PER_PASS
     from cssim.model.limits import SUMMARY_PATHS_KEPT, bytes_per_path, paths_problem
-    from cssim.model.randomness import BLOCK_PATHS
 
-    assert (
-        SUMMARY_PATHS_KEPT == BLOCKS_PER_PASS * BLOCK_PATHS
-    )  # one pass is all a summary run keeps
     memory = 20 * SUMMARY_PATHS_KEPT * bytes_per_path(two_segments)  # a pass fits, a million do not
     full = paths_problem(two_segments, 1_000_000, memory)
     assert full is not None and "fit in the memory" in full.message

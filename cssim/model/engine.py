@@ -27,10 +27,11 @@ from itertools import pairwise
 import numpy as np
 
 from . import sampling
+from .blocks import BLOCK_PATHS, BLOCKS_PER_PASS
 from .distributions import _Dist
 from .errors import ScenarioError
 from .limits import paths_problem
-from .randomness import BLOCK_PATHS, Streams, resolve_seed
+from .randomness import Streams, resolve_seed
 from .scenario import Scenario, Segment
 from .stored import STORED
 
@@ -790,10 +791,6 @@ def simulate_block(
     joining year summed over the block's paths.
     """
     return simulate_blocks(scenario, entropy, [(block, size)], bucketed=bucketed)[0]
-
-
-#: Blocks simulated together in one vectorised pass by a local run (bounded memory, fewer numpy calls).
-BLOCKS_PER_PASS = 10
 
 
 def blocks(paths: int) -> list[tuple[int, int, int]]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from .blocks import SUMMARY_PATHS_KEPT
 from .distributions import _Dist
 from .errors import Problem
 
@@ -148,9 +149,6 @@ class _quiet:
 
 #: Most Monte Carlo paths any command takes; the Monte Carlo error at 1,000,000 paths is already 0.1% of sd.
 MAX_PATHS = 1_000_000
-#: Paths a summary-mode run keeps at once in one process: one pass of blocks (engine.BLOCKS_PER_PASS x
-#: randomness.BLOCK_PATHS); every block is then reduced to mergeable statistics.
-SUMMARY_PATHS_KEPT = 10_000
 #: Share of the free memory one result may take.
 _MEMORY_SHARE = 0.5
 

@@ -16,10 +16,10 @@ import zlib
 
 import numpy as np
 
+from .blocks import BLOCK_PATHS
+
 __all__ = ["BLOCK_PATHS", "Streams", "resolve_seed"]
 
-#: Paths per randomness block: the unit that is never split.
-BLOCK_PATHS = 1000
 
 PURPOSES = {"parameter": 0, "acquisition": 1, "churn": 2, "expansion": 3, "contraction": 4}
 
