@@ -527,6 +527,5 @@ def relabel_tornado(ax: Axes, tornado, lang: str | None = None) -> Axes:
     if METRICS[tornado.metric].unit == "currency":
         from .chart_text import money_ticks  # 3 significant digits with the unit: 1.95億円
 
-        english = resolve_lang(lang) == "en"
-        ax.xaxis.set_major_formatter(tick_money(lang) if english else money_ticks(s.currency, lang))
+        ax.xaxis.set_major_formatter(money_ticks(s.currency, resolve_lang(lang)))
     return ax
