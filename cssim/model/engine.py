@@ -904,6 +904,6 @@ def simulate_pass(
 
     out = []
     for (block, size), part in zip(plan, parts, strict=True):
-        out.append(summarise_block(scenario, entropy, block, size, simulate=lambda *_, p=part: p))
+        out.append(summarise_block(scenario, entropy, block, size, part))
     parts.clear()
     return out

@@ -97,20 +97,16 @@ def summarise_block(
     entropy: int,
     block: int,
     size: int,
+    part: dict,
     alpha: float = DEFAULT_ALPHA,
-    *,
-    simulate=None,
 ) -> dict:
-    """One block of paths reduced to mergeable statistics (the summary-mode unit of work).
+    """One simulated block of paths (``part``, as :func:`~cssim.model.engine.simulate_block` returns
+    it) reduced to mergeable statistics: the summary-mode unit of work.
 
     Returns a dict: ``moments`` and ``sketch`` keyed by ``(metric, segment)``, ``grows`` and ``target``
-    (counts per month) keyed by segment, ``year_mrr`` per segment, and ``size``. ``simulate`` is the
-    engine's :func:`~cssim.model.engine.simulate_block` (passed in, so this module does not import the
-    engine that imports it).
+    (counts per month) keyed by segment, ``year_mrr`` per segment, and ``size``.
     """
-    part = simulate(scenario, entropy, block, size)
     res = SimulationResult.from_blocks(scenario, entropy, size, [(block, 0, size)], [part])
-    del part
     target = scenario.target_arr
     out: dict = {"size": size, "moments": {}, "sketch": {}, "grows": {}, "target": {}}
     for seg in _segments(scenario):
