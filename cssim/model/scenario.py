@@ -466,9 +466,15 @@ class Segment(_Model):
                 "logit": 0 < centre < 1,
                 "linear": True,
             }[kind]
-            if not ok:
-                need = {"log": "above 0", "log1p": "above -1", "logit": "strictly between 0 and 1"}
-                raise ValueError(f"{name} = {centre:g} must be {need[kind]} for the {kind} scale")
+            if not ok:  # one whole message per scale, so that each has its translation
+                raise ValueError(
+                    {
+                        "log": f"{name} = {centre:g} must be above 0 for the log scale",
+                        "log1p": f"{name} = {centre:g} must be above -1 for the log1p scale",
+                        "logit": f"{name} = {centre:g} must be strictly between 0 and 1 for the "
+                        "logit scale",
+                    }[kind]
+                )
             g = float(_scale(kind, centre))
             if data is None:
                 data = self.model_dump(mode="json", exclude={"joint"}, exclude_none=True)
