@@ -295,6 +295,9 @@ def test_levers_outputs_rank_the_scenarios_lever_costs_at_equal_cost(tmp_path, l
     page = (tmp_path / "levers.html").read_text(encoding="utf-8")
     t = Translator(lang)
     assert t("At equal cost") in page
+    # the whole-scenario break-even rows read in words, not as the analysis names them
+    assert "every segment)" not in page
+    assert t("Expansion added to every segment, a month") in page
     for v in want["per_cost"]:
         assert t("{ratio}×", ratio=fm.number(v, lang, 1)) in page
 

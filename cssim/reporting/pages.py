@@ -14,7 +14,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from .i18n import Translator
+from .i18n import N_, Translator
 from .webfont import embed_cjk_font
 
 __all__ = ["TEMPLATES", "cell", "environment", "render"]
@@ -66,6 +66,14 @@ def render(template: str, lang: str = "en", **context: Any) -> str:
         lang=t.lang, css=_static("page.css"), sort_js=_static("sort.js"), **context
     )
     return embed_cjk_font(page)  # Japanese glyphs in the page itself, only when it has any
+
+
+#: The break-even table's whole-scenario rows (:func:`cssim.analysis.breakeven.breakeven_table` names
+#: them by what moves, not by a field), in words.
+_TOTAL_BREAKEVEN = {
+    "churn x factor (every segment)": N_("Churn of every segment, as a share of today's"),
+    "+ expansion (every segment, per month)": N_("Expansion added to every segment, a month"),
+}
 
 
 def write_levers_page(
@@ -156,7 +164,9 @@ def write_levers_page(
                 field_path = f"{r['segment']}.{field}"
                 be_rows.append(
                     [
-                        parameter_label(field_path, scenario, lang),
+                        _(_TOTAL_BREAKEVEN[field])
+                        if field in _TOTAL_BREAKEVEN
+                        else parameter_label(field_path, scenario, lang),
                         fmt.percent(r[f"{part}_now"], lang, 2),
                         fmt.percent(r[f"{part}_breakeven"], lang, 2),
                     ]
