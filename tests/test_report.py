@@ -60,11 +60,15 @@ def xss_scenario(folder: Path) -> Path:
 
 
 def rendered(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
-    """The growth-vs-churn report ("gvc") or the hostile-text report ("xss"), rendered once."""
+    """The growth-vs-churn report ("gvc"), its Japanese twin ("ja": Japanese name, segment and
+    description, rendered in Japanese, as ``make report`` renders ``reports/ja/``) or the hostile-text
+    report ("xss"), rendered once per session."""
     if kind not in _CACHE:
         folder = tmp_path_factory.mktemp(f"report-{kind}")
         if kind == "gvc":
             source, kw = GVC, {"paths": PATHS, "seed": SEED}
+        elif kind == "ja":
+            source, kw = GVC_JA, {"paths": PATHS, "seed": SEED}
         else:  # also reports a saved result (as batches do) under another name
             source = xss_scenario(folder)
             saved = cssim.simulate(
@@ -500,11 +504,8 @@ def test_every_report_message_has_a_japanese_translation():
 
 @pytest.fixture(scope="module")
 def ja(tmp_path_factory) -> Rendered:
-    """The shipped Japanese default (Japanese name, segment and description), rendered in Japanese:
-    the twin of :data:`GVC` that ``make report`` renders into ``reports/ja/``."""
-    folder = tmp_path_factory.mktemp("report-ja")
-    path = report.render_report(GVC_JA, folder / "out", paths=PATHS, seed=SEED)
-    return Rendered(path, path.read_text(encoding="utf-8"), 0.0, "成長と解約")
+    """The shipped Japanese default rendered in Japanese (:func:`rendered`)."""
+    return rendered("ja", tmp_path_factory)
 
 
 def test_japanese_report_is_japanese_and_clean(ja):
