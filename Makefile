@@ -17,7 +17,7 @@ help:
 	@echo "make bench   run every benchmarks/bench_*.py"
 	@echo "make lab     start JupyterLab at the repository root (scenarios/ and notebooks/)"
 	@echo "make lint    ruff check cssim tests benchmarks"
-	@echo "make messages  extract new messages into cssim/reporting/locale/ja/LC_MESSAGES/*.po"
+	@echo "make messages  extract new messages into cssim/words/locale/ja/LC_MESSAGES/*.po"
 
 setup: system-deps $(STAMP)
 
@@ -60,11 +60,11 @@ clean:
 
 # Message catalogs: one per part; a new message appears with an empty msgstr (tests/test_catalogs.py
 # fails until it is translated). Add a part by listing its files here.
-LOCALE := cssim/reporting/locale
+LOCALE := cssim/words/locale
 MESSAGES_cli := cssim/cli.py
-MESSAGES_errors := cssim/reporting/errors_text.py
+MESSAGES_errors := cssim/words/errors_text.py
 MESSAGES_charts := cssim/reporting/charts.py
-MESSAGES_pages := cssim/reporting/labels.py cssim/reporting/pages.py cssim/reporting/batch_index.py \
+MESSAGES_pages := cssim/words/labels.py cssim/reporting/pages.py cssim/reporting/batch_index.py \
 	cssim/reporting/sweep_report.py cssim/reporting/compare_report.py \
 	cssim/reporting/calibration_report.py $(wildcard cssim/reporting/templates/pages/*.html)
 MESSAGE_PARTS := cli errors charts pages

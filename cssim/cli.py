@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from ._version import __version__
 from .model._lazy import LazyModule
 from .model._lazy import pandas as pd
 from .model.errors import ScenarioError
 from .model.metrics import METRICS
-from .reporting import formatting as fmt
-from .reporting.errors_text import scenario_error_text, translate_message
-from .reporting.i18n import LANGS, N_, Translator, resolve_lang
 from .runs.naming import output_slug
+from .words import formatting as fmt
+from .words.errors_text import scenario_error_text, translate_message
+from .words.i18n import LANGS, N_, Translator, resolve_lang
 
 if TYPE_CHECKING:
     from .model.scenario import Scenario
@@ -373,7 +373,7 @@ def run(args: argparse.Namespace) -> int:
 
 def kpi_table(summary: pd.DataFrame, lang: str = "en", currency: str = "JPY") -> str:
     """A small text table of the headline KPIs: medians (probabilities as such) by month."""
-    from .reporting.labels import metric_label
+    from .words.labels import metric_label
 
     months = sorted(summary["month"].unique())
     rows = []
@@ -621,15 +621,17 @@ def sweep(args: argparse.Namespace) -> int:
         raise BadInput(translate_message(str(e), _LANG[0])) from e
     if not 1 <= len(vary) <= 2:
         raise BadInput(_("give --vary once or twice (one or two different fields)"))
-    res = run_sweep(
-        base,
-        vary,
-        paths=args.paths,
-        seed=args.seed,
-        jobs=args.jobs,
-        scheduler=args.scheduler,
-        progress=sys.stderr.isatty(),
-    )
+    from .runs.executors import executor
+
+    with executor(args.jobs, args.scheduler) as pool:
+        res = run_sweep(
+            base,
+            vary,
+            paths=args.paths,
+            seed=args.seed,
+            executor=pool,
+            progress=sys.stderr.isatty(),
+        )
     csv = write_sweep_csv(res, args.out / "sweep.csv")
     html = write_sweep_report(res, args.out / "sweep.html", lang=_LANG[0])
     print(_("wrote {files}", files=", ".join(map(str, (csv, html)))))

@@ -13,8 +13,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from cssim.reporting import glossary
-from cssim.reporting.i18n import catalog_files
+from cssim.words import glossary
+from cssim.words.i18n import catalog_files
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")

@@ -21,6 +21,7 @@ from cssim.analysis.compare import compare
 from cssim.analysis.levers import levers, marginal_value
 from cssim.analysis.sensitivity import global_sensitivity, tornado
 from cssim.reporting import charts
+from cssim.words import fonts
 
 JA = {
     "name": "成長と解約",
@@ -96,9 +97,9 @@ def test_analysis_charts_write_japanese(scenario, result):
 
 
 def test_fonts_put_latin_first_and_japanese_after():
-    charts.use_fonts()
+    fonts.use_fonts()
     family = list(matplotlib.rcParams["font.family"])
-    assert family == [charts.LATIN_FONT, "IPAexGothic"]
+    assert family == [fonts.LATIN_FONT, "IPAexGothic"]
     from matplotlib import font_manager
 
     path = font_manager.findfont(font_manager.FontProperties(family="IPAexGothic"))

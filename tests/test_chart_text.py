@@ -23,7 +23,7 @@ from cssim.analysis.compare import compare
 from cssim.analysis.levers import levers, marginal_value
 from cssim.analysis.sensitivity import global_sensitivity, tornado
 from cssim.reporting import calibration_report
-from cssim.reporting.labels import metric_label
+from cssim.words.labels import metric_label
 
 from .helpers import english_left
 from .test_chart_fonts import JA

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from cssim import cli
-from cssim.reporting.formatting import display_width
+from cssim.words.formatting import display_width
 
 BAD = "name: x\nsegments:\n  - name: a\n    customers: -1\n"
 

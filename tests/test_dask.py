@@ -12,6 +12,7 @@ import cssim
 from cssim.analysis.sweep import sweep
 from cssim.model.result import SimulationResult
 from cssim.runs.batch import run_batch
+from cssim.runs.executors import executor
 
 distributed = pytest.importorskip("distributed")
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,8 +58,12 @@ def test_dask_sweep_matches_local(cluster):
     base = cssim.load_scenario("scenarios/growth-vs-churn.yaml").replace({"horizon_months": 12})
     vary = {"churn.monthly": [0.02, 0.03], "acquisition.rate": [0.1, 0.3]}
     local = sweep(base, vary, paths=800, seed=6)
-    remote = sweep(base, vary, paths=800, seed=6, scheduler=cluster)
+    with executor(scheduler=cluster) as dask:
+        remote = sweep(base, vary, paths=800, seed=6, executor=dask)
+    with executor(jobs=2) as pool:
+        processes = sweep(base, vary, paths=800, seed=6, executor=pool)
     assert local.table.equals(remote.table)
+    assert local.table.equals(processes.table)
 
 
 def test_simulate_through_a_dask_executor_is_bit_identical(cluster):

@@ -1,6 +1,6 @@
 """Every message a scenario's validation raises has a translation template.
 
-:mod:`cssim.reporting.errors_text` translates the model's English messages by matching them against
+:mod:`cssim.words.errors_text` translates the model's English messages by matching them against
 its templates (``MESSAGES``); a message reworded in the model without its template would stay in
 English in a Japanese error. This test reads the validators' source: each string a ``raise
 ValueError(...)`` in the scenario and distribution modules can raise, its formatted values stood in
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cssim.reporting.errors_text import translate_message
+from cssim.words.errors_text import translate_message
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The modules whose ValueErrors pydantic turns into a ScenarioError people read.

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from cssim.reporting import formatting as fmt
-from cssim.reporting.i18n import resolve_lang, translator
+from cssim.words import formatting as fmt
+from cssim.words.i18n import resolve_lang, translator
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_english_translator_is_the_identity():
 def test_format_frame_reads_like_a_person_wrote_it_in_both_languages():
     import pandas as pd
 
-    from cssim.reporting.formatting import format_frame, styler
+    from cssim.words.formatting import format_frame, styler
 
     df = pd.DataFrame({"arr": [3.522e8, 3.52e6], "churn": [0.03, 0.0081], "n": [12345.0, 2.0]})
     kinds = {"arr": "money", "churn": "percent", "n": "count"}

@@ -30,7 +30,7 @@ from cssim.data.reading import MAX_SPAN_MONTHS
 from cssim.model.edits import PathError, parse_path
 from cssim.model.limits import MAX_CUSTOMERS, MAX_MONEY, MAX_PATHS, paths_problem
 from cssim.model.yamlio import MAX_FILE_BYTES
-from cssim.reporting.errors_text import scenario_error_text
+from cssim.words.errors_text import scenario_error_text
 
 from .helpers import english_left, shown_parts
 

@@ -87,7 +87,7 @@ def test_bad_joints_are_refused_with_the_field_and_the_reason(joint, said):
 
 def japanese_reads_whole(data_segment: dict) -> None:
     """The same error in Japanese: still names the file and field, no English phrase left over."""
-    from cssim.reporting.errors_text import scenario_error_text
+    from cssim.words.errors_text import scenario_error_text
 
     with pytest.raises(ScenarioError) as e:
         Scenario.from_dict({"name": "x", "segments": [data_segment]}, source="s.yaml")

@@ -3,8 +3,8 @@
 import pytest
 
 from cssim.model.scenario import load_scenario
-from cssim.reporting import glossary
-from cssim.reporting.labels import (
+from cssim.words import glossary
+from cssim.words.labels import (
     PARAMETERS,
     format_parameter,
     metric_label,

@@ -279,8 +279,8 @@ def test_levers_outputs_rank_the_scenarios_lever_costs_at_equal_cost(tmp_path, l
     """``cssim levers`` on a scenario with lever_costs: the priced levers run at the equal-effort sizes
     their costs describe, per_cost.csv ranks them as the report does, and the page shows that table."""
     from cssim.analysis.levers import EQUAL_EFFORT
-    from cssim.reporting import formatting as fm
-    from cssim.reporting.i18n import Translator
+    from cssim.words import formatting as fm
+    from cssim.words.i18n import Translator
 
     s = cssim.load_scenario(ROOT / "scenarios" / "cs-team-costs.yaml")
     out = write_levers_outputs(s, tmp_path, paths=300, seed=7, lang=lang)

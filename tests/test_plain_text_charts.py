@@ -15,8 +15,8 @@ from cssim.analysis.compare import compare
 from cssim.analysis.sweep import sweep
 from cssim.reporting import charts as plots
 from cssim.reporting.compare_report import write_compare_report
-from cssim.reporting.plaintext import plain, plain_figure
 from cssim.reporting.sweep_report import write_sweep_report
+from cssim.words.plaintext import plain, plain_figure
 
 MATH, BROKEN = "$x$", "$\\x$"
 

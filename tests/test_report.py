@@ -21,7 +21,7 @@ import yaml
 
 import cssim
 from cssim.reporting import narrative, report
-from cssim.reporting.formatting import money
+from cssim.words.formatting import money
 
 ROOT = Path(__file__).resolve().parents[1]
 GVC = ROOT / "scenarios" / "growth-vs-churn.yaml"
@@ -487,7 +487,7 @@ def test_report_shows_levers_and_break_even(gvc):
 def test_every_report_message_has_a_japanese_translation():
     from babel.messages.extract import extract_from_file
 
-    from cssim.reporting.i18n import Translator
+    from cssim.words.i18n import Translator
 
     t = Translator("ja")
     missing = []
@@ -548,8 +548,8 @@ def _items(markup: str, cls: str) -> list[str]:
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_levers_at_equal_cost_match_per_cost_where_costs_are_given(lang):
     from cssim.analysis.levers import EQUAL_EFFORT, levers
-    from cssim.reporting import formatting as fm
-    from cssim.reporting.i18n import Translator
+    from cssim.words import formatting as fm
+    from cssim.words.i18n import Translator
 
     ctx = report.prepare(CS, paths=300, seed=7, lang=lang)
     costs = ctx.scenario.lever_costs
@@ -598,7 +598,7 @@ def test_no_levers_at_equal_cost_without_costs():
 
 def test_cohort_legend_is_translated_as_the_chart_writes_it():
     from cssim.reporting import charts
-    from cssim.reporting.i18n import Translator
+    from cssim.words.i18n import Translator
 
     r = cssim.simulate(cssim.load_scenario(GVC), paths=20, seed=1)
     ax = charts.cohort_layers(r)

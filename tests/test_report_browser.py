@@ -16,8 +16,8 @@ import pypdf
 import pytest
 
 import cssim
-from cssim.reporting.formatting import money
-from cssim.reporting.i18n import Translator
+from cssim.words.formatting import money
+from cssim.words.i18n import Translator
 from tests.test_report import GVC, PATHS, SEED, XSS_NAME, ja, rendered  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ import pytest
 import cssim
 from cssim import cli
 from cssim.analysis.breakeven import breakeven_table
-from cssim.reporting.tables import column_label, result_html, table
+from cssim.words.tables import column_label, result_html, table
 
 from .helpers import english_left
 
@@ -75,7 +75,7 @@ def test_result_display_in_japanese(scenario):
     html = result_html(r, "ja")
     h = r.headline()
     assert "36か月後のARR（中央値）" in html and "ARRが増える確率" in html
-    assert cssim.reporting.formatting.money(h["arr_median"], "JPY", "ja") in html
+    assert cssim.words.formatting.money(h["arr_median"], "JPY", "ja") in html
     assert "300パス × 36か月、シード 2" in html
     assert "Paths" not in html and "median" not in html
     assert "36" in result_html(r) and "ARR at month 36 (median)" in result_html(r)

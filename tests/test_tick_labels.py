@@ -10,9 +10,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from cssim.reporting import formatting as fm
-from cssim.reporting.chart_text import money_ticks
-from cssim.reporting.charts import tick_money, use_fonts
+from cssim.reporting.charts import tick_money
+from cssim.words.fonts import use_fonts
+from cssim.words import formatting as fm
+from cssim.words.chart_text import money_ticks
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -374,9 +374,9 @@ class GoalSeek:
 
     def text(self, lang: str | None = None) -> str:
         """The answer in a sentence, in ``lang``: ``月次解約率 ≤ 1.67%: ARRが増える確率 80.0% ...``."""
-        from ..reporting import formatting as fm
-        from ..reporting.i18n import N_, Translator
-        from ..reporting.labels import LEVER_LABELS, format_parameter, parameter_label
+        from ..words import formatting as fm
+        from ..words.i18n import N_, Translator
+        from ..words.labels import LEVER_LABELS, format_parameter, parameter_label
 
         _ = Translator(lang or "en")
         goals = {

@@ -24,9 +24,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..model.display import compact_money as _money
 from ..model.engine import simulate
 from ..model.metrics import METRICS
-from ..model.result import SimulationResult, _money
+from ..model.result import SimulationResult
 from ..model.scenario import Scenario
 
 __all__ = ["LOWER_IS_BETTER", "Comparison", "compare"]
@@ -219,9 +220,9 @@ class Comparison:
         -------
         numpy array of the two Axes
         """
-        from ..reporting.chart_text import chart_text, money_ticks
-        from ..reporting.charts import use_fonts
-        from ..reporting.labels import metric_label
+        from ..words.chart_text import chart_text, money_ticks
+        from ..words.fonts import use_fonts
+        from ..words.labels import metric_label
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
         _ = chart_text(lang)
@@ -291,7 +292,7 @@ class Comparison:
             bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
         )
         ax_hist.legend(fontsize=8, frameon=False, loc="upper right")
-        from ..reporting.plaintext import plain_figure
+        from ..words.plaintext import plain_figure
 
         plain_figure(ax_hist)  # scenario names are text, never TeX
         return np.asarray(axes)
@@ -314,9 +315,9 @@ class Comparison:
 
     def to_html(self, lang: str | None = None) -> str:
         """The comparison as an HTML table (what a notebook shows), in ``lang`` (English by default)."""
-        from ..reporting import formatting as fm
-        from ..reporting.chart_text import chart_text
-        from ..reporting.labels import metric_label
+        from ..words import formatting as fm
+        from ..words.chart_text import chart_text
+        from ..words.labels import metric_label
 
         _ = chart_text(lang)
         english = _.lang == "en"
@@ -373,8 +374,8 @@ def _fmt(metric: str, x: float) -> str:
 
 def _p(p: float, se: float, n: int, lang: str | None = None) -> str:
     """A probability with its standard error; at 0 or 1, the rule-of-three bound instead."""
-    from ..reporting import formatting as fm
-    from ..reporting.i18n import Translator
+    from ..words import formatting as fm
+    from ..words.i18n import Translator
 
     _ = Translator(lang)
     if p == 1:

@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..model.display import compact_money as _money
 from ..model.distributions import _Dist
 from ..model.engine import simulate
 from ..model.randomness import resolve_seed
-from ..model.result import _money
 from ..model.scenario import Scenario, Segment
 from .sensitivity import _expected
 
@@ -495,9 +495,9 @@ class LeverResult:
         """
         import matplotlib.pyplot as plt
 
-        from ..reporting.chart_text import chart_text, money_ticks
-        from ..reporting.charts import use_fonts
-        from ..reporting.labels import lever_label, metric_label
+        from ..words.chart_text import chart_text, money_ticks
+        from ..words.fonts import use_fonts
+        from ..words.labels import lever_label, metric_label
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
         _ = chart_text(lang)
@@ -552,7 +552,7 @@ class LeverResult:
                 month=self.horizon,
             )
         )
-        from ..reporting.plaintext import finish_axes
+        from ..words.plaintext import finish_axes
 
         finish_axes(ax, own)
         return ax
@@ -581,9 +581,9 @@ class LeverResult:
 
     def to_html(self, lang: str | None = None) -> str:
         """The levers, best first, as an HTML table (what a notebook shows), in ``lang``."""
-        from ..reporting import formatting as fm
-        from ..reporting.chart_text import chart_text
-        from ..reporting.labels import lever_label
+        from ..words import formatting as fm
+        from ..words.chart_text import chart_text
+        from ..words.labels import lever_label
 
         _ = chart_text(lang)
         if _.lang == "en":
@@ -728,9 +728,9 @@ class MarginalValue:
         """
         import matplotlib.pyplot as plt
 
-        from ..reporting.chart_text import chart_text, money_ticks
-        from ..reporting.charts import use_fonts
-        from ..reporting.labels import lever_label
+        from ..words.chart_text import chart_text, money_ticks
+        from ..words.fonts import use_fonts
+        from ..words.labels import lever_label
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
         _ = chart_text(lang)
@@ -755,7 +755,7 @@ class MarginalValue:
         ax.invert_xaxis()
         ax.legend()
         ax.set_title(_("The churn floor: what the same effort buys as churn falls"))
-        from ..reporting.plaintext import finish_axes
+        from ..words.plaintext import finish_axes
 
         finish_axes(ax, own)
         return ax

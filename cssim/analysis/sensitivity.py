@@ -22,13 +22,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..model.display import compact_money as _money
 from ..model.edits import PathError
 from ..model.engine import simulate
 from ..model.errors import Problem
 from ..model.expected import expected
 from ..model.metrics import METRICS
 from ..model.randomness import resolve_seed
-from ..model.result import TOTAL, _money
+from ..model.result import TOTAL
 from ..model.scenario import Scenario
 
 __all__ = ["GlobalSensitivity", "Tornado", "fix_inputs", "global_sensitivity", "tornado"]
@@ -109,11 +110,11 @@ class Tornado:
         """
         import matplotlib.pyplot as plt
 
-        from ..reporting.charts import use_fonts
+        from ..words.fonts import use_fonts
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
-        from ..reporting.chart_text import chart_text, money_ticks
-        from ..reporting.labels import metric_label
+        from ..words.chart_text import chart_text, money_ticks
+        from ..words.labels import metric_label
 
         _ = chart_text(lang)
         label = METRICS[self.metric].label if _.lang == "en" else metric_label(self.metric, lang)
@@ -145,7 +146,7 @@ class Tornado:
         )
         ax.legend(loc="lower right", fontsize="small")
         from ..reporting.charts import relabel_tornado
-        from ..reporting.plaintext import plain_figure
+        from ..words.plaintext import plain_figure
 
         relabel_tornado(ax, self, lang)
         plain_figure(ax)  # before any layout: layout draws the texts
@@ -270,10 +271,10 @@ class GlobalSensitivity:
         """
         import matplotlib.pyplot as plt
 
-        from ..reporting import formatting as fm
-        from ..reporting.chart_text import chart_text
-        from ..reporting.charts import use_fonts
-        from ..reporting.labels import metric_label, parameter_label
+        from ..words import formatting as fm
+        from ..words.chart_text import chart_text
+        from ..words.fonts import use_fonts
+        from ..words.labels import metric_label, parameter_label
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
         _ = chart_text(lang)
@@ -315,7 +316,7 @@ class GlobalSensitivity:
                 paths=fm.count(self.paths, lang),
             )
         )
-        from ..reporting.plaintext import finish_axes
+        from ..words.plaintext import finish_axes
 
         finish_axes(ax, own)
         return ax

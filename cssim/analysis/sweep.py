@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,6 @@ import pandas as pd
 from ..model.edits import parse_path
 from ..model.engine import simulate
 from ..model.scenario import Scenario
-from ..runs.executors import run_tasks
 
 __all__ = ["SweepResult", "parse_vary", "sweep"]
 
@@ -127,8 +127,7 @@ def sweep(
     *,
     paths: int = 2000,
     seed: int = 42,
-    jobs: int = 1,
-    scheduler: str | None = None,
+    executor: Executor | None = None,
     progress: bool = False,
 ) -> SweepResult:
     """Run ``base`` at every combination of the values in ``vary`` (one or two fields), same seed for all.
@@ -136,6 +135,10 @@ def sweep(
     Each row of the table holds the field values and, at the horizon: ARR now, the median, P10, P90 and
     mean ARR (with its standard error), P(ARR grows) (with its standard error), the median customers and NRR.
     Invalid combinations raise :class:`cssim.ScenarioError` before anything runs.
+
+    ``executor`` (any ``concurrent.futures.Executor``: local processes, or a Dask cluster's through
+    :func:`cssim.runs.executors.executor`) runs the grid points in parallel; every point carries the
+    same seed, so where it runs never changes a number.
     """
     if not 1 <= len(vary) <= 2:
         raise ValueError(f"a sweep varies one or two fields, not {len(vary)}")
@@ -152,9 +155,12 @@ def sweep(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(points), desc="sweep", unit="point")
-    for i, out in run_tasks(_run_point, points, jobs=jobs, scheduler=scheduler):
-        if isinstance(out, BaseException):
-            raise out
+    if executor is None:
+        done = ((i, _run_point(point)) for i, point in enumerate(points))
+    else:
+        futures = {executor.submit(_run_point, point): i for i, point in enumerate(points)}
+        done = ((futures[f], f.result()) for f in as_completed(futures))
+    for i, out in done:
         rows[i] = {**dict(zip(fields, points[i].values, strict=True)), **out}
         if bar is not None:
             bar.update(1)

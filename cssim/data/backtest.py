@@ -68,8 +68,8 @@ class Backtest:
         """
         import matplotlib.pyplot as plt
 
-        from ..reporting import formatting as fm
-        from ..reporting.chart_text import chart_text
+        from ..words import formatting as fm
+        from ..words.chart_text import chart_text
 
         _ = chart_text(lang)
 
@@ -119,6 +119,6 @@ class Backtest:
 
     def to_html(self, lang: str | None = None) -> str:
         """The coverage and bias per metric as an HTML table in ``lang`` (what a notebook shows)."""
-        from ..reporting.tables import table
+        from ..words.tables import table
 
         return table(self.summary.rename_axis("metric").reset_index(), lang).to_html()

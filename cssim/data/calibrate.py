@@ -82,7 +82,7 @@ class Calibration:
 
         The parameters are named in ``lang`` (English by default; ``"ja"`` for Japanese).
         """
-        from ..reporting.i18n import N_, Translator
+        from ..words.i18n import N_, Translator
 
         rows = [
             (
@@ -156,11 +156,49 @@ class Calibration:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def summary_cells(
+        self, lang: str | None = None
+    ) -> list[tuple[str, str, str, bool, float, float]]:
+        """:meth:`summary` as text for people: ``(name, estimate, standard error, in scenario, raw
+        estimate, raw standard error)`` per figure; rates as percentages with two decimals, sBG
+        parameters and counts to four significant digits."""
+        from ..words.formatting import format_value
+
+        english, shown = self.summary(), self.summary(lang)
+        rows = []
+        for (name, r), local in zip(english.iterrows(), shown.index, strict=True):
+            kind, digits = ("number", None) if name in _NUMBER_FIGURES else ("percent", 2)
+            cells = [
+                "" if v is None or v != v else format_value(v, kind, lang, digits=digits)
+                for v in (r.estimate, r.se)
+            ]
+            rows.append((local, *cells, bool(r.in_scenario), r.estimate, r.se))
+        return rows
+
     def to_html(self, lang: str | None = None) -> str:
         """The fitted figures as an HTML table (what a notebook shows), in ``lang``."""
-        from ..reporting.calibration_report import summary_html
+        from ..words.i18n import Translator
+        from ..words.tables import html_table
 
-        return summary_html(self, lang)
+        _ = Translator(lang or "en")
+        yes = _("yes")
+        rows = [
+            (n, est, se, yes if used else "")
+            for n, est, se, used, *_raw in self.summary_cells(lang)
+        ]
+        head = _(
+            "Calibration from {source} ({first} to {last}, churn model {model})",
+            source=self.source,
+            first=self.months[0],
+            last=self.months[-1],
+            model=self.churn_model,
+        )
+        columns = ("", _("estimate"), _("standard error"), _("in scenario"))
+        return html_table(rows, columns, caption=head)
+
+
+#: Figures of :meth:`Calibration.summary` that are not rates (shown as numbers, not percentages).
+_NUMBER_FIGURES = {"sBG alpha", "sBG beta", "new customers per month"}
 
 
 def calibrate(

@@ -296,8 +296,8 @@ class SBGFit:
         """Observed (pooled over cohorts) against fitted survival; returns the axes (words in ``lang``)."""
         import matplotlib.pyplot as plt
 
-        from ..reporting.chart_text import chart_text
-        from ..reporting.charts import use_fonts
+        from ..words.chart_text import chart_text
+        from ..words.fonts import use_fonts
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
         _ = chart_text(lang)
@@ -321,7 +321,7 @@ class SBGFit:
         ax.set_ylabel(_("share still active"))
         ax.set_ylim(0, 1.02)
         ax.legend()
-        from ..reporting.plaintext import plain_figure
+        from ..words.plaintext import plain_figure
 
         return plain_figure(ax)
 

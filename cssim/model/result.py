@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 import uuid
 from collections.abc import Iterable, Sequence
@@ -11,6 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from ._lazy import pandas as pd
+from .display import compact_money as _money
+from .display import html_table
 from .metrics import METRICS, _shift, ratio, trailing_churn, trailing_sum
 from .scenario import Scenario
 from .stored import COUNTS, STORED
@@ -576,27 +577,24 @@ class SimulationResult:
 
     def _repr_html_(self) -> str:
         h = self.headline()
-        cur = html.escape(self.scenario.currency)
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in [
-                ("Scenario", self.scenario.name),
-                ("Paths x months", f"{self.paths:,} x {self.horizon} (seed {self.seed})"),
-                ("Segments", ", ".join(self.segments)),
-                ("ARR now", f"{_money(h['arr_start'])} {cur}"),
-                (
-                    f"ARR at month {h['month']} (median)",
-                    f"{_money(h['arr_median'])} {cur} (P10 {_money(h['arr_p10'])}, "
-                    f"P90 {_money(h['arr_p90'])})",
-                ),
-                ("P(ARR grows)", f"{h['p_arr_grows']:.1%}"),
-                (
-                    "Customers (median)",
-                    f"{h['customers_start']:,.0f} -> {h['customers_median']:,.0f}",
-                ),
-            ]
-        )
-        return f"<table><caption>cssim SimulationResult</caption>{rows}</table>"
+        cur = self.scenario.currency
+        rows = [
+            ("Scenario", self.scenario.name),
+            ("Paths x months", f"{self.paths:,} x {self.horizon} (seed {self.seed})"),
+            ("Segments", ", ".join(self.segments)),
+            ("ARR now", f"{_money(h['arr_start'])} {cur}"),
+            (
+                f"ARR at month {h['month']} (median)",
+                f"{_money(h['arr_median'])} {cur} (P10 {_money(h['arr_p10'])}, "
+                f"P90 {_money(h['arr_p90'])})",
+            ),
+            ("P(ARR grows)", f"{h['p_arr_grows']:.1%}"),
+            (
+                "Customers (median)",
+                f"{h['customers_start']:,.0f} -> {h['customers_median']:,.0f}",
+            ),
+        ]
+        return html_table(rows, caption="cssim SimulationResult")
 
 
 class _SegmentView:
@@ -647,16 +645,6 @@ def _prob(hits: np.ndarray) -> dict:
         "mc_se": float(np.sqrt(p * (1 - p) / hits.size)),
         "median_se": np.nan,
     }
-
-
-def _money(x: float) -> str:
-    """Compact money: 1.23B, 45.6M, 789k."""
-    if not np.isfinite(x):
-        return "n/a"
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= div:
-            return f"{x / div:,.3g}{suffix}"
-    return f"{x:,.0f}"
 
 
 def _atomic(path: Path, write) -> Path:

@@ -24,19 +24,19 @@ Per-path values are exactly those of the full run: each block is first turned in
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .display import compact_money as _money
+from .display import html_table
 from .metrics import METRICS
 from .result import (
     _Z95,
     DEFAULT_QUANTILES,
     TOTAL,
     SimulationResult,
-    _money,
     discount_rate,
     model_ltv_rows,
     quantile_table,
@@ -439,21 +439,18 @@ class SummaryResult:
 
     def _repr_html_(self) -> str:
         h = self.headline()
-        cur = html.escape(self.scenario.currency)
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in [
-                ("Scenario", self.scenario.name),
-                ("Paths x months", f"{self.paths:,} x {self.horizon} (seed {self.seed})"),
-                ("Segments", ", ".join(self.segments)),
-                ("Quantiles", f"within {self.alpha:.1%} (mergeable sketch)"),
-                ("ARR now (mean)", f"{_money(h['arr_start'])} {cur}"),
-                (
-                    f"ARR at month {h['month']} (median)",
-                    f"{_money(h['arr_median'])} {cur} (P10 {_money(h['arr_p10'])}, "
-                    f"P90 {_money(h['arr_p90'])})",
-                ),
-                ("P(ARR grows)", f"{h['p_arr_grows']:.1%}"),
-            ]
-        )
-        return f"<table><caption>cssim SummaryResult</caption>{rows}</table>"
+        cur = self.scenario.currency
+        rows = [
+            ("Scenario", self.scenario.name),
+            ("Paths x months", f"{self.paths:,} x {self.horizon} (seed {self.seed})"),
+            ("Segments", ", ".join(self.segments)),
+            ("Quantiles", f"within {self.alpha:.1%} (mergeable sketch)"),
+            ("ARR now (mean)", f"{_money(h['arr_start'])} {cur}"),
+            (
+                f"ARR at month {h['month']} (median)",
+                f"{_money(h['arr_median'])} {cur} (P10 {_money(h['arr_p10'])}, "
+                f"P90 {_money(h['arr_p90'])})",
+            ),
+            ("P(ARR grows)", f"{h['p_arr_grows']:.1%}"),
+        ]
+        return html_table(rows, caption="cssim SummaryResult")

@@ -12,9 +12,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import formatting as fmt
-from .charts import embed, use_fonts
-from .i18n import N_, Translator
+from ..words import formatting as fmt
+from ..words.fonts import use_fonts
+from ..words.i18n import N_, Translator
+from .charts import embed
 from .pages import cell, render
 
 if TYPE_CHECKING:  # pragma: no cover

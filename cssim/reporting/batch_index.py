@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..model.result import _atomic
-from . import formatting as fmt
-from .charts import embed, tick_money, use_fonts
-from .i18n import Translator
+from ..words import formatting as fmt
+from ..words.fonts import use_fonts
+from ..words.i18n import Translator
+from .charts import embed, tick_money
 from .pages import cell, render
 
 __all__ = ["write_index"]

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import formatting as fmt
+from ..words import formatting as fmt
+from ..words.i18n import N_, Translator
 from .charts import embed
-from .i18n import N_, Translator
 from .pages import cell, render
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..data.calibrate import Calibration
 
-__all__ = ["render_report", "summary_html", "write_report"]
+__all__ = ["render_report", "write_report"]
 
 
 def _num(x, kind: str = "number", lang: str = "en") -> str:
@@ -51,7 +51,7 @@ def _retention_figure(cal: Calibration, lang: str = "en"):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from .charts import use_fonts
+    from ..words.fonts import use_fonts
 
     use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
@@ -77,7 +77,7 @@ def _retention_figure(cal: Calibration, lang: str = "en"):
 def _holdout_figure(cal: Calibration, lang: str = "en"):
     import matplotlib.pyplot as plt
 
-    from .charts import use_fonts
+    from ..words.fonts import use_fonts
 
     use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
@@ -131,7 +131,7 @@ _MOVEMENTS = {
 def _movement_figure(cal: Calibration, lang: str = "en"):
     import matplotlib.pyplot as plt
 
-    from .charts import use_fonts
+    from ..words.fonts import use_fonts
 
     use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
 
@@ -167,57 +167,6 @@ def _movement_figure(cal: Calibration, lang: str = "en"):
 
 
 #: how each fitted figure of :meth:`Calibration.summary` reads (by its English name); rates otherwise
-_SUMMARY_KINDS = {
-    "sBG alpha": "number",
-    "sBG beta": "number",
-    "new customers per month": "number",
-}
-
-
-def _summary_rows(cal: Calibration, lang: str) -> list[tuple[str, str, str, bool, float, float]]:
-    """``(name in lang, estimate, standard error, in scenario, raw estimate, raw se)`` per figure."""
-    english, shown = cal.summary(), cal.summary(lang)
-    rows = []
-    for (name, r), local in zip(english.iterrows(), shown.index, strict=True):
-        kind = _SUMMARY_KINDS.get(name, "percent")
-        rows.append(
-            (
-                local,
-                _num(r.estimate, kind, lang),
-                _num(r.se, kind, lang),
-                bool(r.in_scenario),
-                r.estimate,
-                r.se,
-            )
-        )
-    return rows
-
-
-def summary_html(cal: Calibration, lang: str | None = None) -> str:
-    """The fitted figures as a small HTML table in ``lang`` (:meth:`Calibration.to_html`)."""
-    from html import escape as esc
-
-    lang = lang or "en"
-    _ = Translator(lang)
-    yes = _("yes")
-    rows = "".join(
-        f"<tr><th style='text-align:left'>{esc(name)}</th><td>{esc(est)}</td><td>{esc(se)}</td>"
-        f"<td>{esc(yes) if used else ''}</td></tr>"
-        for name, est, se, used, *_raw in _summary_rows(cal, lang)
-    )
-    head = _(
-        "Calibration from {source} ({first} to {last}, churn model {model})",
-        source=cal.source,
-        first=cal.months[0],
-        last=cal.months[-1],
-        model=cal.churn_model,
-    )
-    columns = "".join(
-        f"<th>{esc(c)}</th>" for c in ("", _("estimate"), _("standard error"), _("in scenario"))
-    )
-    return f"<div><strong>{esc(head)}</strong><table><tr>{columns}</tr>{rows}</table></div>"
-
-
 def render_report(cal: Calibration, lang: str = "en") -> str:
     """The calibration page as one HTML string, in ``lang``."""
     _ = Translator(lang)
@@ -228,7 +177,7 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
             "columns": [_("Parameter"), _("estimate"), _("standard error"), _("in scenario")],
             "rows": [
                 [name, cell(est, raw_est), cell(se, raw_se), yes if used else ""]
-                for name, est, se, used, raw_est, raw_se in _summary_rows(cal, lang)
+                for name, est, se, used, raw_est, raw_se in cal.summary_cells(lang)
             ],
         }
     ]

@@ -24,14 +24,14 @@ from matplotlib.ticker import (
 
 from ..model.metrics import METRICS
 from ..model.result import TOTAL, SimulationResult
-from .chart_text import SpacedMoneyFormatter
-from .i18n import Translator, resolve_lang
-from .labels import metric_label
-from .plaintext import plain, plain_figure
+from ..words.chart_text import SpacedMoneyFormatter
+from ..words.fonts import use_fonts
+from ..words.i18n import Translator, resolve_lang
+from ..words.labels import metric_label
+from ..words.plaintext import plain, plain_figure
 
 __all__ = [
     "COLORS",
-    "LATIN_FONT",
     "EmbeddedFigure",
     "cohort_layers",
     "compact",
@@ -40,41 +40,7 @@ __all__ = [
     "mrr_waterfall",
     "retention_chart",
     "unit_economics_chart",
-    "use_fonts",
 ]
-
-#: The Latin font charts write in first; glyphs it lacks (Japanese) come from IPAexGothic.
-LATIN_FONT = "DejaVu Sans"
-_CJK_FONT = "IPAexGothic"
-
-
-def use_fonts() -> None:
-    """Make every matplotlib chart able to write Japanese: register IPAexGothic and put it after Latin.
-
-    The font comes from the pip package ``matplotlib-fontja`` (``ipaexg.ttf``), so no system font or root
-    is needed. ``font.family`` becomes ``["DejaVu Sans", "IPAexGothic"]``: matplotlib takes each glyph
-    from the first font in the list that has it, so Latin text looks as before and a Japanese scenario or
-    segment name renders instead of boxes and ``Glyph ... missing`` warnings. Idempotent and cheap; call
-    it wherever a figure is made.
-    """
-    import matplotlib
-    from matplotlib import font_manager
-
-    if _CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
-        import importlib.util
-        from pathlib import Path
-
-        spec = importlib.util.find_spec("matplotlib_fontja")
-        if spec is None or not spec.submodule_search_locations:
-            raise RuntimeError(
-                "the Japanese chart font is missing: pip install matplotlib-fontja (make setup does)"
-            )
-        for ttf in sorted(Path(next(iter(spec.submodule_search_locations))).rglob("*.ttf")):
-            font_manager.fontManager.addfont(str(ttf))
-    family = [LATIN_FONT, _CJK_FONT]
-    if list(matplotlib.rcParams["font.family"]) != family:
-        matplotlib.rcParams["font.family"] = family
-    # a true minus sign (U+2212) exists in both fonts; keep the default
 
 
 def tick_money(lang: str | None = None) -> SpacedMoneyFormatter:
@@ -497,7 +463,7 @@ def relabel_tornado(ax: Axes, tornado, lang: str | None = None) -> Axes:
     ``tornado`` is the :class:`cssim.analysis.sensitivity.Tornado` that drew ``ax`` (its rows in the
     chart's order, bottom to top).
     """
-    from .labels import format_parameter, parameter_label
+    from ..words.labels import format_parameter, parameter_label
 
     _ = Translator(lang or "en")
     s = tornado.scenario
@@ -525,7 +491,7 @@ def relabel_tornado(ax: Axes, tornado, lang: str | None = None) -> Axes:
             handles, [_("input at P10"), _("input at P90")], loc="lower right", fontsize="small"
         )
     if METRICS[tornado.metric].unit == "currency":
-        from .chart_text import money_ticks  # 3 significant digits with the unit: 1.95億円
+        from ..words.chart_text import money_ticks  # 3 significant digits with the unit: 1.95億円
 
         ax.xaxis.set_major_formatter(money_ticks(s.currency, resolve_lang(lang)))
     return ax

@@ -7,10 +7,11 @@ from pathlib import Path
 from ..analysis.compare import Comparison
 from ..model.metrics import METRICS
 from ..model.result import _atomic
-from . import formatting as fmt
-from .charts import embed, use_fonts
-from .i18n import Translator
-from .labels import metric_label
+from ..words import formatting as fmt
+from ..words.fonts import use_fonts
+from ..words.i18n import Translator
+from ..words.labels import metric_label
+from .charts import embed
 from .pages import render
 
 __all__ = ["write_compare_report"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.result import TOTAL, SimulationResult
-from . import formatting as fmt
-from .i18n import Translator
+from ..words import formatting as fmt
+from ..words.i18n import Translator
 
 __all__ = ["FINITE_LIFE_MONTHS", "ltv_reasons", "ltv_sentence"]
 
@@ -77,7 +77,7 @@ def ltv_sentence(
 ) -> str:
     """One or two sentences: both LTVs (medians), why they differ, and paths where the quoted one is undefined.
 
-    ``money(x)`` formats an amount (:func:`cssim.reporting.formatting.money` in ``lang`` by default).
+    ``money(x)`` formats an amount (:func:`cssim.words.formatting.money` in ``lang`` by default).
     """
     t = Translator(lang or "en")
     month = result.horizon if month is None else month

@@ -1,9 +1,9 @@
 """Sentences written from a result's numbers, in the reader's language.
 
 Nothing here is a hard-coded figure: every number is computed from the scenario or the simulated paths.
-Each function takes a :class:`~cssim.reporting.i18n.Translator` (``t``); the English text is the message
+Each function takes a :class:`~cssim.words.i18n.Translator` (``t``); the English text is the message
 id and the Japanese lives in ``locale/ja/LC_MESSAGES/report.po``. Numbers go through
-:mod:`cssim.reporting.formatting` (``3.52億円`` / ``¥352M``).
+:mod:`cssim.words.formatting` (``3.52億円`` / ``¥352M``).
 
 The growth arithmetic follows MODEL.md: with an annual new-customer rate g (monthly
 ``m = (1 + g)^(1/12) - 1``) and monthly churn c, the base changes by ``(1 + m - c)^12 - 1`` a year,
@@ -19,8 +19,8 @@ import numpy as np
 from ..model.distributions import _Dist
 from ..model.result import TOTAL, SimulationResult
 from ..model.scenario import Segment
-from . import formatting as fm
-from .i18n import Translator, translator
+from ..words import formatting as fm
+from ..words.i18n import Translator, translator
 
 __all__ = [
     "GrowthArithmetic",

@@ -51,7 +51,7 @@ def write_levers_outputs(
     """
     import matplotlib.pyplot as plt
 
-    from .charts import use_fonts
+    from ..words.fonts import use_fonts
     from .pages import write_levers_page
 
     use_fonts()  # Japanese names render (IPAexGothic after the Latin font)

@@ -5,7 +5,7 @@ Every page is a Jinja2 template under ``templates/pages/`` that extends one skel
 (``macros.html``; figures from :func:`cssim.reporting.charts.embed`). Autoescaping is on, so scenario text
 (names, descriptions, errors) is data and never markup; Jinja2's i18n extension reads the same gettext
 catalogs as the rest of cssim (``{{ _("...") }}`` in a template), and numbers come formatted from
-:mod:`cssim.reporting.formatting`.
+:mod:`cssim.words.formatting`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from .i18n import N_, Translator
+from ..words.i18n import N_, Translator
 from .webfont import embed_cjk_font
 
 __all__ = ["TEMPLATES", "cell", "environment", "render"]
@@ -90,10 +90,11 @@ def write_levers_page(
 
     from ..analysis.levers import LEVERS
     from ..model.result import _atomic
-    from . import formatting as fmt
-    from .charts import embed, tick_money, use_fonts
-    from .labels import lever_label, parameter_label
-    from .tables import at_equal_cost
+    from ..words import formatting as fmt
+    from ..words.fonts import use_fonts
+    from ..words.labels import lever_label, parameter_label
+    from ..words.tables import at_equal_cost
+    from .charts import embed, tick_money
 
     use_fonts()
     _ = Translator(lang)

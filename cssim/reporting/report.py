@@ -8,8 +8,8 @@ thin: each cell calls one function here (:func:`prepare`, then :func:`header`, :
 can never inject markup.
 
 The report speaks the reader's language (``lang="en"`` or ``"ja"``; the scenario's ``language:`` when
-no language is given, English otherwise): sentences through :mod:`cssim.reporting.i18n` (the Japanese in
-``locale/ja/LC_MESSAGES/report.po``), numbers through :mod:`cssim.reporting.formatting` (``3.52億円`` /
+no language is given, English otherwise): sentences through :mod:`cssim.words.i18n` (the Japanese in
+``locale/ja/LC_MESSAGES/report.po``), numbers through :mod:`cssim.words.formatting` (``3.52億円`` /
 ``¥352M``). It answers first: where ARR goes, the chance it grows, and what to do (the levers at equal
 effort, the break-even churn); the derivations, precision and a glossary come last.
 """
@@ -42,10 +42,11 @@ from ..model.engine import simulate
 from ..model.metrics import METRICS
 from ..model.result import TOTAL, SimulationResult
 from ..model.scenario import Scenario, load_scenario
+from ..words import fonts
+from ..words import formatting as fm
+from ..words.i18n import N_, Translator, resolve_lang
+from ..words.tables import at_equal_cost
 from . import charts, ltv_note, narrative
-from . import formatting as fm
-from .i18n import N_, Translator, resolve_lang
-from .tables import at_equal_cost
 from .webfont import embed_cjk_font
 
 __all__ = [
@@ -93,33 +94,6 @@ class Html:
 
     def __repr__(self) -> str:
         return self.text or "<cssim report section>"
-
-
-# -- fonts: Japanese in charts ------------------------------------------------------------------------
-
-
-@functools.cache
-def _font_family() -> list[str]:
-    """Register IPAexGothic from the ``matplotlib-fontja`` package; the family list for charts.
-
-    A Latin font first, IPAexGothic for the glyphs it lacks (matplotlib falls back glyph by glyph).
-    Without the package the list is DejaVu Sans alone (Japanese text would then show boxes).
-    """
-    import logging
-
-    from matplotlib import font_manager
-
-    # IPAexGothic has one weight; matplotlib logs each bold title it fakes
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-
-    try:
-        import matplotlib_fontja
-    except ImportError:  # pragma: no cover - depends on the installation
-        return ["DejaVu Sans"]
-    fonts = Path(matplotlib_fontja.__file__).parent / "fonts"
-    for ttf in sorted(fonts.glob("*.ttf")):
-        font_manager.fontManager.addfont(str(ttf))
-    return ["DejaVu Sans", "IPAexGothic"]
 
 
 # -- parameters and the simulation ------------------------------------------------------------------
@@ -601,7 +575,7 @@ def _p(text: str, cls: str = "") -> str:
 
 def _rc() -> dict:
     return {
-        "font.family": _font_family(),
+        "font.family": fonts.register(),
         "font.size": 10,
         "axes.titlesize": 11,
         "axes.labelsize": 10,
@@ -668,7 +642,7 @@ def _chart_text(text: str, t: Translator) -> str | None:
 
 def _localize(fig, t: Translator, currency: str) -> None:
     """Put a drawn figure in the reader's language: its texts (:data:`_CHART_TEXT`) and its money
-    ticks (``¥352M`` / ``3.52億円``, through :func:`cssim.reporting.formatting.money`)."""
+    ticks (``¥352M`` / ``3.52億円``, through :func:`cssim.words.formatting.money`)."""
     from matplotlib.text import Text
     from matplotlib.ticker import FuncFormatter
 
@@ -1425,7 +1399,7 @@ def glossary(ctx: ReportContext) -> Html:
 
 def footnote(ctx: ReportContext) -> Html:
     """How the figures were made: simulated futures (paths), seed, scenario file, cssim version."""
-    from .. import __version__
+    from .._version import __version__
 
     r, t = ctx.result, ctx.t
     text = "\u00b9 " + t(

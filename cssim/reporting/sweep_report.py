@@ -8,10 +8,11 @@ import numpy as np
 
 from ..analysis.sweep import SweepResult
 from ..model.result import _atomic
-from . import formatting as fmt
-from .charts import embed, tick_money, use_fonts
-from .i18n import Translator
-from .labels import parameter_kind, parameter_label
+from ..words import formatting as fmt
+from ..words.fonts import use_fonts
+from ..words.i18n import Translator
+from ..words.labels import parameter_kind, parameter_label
+from .charts import embed, tick_money
 from .pages import render
 
 __all__ = ["write_sweep_report"]

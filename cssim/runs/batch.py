@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import __version__
+from .._version import __version__
 from ..model.errors import ScenarioError
 from .executors import run_tasks
 from .manifest import (
@@ -320,7 +320,7 @@ def run_job(job: Job) -> dict:
             currency=scenario.currency,
         )
     except ScenarioError as e:
-        from ..reporting.errors_text import scenario_error_text
+        from ..words.errors_text import scenario_error_text
 
         entry.update(status="failed", stage=stage, error=scenario_error_text(e, job.lang))
     except LimitExceeded as e:
@@ -385,7 +385,7 @@ class _Progress:
     """A tqdm bar on a terminal, else one line per scenario on stderr; or nothing."""
 
     def __init__(self, mode: str | None, total: int, done: int, lang: str | None = None):
-        from ..reporting.i18n import Translator
+        from ..words.i18n import Translator
 
         self.mode, self.total, self.done = mode, total, done
         self._ = Translator(lang or "en")  # the progress lines' words
@@ -569,7 +569,7 @@ def run_batch(
 
 def _write_index(result: BatchResult, lang: str | None = None) -> None:
     from ..reporting.batch_index import write_index
-    from ..reporting.i18n import resolve_lang
+    from ..words.i18n import resolve_lang
 
     lang = resolve_lang(lang)
 

@@ -9,9 +9,9 @@ from ..data.calibrate import backtest, calibrate
 from ..model.errors import ScenarioError
 from ..reporting.backtest_report import write_backtest
 from ..reporting.calibration_report import write_report
-from ..reporting.errors_text import scenario_error_text
-from ..reporting.formatting import display_width, percent
-from ..reporting.i18n import Translator
+from ..words.errors_text import scenario_error_text
+from ..words.formatting import display_width, percent
+from ..words.i18n import Translator
 
 __all__ = ["backtest_cli", "calibrate_cli"]
 

@@ -25,11 +25,13 @@ class DaskExecutor(Executor):
 
     def __init__(self, client: Any):
         self.client = client
+        self._futures = client.get_executor(pure=False)  # concurrent.futures.Future results
         threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
         self.window = max(2, 2 * threads)
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any):  # type: ignore[override]
-        return self.client.submit(fn, *args, pure=False, **kwargs)
+        """Run ``fn(*args, **kwargs)`` on a worker; a ``concurrent.futures.Future`` of its result."""
+        return self._futures.submit(fn, *args, **kwargs)
 
 
 @contextmanager

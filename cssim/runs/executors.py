@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any
 
-__all__ = ["run_tasks"]
+__all__ = ["executor", "run_tasks"]
 
 
 def run_tasks(
@@ -55,6 +56,25 @@ def run_tasks(
     else:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
             yield from _from_futures({pool.submit(fn, x): i for i, x in enumerate(items)})
+
+
+@contextmanager
+def executor(jobs: int = 1, scheduler: str | None = None) -> Iterator[Executor | None]:
+    """The executor a command runs its tasks on: None (this process) for ``jobs=1``, ``jobs`` spawned
+    local processes, or a Dask cluster's (``scheduler`` a ``tcp://host:port`` address; tasks submitted
+    with ``pure=False``). Closed when the ``with`` block ends."""
+    if scheduler is not None:
+        from .distributed import dask_executor
+
+        with dask_executor(scheduler) as dask:
+            yield dask
+    elif jobs > 1:
+        # spawned, not forked: safe beside threads (a kernel, a Dask client) in this process
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            pool.window = 2 * jobs  # finished blocks waiting for an earlier one stay few
+            yield pool
+    else:
+        yield None
 
 
 def _from_futures(futures: dict) -> Iterator[tuple[int, Any]]:

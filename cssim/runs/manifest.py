@@ -17,7 +17,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import __version__
+from .._version import __version__
 from ..model.result import _atomic
 
 __all__ = [

@@ -52,18 +52,10 @@ def simulate(
         raise ValueError(
             f"give simulate() one of an executor, a scheduler or jobs, not {' and '.join(given)}"
         )
-    if scheduler is not None:
-        from .distributed import dask_executor
+    if scheduler is not None or jobs > 1:
+        from .executors import executor
 
-        with dask_executor(scheduler) as dask:
-            return _simulate(scenario, paths, seed, executor=dask, **options)
-    if jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
-
-        # spawned, not forked: safe beside threads (a kernel, a Dask client) in this process
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            pool.window = 2 * jobs  # finished blocks waiting for an earlier one stay few
+        with executor(jobs, scheduler) as pool:
             return _simulate(scenario, paths, seed, executor=pool, **options)
     return _simulate(scenario, paths, seed, **options)
 

@@ -52,8 +52,8 @@ from ..model.errors import ScenarioError
 from ..model.randomness import BLOCK_PATHS
 from ..model.result import SimulationResult, _atomic, _money
 from ..model.scenario import Scenario, Segment, load_scenario
-from ..reporting import formatting as fm
-from ..reporting.i18n import N_, Translator
+from ..words import formatting as fm
+from ..words.i18n import N_, Translator
 
 __all__ = ["DEFAULT_SCENARIO", "Explorer", "parse_value", "relocate"]
 
@@ -937,7 +937,7 @@ class Explorer:
 
     def _error_text(self, e: Exception) -> str:
         """An edit the scenario refuses, in the explorer's language (file, field and value named)."""
-        from ..reporting.errors_text import scenario_error_text, translate_message
+        from ..words.errors_text import scenario_error_text, translate_message
 
         if isinstance(e, ScenarioError):
             return scenario_error_text(e, self.t.lang)
@@ -980,7 +980,7 @@ class Explorer:
 
     def _formatters(self):
         """``value(kpi, x)`` and ``change(kpi, now, then)`` as text in the explorer's language."""
-        from ..reporting import formatting as f
+        from ..words import formatting as f
 
         lang, cur = self.t.lang, self.base.currency
 
@@ -1003,7 +1003,7 @@ class Explorer:
         return value, change
 
     def _kpi_html_translated(self, now: dict, then: dict) -> str:
-        """The KPI table in ``self.t``'s language, numbers through :mod:`cssim.reporting.formatting`."""
+        """The KPI table in ``self.t``'s language, numbers through :mod:`cssim.words.formatting`."""
         tr = self.t
         value, change = self._formatters()
         rows = "".join(
@@ -1202,7 +1202,7 @@ class _Chart:
     """
 
     def __init__(self, currency: str, lang: str = "en"):
-        from ..reporting.charts import use_fonts
+        from ..words.fonts import use_fonts
 
         use_fonts()  # Japanese titles and names render (IPAexGothic after the Latin font)
         _ = self._ = Translator(lang)

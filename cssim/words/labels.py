@@ -210,13 +210,20 @@ LEVER_LABELS: dict[str, str] = {
 }
 
 
-def lever_label(name: str, size: float, unit: str, lang: str | None = None) -> str:
+def lever_unit(name: str) -> str:
+    """A lever's unit from its name: ``"points"`` (``churn_pt``: 0.005 = 0.5 points) or ``"relative"``
+    (``churn_rel``: 0.1 = 10%)."""
+    return "points" if name.endswith("_pt") else "relative"
+
+
+def lever_label(name: str, size: float, unit: str | None = None, lang: str | None = None) -> str:
     """A lever for people: ``Churn -0.5 pt/month`` / ``解約率 −0.5ポイント/月``.
 
     ``unit`` is the lever's ``"relative"`` (size as a share: 0.1 = 10%) or ``"points"`` (0.005 =
-    0.5 points).
+    0.5 points); by default :func:`lever_unit` of its name.
     """
     _ = Translator(lang or "en")
+    unit = lever_unit(name) if unit is None else unit
     if unit == "relative":
         shown = fmt.percent(size, lang, 0 if round(size * 100, 6).is_integer() else 1)
     else:

@@ -197,9 +197,16 @@ def tick_labels(values, lang: str | None = None, suffix: str = "") -> list[str]:
 KINDS = ("money", "percent", "points", "months", "count", "number", "text")
 
 
-def format_value(x, kind: str, lang: str | None = None, currency: str = "JPY") -> str:
+def format_value(
+    x, kind: str, lang: str | None = None, currency: str = "JPY", *, digits: int | None = None
+) -> str:
     """One value by kind: ``money`` (in ``currency``), ``percent``, ``points``, ``months``, ``count``,
-    ``number`` (up to four significant digits, never scientific notation) or ``text``."""
+    ``number`` (up to four significant digits, never scientific notation) or ``text``.
+
+    ``digits`` fixes the decimals of a percentage, a number or a duration; by default a percentage
+    shows two below 10% and one above, a duration one where it is not whole. Not-a-number reads ``–``
+    (and ``None`` an empty cell).
+    """
     if kind == "text":
         return "" if x is None else str(x)
     try:
@@ -209,17 +216,22 @@ def format_value(x, kind: str, lang: str | None = None, currency: str = "JPY") -
     if kind == "money":
         return money(v, currency, lang)
     if kind == "percent":
-        return percent(v, lang, 2 if math.isfinite(v) and abs(v) < 0.1 else 1)
+        if digits is None:
+            digits = 2 if math.isfinite(v) and abs(v) < 0.1 else 1
+        return percent(v, lang, digits)
     if kind == "points":
         return points(v, lang)
     if kind == "months":
-        return months(v, lang, 1 if math.isfinite(v) and not float(v).is_integer() else 0)
+        if digits is None:
+            digits = 1 if math.isfinite(v) and not float(v).is_integer() else 0
+        return months(v, lang, digits)
     if kind == "count":
         return count(v, lang)
     if kind == "number":
         if not math.isfinite(v):
             return "–"
-        digits = 0 if v == 0 or abs(v) >= 1000 else max(0, 3 - math.floor(math.log10(abs(v))))
+        if digits is None:
+            digits = 0 if v == 0 or abs(v) >= 1000 else max(0, 3 - math.floor(math.log10(abs(v))))
         return number(v, lang, min(digits, 6))
     raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
 

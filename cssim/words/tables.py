@@ -2,19 +2,20 @@
 
 The analysis and data functions return plain frames whose columns are program names (``p10``,
 ``mc_se``, ``churn_breakeven``); :func:`table` shows such a frame as a pandas Styler with the column
-names in ``lang`` and each number formatted by kind (:mod:`cssim.reporting.formatting`: ``3.52億円``,
+names in ``lang`` and each number formatted by kind (:mod:`cssim.words.formatting`: ``3.52億円``,
 ``1.5%``, never ``3.522000e+08``). The frame itself is untouched, so it stays sortable and computable::
 
     table(cssim.marginal_value(scenario).to_frame(), "ja")
 
 Cells holding a field path (the ``input`` of a sensitivity table, a break-even's parameter) read as the
-parameter's human name (:func:`cssim.reporting.labels.parameter_label`); metric names as their label.
+parameter's human name (:func:`cssim.words.labels.parameter_label`); metric names as their label.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..model.display import html_table
 from . import formatting as fmt
 from .i18n import N_, Translator
 from .labels import metric_label, parameter_label
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..model.scenario import Scenario
 
-__all__ = ["COLUMNS", "at_equal_cost", "column_label", "result_html", "table"]
+__all__ = ["COLUMNS", "at_equal_cost", "column_label", "html_table", "result_html", "table"]
 
 #: column name -> (English header as a message, kind of value for :func:`formatting.format_value`)
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -170,13 +171,12 @@ def _cell_text(column: str, value, scenario: Scenario | None, lang: str | None):
 
 def _lever_names(df: pd.DataFrame, lang: str | None) -> pd.DataFrame:
     """A lever table's ``label`` in ``lang`` (``解約率 −10%``), its ``lever`` column dropped."""
-    from ..analysis.levers import LEVERS
-    from .labels import lever_label
+    from .labels import LEVER_LABELS, lever_label
 
     size = "size" if "size" in df.columns else "step" if "step" in df.columns else None
     if size is not None:
         df["label"] = [
-            lever_label(name, s, LEVERS[name].unit, lang) if name in LEVERS else label
+            lever_label(name, s, lang=lang) if name in LEVER_LABELS else label
             for name, s, label in zip(df["lever"], df[size], df["label"], strict=True)
         ]
     return df.drop(columns="lever").rename(columns={"label": "lever"})
@@ -188,8 +188,6 @@ def result_html(result, lang: str | None = None) -> str:
     Works for :class:`~cssim.model.result.SimulationResult` and
     :class:`~cssim.model.summary.SummaryResult` (their :meth:`headline`).
     """
-    from html import escape
-
     _ = Translator(lang or "en")
     h = result.headline()
     cur = result.scenario.currency
@@ -225,12 +223,7 @@ def result_html(result, lang: str | None = None) -> str:
             f"{fmt.count(h['customers_start'], lang)} → {fmt.count(h['customers_median'], lang)}",
         ),
     ]
-    body = "".join(
-        f"<tr><th style='text-align:left'>{escape(k)}</th><td>{escape(v)}</td></tr>"
-        for k, v in rows
-    )
-    caption = _("Simulation result")
-    return f"<table><caption>{escape(caption)}</caption>{body}</table>"
+    return html_table(rows, caption=_("Simulation result"))
 
 
 def table(

@@ -72,7 +72,7 @@ def _translations(lang: str):
 class Translator:
     """``t = translator("ja"); t("Churn")`` gives the Japanese; ``t.n(one, many, n)`` for plurals.
 
-    ``t.lang`` is the language and ``t.locale`` the Babel locale that :mod:`cssim.reporting.formatting`
+    ``t.lang`` is the language and ``t.locale`` the Babel locale that :mod:`cssim.words.formatting`
     takes. Missing translations fall back to the English text (a test fails when one is missing).
     """
 
