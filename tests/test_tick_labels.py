@@ -11,9 +11,9 @@ import matplotlib.pyplot as plt
 import pytest
 
 from cssim.reporting.charts import tick_money
-from cssim.words.fonts import use_fonts
 from cssim.words import formatting as fm
 from cssim.words.chart_text import money_ticks
+from cssim.words.fonts import use_fonts
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -105,20 +105,20 @@ class Tornado:
     def plot(self, ax=None, lang: str | None = None):
         """The tornado chart: bars from the all-medians value to the value at each input's P10 and P90.
 
-        Inputs are named for people in ``lang`` (``SMB: monthly churn (2.00% – 4.00%)``), by
-        :func:`cssim.reporting.charts.relabel_tornado`.
+        Drawn once in ``lang``: inputs by their human names with their P10 and P90
+        (``SMB: monthly churn (2.00% – 4.00%)``), money ticks through the one money formatter.
         """
         import matplotlib.pyplot as plt
 
+        from ..words.chart_text import chart_text, money_ticks
         from ..words.fonts import use_fonts
+        from ..words.labels import format_parameter, metric_label, parameter_label
+        from ..words.plaintext import finish_axes, plain
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
-        from ..words.chart_text import chart_text, money_ticks
-        from ..words.labels import metric_label
-
         _ = chart_text(lang)
-        label = METRICS[self.metric].label if _.lang == "en" else metric_label(self.metric, lang)
-
+        label = metric_label(self.metric, lang)
+        s = self.scenario
         df = self.frame.iloc[::-1]
         own = ax is None
         if ax is None:
@@ -130,10 +130,17 @@ class Tornado:
         ax.barh(
             y, df["at_p90"] - self.base, left=self.base, color="#2a7f62", label=_("input at P90")
         )
-        ax.set_yticks(y, [f"{r.input}\n({r.p10:.4g} .. {r.p90:.4g})" for r in df.itertuples()])
+        ax.set_yticks(
+            y,
+            [
+                f"{parameter_label(r.input, s, lang)}\n({format_parameter(r.input, r.p10, s, lang)}"
+                f" – {format_parameter(r.input, r.p90, s, lang)})"
+                for r in df.itertuples()
+            ],
+        )
         ax.axvline(self.base, color="black", lw=0.8)
         if METRICS[self.metric].unit == "currency":
-            ax.xaxis.set_major_formatter(money_ticks(self.scenario.currency, lang))
+            ax.xaxis.set_major_formatter(money_ticks(s.currency, lang))
         ax.set_xlabel(
             _(
                 "{metric} at month {month} (others at their medians)",
@@ -141,18 +148,9 @@ class Tornado:
                 month=self.month,
             )
         )
-        ax.set_title(
-            _("{scenario}: what drives {metric}", scenario=self.scenario.name, metric=label)
-        )
+        ax.set_title(_("{scenario}: what drives {metric}", scenario=plain(s.name), metric=label))
         ax.legend(loc="lower right", fontsize="small")
-        from ..reporting.charts import relabel_tornado
-        from ..words.plaintext import plain_figure
-
-        relabel_tornado(ax, self, lang)
-        plain_figure(ax)  # before any layout: layout draws the texts
-        if own:  # never re-lay-out a figure the caller owns
-            ax.figure.tight_layout()
-        return ax
+        return finish_axes(ax, own)
 
     def __repr__(self) -> str:
         lines = [

@@ -26,7 +26,7 @@ from ..model.metrics import METRICS
 from ..model.result import TOTAL, SimulationResult
 from ..words.chart_text import SpacedMoneyFormatter
 from ..words.fonts import use_fonts
-from ..words.i18n import Translator, resolve_lang
+from ..words.i18n import Translator
 from ..words.labels import metric_label
 from ..words.plaintext import plain, plain_figure
 
@@ -455,43 +455,3 @@ def embed(fig, alt: str, dpi: int = 110) -> EmbeddedFigure:
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return EmbeddedFigure(alt, base64.b64encode(buf.getvalue()).decode("ascii"))
-
-
-def relabel_tornado(ax: Axes, tornado, lang: str | None = None) -> Axes:
-    """Put human names on a tornado chart: ``SMB: monthly churn (2.0% – 4.0%)``, never field paths.
-
-    ``tornado`` is the :class:`cssim.analysis.sensitivity.Tornado` that drew ``ax`` (its rows in the
-    chart's order, bottom to top).
-    """
-    from ..words.labels import format_parameter, parameter_label
-
-    _ = Translator(lang or "en")
-    s = tornado.scenario
-    rows = tornado.frame.iloc[::-1]
-    ax.set_yticks(
-        range(len(rows)),
-        [
-            f"{parameter_label(r.input, s, lang)}\n"
-            f"({format_parameter(r.input, r.p10, s, lang)} – {format_parameter(r.input, r.p90, s, lang)})"
-            for r in rows.itertuples()
-        ],
-    )
-    metric = metric_label(tornado.metric, lang)
-    ax.set_xlabel(
-        _(
-            "{metric} at month {month} (others at their medians)",
-            metric=metric,
-            month=tornado.month,
-        )
-    )
-    ax.set_title(_("{scenario}: what drives {metric}", scenario=mpl_text(s.name), metric=metric))
-    handles, _labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(
-            handles, [_("input at P10"), _("input at P90")], loc="lower right", fontsize="small"
-        )
-    if METRICS[tornado.metric].unit == "currency":
-        from ..words.chart_text import money_ticks  # 3 significant digits with the unit: 1.95億円
-
-        ax.xaxis.set_major_formatter(money_ticks(s.currency, resolve_lang(lang)))
-    return ax
