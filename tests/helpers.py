@@ -92,7 +92,7 @@ def _names() -> set[str]:
     """Words a Japanese message may hold as they are: field names, distribution kinds, file formats."""
     from pydantic import BaseModel
 
-    from cssim.model.scenario import _KINDS
+    from cssim.model.explain import _KINDS
 
     seen, names, todo = set(), set(_KINDS), [Scenario]
     while todo:

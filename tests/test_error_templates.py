@@ -18,7 +18,13 @@ from cssim.words.errors_text import translate_message
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The modules whose ValueErrors pydantic turns into a ScenarioError people read.
-VALIDATORS = ("cssim/model/scenario.py", "cssim/model/distributions.py")
+VALIDATORS = (
+    "cssim/model/fields.py",
+    "cssim/model/segment.py",
+    "cssim/model/joint.py",
+    "cssim/model/scenario.py",
+    "cssim/model/distributions.py",
+)
 
 
 def _messages(node: ast.AST):

@@ -16,7 +16,8 @@ import pytest
 import cssim
 from cssim.model.engine import simulate_block
 from cssim.model.errors import ScenarioError
-from cssim.model.scenario import Scenario, _scale
+from cssim.model.joint import _scale
+from cssim.model.scenario import Scenario
 from tests.helpers import assert_mc_close, english_left, one_segment, shown_parts
 
 COV = [[0.04, 0.03, 0.0], [0.03, 0.05, -0.004], [0.0, -0.004, 0.0009]]

@@ -30,9 +30,11 @@ from . import sampling
 from .blocks import BLOCK_PATHS, BLOCKS_PER_PASS
 from .distributions import _Dist
 from .errors import ScenarioError
+from .fields import walk
 from .limits import paths_problem
 from .randomness import Streams, resolve_seed
-from .scenario import Scenario, Segment
+from .scenario import Scenario
+from .segment import Segment
 from .stored import STORED
 
 __all__ = ["simulate"]
@@ -49,9 +51,8 @@ def segment_parameters(segment: Segment, uniform: Callable[[str], np.ndarray] | 
     """
     out: dict[str, float | np.ndarray] = {}
     prefix = segment.name + "."
-    from .scenario import _walk  # local: keeps the module graph simple
 
-    for path, value in _walk(segment, segment.name):
+    for path, value in walk(segment, segment.name):
         name = path[len(prefix) :]
         if isinstance(value, _Dist):
             u = uniform(path) if uniform is not None else np.array([0.5])

@@ -27,7 +27,8 @@ from ._lazy import LazyModule
 from ._lazy import pandas as pd
 from .engine import STORED, segment_parameters
 from .result import TOTAL, SimulationResult
-from .scenario import Scenario, Segment
+from .scenario import Scenario
+from .segment import Segment
 
 qmc = LazyModule("scipy.stats.qmc")
 

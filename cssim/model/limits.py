@@ -28,7 +28,8 @@ from .distributions import _Dist
 from .errors import Problem
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .scenario import Scenario, Segment
+    from .scenario import Scenario
+    from .segment import Segment
 
 __all__ = ["MAX_CUSTOMERS", "MAX_MONEY", "capacity_problems"]
 

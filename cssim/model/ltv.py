@@ -37,7 +37,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .scenario import Segment
+from .segment import Segment
 
 __all__ = ["DEFAULT_DISCOUNT_RATE", "lifetime_value", "monthly_discount"]
 

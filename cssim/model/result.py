@@ -451,12 +451,12 @@ class SimulationResult:
     def parameters(self) -> pd.DataFrame:
         """The per-path draws of every uncertain parameter, those drawn jointly included (one column
         per parameter path)."""
-        from .scenario import _walk
+        from .fields import walk
 
         uncertain = self.scenario.uncertain()  # those drawn jointly included
         data = {}
         for seg in self.scenario.segments:  # by segment: a name may hold dots
-            for path, _value in _walk(seg, seg.name):
+            for path, _value in walk(seg, seg.name):
                 if path in uncertain:
                     data[path] = self._params[seg.name][path[len(seg.name) + 1 :]]
         return pd.DataFrame(data, index=pd.RangeIndex(self.paths, name="path"))

@@ -1,0 +1,122 @@
+"""The field types of a scenario: a number that may also be a distribution, with its allowed range.
+
+Every numeric parameter of a scenario is a :func:`Param`: a number checked against its range, a
+distribution (:mod:`cssim.model.distributions`) that must put at least 90% of its probability inside the
+range and is truncated to it when drawn, or a ``[low, high]`` 90% interval. :func:`walk` lists a
+model's numeric parameters by field path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from .distributions import MIN_MASS_INSIDE, Distribution, Interval90, _Dist
+
+__all__ = ["TAGS", "NonNegative", "Param", "Positive", "Rate", "walk"]
+
+#: The union tags of a :func:`Param` (names pydantic puts in an error's location).
+TAGS = {"number", "distribution", "interval"}
+
+
+def _pick(value: Any) -> str:
+    if isinstance(value, dict | _Dist):
+        return "distribution"
+    if isinstance(value, list | tuple):
+        return "interval"
+    return "number"
+
+
+def _to_interval(v: list[float]) -> Interval90:
+    return Interval90(kind="interval90", low=v[0], high=v[1])
+
+
+def _allowed(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:
+    left = "(" if lo_open else "["
+    right = ")" if hi_open else "]"
+    return f"{left}{lo:g}, {hi:g}{right}"
+
+
+def Param(
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+    integer: bool = False,
+):
+    """A numeric field that may also be a distribution, with its allowed range.
+
+    Numbers are checked against the range; a distribution must put at least 90% of its probability inside
+    it and is truncated to it when drawn.
+    """
+    lo = ge if ge is not None else gt if gt is not None else -math.inf
+    hi = le if le is not None else lt if lt is not None else math.inf
+    rng = _allowed(lo, hi, gt is not None, lt is not None)
+    # ints have no inf or nan (and pydantic's finiteness check overflows on huge ints)
+    limits = (
+        Field(ge=ge, gt=gt, le=le, lt=lt, strict=True)
+        if integer
+        else Field(ge=ge, gt=gt, le=le, lt=lt, strict=True, allow_inf_nan=False)
+    )
+    number = Annotated[int if integer else float, limits]
+    interval = Annotated[
+        list[Annotated[float, Field(strict=True, allow_inf_nan=False)]],
+        Field(min_length=2, max_length=2),
+        AfterValidator(_to_interval),
+    ]
+
+    def bound(value):
+        if not isinstance(value, _Dist):
+            return value
+        try:
+            mass = value.mass_inside(lo, hi)
+        except (OverflowError, ValueError, ZeroDivisionError, FloatingPointError):
+            mass = math.nan
+        if mass != mass:  # NaN: parameters so extreme that the probabilities cannot be computed
+            raise ValueError(
+                f"{value.describe()} has parameters too extreme to compute its probabilities; "
+                f"give values that describe a range inside {rng}"
+            )
+        if mass < MIN_MASS_INSIDE:
+            raise ValueError(
+                f"{value.describe()} puts only {mass:.0%} of its probability inside the allowed range "
+                f"{rng}; at least {MIN_MASS_INSIDE:.0%} is needed (narrow it, or use beta, lognormal "
+                "or interval90)"
+            )
+        return value.with_bounds(lo, hi)
+
+    return Annotated[
+        Annotated[number, Tag("number")]
+        | Annotated[Distribution, Tag("distribution")]
+        | Annotated[interval, Tag("interval")],
+        Discriminator(_pick),
+        AfterValidator(bound),
+    ]
+
+
+Rate = Param(ge=0, le=1)
+NonNegative = Param(ge=0)
+Positive = Param(gt=0)
+
+
+class _Model(BaseModel):
+    """Frozen, and unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def walk(model: BaseModel, prefix: str) -> Iterator[tuple[str, Any]]:
+    """Every numeric parameter of ``model`` as ``(path, value)``, paths ``prefix.field.subfield``."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}.{name}"
+        if isinstance(value, _Dist) or (
+            isinstance(value, int | float) and not isinstance(value, bool)
+        ):
+            yield path, value
+        elif isinstance(value, BaseModel) and not isinstance(value, _Dist):
+            yield from walk(value, path)
