@@ -42,7 +42,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import cssim  # noqa: E402
-from cssim.model.engine import _Buckets, _Expectation, segment_parameters  # noqa: E402
+from cssim.model.buckets import Buckets, Expectation  # noqa: E402
+from cssim.model.engine import segment_parameters  # noqa: E402
 from scenarios import growth_vs_churn, three_segments  # noqa: E402
 
 
@@ -71,7 +72,7 @@ class Draws:
         return paths * sum(1 if self.purpose == "acquisition" else c[0].size for c in self.calls)
 
 
-class _Recorder(_Expectation):
+class _Recorder(Expectation):
     """The engine's expected mode, recording every draw's shape and parameters."""
 
     def __init__(self):
@@ -98,7 +99,7 @@ def engine_draws(scenario: cssim.Scenario) -> list[Draws]:
     out = []
     for seg in scenario.segments:
         recorder = _Recorder()
-        state = _Buckets(seg, segment_parameters(seg, None), scenario.horizon_months, 1, recorder)
+        state = Buckets(seg, segment_parameters(seg, None), scenario.horizon_months, 1, recorder)
         for t in range(1, scenario.horizon_months + 1):
             state.step(t)
         out += [Draws(seg.name, purpose, calls) for purpose, calls in recorder.calls.items()]

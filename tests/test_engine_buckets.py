@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cssim.model.engine import layout, simulate_block, simulate_blocks
+from cssim.model.engine import simulate_block, simulate_blocks
+from cssim.model.layout import layout
 from tests.helpers import one_segment
 
 PATHS = 3000  # per engine, in blocks of 1000

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import cssim
-from cssim.model.engine import STORED
 from cssim.model.randomness import BLOCK_PATHS
+from cssim.model.stored import STORED
 from tests.helpers import one_segment, three_segments
 
 

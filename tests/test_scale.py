@@ -11,9 +11,9 @@ import pytest
 
 import cssim
 from cssim import cli
-from cssim.model.engine import STORED
 from cssim.model.metrics import METRICS
 from cssim.model.sketch import X_MIN, LogHistogram
+from cssim.model.stored import STORED
 from cssim.model.summary import SummaryResult
 from cssim.runs.distributed import dask_executor
 

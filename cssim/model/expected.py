@@ -25,10 +25,11 @@ import numpy as np
 
 from ._lazy import LazyModule
 from ._lazy import pandas as pd
-from .engine import STORED, segment_parameters
+from .engine import segment_parameters
 from .result import TOTAL, SimulationResult
 from .scenario import Scenario
 from .segment import Segment
+from .stored import STORED
 
 qmc = LazyModule("scipy.stats.qmc")
 
