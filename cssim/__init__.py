@@ -27,7 +27,7 @@ _WHERE = {
     "breakeven_expansion": "cssim.analysis.breakeven",
     "goal_seek": "cssim.analysis.breakeven",
     "levers": "cssim.analysis.levers",
-    "marginal_value": "cssim.analysis.levers",
+    "marginal_value": "cssim.analysis.churn_floor",
     "global_sensitivity": "cssim.analysis.sensitivity",
     "tornado": "cssim.analysis.sensitivity",
     "backtest": "cssim.data.calibrate",
@@ -63,7 +63,8 @@ __all__ = [
 
 if TYPE_CHECKING:  # what static tools see; at run time the names come from __getattr__
     from .analysis.breakeven import breakeven_churn, breakeven_expansion, goal_seek
-    from .analysis.levers import levers, marginal_value
+    from .analysis.churn_floor import marginal_value
+    from .analysis.levers import levers
     from .analysis.sensitivity import global_sensitivity, tornado
     from .data.calibrate import calibrate
     from .data.retention import fit_sbg

@@ -34,7 +34,7 @@ from ..model.engine import simulate
 from ..model.errors import Problem
 from ..model.randomness import resolve_seed
 from ..model.scenario import Scenario, Segment
-from .levers import LEVERS, _one_segment, apply_lever, change_value
+from .lever_rules import LEVERS, apply_lever, change_value, one_segment
 from .sensitivity import _expected, _field, fix_inputs
 
 __all__ = [
@@ -95,7 +95,7 @@ class BreakEven:
 def _central(scenario: Scenario, segment: str | None) -> Scenario:
     s = fix_inputs(scenario, {p: d.median() for p, d in scenario.uncertain().items()})
     if segment is not None:
-        s = _one_segment(s, s.to_dict()["segments"][s.segment_names.index(s.segment(segment).name)])
+        s = one_segment(s, s.to_dict()["segments"][s.segment_names.index(s.segment(segment).name)])
     return s
 
 
