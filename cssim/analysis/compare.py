@@ -1,7 +1,7 @@
 """Compare scenarios on common random numbers: the difference per path, and how often B beats A.
 
 >>> import cssim
->>> from cssim.compare import compare
+>>> from cssim.analysis.compare import compare
 >>> a = cssim.load_scenario("scenarios/growth-vs-churn.yaml")
 >>> b = a.replace({"segments.0.churn.monthly": 0.02})
 >>> c = compare([a, b], paths=2_000, seed=42)
