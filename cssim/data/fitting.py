@@ -16,9 +16,10 @@ import pandas as pd
 
 from .acquisition_fit import ACQUISITION_FORMS, AcquisitionFit, _acquisition
 from .churn_forms import ChurnForm, _choose_churn, churn_cells
+from .constant_churn import GeometricFit, fit_geometric
 from .history import BillingHistory
 from .holdout import HoldoutCheck, _holdout
-from .retention import GeometricFit, SBGFit, fit_geometric, fit_sbg
+from .retention import SBGFit, fit_sbg
 from .starting_state import StartingState, _tenure_mix, _tenures
 
 __all__ = [

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from .churn_forms import ChurnCells, ChurnForm, _fit_churn_form, churn_cells
+from .constant_churn import GeometricFit, fit_geometric
 from .history import BillingHistory
-from .retention import GeometricFit, SBGFit, fit_geometric, fit_sbg
+from .retention import SBGFit, fit_sbg
 
 __all__ = ["HoldoutCheck"]
 
