@@ -26,7 +26,6 @@ information (the Hessian of the negative log-likelihood, analytic) mapped back b
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 
@@ -277,18 +276,34 @@ class SBGFit:
         )
 
     def _repr_html_(self) -> str:
-        s = self.summary()
-        rows = "".join(
-            f"<tr><th>{html.escape(str(k))}</th><td>{r.estimate:.4g}</td><td>{r.se:.2g}</td>"
-            f"<td>{r.lower_95:.4g} to {r.upper_95:.4g}</td></tr>"
-            for k, r in s.iterrows()
+        return self.to_html()
+
+    def to_html(self, lang: str | None = None) -> str:
+        """The estimates with their standard errors and 95% intervals as an HTML table in ``lang``
+        (what a notebook shows)."""
+        from ..words import formatting as fm
+        from ..words.i18n import Translator
+        from ..words.tables import html_table
+
+        _ = Translator(lang or "en")
+        names = {"alpha": _("sBG alpha"), "beta": _("sBG beta")}
+
+        def n(x: float) -> str:
+            return fm.format_value(x, "number", lang)
+
+        rows = [
+            (names[k], n(r.estimate), n(r.se), f"{n(r.lower_95)} – {n(r.upper_95)}")
+            for k, r in self.summary().iterrows()
+        ]
+        cap = _(
+            "Shifted-beta-geometric fit to {customers} customers (cohorts: {cohorts}), "
+            "log-likelihood {loglik}",
+            customers=fm.count(self.n_customers, lang),
+            cohorts=fm.count(len(self.observed), lang),
+            loglik=fm.number(self.log_likelihood, lang, 2),
         )
-        return (
-            f"<div><strong>Shifted-beta-geometric fit</strong> ({self.n_customers:,} customers, "
-            f"{len(self.observed)} cohorts, log-likelihood {self.log_likelihood:.2f})"
-            f"<table><tr><th></th><th>estimate</th><th>se</th><th>95% interval</th></tr>{rows}"
-            f"</table></div>"
-        )
+        columns = ("", _("estimate"), _("standard error"), _("95% interval"))
+        return html_table(rows, columns, caption=cap)
 
 
 def fit_sbg(active, *, start: tuple[float, float] | None = None) -> SBGFit:
