@@ -25,9 +25,9 @@ from ._version import __version__
 _WHERE = {
     "breakeven_churn": "cssim.analysis.breakeven",
     "breakeven_expansion": "cssim.analysis.breakeven",
-    "goal_seek": "cssim.analysis.breakeven",
+    "goal_seek": "cssim.analysis.goal_seek",
     "levers": "cssim.analysis.levers",
-    "marginal_value": "cssim.analysis.levers",
+    "marginal_value": "cssim.analysis.churn_floor",
     "global_sensitivity": "cssim.analysis.sensitivity",
     "tornado": "cssim.analysis.sensitivity",
     "backtest": "cssim.data.calibrate",
@@ -62,8 +62,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what static tools see; at run time the names come from __getattr__
-    from .analysis.breakeven import breakeven_churn, breakeven_expansion, goal_seek
-    from .analysis.levers import levers, marginal_value
+    from .analysis.breakeven import breakeven_churn, breakeven_expansion
+    from .analysis.churn_floor import marginal_value
+    from .analysis.goal_seek import goal_seek
+    from .analysis.levers import levers
     from .analysis.sensitivity import global_sensitivity, tornado
     from .data.calibrate import calibrate
     from .data.retention import fit_sbg

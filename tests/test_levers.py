@@ -22,6 +22,7 @@ from cssim.analysis.levers import (
     marginal_value,
 )
 from cssim.reporting.outputs import write_levers_outputs
+from cssim.words.labels import lever_label
 from tests.helpers import assert_mc_close, one_segment, three_segments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -213,7 +214,10 @@ def test_size_sets_relative_levers_and_mappings_set_any():
     res = levers(s, paths=100, seed=1, size=0.2, names=["churn_rel", "churn_pt"])
     assert res.sizes == {"churn_rel": 0.2, "churn_pt": LEVERS["churn_pt"].default}
     res = levers(s, paths=100, seed=1, size={"churn_pt": 0.01}, names=["churn_pt"])
-    assert res.labels["churn_pt"] == "Churn -1 pt/month"
+    # the lever is named at the size asked for, by the one lever naming (cssim.words.labels)
+    assert res.labels["churn_pt"] == lever_label("churn_pt", 0.01, "points")
+    assert res.labels["churn_pt"] != lever_label("churn_pt", LEVERS["churn_pt"].default, "points")
+    assert res.names("ja")["churn_pt"] == lever_label("churn_pt", 0.01, "points", "ja")
 
 
 # -- the churn floor -------------------------------------------------------------------------------------

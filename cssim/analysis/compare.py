@@ -1,7 +1,7 @@
 """Compare scenarios on common random numbers: the difference per path, and how often B beats A.
 
 >>> import cssim
->>> from cssim.compare import compare
+>>> from cssim.analysis.compare import compare
 >>> a = cssim.load_scenario("scenarios/growth-vs-churn.yaml")
 >>> b = a.replace({"segments.0.churn.monthly": 0.02})
 >>> c = compare([a, b], paths=2_000, seed=42)
@@ -17,7 +17,6 @@ and the spread of the differences is far narrower than between two independently
 
 from __future__ import annotations
 
-import html
 import string
 from collections.abc import Sequence
 
@@ -29,6 +28,7 @@ from ..model.engine import simulate
 from ..model.metrics import METRICS
 from ..model.result import SimulationResult
 from ..model.scenario import Scenario
+from .metric_values import metric_value
 
 __all__ = ["LOWER_IS_BETTER", "Comparison", "compare"]
 
@@ -232,7 +232,7 @@ class Comparison:
             fig = Figure(figsize=(11, 3.8), layout="constrained")
             axes = fig.subplots(1, 2)
         ax_fan, ax_hist = axes
-        label = METRICS[self.metric].label if _.lang == "en" else metric_label(self.metric, lang)
+        label = metric_label(self.metric, lang)
         colors = [f"C{i}" for i in range(len(self.labels))]
         for lab, r, c in zip(self.labels, self.results, colors, strict=True):
             q10, q50, q90 = np.nanquantile(r[self.metric], (0.1, 0.5, 0.9), axis=0)
@@ -316,49 +316,49 @@ class Comparison:
     def to_html(self, lang: str | None = None) -> str:
         """The comparison as an HTML table (what a notebook shows), in ``lang`` (English by default)."""
         from ..words import formatting as fm
-        from ..words.chart_text import chart_text
+        from ..words.i18n import Translator
         from ..words.labels import metric_label
+        from ..words.tables import html_table
 
-        _ = chart_text(lang)
-        english = _.lang == "en"
+        _ = Translator(lang or "en")
         currency = self.results[0].scenario.currency
 
-        def f(x: float) -> str:
-            if english or not np.isfinite(x) or METRICS[self.metric].unit != "currency":
-                return _fmt(self.metric, x)
-            return ("-" if x < 0 else "+") + fm.money(abs(x), currency, lang) if x else "0"
+        def diff(x: float) -> str:
+            return metric_value(x, self.metric, lang, currency, sign=True)
 
-        def se(x: float) -> str:
+        def size(x: float) -> str:
             """A standard error: a size, without the sign a difference carries."""
-            return f(x).lstrip("+") if np.isfinite(x) else f(x)
+            return metric_value(x, self.metric, lang, currency)
 
-        names = [
+        columns = (
             _("Scenario"),
             _("Median diff."),
             "P10",
             "P90",
             _("Mean diff. (± se)"),
             _("P(beats A) (± se)"),
-        ]
-        head = "<tr>" + "".join(f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
-        body = "".join(
-            f"<tr><td style='text-align:left'>{html.escape(r.label)}: {html.escape(r.scenario)}</td>"
-            f"<td>{f(r.p50_diff)}</td><td>{f(r.p10_diff)}</td>"
-            f"<td>{f(r.p90_diff)}</td><td>{f(r.mean_diff)} ± "
-            f"{se(r.mean_diff_se)}</td><td>{_p(r.p_beats, r.p_beats_se, r.paths, lang)}</td></tr>"
-            for r in self.summary().itertuples()
         )
-        label = METRICS[self.metric].label if english else metric_label(self.metric, lang)
+        rows = [
+            (
+                f"{r.label}: {r.scenario}",
+                diff(r.p50_diff),
+                diff(r.p10_diff),
+                diff(r.p90_diff),
+                f"{diff(r.mean_diff)} ± {size(r.mean_diff_se)}",
+                _p(r.p_beats, r.p_beats_se, r.paths, lang),
+            )
+            for r in self.summary().itertuples()
+        ]
         cap = _(
             "{metric} at month {month}, each scenario minus A ({reference}); {paths} paths, seed "
             "{seed}, common random numbers",
-            metric=label,
+            metric=metric_label(self.metric, lang),
             month=self.month,
             reference=self._name(self.reference),
             paths=fm.count(self.paths, lang),
             seed=self.seed,
         )
-        return f"<table><caption style='text-align:left'>{html.escape(cap)}</caption>{head}{body}</table>"
+        return html_table(rows, columns, caption=cap)
 
 
 def _fmt(metric: str, x: float) -> str:

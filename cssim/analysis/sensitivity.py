@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from ..model.metrics import METRICS
 from ..model.randomness import resolve_seed
 from ..model.result import TOTAL
 from ..model.scenario import Scenario
+from .metric_values import metric_value
 
 __all__ = ["GlobalSensitivity", "Tornado", "fix_inputs", "global_sensitivity", "tornado"]
 
@@ -164,11 +164,40 @@ class Tornado:
         return "\n".join(lines) + ">"
 
     def _repr_html_(self) -> str:
-        cap = (
-            f"Tornado: {self.metric} at month {self.month}; "
-            f"all inputs at medians: {_money(self.base)}"
+        return self.to_html()
+
+    def to_html(self, lang: str | None = None) -> str:
+        """The tornado as an HTML table in ``lang`` (what a notebook shows): each input by its name
+        with its P10 and P90, the metric at each, and the spread; widest first."""
+        from ..words.i18n import Translator
+        from ..words.labels import format_parameter, metric_label, parameter_label
+        from ..words.tables import html_table
+
+        _ = Translator(lang or "en")
+        s = self.scenario
+
+        def value(x: float) -> str:
+            return metric_value(x, self.metric, lang, s.currency)
+
+        rows = [
+            (
+                parameter_label(r.input, s, lang),
+                f"{format_parameter(r.input, r.p10, s, lang)} – "
+                f"{format_parameter(r.input, r.p90, s, lang)}",
+                value(r.at_p10),
+                value(r.at_p90),
+                value(r.spread),
+            )
+            for r in self.frame.itertuples()
+        ]
+        columns = (_("Parameter"), "P10 – P90", _("input at P10"), _("input at P90"), _("spread"))
+        cap = _(
+            "Tornado: {metric} at month {month}; every input at its median: {base}",
+            metric=metric_label(self.metric, lang),
+            month=self.month,
+            base=value(self.base),
         )
-        return f"<p><b>{html.escape(cap)}</b></p>" + self.frame.to_html(index=False)
+        return html_table(rows, columns, caption=cap)
 
 
 def tornado(
@@ -273,10 +302,11 @@ class GlobalSensitivity:
         from ..words.chart_text import chart_text
         from ..words.fonts import use_fonts
         from ..words.labels import metric_label, parameter_label
+        from ..words.plaintext import finish_axes
 
         use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
         _ = chart_text(lang)
-        label = METRICS[self.metric].label if _.lang == "en" else metric_label(self.metric, lang)
+        label = metric_label(self.metric, lang)
 
         df = self.frame.iloc[::-1]
         own = ax is None
@@ -299,10 +329,7 @@ class GlobalSensitivity:
             color="#e0a030",
             label=_("first-order index Var(E[Y|X])/Var(Y) (±2 se)"),
         )
-        names = df["input"]
-        if _.lang != "en":
-            names = [parameter_label(p, self.scenario, lang) for p in df["input"]]
-        ax.set_yticks(y, names)
+        ax.set_yticks(y, [parameter_label(p, self.scenario, lang) for p in df["input"]])
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_xlim(-1.05, 1.05)
         ax.set_xlabel(_("{metric} at month {month}", metric=label, month=self.month))
@@ -314,10 +341,7 @@ class GlobalSensitivity:
                 paths=fm.count(self.paths, lang),
             )
         )
-        from ..words.plaintext import finish_axes
-
-        finish_axes(ax, own)
-        return ax
+        return finish_axes(ax, own)
 
     def __repr__(self) -> str:
         lines = [
@@ -332,10 +356,24 @@ class GlobalSensitivity:
         return "\n".join(lines) + ">"
 
     def _repr_html_(self) -> str:
-        cap = f"Global sensitivity of {self.metric} at month {self.month} ({self.paths:,} paths)"
-        return f"<p><b>{html.escape(cap)}</b></p>" + self.frame.to_html(
-            index=False, float_format=lambda v: f"{v:.3f}"
+        return self.to_html()
+
+    def to_html(self, lang: str | None = None) -> str:
+        """The rank correlations and first-order indices as an HTML table in ``lang`` (what a notebook
+        shows), through :func:`cssim.words.tables.table`."""
+        from ..words import formatting as fm
+        from ..words.i18n import Translator
+        from ..words.labels import metric_label
+        from ..words.tables import table
+
+        _ = Translator(lang or "en")
+        cap = _(
+            "Global sensitivity of {metric} at month {month} ({paths} paths)",
+            metric=metric_label(self.metric, lang),
+            month=self.month,
+            paths=fm.count(self.paths, lang),
         )
+        return table(self.frame, lang, scenario=self.scenario).set_caption(cap).to_html()
 
 
 def global_sensitivity(

@@ -20,15 +20,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..words.i18n import N_
+
 __all__ = ["BACKTEST_METRICS", "Backtest"]
 
-#: the metrics a backtest compares, with the labels its table and chart use
+#: the metrics a backtest compares, with the labels its table and chart use (messages of the catalogs)
 BACKTEST_METRICS = {
-    "customers": "customers",
-    "mrr": "MRR",
-    "new_customers": "new customers",
-    "churned_mrr": "churned MRR",
+    "customers": N_("customers"),
+    "mrr": N_("MRR"),
+    "new_customers": N_("new customers"),
+    "churned_mrr": N_("churned MRR"),
 }
+#: the metrics counted in money (their axes read ``3.5億円`` / ``350M``)
+_MONEY = ("mrr", "churned_mrr")
 QUANTILES = (0.05, 0.10, 0.50, 0.90, 0.95)
 
 
@@ -64,25 +68,31 @@ class Backtest:
     def plot(self, fig=None, lang: str | None = None):
         """The forecast fans (P5-P95, P10-P90, median) over the actuals, one panel per metric.
 
-        Titles, labels and legend are in ``lang`` (English by default).
+        Drawn once in ``lang`` (English by default): titles, labels and legend from the catalogs, money
+        axes through the one money formatter (in the calibrated scenario's currency).
         """
         import matplotlib.pyplot as plt
 
         from ..words import formatting as fm
-        from ..words.chart_text import chart_text
+        from ..words.chart_text import chart_text, money_ticks
+        from ..words.fonts import use_fonts
+        from ..words.plaintext import plain_figure
 
+        use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
         _ = chart_text(lang)
-
+        currency = self.calibration.scenario.currency
         if fig is None:
             fig = plt.figure(figsize=(10, 6.5))
         axes = fig.subplots(2, 2)
         for ax, (metric, label) in zip(axes.ravel(), BACKTEST_METRICS.items(), strict=True):
             t = self.table.loc[metric]
             x = np.arange(1, len(t) + 1)
-            ax.fill_between(x, t["p5"], t["p95"], color="C0", alpha=0.15, label="P5-P95")
-            ax.fill_between(x, t["p10"], t["p90"], color="C0", alpha=0.3, label="P10-P90")
+            ax.fill_between(x, t["p5"], t["p95"], color="C0", alpha=0.15, label=_("P5-P95"))
+            ax.fill_between(x, t["p10"], t["p90"], color="C0", alpha=0.3, label=_("P10-P90"))
             ax.plot(x, t["p50"], color="C0", label=_("median forecast"))
             ax.plot(x, t["actual"], "o-", color="black", ms=3, label=_("actual"))
+            if metric in _MONEY:
+                ax.yaxis.set_major_formatter(money_ticks(currency, lang))
             s = self.summary.loc[metric]
             ax.set_title(
                 _(
@@ -103,7 +113,7 @@ class Backtest:
             )
         )
         fig.tight_layout()
-        return fig
+        return plain_figure(fig)
 
     def __repr__(self) -> str:
         parts = ", ".join(

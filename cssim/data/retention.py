@@ -12,11 +12,11 @@ customers. For a random customer, with tenure t = 1 the first period at risk:
     r(t) = S(t) / S(t - 1) = (\\beta + t - 1) / (\\alpha + \\beta + t - 1).
 
 The churn probability at tenure t among customers still active, ``alpha / (alpha + beta + t - 1)``, is the
-hazard cssim's engine uses for ``churn.heterogeneity`` (MODEL.md).
+hazard cssim's engine uses for ``churn.heterogeneity`` (MODEL.md). Constant churn, the sBG's limit without
+heterogeneity, is :mod:`cssim.data.constant_churn`; :func:`likelihood_ratio` tests one against the other.
 
-Data are active counts per period, period 0 first (``[1000, 631, 468, ...]``), for one cohort or several
-(a list of arrays of different lengths, or a 2-D table with NaN for unobserved periods). Each cohort
-contributes its churners per period and its survivors, right-censored at its last observed period:
+Data are active counts per period of one cohort or several (:mod:`cssim.data.active_counts`). Each
+cohort contributes its churners per period and its survivors, right-censored at its last observed period:
 
 .. math:: LL = \\sum_t d_t \\ln P(T = t) + \\sum_c n_c \\ln S(T_c).
 
@@ -26,14 +26,15 @@ information (the Hessian of the negative log-likelihood, analytic) mapped back b
 
 from __future__ import annotations
 
-import html
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
+
+from .active_counts import cohort_counts, read_cohorts
+from .constant_churn import GeometricFit, fit_geometric
 
 __all__ = [
     "GeometricFit",
@@ -46,65 +47,6 @@ __all__ = [
 
 #: log-parameter bounds: alpha and beta between e^-8 and e^12 (beyond that the fit is degenerate).
 _LOG_BOUNDS = (-8.0, 12.0)
-
-
-# -- data --------------------------------------------------------------------------------------------
-
-
-def _cohorts(active) -> list[np.ndarray]:
-    """Active counts as a list of 1-D float arrays (period 0 first), trailing NaN removed."""
-    if isinstance(active, pd.DataFrame):
-        active = active.to_numpy(dtype=float)
-    if isinstance(active, np.ndarray) and active.ndim == 1:
-        rows = [active]
-    elif isinstance(active, np.ndarray) and active.ndim == 2:
-        rows = list(active)
-    elif isinstance(active, Sequence) and len(active) and all(np.ndim(a) == 0 for a in active):
-        rows = [active]
-    elif isinstance(active, Sequence):
-        rows = list(active)
-    else:
-        raise TypeError("active must be counts per period, a list of such arrays, or a 2-D table")
-    out = []
-    for i, row in enumerate(rows):
-        a = np.asarray(row, dtype=float)
-        if a.ndim != 1:
-            raise ValueError(f"cohort {i}: active counts must be one-dimensional")
-        ok = ~np.isnan(a)
-        if not ok.any():
-            continue
-        last = np.flatnonzero(ok)[-1]
-        a = a[: last + 1]
-        if np.isnan(a).any():
-            raise ValueError(
-                f"cohort {i}: NaN inside the observed periods (only trailing NaN is allowed)"
-            )
-        if (a < 0).any() or np.any(np.diff(a) > 0):
-            raise ValueError(
-                f"cohort {i}: active counts must be non-negative and never increase: {a}"
-            )
-        if a[0] > 0:
-            out.append(a)
-    if not out:
-        raise ValueError("no cohort with customers at period 0")
-    return out
-
-
-def cohort_counts(active) -> tuple[np.ndarray, np.ndarray]:
-    """Sufficient statistics: churners by tenure ``d[t-1]`` and censored survivors by last tenure ``c[T-1]``.
-
-    Cohorts observed only at period 0 contribute nothing.
-    """
-    cohorts = _cohorts(active)
-    horizon = max(len(a) for a in cohorts) - 1
-    d = np.zeros(max(horizon, 1))
-    c = np.zeros(max(horizon, 1))
-    for a in cohorts:
-        if len(a) < 2:
-            continue
-        d[: len(a) - 1] += a[:-1] - a[1:]
-        c[len(a) - 2] += a[-1]
-    return d, c
 
 
 # -- the sBG likelihood ------------------------------------------------------------------------------------
@@ -334,18 +276,34 @@ class SBGFit:
         )
 
     def _repr_html_(self) -> str:
-        s = self.summary()
-        rows = "".join(
-            f"<tr><th>{html.escape(str(k))}</th><td>{r.estimate:.4g}</td><td>{r.se:.2g}</td>"
-            f"<td>{r.lower_95:.4g} to {r.upper_95:.4g}</td></tr>"
-            for k, r in s.iterrows()
+        return self.to_html()
+
+    def to_html(self, lang: str | None = None) -> str:
+        """The estimates with their standard errors and 95% intervals as an HTML table in ``lang``
+        (what a notebook shows)."""
+        from ..words import formatting as fm
+        from ..words.i18n import Translator
+        from ..words.tables import html_table
+
+        _ = Translator(lang or "en")
+        names = {"alpha": _("sBG alpha"), "beta": _("sBG beta")}
+
+        def n(x: float) -> str:
+            return fm.format_value(x, "number", lang)
+
+        rows = [
+            (names[k], n(r.estimate), n(r.se), f"{n(r.lower_95)} – {n(r.upper_95)}")
+            for k, r in self.summary().iterrows()
+        ]
+        cap = _(
+            "Shifted-beta-geometric fit to {customers} customers (cohorts: {cohorts}), "
+            "log-likelihood {loglik}",
+            customers=fm.count(self.n_customers, lang),
+            cohorts=fm.count(len(self.observed), lang),
+            loglik=fm.number(self.log_likelihood, lang, 2),
         )
-        return (
-            f"<div><strong>Shifted-beta-geometric fit</strong> ({self.n_customers:,} customers, "
-            f"{len(self.observed)} cohorts, log-likelihood {self.log_likelihood:.2f})"
-            f"<table><tr><th></th><th>estimate</th><th>se</th><th>95% interval</th></tr>{rows}"
-            f"</table></div>"
-        )
+        columns = ("", _("estimate"), _("standard error"), _("95% interval"))
+        return html_table(rows, columns, caption=cap)
 
 
 def fit_sbg(active, *, start: tuple[float, float] | None = None) -> SBGFit:
@@ -370,7 +328,7 @@ def fit_sbg(active, *, start: tuple[float, float] | None = None) -> SBGFit:
     >>> round(fit.alpha, 3), round(fit.beta, 3), round(fit.log_likelihood, 1)
     (0.668, 3.806, -1611.2)
     """
-    cohorts = _cohorts(active)
+    cohorts = read_cohorts(active)
     d, c = cohort_counts(cohorts)
     if d.sum() + c.sum() == 0:
         raise ValueError("no cohort is observed beyond period 0: nothing to fit")
@@ -437,67 +395,7 @@ def fit_sbg(active, *, start: tuple[float, float] | None = None) -> SBGFit:
     )
 
 
-# -- constant churn -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GeometricFit:
-    """Constant churn probability per period (the geometric model), fitted to the same data.
-
-    ``churn`` = churners / customer-periods at risk (the MLE), ``se`` = sqrt(c (1 - c) / at_risk).
-    """
-
-    churn: float
-    se: float
-    log_likelihood: float
-    churned: int
-    at_risk: int
-
-    @property
-    def aic(self) -> float:
-        return 2 * 1 - 2 * self.log_likelihood
-
-    def survival(self, t) -> np.ndarray | float:
-        out = (1.0 - self.churn) ** np.asarray(t, dtype=float)
-        return float(out) if np.ndim(out) == 0 else out
-
-    def __repr__(self) -> str:
-        return (
-            f"<GeometricFit churn={self.churn:.4g} (se {self.se:.2g}), "
-            f"log-likelihood {self.log_likelihood:.2f}, {self.churned} churned of {self.at_risk} at risk>"
-        )
-
-
-def fit_geometric(
-    active=None, *, churned: float | None = None, at_risk: float | None = None
-) -> GeometricFit:
-    """Constant-churn MLE from cohort active counts (as :func:`fit_sbg`), or from totals directly.
-
-    .. math:: \\hat c = D / R, \\quad SE = \\sqrt{\\hat c (1 - \\hat c) / R}, \\quad
-              LL = D \\ln \\hat c + (R - D) \\ln (1 - \\hat c)
-
-    with D churners and R customer-periods at risk. From cohorts, LL is the likelihood of the same
-    lifetimes :func:`fit_sbg` sees, so the two log-likelihoods compare directly.
-    """
-    if active is not None:
-        cohorts = _cohorts(active)
-        D = sum(float(a[0] - a[-1]) for a in cohorts)
-        R = sum(float(a[:-1].sum()) for a in cohorts)
-    else:
-        if churned is None or at_risk is None:
-            raise ValueError("give active counts, or churned and at_risk")
-        D, R = float(churned), float(at_risk)
-    if R <= 0:
-        raise ValueError("no customer-periods at risk")
-    c = D / R
-    ll = (D * math.log(c) if D > 0 else 0.0) + ((R - D) * math.log1p(-c) if R > D else 0.0)
-    return GeometricFit(
-        churn=c,
-        se=math.sqrt(c * (1 - c) / R),
-        log_likelihood=ll,
-        churned=round(D),
-        at_risk=round(R),
-    )
+# -- the sBG against constant churn ---------------------------------------------------------------------
 
 
 def likelihood_ratio(sbg: SBGFit, geometric: GeometricFit) -> tuple[float, float]:
