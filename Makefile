@@ -61,7 +61,7 @@ clean:
 # Message catalogs: one per part; a new message appears with an empty msgstr (tests/test_catalogs.py
 # fails until it is translated). Add a part by listing its files here.
 LOCALE := cssim/words/locale
-MESSAGES_cli := cssim/cli.py
+MESSAGES_cli := $(wildcard cssim/cli/*.py) cssim/runs/single.py cssim/runs/batch.py cssim/runs/calibration.py
 MESSAGES_errors := cssim/words/errors_text.py
 MESSAGES_charts := cssim/reporting/charts.py
 MESSAGES_pages := cssim/words/labels.py cssim/reporting/pages.py cssim/reporting/batch_index.py \

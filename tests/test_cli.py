@@ -15,6 +15,7 @@ import pytest
 import cssim
 from cssim import cli
 from cssim.model.metrics import METRICS
+from cssim.runs import single
 
 SUMMARY_COLUMNS = [
     "kpi",
@@ -175,14 +176,16 @@ def test_bad_paths_exits_2_with_a_clear_message(small_scenario_path, tmp_path):
 
 @pytest.fixture
 def simulate_calls(monkeypatch):
-    """Replace cssim.cli's ``simulate`` with a recorder that runs a tiny real simulation."""
+    """Replace the ``simulate`` that ``cssim run`` calls (:func:`cssim.runs.single.run_scenario`'s) with
+    a recorder that runs a tiny real simulation."""
     calls = []
+    real = single.simulate
 
     def fake(scenario, paths=10_000, seed=42, **kwargs):
         calls.append({"scenario": scenario, "paths": paths, "seed": seed, **kwargs})
-        return cssim.simulate(scenario, paths=20, seed=seed)
+        return real(scenario, paths=20, seed=seed)
 
-    monkeypatch.setattr(cli, "simulate", fake)
+    monkeypatch.setattr(single, "simulate", fake)
     return calls
 
 
@@ -255,7 +258,7 @@ def test_a_failed_simulation_exits_1_without_traceback(
     def boom(*args, **kwargs):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(cli, "simulate", boom)
+    monkeypatch.setattr(single, "simulate", boom)
     assert cli.main(["run", str(small_scenario_path), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("cssim: ") and "failed: out of memory" in err

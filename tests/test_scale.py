@@ -15,6 +15,7 @@ from cssim.model.metrics import METRICS
 from cssim.model.sketch import X_MIN, LogHistogram
 from cssim.model.stored import STORED
 from cssim.model.summary import SummaryResult
+from cssim.runs import single
 from cssim.runs.distributed import dask_executor
 
 distributed = pytest.importorskip("distributed")
@@ -231,9 +232,8 @@ def test_cssim_run_chooses_summary_mode_past_the_memory_threshold(
     args = ["run", str(small_scenario_path), "--paths", "1500", "--out", str(tmp_path)]
     assert cli.main(args) == 0
     assert "summary mode" not in capsys.readouterr().out
-    monkeypatch.setattr(
-        cli, "FULL_RUN_BYTES", cli.full_run_bytes(cssim.load_scenario(small_scenario_path), 1499)
-    )
+    full = single.full_run_bytes(cssim.load_scenario(small_scenario_path), 1499)
+    monkeypatch.setattr(single, "FULL_RUN_BYTES", full)
     assert cli.main(args) == 0
     assert "summary mode" in capsys.readouterr().out
     assert cli.main([*args, "--no-summary"]) == 0

@@ -1,4 +1,4 @@
-"""One scenario's tables, as ``cssim run`` writes them.
+"""One scenario simulated and its tables written, as ``cssim run`` does it (:func:`run_scenario`).
 
 ``cssim run SCENARIO --out DIR`` writes ``DIR/<slug>/summary.csv``, ``quantiles.csv``,
 ``unit_economics.csv`` and ``expected.csv`` (the slug from :func:`cssim.runs.naming.output_slug`, so the
@@ -8,7 +8,9 @@ folder is always inside ``DIR``), each atomically.
 from __future__ import annotations
 
 import functools
+import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..model._lazy import pandas as pd
@@ -17,8 +19,19 @@ from ..model.expected import expected
 from ..model.metrics import METRICS
 from ..model.result import SimulationResult, _atomic
 from ..model.scenario import Scenario
+from ..words.i18n import Translator
+from .errors import RunError
+from .naming import output_slug
 
-__all__ = ["run_tables", "simulate", "write_tables"]
+__all__ = [
+    "FULL_RUN_BYTES",
+    "ScenarioRun",
+    "full_run_bytes",
+    "run_scenario",
+    "run_tables",
+    "simulate",
+    "write_tables",
+]
 
 
 def _quiet(fn, *args, **kwargs):
@@ -88,3 +101,93 @@ def write_tables(tables: dict[str, tuple[pd.DataFrame, bool]], folder: Path) -> 
         _atomic(Path(folder) / name, lambda p, df=df, index=index: df.to_csv(p, index=index))
         for name, (df, index) in tables.items()
     ]
+
+
+#: Above this estimate of a full result's memory, :func:`run_scenario` keeps statistics instead of paths.
+FULL_RUN_BYTES = 1 << 30
+
+
+def full_run_bytes(scenario: Scenario, paths: int) -> int:
+    """About what keeping every path takes: the stored arrays plus the float64 copies tables derive.
+
+    ``paths x (horizon + 1) x (9 x 4 x segments + 8 x metrics)`` bytes: nine float32/int32 arrays per
+    segment, one float64 array per metric for the quantile table.
+    """
+    cells = paths * (scenario.horizon_months + 1)
+    stored = 9 * 4 * len(scenario.segments)  # nine float32/int32 arrays per segment
+    derived = 8 * len(METRICS)  # one float64 array per metric for the quantile table
+    return cells * (stored + derived)
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """What :func:`run_scenario` did: the result, its summary table, the files and where they are."""
+
+    result: SimulationResult
+    summary: pd.DataFrame
+    files: list[Path]
+    folder: Path
+    summary_mode: bool
+
+
+def run_scenario(
+    scenario: Scenario,
+    source: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    paths: int = 10_000,
+    seed: int = 42,
+    months: list[int] | None = None,
+    summary: bool | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    lang: str = "en",
+) -> ScenarioRun:
+    """Simulate ``scenario`` and write its tables into ``out_dir/<slug>/`` (``cssim run``).
+
+    Parameters
+    ----------
+    scenario : the scenario, read from ``source``
+    source : its file: names the output folder (:func:`~cssim.runs.naming.output_slug`) and the scenario
+        in error messages
+    out_dir : the folder the scenario's folder goes into
+    paths, seed : Monte Carlo settings
+    months : months of the summary table (default: 12, 24 and 36 within the horizon)
+    summary : keep mergeable statistics instead of every path (quantiles within 0.5%); ``None`` chooses
+        statistics when every path would take more than :data:`FULL_RUN_BYTES`
+        (:func:`full_run_bytes`)
+    jobs, scheduler : run the blocks in ``jobs`` local processes or on the Dask cluster at
+        ``scheduler`` (the numbers are the same)
+    progress : show a progress bar
+    lang : language of the error messages
+
+    Raises
+    ------
+    RunError
+        when simulating, summarising or writing fails; the message says which, in ``lang``.
+    """
+    _ = Translator(lang)  # the error messages' words
+    folder = Path(out_dir) / output_slug(source)
+    summary_mode = summary
+    if summary_mode is None:
+        summary_mode = full_run_bytes(scenario, paths) > FULL_RUN_BYTES
+    options: dict = {"summary": True} if summary_mode else {}
+    if scheduler:
+        options["scheduler"] = scheduler
+    elif jobs > 1:
+        options["jobs"] = jobs
+    try:
+        result = simulate(scenario, paths=paths, seed=seed, progress=progress, **options)
+    except Exception as e:
+        raise RunError(_("simulating {scenario} failed: {error}", scenario=source, error=e)) from e
+    try:
+        tables = run_tables(scenario, result, months)
+        table = tables["summary.csv"][0]
+    except Exception as e:
+        raise RunError(_("summarising {scenario} failed: {error}", scenario=source, error=e)) from e
+    try:
+        files = write_tables(tables, folder)
+    except OSError as e:
+        raise RunError(_("writing {folder} failed: {error}", folder=folder, error=e)) from e
+    return ScenarioRun(result, table, files, folder, bool(summary_mode))

@@ -1,0 +1,283 @@
+"""What every ``cssim`` command shares: exit codes, the run's language, arguments and error messages.
+
+- exit codes :data:`OK` (0), :data:`FAILED` (1, a run failed) and :data:`BAD_INPUT` (2, bad input);
+- :class:`BadInput` (arguments argparse cannot check alone) and :class:`~cssim.runs.errors.RunError`
+  (a step of a run failed), which :func:`fail` turns into one readable line on stderr;
+- the language of this run's messages (``--lang``, else ``$CSSIM_LANG``) and :func:`_`, which says a
+  message in it;
+- argument types that refuse bad numbers with a clear message, and the arguments several commands take
+  (``--paths``/``--seed``, ``--jobs``/``--scheduler``, a scenario and its ``--out``);
+- :class:`Command`, one entry of the registry :data:`cssim.cli.COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model._lazy import LazyModule
+from ..model.errors import ScenarioError
+from ..runs.errors import RunError
+from ..words.errors_text import scenario_error_text
+from ..words.i18n import LANGS, N_, Translator
+
+__all__ = [
+    "BAD_INPUT",
+    "FAILED",
+    "LANG_ENV",
+    "OK",
+    "BadInput",
+    "Command",
+    "RunError",
+    "check_paths",
+    "current_lang",
+    "executor_arguments",
+    "fail",
+    "load_scenario",
+    "month_list",
+    "non_negative_int",
+    "path_count",
+    "paths_and_seed",
+    "positive_float",
+    "positive_int",
+    "simulation_arguments",
+]
+
+# The scenario schema (pydantic) and the limits load when a command first needs them, so
+# ``cssim --help`` and argument errors answer without them.
+_limits = LazyModule("cssim.model.limits")
+_scenario = LazyModule("cssim.model.scenario")
+
+
+def load_scenario(path):
+    """:func:`cssim.load_scenario` (imported on first use)."""
+    return _scenario.load_scenario(path)
+
+
+OK, FAILED, BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """Arguments that argparse cannot check alone, such as months after the horizon (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: how to declare its arguments and the function that runs it."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# -- the language of this run ----------------------------------------------------------------------
+
+#: The language of this run's messages (``--lang``); set once by :func:`cssim.cli.main`.
+_LANG = ["en"]
+
+#: The environment variable that chooses the language when no ``--lang`` is given.
+LANG_ENV = "CSSIM_LANG"
+
+_LANG_HELP = N_(
+    "language of summaries, pages, errors and this help: en or ja (default: $CSSIM_LANG, "
+    "else the scenario's language:, else en)"
+)
+
+
+def current_lang() -> str:
+    """The language of this run (``en`` until :func:`cssim.cli.main` has read the arguments)."""
+    return _LANG[0]
+
+
+def _(message: str, /, **kwargs) -> str:
+    """``message`` in the language of this run (``--lang``), with ``{name}`` values filled in."""
+    if _LANG[0] == "en":  # English needs no catalog: keeps Babel off the English paths
+        return message.format(**kwargs) if kwargs else message
+    return Translator(_LANG[0])(message, **kwargs)
+
+
+def lang_argument(p: argparse.ArgumentParser) -> None:
+    """``--lang ja|en``: the language of what the command prints and writes (default: English)."""
+    p.add_argument("--lang", choices=LANGS, default=None, help=_LANG_HELP)
+
+
+# -- argument types: each raises ArgumentTypeError, which argparse turns into exit 2 ---------------
+
+
+def int_at_least(minimum: int, allowed: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum`` (``allowed`` says so in words)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                _("{text} is not a whole number", text=repr(text))
+            ) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                _("{value} is not allowed: give {allowed}", value=value, allowed=_(allowed))
+            )
+        return value
+
+    parse.__name__ = f"int_at_least_{minimum}"  # argparse names the type in its messages
+    return parse
+
+
+positive_int = int_at_least(1, N_("1 or more"))
+
+
+def path_count(text: str) -> int:
+    """An argparse type for ``--paths``: 1 to :data:`cssim.model.limits.MAX_PATHS`."""
+    value = positive_int(text)
+    if value > _limits.MAX_PATHS:
+        raise argparse.ArgumentTypeError(
+            _(
+                "{value} is not allowed: give at most {limit} paths (the Monte Carlo error at "
+                "{limit} is already a thousandth of the spread)",
+                value=f"{value:,}",
+                limit=f"{_limits.MAX_PATHS:,}",
+            )
+        )
+    return value
+
+
+non_negative_int = int_at_least(0, N_("0 or a positive number"))
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text} is not a number", text=repr(text))) from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            _("{value} is not allowed: give {allowed}", value=text, allowed=_("a positive number"))
+        )
+    return value
+
+
+def month_list(text: str) -> list[int]:
+    """An argparse type for ``--months``: months 0 or later, separated by commas (``12,24,36``)."""
+    try:
+        months = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a comma-separated list of months such as 12,24,36", text=repr(text))
+        ) from None
+    if not months or any(m < 0 for m in months):
+        raise argparse.ArgumentTypeError(
+            _("{text}: give months 0 or later, such as 12,24,36", text=repr(text))
+        )
+    return months
+
+
+# -- arguments several commands take ----------------------------------------------------------------
+
+
+def paths_and_seed(p: argparse.ArgumentParser, paths: int, paths_help: str, seed_help: str) -> None:
+    """The ``--paths N`` and ``--seed S`` options every simulating command takes."""
+    p.add_argument("--paths", type=path_count, default=paths, metavar="N", help=paths_help)
+    p.add_argument("--seed", type=non_negative_int, default=42, metavar="S", help=seed_help)
+
+
+def simulation_arguments(p: argparse.ArgumentParser, out_help: str) -> None:
+    """A scenario file, ``--out DIR`` (default ``reports``), ``--paths`` (10,000) and ``--seed``."""
+    p.add_argument("scenario", type=Path, help=N_("scenario YAML file"))
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help=out_help,
+    )
+    paths_and_seed(
+        p,
+        10_000,
+        paths_help=N_("Monte Carlo paths, a positive integer (default: 10000)"),
+        seed_help=N_("random seed, 0 or more; same seed, same numbers (default: 42)"),
+    )
+
+
+def executor_arguments(p: argparse.ArgumentParser, jobs_help: str, scheduler_help: str) -> None:
+    """``--jobs N`` (local processes) or ``--scheduler ADDRESS`` (a Dask cluster), as every command
+    that runs work in parallel takes them, one or the other; the help says what runs where."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=positive_int, default=1, metavar="N", help=jobs_help)
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS", help=scheduler_help)
+
+
+# -- before and after a command ---------------------------------------------------------------------
+
+
+def check_paths(args: argparse.Namespace) -> None:
+    """Refuse ``--paths`` that cannot fit in memory before anything starts (a report's kernel included)."""
+    if isinstance(getattr(args, "scenario", None), Path) and getattr(args, "paths", None):
+        # ``cssim run`` keeps statistics, not paths, with --summary and whenever every path would not
+        # fit in 1 GB; then only one pass of blocks is in memory at a time
+        summary = hasattr(args, "summary") and args.summary is not False
+        problem = _limits.paths_problem(load_scenario(args.scenario), args.paths, summary=summary)
+        if problem is not None:
+            raise ScenarioError(str(args.scenario), [problem])
+
+
+def _memory_advice(args: argparse.Namespace) -> str:
+    """How many paths fit, when the scenario can be read; what to use instead."""
+    paths = getattr(args, "paths", None)
+    try:
+        fit = _limits.paths_fit(load_scenario(args.scenario))
+    except Exception:  # the advice must never fail
+        fit = None
+    if fit is not None and paths:
+        return _(
+            "about {fit} paths fit in the memory free now: use --paths {fit} or fewer",
+            fit=f"{fit:,}",
+        )
+    if paths:
+        return _("use fewer --paths than {paths}", paths=f"{paths:,}")
+    return _("close other programs or use a smaller input")
+
+
+def fail(error: BaseException, args: argparse.Namespace) -> int:
+    """Say on stderr, in one line and the run's language, why ``args.command`` stopped; the exit code.
+
+    A scenario that is not valid, :class:`BadInput` and a refused argument give 2; a failed run, memory
+    running out and any other error give 1 (never a traceback); an interrupt 130.
+    """
+    if isinstance(error, ScenarioError):
+        print(scenario_error_text(error, _LANG[0]), file=sys.stderr)
+        return BAD_INPUT
+    if isinstance(error, BadInput):
+        print(f"cssim {args.command}: {error}", file=sys.stderr)
+        return BAD_INPUT
+    if isinstance(error, RunError):
+        print(f"cssim: {error}", file=sys.stderr)
+        return FAILED
+    if isinstance(error, MemoryError):
+        print(
+            _(
+                "cssim {command}: out of memory; {advice}",
+                command=args.command,
+                advice=_memory_advice(args),
+            ),
+            file=sys.stderr,
+        )
+        return FAILED
+    if isinstance(error, KeyboardInterrupt):
+        print(_("cssim: interrupted"), file=sys.stderr)
+        return 130
+    if isinstance(error, BrokenPipeError):  # e.g. ``cssim schema | head``: the reader left
+        sys.stdout = open(os.devnull, "w")  # keeps the exit flush quiet
+        return FAILED
+    print(
+        _("cssim: {command} failed: {error}", command=args.command, error=type(error).__name__)
+        + f": {error}",
+        file=sys.stderr,
+    )
+    return FAILED
