@@ -89,7 +89,7 @@ class BreakEven:
 def _central(scenario: Scenario, segment: str | None) -> Scenario:
     s = fix_inputs(scenario, {p: d.median() for p, d in scenario.uncertain().items()})
     if segment is not None:
-        s = one_segment(s, s.to_dict()["segments"][s.segment_names.index(s.segment(segment).name)])
+        s = one_segment(s, s.segment_names.index(s.segment(segment).name))
     return s
 
 

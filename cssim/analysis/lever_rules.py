@@ -276,8 +276,12 @@ def apply_lever(
     return Scenario.from_dict(data, source=f"{scenario.name} ({lv.describe(size)})")
 
 
-def one_segment(scenario: Scenario, data: dict) -> Scenario:
-    """The scenario with only one segment, given as data (segments are simulated independently)."""
+def one_segment(scenario: Scenario, index: int, data: dict | None = None) -> Scenario:
+    """The scenario with only its segment ``index`` (segments are simulated independently), given as
+    ``data`` when it is changed; it keeps the random streams it has in the whole scenario, so it draws
+    the numbers it draws there (common random numbers)."""
     whole = scenario.to_dict()
-    whole["segments"] = [data]
-    return Scenario.from_dict(whole, source=f"{scenario.name} (segment {data['name']})")
+    whole["segments"] = [whole["segments"][index] if data is None else data]
+    name = whole["segments"][0]["name"]
+    one = Scenario.from_dict(whole, source=f"{scenario.name} (segment {name})")
+    return one.with_stream_keys([scenario.stream_keys()[index]])

@@ -131,11 +131,11 @@ def levers(
     for n in names:
         lv = LEVERS[n]
         changed = {}
-        for seg, seg_data in zip(scenario.segments, data["segments"], strict=True):
+        for i, (seg, seg_data) in enumerate(zip(scenario.segments, data["segments"], strict=True)):
             new = copy.deepcopy(seg_data)
             if not lv.apply(seg, new, sizes[n]):
                 continue
-            run = simulate(one_segment(scenario, new), paths=paths, seed=seed)
+            run = simulate(one_segment(scenario, i, new), paths=paths, seed=seed)
             changed[seg.name] = _outcomes(run, seg.name)
         if not changed:
             continue

@@ -115,11 +115,16 @@ class _BlockDraws:
         return sampling.poisson(lam, self._uniform(lam.shape, purpose))
 
 
-def _uniforms(streams: list[Streams], segment: str, sizes: list[int]):
+def _uniforms(streams: list[Streams], key: str, name: str, sizes: list[int]):
+    """``uniform(path)``: the uniforms of parameter ``path`` (``<segment name>.churn.monthly``), from
+    the stream keyed by the segment's stream ``key`` and the field path inside the segment."""
+    prefix = name + "."
+
     def uniform(path: str) -> np.ndarray:
+        field = path[len(prefix) :] if path.startswith(prefix) else path
         return np.concatenate(
             [
-                s.generator(segment, "parameter", path).random(n)
+                s.generator(key, "parameter", field).random(n)
                 for s, n in zip(streams, sizes, strict=True)
             ]
         )
@@ -143,14 +148,14 @@ def simulate_blocks(
     paths = int(sum(sizes))
     H = scenario.horizon_months
     out: list[dict] = [{} for _ in plan]
-    for seg in scenario.segments:
-        params = segment_parameters(seg, _uniforms(streams, seg.name, sizes))
+    for key, seg in zip(scenario.stream_keys(), scenario.segments, strict=True):
+        params = segment_parameters(seg, _uniforms(streams, key, seg.name, sizes))
         if bucketed:
-            state = Buckets(seg, params, H, paths, _BlockDraws(streams, seg.name, rows), starts)
+            state = Buckets(seg, params, H, paths, _BlockDraws(streams, key, rows), starts)
         else:
             if len(plan) != 1:
                 raise ValueError("the per-cohort reference engine runs one block at a time")
-            state = Cohorts(seg, params, H, paths, Draws(streams[0], seg.name))
+            state = Cohorts(seg, params, H, paths, Draws(streams[0], key))
         for t in range(1, H + 1):
             state.step(t)
         full = {k: np.broadcast_to(np.asarray(v, dtype=float), (paths,)) for k, v in params.items()}

@@ -166,6 +166,8 @@ def say(err: dict, param: bool, root: type[BaseModel]) -> str:
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") == r"^[A-Z]{3}$":
             return "must be a three-letter currency code in capitals, such as JPY or USD"
+        if ctx.get("pattern") == r"^[A-Za-z0-9_-]+$":
+            return "must be letters, digits, - or _ (a key that stays when the name changes)"
         return f"must match the pattern {ctx.get('pattern')}"
     if kind in ("too_short", "too_long"):
         if "interval" in loc:

@@ -5,8 +5,11 @@ Every random number cssim draws comes from a stream keyed by what it is for:
 ``SeedSequence(entropy=seed, spawn_key=(block, segment_key, purpose[, parameter_key]))``
 
 ``block`` numbers fixed-size groups of paths (:data:`BLOCK_PATHS`), so splitting the work into chunks, jobs
-or Dask tasks never changes a number; keying by segment name and purpose gives common random numbers
-between scenarios that share them. These are exactly the children ``SeedSequence.spawn`` would make.
+or Dask tasks never changes a number. ``segment_key`` is the segment's ``id`` or its position
+(:meth:`cssim.model.scenario.Scenario.stream_keys`), never its name, so a renamed or translated
+segment keeps its random numbers; ``parameter_key`` is the field path inside the segment
+(``churn.monthly``). Keying by segment, purpose and field gives common random numbers between scenarios
+that share them. These are exactly the children ``SeedSequence.spawn`` would make.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def resolve_seed(seed: int | np.random.SeedSequence | None) -> int:
 
 
 def key(text: str) -> int:
-    """A stable 32-bit key for a name (segment or parameter path)."""
+    """A stable 32-bit key for a text (a segment's stream key or a parameter's field path)."""
     return zlib.crc32(text.encode("utf-8"))
 
 

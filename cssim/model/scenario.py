@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from . import explain
 from .distributions import _Dist
@@ -54,6 +54,8 @@ class Scenario(_Model):
     #: What each equal-effort lever would cost a month (in ``currency``), to rank them at equal cost
     #: as well; optional, any of :data:`EqualEffortLever`.
     lever_costs: dict[EqualEffortLever, LeverCost] | None = Field(None, min_length=1)
+    #: Stream keys set by :meth:`with_stream_keys` (not part of the scenario's data).
+    _stream_keys: tuple[str, ...] | None = PrivateAttr(None)
 
     @field_validator("segments")
     @classmethod
@@ -62,6 +64,10 @@ class Scenario(_Model):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"segment names must be unique; repeated: {', '.join(dupes)}")
+        ids = [s.id for s in segments if s.id is not None]
+        dupes = sorted({n for n in ids if ids.count(n) > 1})
+        if dupes:
+            raise ValueError(f"segment ids must be unique; repeated: {', '.join(dupes)}")
         return segments
 
     # -- construction -----------------------------------------------------------------------------
@@ -125,6 +131,31 @@ class Scenario(_Model):
     @property
     def segment_names(self) -> list[str]:
         return [s.name for s in self.segments]
+
+    def stream_keys(self) -> list[str]:
+        """What keys each segment's random streams: its ``id`` where it has one, else its position.
+
+        Never its name, so renaming or translating a segment (``All customers`` / ``全顧客``) keeps
+        its random numbers; reordering segments changes them unless every segment has an ``id``
+        (docs/MODEL.md, "Randomness").
+        """
+        if self._stream_keys is not None:
+            return list(self._stream_keys)
+        return [f"id:{s.id}" if s.id is not None else f"#{i}" for i, s in enumerate(self.segments)]
+
+    def with_stream_keys(self, keys: list[str]) -> Scenario:
+        """This scenario drawing its segments' numbers from the streams ``keys`` name (one per segment).
+
+        For a part of a scenario simulated on its own: a segment taken out of a scenario with
+        :meth:`stream_keys` of the whole keeps the random numbers it has there (common random numbers).
+        """
+        if len(keys) != len(self.segments):
+            raise ValueError(
+                f"give one stream key per segment ({len(self.segments)}), got {len(keys)}"
+            )
+        out = self.model_copy()
+        out._stream_keys = tuple(str(k) for k in keys)
+        return out
 
     def parameters(self) -> Iterator[tuple[str, Any]]:
         """Every numeric parameter as ``(path, value)``, paths like ``SMB.churn.monthly``."""

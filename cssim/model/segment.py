@@ -178,6 +178,9 @@ class Segment(_Model):
     """One customer segment (SMB, enterprise, ...): see MODEL.md for what every number means."""
 
     name: str = Field(min_length=1, max_length=60)
+    #: A stable key for the segment's random numbers; by default its position in the scenario
+    #: (:meth:`cssim.model.scenario.Scenario.stream_keys`).
+    id: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     customers: Param(ge=0, le=100_000_000, integer=True)
     arpa: Positive | None = None
     seats: Seats | None = None

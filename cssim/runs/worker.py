@@ -85,7 +85,7 @@ def estimated_bytes(scenario, paths: int) -> int:
     ``paths x (horizon + 1) x len(STORED) x (segments + 1) x 4`` bytes, doubled for the copy made when
     blocks are put together.
     """
-    from ..model.engine import STORED
+    from ..model.stored import STORED
 
     cells = paths * (scenario.horizon_months + 1) * len(STORED) * (len(scenario.segments) + 1)
     return 2 * 4 * cells

@@ -38,6 +38,8 @@ MESSAGES = (
     N_("a [low, high] 90% interval needs exactly two numbers"),
     N_("must be a mapping with fields {fields}"),
     N_("segment names must be unique; repeated: {names}"),
+    N_("segment ids must be unique; repeated: {names}"),
+    N_("must be letters, digits, - or _ (a key that stays when the name changes)"),
     N_("a scenario is a YAML mapping with name, horizon_months and segments"),
     N_("give exactly one of arpa (MRR per account) or seats (per_account and price)"),
     N_(
