@@ -22,6 +22,7 @@ VALIDATORS = (
     "cssim/model/fields.py",
     "cssim/model/segment.py",
     "cssim/model/joint.py",
+    "cssim/model/health.py",
     "cssim/model/scenario.py",
     "cssim/model/distributions.py",
 )

@@ -26,6 +26,7 @@ from .randomness import Streams, resolve_seed
 from .reference import Cohorts, Draws
 from .scenario import Scenario
 from .segment import Segment
+from .states import StateBuckets
 
 __all__ = ["simulate"]
 
@@ -75,10 +76,12 @@ class _BlockDraws:
 
     expected = False
 
-    def __init__(self, streams: list[Streams], segment: str, rows: list[slice]):
+    def __init__(
+        self, streams: list[Streams], segment: str, rows: list[slice], extra: tuple[str, ...] = ()
+    ):
         self._rng = {
             p: [s.generator(segment, p) for s in streams]
-            for p in ("acquisition", "churn", "expansion", "contraction")
+            for p in ("acquisition", "churn", "expansion", "contraction", *extra)
         }
         self._rows = rows
 
@@ -150,7 +153,12 @@ def simulate_blocks(
     out: list[dict] = [{} for _ in plan]
     for key, seg in zip(scenario.stream_keys(), scenario.segments, strict=True):
         params = segment_parameters(seg, _uniforms(streams, key, seg.name, sizes))
-        if bucketed:
+        if seg.health is not None:
+            if not bucketed:
+                raise ValueError("the per-cohort reference engine does not model usage states")
+            draws = _BlockDraws(streams, key, rows, StateBuckets.PURPOSES)
+            state = StateBuckets(seg, params, H, paths, draws, starts)
+        elif bucketed:
             state = Buckets(seg, params, H, paths, _BlockDraws(streams, key, rows), starts)
         else:
             if len(plan) != 1:

@@ -131,6 +131,10 @@ def _hazard(seg: Segment, p: dict, tau: np.ndarray, q: int) -> np.ndarray:
 
 
 def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
+    if seg.health is not None:
+        from .health_expected import health_segment
+
+        return health_segment(seg, p, H, q, lambda tau: _hazard(seg, p, tau, q))
     lo, hi = seg.tenure_range
     n0c = hi - lo + 1
     tau = np.arange(1, H + hi + 1)

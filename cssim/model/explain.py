@@ -166,6 +166,8 @@ def say(err: dict, param: bool, root: type[BaseModel]) -> str:
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") == r"^[A-Z]{3}$":
             return "must be a three-letter currency code in capitals, such as JPY or USD"
+        if ctx.get("pattern") == r"^[^.@\[\]\x00-\x1f\x7f]+$":
+            return "must not hold . @ [ ] or control characters (a state's name is part of field paths)"
         if ctx.get("pattern") == r"^[A-Za-z0-9_-]+$":
             return "must be letters, digits, - or _ (a key that stays when the name changes)"
         return f"must match the pattern {ctx.get('pattern')}"

@@ -110,13 +110,25 @@ class _Model(BaseModel):
 
 
 def walk(model: BaseModel, prefix: str) -> Iterator[tuple[str, Any]]:
-    """Every numeric parameter of ``model`` as ``(path, value)``, paths ``prefix.field.subfield``."""
+    """Every numeric parameter of ``model`` as ``(path, value)``, paths ``prefix.field.subfield``.
+
+    Lists of models are walked item by item (``health.states[2].churn_multiplier``) and mappings key by
+    key (``health.transitions.dormant.at_risk``); lists of plain numbers (tenure weights) are not
+    parameters.
+    """
     for name in type(model).model_fields:
-        value = getattr(model, name)
-        path = f"{prefix}.{name}"
-        if isinstance(value, _Dist) or (
-            isinstance(value, int | float) and not isinstance(value, bool)
-        ):
-            yield path, value
-        elif isinstance(value, BaseModel) and not isinstance(value, _Dist):
-            yield from walk(value, path)
+        yield from _walk_value(getattr(model, name), f"{prefix}.{name}")
+
+
+def _walk_value(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, _Dist) or (isinstance(value, int | float) and not isinstance(value, bool)):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        yield from walk(value, path)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, BaseModel):
+                yield from walk(item, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk_value(item, f"{path}.{key}")

@@ -13,14 +13,14 @@ from ._lazy import LazyModule
 # numpy loads when a metric is first computed: the command line lists metric names without it
 np = LazyModule("numpy")
 
-__all__ = ["METRICS", "Metric"]
+__all__ = ["HEALTH_METRICS", "METRICS", "STATE_METRICS", "Metric"]
 
 
 @dataclass(frozen=True)
 class Metric:
     name: str
     label: str
-    unit: str  # "currency", "customers", "ratio", "months", "count"
+    unit: str  # "currency", "customers", "ratio", "months", "count", "hours"
     description: str
 
 
@@ -98,8 +98,38 @@ METRICS: dict[str, Metric] = {
         ),
         Metric("cac_payback", "CAC payback", "months", "CAC / (ARPA x gross margin)"),
         Metric("ltv_cac", "LTV:CAC", "ratio", "LTV / CAC"),
+        Metric(
+            "cs_coverage",
+            "CS coverage",
+            "hours",
+            "CS hours per account in the month: CSMs x hours per CSM / customers at its start",
+        ),
+        Metric(
+            "customers_at_risk",
+            "Customers at risk",
+            "customers",
+            "customers in the usage states other than the healthiest (usage states only)",
+        ),
+        Metric(
+            "mrr_at_risk",
+            "MRR at risk",
+            "currency",
+            "MRR of the customers in the at-risk usage states (usage states only)",
+        ),
+        Metric("arr_at_risk", "ARR at risk", "currency", "12 x MRR at risk (usage states only)"),
+        Metric(
+            "arr_at_risk_share",
+            "Share of ARR at risk",
+            "ratio",
+            "ARR at risk / ARR (usage states only)",
+        ),
     ]
 }
+
+#: Metrics a segment with usage states has per state, as ``metric@state`` (``customers@dormant``).
+STATE_METRICS = ("customers", "mrr", "arr", "churned_customers", "logo_churn_rate")
+#: Metrics defined only where a segment has usage states (NaN elsewhere).
+HEALTH_METRICS = ("customers_at_risk", "mrr_at_risk", "arr_at_risk", "arr_at_risk_share")
 
 
 def _shift(a: np.ndarray, k: int) -> np.ndarray:

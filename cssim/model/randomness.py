@@ -24,7 +24,15 @@ from .blocks import BLOCK_PATHS
 __all__ = ["BLOCK_PATHS", "Streams", "resolve_seed"]
 
 
-PURPOSES = {"parameter": 0, "acquisition": 1, "churn": 2, "expansion": 3, "contraction": 4}
+PURPOSES = {
+    "parameter": 0,
+    "acquisition": 1,
+    "churn": 2,
+    "expansion": 3,
+    "contraction": 4,
+    "transition": 5,  # usage states: the stayers' moves between states
+    "state": 6,  # usage states: the split of new customers over the states
+}
 
 
 def resolve_seed(seed: int | np.random.SeedSequence | None) -> int:

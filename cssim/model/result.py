@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from ._lazy import pandas as pd
+from .derived import check_metric, derive
 from .display import compact_money as _money
 from .display import html_table
-from .metrics import METRICS, _shift, ratio, trailing_churn, trailing_sum
+from .metrics import METRICS, ratio, trailing_sum
 from .scenario import Scenario
-from .stored import COUNTS, STORED
+from .stored import is_count, stored_keys
 
 __all__ = ["SimulationResult"]
 
@@ -81,11 +82,11 @@ class SimulationResult:
     def from_blocks(cls, scenario: Scenario, seed: int, paths: int, plan, parts: Iterable[dict]):
         H = scenario.horizon_months
         stored = {
-            s: {
-                k: np.empty((paths, H + 1), dtype=np.int32 if k in COUNTS else np.float32)
-                for k in STORED
+            seg.name: {
+                k: np.empty((paths, H + 1), dtype=np.int32 if is_count(k) else np.float32)
+                for k in stored_keys(seg.health.names if seg.health is not None else ())
             }
-            for s in scenario.segment_names
+            for seg in scenario.segments
         }
         params: dict = {s: {} for s in scenario.segment_names}
         year: dict = {}
@@ -93,7 +94,7 @@ class SimulationResult:
             rows = slice(first, first + size)
             for seg, data in part.items():
                 for k, v in data["metrics"].items():
-                    if k in COUNTS and np.max(v) > _INT32_MAX:
+                    if is_count(k) and np.max(v) > _INT32_MAX:
                         raise OverflowError(
                             f"segment {seg!r} of {scenario.name!r} grows past {_INT32_MAX:,} "
                             f"{k.replace('_', ' ')} on some path: shorten the horizon or lower the growth"
@@ -118,14 +119,18 @@ class SimulationResult:
         return self.get(metric, segment)
 
     def get(self, metric: str, segment: str = TOTAL) -> np.ndarray:
-        """One metric as a float array (paths, months + 1), for a segment or the total."""
-        if metric not in METRICS:
-            raise KeyError(f"unknown metric {metric!r}; metrics: {', '.join(METRICS)}")
+        """One metric as a float array (paths, months + 1), for a segment or the total.
+
+        ``metric`` is a name of :data:`~cssim.model.metrics.METRICS`, or for a segment with usage states
+        one state's ``customers@dormant`` (also ``mrr``, ``arr``, ``churned_customers``,
+        ``logo_churn_rate``: :data:`~cssim.model.metrics.STATE_METRICS`).
+        """
         if segment != TOTAL and segment not in self.segments:
             raise KeyError(f"no segment {segment!r}; segments: {', '.join(self.segments)}")
+        check_metric(metric, self.states(segment))
         k = (metric, segment)
         if k not in self._cache:
-            self._cache[k] = self._compute(metric, segment)
+            self._cache[k] = derive(self, metric, segment)
         return self._cache[k]
 
     def segment(self, name: str) -> _SegmentView:
@@ -134,101 +139,26 @@ class SimulationResult:
         return _SegmentView(self, name)
 
     def _base(self, metric: str, segment: str) -> np.ndarray:
+        """A stored metric as float64: one segment's, or the sum over the segments that store it."""
         if segment == TOTAL:
             out = np.zeros((self.paths, self.horizon + 1))
             for s in self.segments:
-                out += self._stored[s][metric]
+                if metric in self._stored[s]:
+                    out += self._stored[s][metric]
             return out
         return self._stored[segment][metric].astype(np.float64)
 
     def _param(self, segment: str, name: str, default: float = 0.0) -> np.ndarray:
         return self._params[segment].get(name, np.full(self.paths, default))[:, None]
 
-    def _per_segment_sum(self, fn) -> np.ndarray:
-        return sum(fn(s) for s in self.segments)
-
-    def _compute(self, metric: str, seg: str) -> np.ndarray:
-        g = self.get
-        if metric in STORED:
-            return self._base(metric, seg)
-        if metric == "arr":
-            return 12.0 * g("mrr", seg)
-        if metric == "arpa":
-            return ratio(g("mrr", seg), g("customers", seg))
-        if metric == "new_mrr":
-            if seg == TOTAL:
-                return self._per_segment_sum(lambda s: g("new_mrr", s))
-            return self._base("new_customers", seg) * self._param(seg, "new_arpa")
-        if metric == "net_new_mrr":
-            return (
-                g("new_mrr", seg)
-                + g("expansion_mrr", seg)
-                - g("contraction_mrr", seg)
-                - g("churned_mrr", seg)
-            )
-        if metric == "logo_churn_rate":
-            return ratio(g("churned_customers", seg), _shift(g("customers", seg), 1))
-        if metric == "gross_mrr_churn_rate":
-            return ratio(
-                g("churned_mrr", seg) + g("contraction_mrr", seg), _shift(g("mrr", seg), 1)
-            )
-        if metric == "net_mrr_churn_rate":
-            return ratio(
-                g("churned_mrr", seg) + g("contraction_mrr", seg) - g("expansion_mrr", seg),
-                _shift(g("mrr", seg), 1),
-            )
-        if metric == "nrr":
-            return ratio(self._base("retained_mrr_12", seg), _shift(g("mrr", seg), 12))
-        if metric == "grr":
-            return ratio(self._base("gross_retained_mrr_12", seg), _shift(g("mrr", seg), 12))
-        if metric == "quick_ratio":
-            return ratio(
-                g("new_mrr", seg) + g("expansion_mrr", seg),
-                g("churned_mrr", seg) + g("contraction_mrr", seg),
-            )
-        if seg == TOTAL and metric in ("gross_profit", "cac_spend", "csms", "crc"):
-            return self._per_segment_sum(lambda s: g(metric, s))
-        if metric == "gross_profit":
-            return g("mrr", seg) * self._param(seg, "gross_margin", 0.8)
-        if metric == "cac_spend":
-            return g("new_customers", seg) * self._param(seg, "cac")
-        if metric == "csms":
-            cs = self.scenario.segment(seg).cs
-            customers = g("customers", seg)
-            if cs is None:
-                return np.zeros_like(customers)
-            if cs.accounts_per_csm is not None:
-                return customers / self._param(seg, "cs.accounts_per_csm", 1.0)
-            return customers * self._param(seg, "cs.csm_per_account")
-        if metric == "crc":
-            if self.scenario.segment(seg).cs is None:
-                return np.zeros((self.paths, self.horizon + 1))
-            return (
-                g("csms", seg) * self._param(seg, "cs.csm_cost")
-                + self._param(seg, "cs.tools")
-                + g("customers", seg) * self._param(seg, "cs.tools_per_account")
-            )
-        if metric == "arr_crc":
-            return ratio(g("arr", seg), 12.0 * g("crc", seg))
-        margin = ratio(g("gross_profit", seg), g("mrr", seg))
-        if metric == "ltv":
-            churn = trailing_churn(g("churned_customers", seg), g("customers", seg))
-            return ratio(g("arpa", seg) * margin, churn)
-        cac = self._blended_cac(seg)
-        if metric == "cac_payback":  # undefined without a CAC: there is nothing to pay back
-            return np.where(cac > 0, ratio(cac, g("arpa", seg) * margin), np.nan)
-        if metric == "ltv_cac":
-            return ratio(g("ltv", seg), cac)
-        raise KeyError(metric)  # pragma: no cover - METRICS and this method list the same names
-
-    def _blended_cac(self, seg: str) -> np.ndarray:
-        """CAC per new customer over the trailing 12 months (the scenario's CAC if none joined)."""
-        spend = trailing_sum(self.get("cac_spend", seg))
-        new = trailing_sum(self.get("new_customers", seg))
-        cac = ratio(spend, new)
-        if seg != TOTAL:
-            cac = np.where(np.isnan(cac), self._param(seg, "cac"), cac)
-        return cac
+    def states(self, segment: str = TOTAL) -> list[str]:
+        """The usage states of a segment (``health:``), or of every segment in order for the total."""
+        segs = self.scenario.segments if segment == TOTAL else [self.scenario.segment(segment)]
+        names: dict[str, None] = {}
+        for seg in segs:
+            if seg.health is not None:
+                names.update(dict.fromkeys(seg.health.names))
+        return list(names)
 
     # -- summaries ----------------------------------------------------------------------------------
     def mean(self, metric: str, segment: str = TOTAL) -> np.ndarray:

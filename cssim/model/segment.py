@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from .fields import NonNegative, Param, Positive, Rate, _Model
+from .health import Health, Hire, Response
 from .joint import Joint, check_joint
 
 __all__ = [
@@ -118,23 +119,49 @@ class Movement(_Model):
 
 
 class CSCosts(_Model):
-    """Customer-retention cost (CRC): CS people plus tools, per month.
+    """Customer success: its cost (CRC: CS people plus tools, per month) and, with usage states, its
+    coverage and the transitions it moves.
 
-    People: ``customers / accounts_per_csm`` CSMs (or ``customers x csm_per_account``), each costing
-    ``csm_cost`` a month; tools: ``tools`` a month plus ``tools_per_account`` per customer.
+    People: ``customers / accounts_per_csm`` CSMs (the team grows with the base), ``customers x
+    csm_per_account``, or a fixed headcount ``csms`` with ``hires`` (more CSMs from a month on); each
+    costs ``csm_cost`` a month; tools: ``tools`` a month plus ``tools_per_account`` per customer.
+    Coverage in month t is ``h_t = CSMs_t x hours_per_csm / customers at the start of month t`` hours per
+    account; each ``response`` moves one transition of the segment's ``health`` with it
+    (:mod:`cssim.model.health`).
     """
 
     accounts_per_csm: Positive | None = None
     csm_per_account: NonNegative | None = None
+    csms: Param(ge=0, le=100_000) | None = None
+    hires: list[Hire] | None = Field(None, min_length=1, max_length=60)
+    #: Customer-facing hours a CSM has a month; None is :data:`cssim.model.health.HOURS_PER_CSM`.
+    hours_per_csm: Param(gt=0, le=744) | None = None
     csm_cost: NonNegative = 0.0
     tools: NonNegative = 0.0
     tools_per_account: NonNegative = 0.0
+    response: list[Response] | None = Field(None, min_length=1, max_length=20)
 
     @model_validator(mode="after")
     def _people(self):
-        if self.accounts_per_csm is not None and self.csm_per_account is not None:
-            raise ValueError("give accounts_per_csm or csm_per_account, not both")
+        given = [
+            k
+            for k in ("accounts_per_csm", "csm_per_account", "csms")
+            if getattr(self, k) is not None
+        ]
+        if len(given) > 1:
+            if set(given) == {"accounts_per_csm", "csm_per_account"}:
+                raise ValueError("give accounts_per_csm or csm_per_account, not both")
+            raise ValueError(
+                "give one of accounts_per_csm, csm_per_account or csms (a fixed headcount), not "
+                f"{' and '.join(given)}"
+            )
+        if self.hires is not None and self.csms is None:
+            raise ValueError("hires add to a fixed headcount: give csms with them")
         return self
+
+    @property
+    def fixed_headcount(self) -> bool:
+        return self.csms is not None
 
 
 class Seats(_Model):
@@ -193,7 +220,33 @@ class Segment(_Model):
     gross_margin: Rate = 0.8
     cac: NonNegative = 0.0
     cs: CSCosts | None = None
+    health: Health | None = None
     joint: Joint | None = None
+
+    @model_validator(mode="after")
+    def _health(self):
+        responses = (self.cs.response or []) if self.cs is not None else []
+        if self.health is None:
+            if responses:
+                raise ValueError(
+                    "a CS response moves customers between usage states: give the segment health "
+                    "(states and transitions)"
+                )
+            return self
+        names = self.health.names
+        for r in responses:
+            unknown = [n for n in (r.from_, r.to) if n not in names]
+            if unknown:
+                raise ValueError(
+                    f"the CS response from {r.from_} to {r.to} names unknown states: "
+                    f"{', '.join(dict.fromkeys(unknown))}; states: {', '.join(names)}"
+                )
+        pairs = [(r.from_, r.to) for r in responses]
+        dupes = sorted({f"{a} to {b}" for a, b in pairs if pairs.count((a, b)) > 1})
+        if dupes:
+            raise ValueError(f"the CS response from {dupes[0]} is given more than once")
+        self.health.check_rows(responses)
+        return self
 
     @model_validator(mode="after")
     def _joint(self):

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["COUNTS", "STORED"]
+__all__ = [
+    "COUNTS",
+    "STATE_STORED",
+    "STORED",
+    "base_metric",
+    "is_count",
+    "state_key",
+    "stored_keys",
+]
 
 #: Metrics the engine stores per path; everything else in a result is derived from these.
 STORED = (
@@ -17,3 +25,26 @@ STORED = (
     "gross_retained_mrr_12",
 )
 COUNTS = ("customers", "new_customers", "churned_customers")
+
+#: Metrics a segment with usage states also stores per state, as ``state_key(metric, state)``.
+STATE_STORED = ("customers", "mrr", "churned_customers")
+
+
+def state_key(metric: str, state: str) -> str:
+    """The key of one state's metric: ``customers@dormant`` (state names hold no ``@``)."""
+    return f"{metric}@{state}"
+
+
+def base_metric(key: str) -> str:
+    """``customers@dormant`` -> ``customers``; a plain metric is its own base."""
+    return key.split("@", 1)[0]
+
+
+def is_count(key: str) -> bool:
+    """Whether a stored key holds counts (stored as integers)."""
+    return base_metric(key) in COUNTS
+
+
+def stored_keys(states=()) -> tuple[str, ...]:
+    """What a segment stores: :data:`STORED`, and per usage state :data:`STATE_STORED`."""
+    return STORED + tuple(state_key(k, s) for s in states for k in STATE_STORED)

@@ -40,6 +40,32 @@ MESSAGES = (
     N_("segment names must be unique; repeated: {names}"),
     N_("segment ids must be unique; repeated: {names}"),
     N_("must be letters, digits, - or _ (a key that stays when the name changes)"),
+    N_("give one stream key per segment ({n}), got {given}"),
+    N_("give one of accounts_per_csm, csm_per_account or csms (a fixed headcount), not {fields}"),
+    N_("hires add to a fixed headcount: give csms with them"),
+    N_(
+        "a CS response moves customers between usage states: give the segment health (states and transitions)"
+    ),
+    N_(
+        "the CS response from {from_state} to {to_state} names unknown states: {unknown}; states: {states}"
+    ),
+    N_("the CS response from {pair} is given more than once"),
+    N_("state names must be unique; repeated: {names}"),
+    N_("the {key} shares of the states must sum to 1, got {total}"),
+    N_("the transitions from {state} must sum to 1, got {total}"),
+    N_("transitions name unknown states: {unknown}; states: {states}"),
+    N_("transitions need a row for every state; missing: {missing}"),
+    N_(
+        "the transition from {from_state} to {to_state} is given both in transitions and as a CS response; give it in one place (the response computes it from coverage)"
+    ),
+    N_(
+        "the transitions from {state} must give the rest of the row as weights (at least one entry above 0): the CS response sets only its own entry"
+    ),
+    N_(
+        "the CS responses from {state} could add up to {total}, more than 1: lower their none or max"
+    ),
+    N_("a CS response moves customers from one state to another, not from {state} to itself"),
+    N_("must not hold . @ [ ] or control characters (a state's name is part of field paths)"),
     N_("a scenario is a YAML mapping with name, horizon_months and segments"),
     N_("give exactly one of arpa (MRR per account) or seats (per_account and price)"),
     N_(
