@@ -256,9 +256,9 @@ def test_assumptions_describe_distributions():
     table = report.assumptions_table(sc)
     values = dict(zip(table["Assumption"], table["Value"], strict=True))
     d = sc.segments[0].churn.monthly
-    lo, hi = (report._pct(float(d.ppf(q)), "en") for q in (0.05, 0.95))
+    lo, hi = (report.tables._pct(float(d.ppf(q)), "en") for q in (0.05, 0.95))
     assert values["Churn"] == (
-        f"{report._pct(d.median(), 'en')} a month at the median, 90% between {lo} and {hi}"
+        f"{report.tables._pct(d.median(), 'en')} a month at the median, 90% between {lo} and {hi}"
     )
     assert "beta(" not in values["Churn"]
 
@@ -491,8 +491,8 @@ def test_every_report_message_has_a_japanese_translation():
 
     t = Translator("ja")
     missing = []
-    for module in ("report.py", "narrative.py"):
-        path = ROOT / "cssim" / "reporting" / module
+    modules = sorted((ROOT / "cssim" / "reporting" / "report").glob("*.py"))
+    for path in [*modules, ROOT / "cssim" / "reporting" / "narrative.py"]:
         for _, msg, _, _ in extract_from_file(
             "python", path, keywords={"t": None, "N_": None, "_": None}
         ):
@@ -565,7 +565,7 @@ def test_levers_at_equal_cost_match_per_cost_where_costs_are_given(lang):
     ).per_cost()
     assert list(want["per_cost"]) == sorted(want["per_cost"], reverse=True)
     t = Translator(lang)
-    words = [report._lever_label(n, EQUAL_EFFORT[n], t) for n in want["lever"]]
+    words = [report.opening._lever_label(n, EQUAL_EFFORT[n], t) for n in want["lever"]]
     ratios = [t("{ratio}×", ratio=fm.number(v, lang, 1)) for v in want["per_cost"]]
     summary = report.summary(ctx)._repr_html_()
     items = _items(summary, "at-equal-cost")
@@ -604,5 +604,5 @@ def test_cohort_legend_is_translated_as_the_chart_writes_it():
     ax = charts.cohort_layers(r)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     ja = Translator("ja")
-    assert all(report._chart_text(label, ja) not in (None, label) for label in labels), labels
-    assert "3年目に獲得" in [report._chart_text(label, ja) for label in labels]
+    assert all(report.markup._chart_text(label, ja) not in (None, label) for label in labels), labels
+    assert "3年目に獲得" in [report.markup._chart_text(label, ja) for label in labels]

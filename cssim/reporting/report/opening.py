@@ -1,0 +1,257 @@
+"""The report's first pages: the header, the summary (where ARR goes, the chance it grows, what to
+do), the assumptions in plain words and the key figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...words import formatting as fm
+from ...words.i18n import Translator
+from .. import narrative
+from .context import ReportContext
+from .markup import Html, _p, _section, _table, e
+from .tables import _pct, assumptions_table, kpi_table
+
+__all__ = ["assumptions", "header", "kpis", "summary"]
+
+
+def _lever_label(name: str, size: float, t: Translator) -> str:
+    """A lever in words, with its size: ``Churn −1.0 pt a month``, ``Price +5%``."""
+    lang = t.lang
+    pts = fm.points(size, lang)
+    minus = fm.points(-size, lang)
+    rel = fm.percent(size, lang, 0, sign=True)
+    less = fm.percent(-size, lang, 0)
+    words = {
+        "churn_pt": lambda: t("Churn {change} a month", change=minus),
+        "churn_rel": lambda: t("Churn {change}", change=less),
+        "expansion_pt": lambda: t("Expansion {change} a month", change=pts),
+        "expansion_rel": lambda: t("Expansion {change}", change=rel),
+        "acquisition_rel": lambda: t("New customers {change}", change=rel),
+        "price_rel": lambda: t("Price {change}", change=rel),
+        "onboarding_pt": lambda: t("Onboarding churn {change} a month", change=minus),
+        "onboarding_rel": lambda: t("Onboarding churn {change}", change=less),
+    }
+    return words[name]() if name in words else name
+
+
+def _ranked_levers(ctx: ReportContext) -> pd.DataFrame:
+    lr = ctx.levers
+    df = lr.ranked("arr")
+    df["words"] = [_lever_label(n, lr.sizes[n], ctx.t) for n in df["lever"]]
+    return df
+
+
+def _levers_at_equal_cost(ctx: ReportContext) -> pd.DataFrame:
+    """The levers the scenario gives a monthly cost for (``lever_costs``), best first at equal cost:
+    ``ratio = median extra gross profit over months 1..H / (cost a month x H)``
+    (:meth:`~cssim.analysis.levers.LeverResult.per_cost`). Empty without costs."""
+    lr = ctx.levers
+    df = lr.per_cost("gross_profit_cum")
+    df["words"] = [_lever_label(n, lr.sizes[n], ctx.t) for n in df["lever"]]
+    df["cost_month"] = df["cost_total"] / lr.horizon
+    return df
+
+
+def _times(x: float, ctx: ReportContext) -> str:
+    """A multiple of a cost: ``4.0×`` / ``4.0倍``."""
+    return ctx.t("{ratio}×", ratio=fm.number(x, ctx.lang, 1))
+
+
+def _breakeven_words(ctx: ReportContext) -> str:
+    """The break-even churn in a sentence (the whole scenario: the total row with several segments)."""
+    t, lang = ctx.t, ctx.lang
+    row = ctx.breakeven.iloc[-1]
+    now, be = row["avg_monthly_churn_now"], row["avg_monthly_churn_breakeven"]
+    if not np.isfinite(be):
+        return t("No level of churn keeps the customer base flat in this scenario.")
+    if be < now:
+        return t(
+            "Break-even: the customer base stays flat only if churn falls to {be} a month on "
+            "average (now {now}).",
+            be=_pct(be, lang),
+            now=_pct(now, lang),
+        )
+    return t(
+        "Break-even: churn could rise to {be} a month on average (now {now}) before the "
+        "customer base shrinks.",
+        be=_pct(be, lang),
+        now=_pct(now, lang),
+    )
+
+
+def header(ctx: ReportContext) -> Html:
+    """The scenario's name and description (as text), and what it covers."""
+    sc, r, t = ctx.scenario, ctx.result, ctx.t
+    meta = t(
+        "{months} · currency {currency} · segments: {segments}",
+        months=fm.months(r.horizon, ctx.lang),
+        currency=sc.currency,
+        segments=t(", ").join(sc.segment_names),
+    )
+    desc = "".join(
+        _p(para.strip(), "description") for para in sc.description.split("\n\n") if para.strip()
+    )
+    kicker = t("cssim scenario report")
+    markup = (
+        f"<header class='cssim-header'><p class='kicker'>{e(kicker)}</p>"
+        f"<h1>{e(sc.name)}</h1>{desc}{_p(meta, 'meta')}</header>"
+    )
+    return Html(markup, text=sc.name)
+
+
+def summary(ctx: ReportContext) -> Html:
+    """The first screen: where ARR goes, the chance it grows, what to do, the break-even churn."""
+    r, t, lang = ctx.result, ctx.t, ctx.lang
+    h = r.headline()
+    month = h["month"]
+    cards = [
+        (
+            t("ARR at month {month}", month=month),
+            ctx.money(h["arr_median"]),
+            t(
+                "8 futures in 10: {low} – {high}",
+                low=ctx.money(h["arr_p10"]),
+                high=ctx.money(h["arr_p90"]),
+            ),
+        ),
+        (t("ARR today"), ctx.money(h["arr_start"]), t("month 0")),
+        (
+            t("Chance ARR grows"),
+            fm.percent(h["p_arr_grows"], lang, 0),
+            t("by month {month}", month=month),
+        ),
+    ]
+    if ctx.target is not None:
+        hit = float(np.mean(r.get("arr")[:, month] >= ctx.target))
+        cards.append(
+            (
+                t("Chance ARR reaches {target}", target=ctx.money(ctx.target)),
+                fm.percent(hit, lang, 0),
+                t("by month {month}", month=month),
+            )
+        )
+    ranked = _ranked_levers(ctx)
+    if len(ranked):
+        best = ranked.iloc[0]
+        cards.append(
+            (
+                t("Best lever at equal effort"),
+                best["words"],
+                t(
+                    "{gain} more ARR at month {month} (median)",
+                    gain=ctx.money(best["median"]),
+                    month=month,
+                ),
+            )
+        )
+    cards_html = "".join(
+        f"<div class='card'><div class='card-label'>{e(a)}</div>"
+        f"<div class='card-value'>{e(b)}</div><div class='card-note'>{e(c)}</div>"
+        f"</div>"
+        for a, b, c in cards
+    )
+    paras = narrative.where_arr_goes(r, t, ctx.target_arr)
+    items = "".join(
+        "<li>"
+        + e(
+            t(
+                "{lever}: {gain} more ARR at month {month} (8 futures in 10: {low} – {high})",
+                lever=row.words,
+                gain=ctx.money(row.median),
+                month=month,
+                low=ctx.money(row.p10),
+                high=ctx.money(row.p90),
+            )
+        )
+        + "</li>"
+        for row in ranked.itertuples()
+    )
+    todo_title = t("What to do")
+    todo = [
+        f"<h3>{e(todo_title)}</h3>",
+        _p(t("The levers at equal effort, each the same size in its own unit, best first:")),
+        f"<ol class='levers'>{items}</ol>",
+    ]
+    by_cost = _levers_at_equal_cost(ctx)
+    if len(by_cost):
+        per_cost = "".join(
+            "<li>"
+            + e(
+                t(
+                    "{lever} ({cost} a month): {ratio} its cost back in gross profit by month "
+                    "{month}",
+                    lever=row.words,
+                    cost=ctx.money(row.cost_month),
+                    ratio=_times(row.per_cost, ctx),
+                    month=month,
+                )
+            )
+            + "</li>"
+            for row in by_cost.itertuples()
+        )
+        todo += [
+            _p(t("At equal cost, with what the scenario says each lever costs, best first:")),
+            f"<ol class='levers at-equal-cost'>{per_cost}</ol>",
+        ]
+    todo += [
+        _p(_breakeven_words(ctx)),
+        _p(
+            t("How the figures are worked out, their precision and a glossary are in the appendix.")
+            + "\u00b9",
+            "note",
+        ),
+    ]
+    return _section(
+        t("What to expect and what to do"),
+        f"<div class='cards'>{cards_html}</div>",
+        *(_p(p, "lead") for p in paras),
+        *todo,
+        cls="summary",
+    )
+
+
+def assumptions(ctx: ReportContext) -> Html:
+    """Every parameter in plain words: its value, or its median and 90% range."""
+    sc, t = ctx.scenario, ctx.t
+    general = pd.DataFrame(
+        [
+            (t("Horizon"), fm.months(sc.horizon_months, ctx.lang)),
+            (t("Currency"), sc.currency),
+            (t("ARR target"), t("none") if ctx.target is None else ctx.money(ctx.target)),
+        ],
+        columns=[t("Setting"), t("Value")],
+    ).set_index(t("Setting"))
+    params = assumptions_table(sc, ctx.lang)
+    if len(sc.segments) == 1:
+        params = params.drop(columns=[t("Segment")])
+    if sc.uncertain():
+        note = t(
+            "Where an assumption is uncertain, each simulated future draws its own value once: "
+            "the median and the range that holds 90% of the draws are shown."
+        )
+    else:
+        note = t("Every assumption is a fixed number in this scenario.")
+    return _section(
+        t("Assumptions"),
+        "<div class='two-col'>",
+        _table(general, numeric=()),
+        _table(params, index=False, numeric=()),
+        "</div>",
+        _p(note, "note"),
+    )
+
+
+def kpis(ctx: ReportContext) -> Html:
+    """The KPI table at 12, 24, 36 months (or the horizon)."""
+    t = ctx.t
+    table = kpi_table(ctx.result, target_arr=ctx.target_arr, lang=ctx.lang)
+    return _section(
+        t("Key figures"),
+        _p(
+            t("Median over the simulated futures; in brackets, the range of 8 futures in 10."),
+            "note",
+        ),
+        _table(table, cls="kpis"),
+    )

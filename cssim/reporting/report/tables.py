@@ -1,0 +1,276 @@
+"""The report's tables as data frames of text: key figures, unit economics, assumptions in plain
+words and the precision of the Monte Carlo figures (what the sections show and the tests read)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...model.distributions import _Dist
+from ...model.metrics import METRICS
+from ...model.result import TOTAL, SimulationResult
+from ...model.scenario import Scenario
+from ...words import formatting as fm
+from ...words.i18n import N_, Translator
+
+__all__ = [
+    "assumptions_table",
+    "describe_value",
+    "kpi_table",
+    "parameter_label",
+    "precision_table",
+    "unit_economics_table",
+]
+
+#: KPI names as the tables show them (the unit follows the value: ``¥352M``, ``3.0%``).
+_KPI_LABELS = {
+    "arr": N_("ARR"),
+    "mrr": N_("MRR (a month)"),
+    "customers": N_("Customers"),
+    "nrr": N_("NRR (12 months)"),
+    "grr": N_("GRR (12 months)"),
+    "logo_churn_rate": N_("Churn (customers, a month)"),
+    "net_new_mrr": N_("Net new MRR (a month)"),
+    "arpa": N_("ARPA (a month)"),
+    "ltv": N_("LTV"),
+    "ltv_model": N_("LTV, model-consistent"),
+    "lifetime_model": N_("Expected lifetime, discounted"),
+    "ltv_cac": N_("LTV:CAC"),
+    "cac_payback": N_("CAC payback"),
+    "crc": N_("CRC (a month)"),
+    "arr_crc": N_("ARR:CRC"),
+    "p_arr_grows": N_("Chance ARR grows"),
+    "p_arr_target": N_("Chance ARR reaches the target"),
+}
+_PERCENT = {"nrr", "grr", "logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"}
+_TIMES = {"ltv_cac", "arr_crc", "quick_ratio"}
+
+
+def fmt(x: float, kpi: str, currency: str = "JPY", lang: str = "en") -> str:
+    """A KPI value as a reader expects it: money compact (``¥352M`` / ``3.52億円``), percentages,
+    ratios as ``3.3:1``, months; ``–`` where it is not defined."""
+    if x is None or not np.isfinite(x):
+        return "–"
+    if kpi.startswith("p_") or kpi in _PERCENT:
+        return fm.percent(x, lang)
+    if kpi in _TIMES:
+        return f"{fm.number(x, lang, 1)}:1"
+    unit = METRICS[kpi].unit
+    if unit == "currency":
+        return fm.money(x, currency, lang)
+    if unit in ("customers", "count"):
+        return fm.count(x, lang)
+    if unit == "months":
+        return fm.months(x, lang, 1)
+    return fm.number(x, lang, 1)
+
+
+def _spread(row, currency: str, lang: str) -> str:
+    k = row["kpi"]
+    if k.startswith("p_"):
+        return fmt(row["mean"], k, currency, lang)
+    mid = fmt(row["median"], k, currency, lang)
+    if not np.isfinite(row["median"]) or np.isclose(row["p10"], row["p90"]):
+        return mid
+    low, high = fmt(row["p10"], k, currency, lang), fmt(row["p90"], k, currency, lang)
+    return f"{mid} ({low} \u2013 {high})"
+
+
+def _kpi_label(kpi: str, label: str, t: Translator) -> str:
+    return t(_KPI_LABELS[kpi]) if kpi in _KPI_LABELS else label
+
+
+def kpi_table(
+    result: SimulationResult,
+    months: Sequence[int] | None = None,
+    target_arr: float | None = None,
+    lang: str | None = None,
+) -> pd.DataFrame:
+    """KPIs (rows) at 12, 24, 36 months or the horizon (columns): ``"median (P10 – P90)"`` strings.
+
+    Probabilities show the share of paths.
+    """
+    t = Translator(lang or "en")
+    s = result.summary(months=months, target_arr=target_arr)
+    cur = result.scenario.currency
+    s["KPI"] = [_kpi_label(k, lab, t) for k, lab in zip(s["kpi"], s["label"], strict=True)]
+    s["text"] = s.apply(_spread, axis=1, args=(cur, t.lang))
+    s["column"] = [t("Month {month}", month=m) for m in s["month"]]
+    table = s.pivot_table(index="KPI", columns="column", values="text", aggfunc="first", sort=False)
+    table.columns.name = None
+    table.index.name = t("KPI")
+    return table[[t("Month {month}", month=m) for m in result.kpi_months(months)]]
+
+
+def unit_economics_table(
+    result: SimulationResult, month: int | None = None, lang: str | None = None
+) -> pd.DataFrame:
+    """ARPA, LTV, LTV:CAC, CAC payback, CRC and ARR:CRC per segment at one month (horizon by default)."""
+    t = Translator(lang or "en")
+    ue = result.unit_economics(month=month)
+    cur = result.scenario.currency
+    ue["KPI"] = [_kpi_label(k, lab, t) for k, lab in zip(ue["kpi"], ue["label"], strict=True)]
+    # the model-consistent LTV and lifetime read like the quoted LTV and CAC payback (money, months)
+    like = ue["kpi"].replace({"ltv_model": "ltv", "lifetime_model": "cac_payback"})
+    ue["text"] = ue.assign(kpi=like).apply(_spread, axis=1, args=(cur, t.lang))
+    total = t("Total")
+    ue["column"] = [total if s == TOTAL else s for s in ue["segment"]]
+    table = ue.pivot_table(
+        index="KPI", columns="column", values="text", aggfunc="first", sort=False
+    )
+    table.columns.name = None
+    table.index.name = t("KPI")
+    order = [total if s == TOTAL else s for s in dict.fromkeys(ue["segment"])]
+    return table[order]
+
+
+#: Human names of a segment's parameters, and the kind of value each holds (how it is written).
+_PARAMS: dict[str, tuple[str, str]] = {
+    "customers": (N_("Starting customers"), "count"),
+    "arpa": (N_("Revenue per customer (ARPA)"), "money_month"),
+    "seats.per_account": (N_("Seats per customer"), "number"),
+    "seats.price": (N_("Price per seat"), "money_month"),
+    "new_arpa": (N_("Revenue per new customer"), "money_month"),
+    "starting_tenure": (N_("Starting tenure"), "months"),
+    "starting_tenure.min": (N_("Starting tenure, from"), "months"),
+    "starting_tenure.max": (N_("Starting tenure, to"), "months"),
+    "acquisition.rate": (N_("New customers (share of the base)"), "share_year"),
+    "acquisition.count": (N_("New customers"), "count_month"),
+    "acquisition.growth": (N_("Growth of new customers"), "share_month"),
+    "churn.monthly": (N_("Churn"), "share_month"),
+    "churn.heterogeneity.alpha": (N_("Churn spread between customers (sBG alpha)"), "number"),
+    "churn.heterogeneity.beta": (N_("Churn spread between customers (sBG beta)"), "number"),
+    "churn.annual_renewal": (N_("Churn at each annual renewal"), "share"),
+    "churn.onboarding.months": (N_("Onboarding period"), "months"),
+    "churn.onboarding.monthly": (N_("Churn during onboarding"), "share_month"),
+    "expansion.rate": (N_("Expansion (upsell and cross-sell, share of MRR)"), "share_month"),
+    "expansion.probability": (N_("Customers expanding"), "share_month"),
+    "contraction.rate": (N_("Contraction (share of MRR)"), "share_month"),
+    "contraction.probability": (N_("Customers contracting"), "share_month"),
+    "gross_margin": (N_("Gross margin"), "share"),
+    "cac": (N_("Acquisition cost per new customer (CAC)"), "money"),
+    "cs.accounts_per_csm": (N_("Customers per CSM"), "number"),
+    "cs.csm_per_account": (N_("CSMs per customer"), "number"),
+    "cs.csm_cost": (N_("Cost per CSM"), "money_month"),
+    "cs.tools": (N_("CS tools"), "money_month"),
+    "cs.tools_per_account": (N_("CS tools per customer"), "money_month"),
+}
+
+
+def _split_path(scenario: Scenario, path: str) -> tuple[str, str]:
+    """``"SMB.churn.monthly"`` -> ``("SMB", "churn.monthly")`` (segment names may hold dots)."""
+    names = sorted(scenario.segment_names, key=len, reverse=True)
+    seg = next(n for n in names if path.startswith(n + "."))
+    return seg, path[len(seg) + 1 :]
+
+
+def parameter_label(path: str, scenario: Scenario, lang: str | None = None) -> str:
+    """A parameter's human name from its field path: ``"SMB.churn.monthly"`` -> ``"SMB: Churn"``
+    (the segment only when the scenario has several), ``解約率`` in Japanese."""
+    t = Translator(lang or "en")
+    seg, name = _split_path(scenario, path)
+    label = t(_PARAMS[name][0]) if name in _PARAMS else name
+    return (
+        t("{segment}: {label}", segment=seg, label=label) if len(scenario.segments) > 1 else label
+    )
+
+
+def _pct(x: float, lang: str) -> str:
+    """A rate with one decimal, or two where one would hide a digit (``3.0%``, ``0.81%``)."""
+    digits = 1 if abs(x * 1000 - round(x * 1000)) < 1e-6 else 2
+    return fm.percent(x, lang, digits)
+
+
+def _bare(x: float, kind: str, t: Translator, currency: str) -> str:
+    lang = t.lang
+    if kind.startswith("share"):
+        return _pct(x, lang)
+    if kind.startswith("money"):
+        return fm.money(x, currency, lang)
+    if kind.startswith("count"):
+        return fm.count(x, lang)
+    if kind == "months":
+        return fm.months(x, lang, 0 if float(x).is_integer() else 1)
+    return fm.number(x, lang, 0 if float(x).is_integer() else 2)
+
+
+def _with_unit(x: float, kind: str, t: Translator, currency: str) -> str:
+    v = _bare(x, kind, t, currency)
+    if kind.endswith("_month"):
+        return t("{value} a month", value=v)
+    if kind.endswith("_year"):
+        return t("{value} a year", value=v)
+    return v
+
+
+def describe_value(name: str, value: Any, t: Translator, currency: str = "JPY") -> str:
+    """A parameter's value in plain words: ``3.0% a month``, or for a distribution ``3.0% a month at
+    the median, 90% between 2.0% and 4.0%`` (its 5th and 95th percentiles)."""
+    kind = _PARAMS.get(name, (name, "number"))[1]
+    if not isinstance(value, _Dist):
+        return _with_unit(float(value), kind, t, currency)
+    low, high = (float(value.ppf(q)) for q in (0.05, 0.95))
+    return t(
+        "{median} at the median, 90% between {low} and {high}",
+        median=_with_unit(value.median(), kind, t, currency),
+        low=_bare(low, kind, t, currency),
+        high=_bare(high, kind, t, currency),
+    )
+
+
+def assumptions_table(scenario: Scenario, lang: str | None = None) -> pd.DataFrame:
+    """Every parameter of every segment in plain words: a human name and its value or range."""
+    t = Translator(lang or "en")
+    rows = []
+    uncertain = scenario.uncertain()  # jointly drawn parameters with their marginal ranges
+    for path, v in scenario.parameters():
+        v = uncertain.get(path, v)
+        seg, name = _split_path(scenario, path)
+        if name == "acquisition.growth" and scenario.segment(seg).acquisition.rate is not None:
+            continue  # growth applies to count acquisition only
+        label = t(_PARAMS[name][0]) if name in _PARAMS else name
+        rows.append((seg, label, describe_value(name, v, t, scenario.currency)))
+    return pd.DataFrame(rows, columns=[t("Segment"), t("Assumption"), t("Value")])
+
+
+def precision_table(result: SimulationResult, lang: str | None = None) -> pd.DataFrame:
+    """Headline figures at the horizon with their Monte Carlo standard errors."""
+    t = Translator(lang or "en")
+    lang = t.lang
+    tm = result.horizon
+    s = result.summary(months=[tm]).set_index("kpi")
+    cur = result.scenario.currency
+    rows = [
+        (t("Median ARR, month {month}", month=tm), "arr", "median", "median_se"),
+        (t("Mean ARR, month {month}", month=tm), "arr", "mean", "mc_se"),
+        (t("Median customers, month {month}", month=tm), "customers", "median", "median_se"),
+        (t("Chance ARR grows, month {month}", month=tm), "p_arr_grows", "mean", "mc_se"),
+    ]
+    cols = [t("Figure"), t("Estimate"), t("Standard error"), t("95% interval")]
+    out = []
+    for label, k, stat, se_col in rows:
+        value, se = s.loc[k, stat], s.loc[k, se_col]
+        if k.startswith("p_") and value in (0.0, 1.0):
+            # no spread to estimate a standard error from: the rule of three bounds it instead
+            bound = 3 / result.paths
+            out.append(
+                (
+                    label,
+                    fm.percent(value, lang, 0),
+                    "–",
+                    t("below {p} (rule of three)", p=fm.percent(bound, lang, 2))
+                    if value == 0
+                    else t("above {p} (rule of three)", p=fm.percent(1 - bound, lang, 2)),
+                )
+            )
+            continue
+        if k.startswith("p_"):
+            show = functools.partial(fm.percent, lang=lang, digits=2)
+        else:
+            show = functools.partial(fmt, kpi=k, currency=cur, lang=lang)
+        out.append((label, show(value), show(se), f"\u00b1 {show(1.96 * se)}"))
+    return pd.DataFrame(out, columns=cols)
