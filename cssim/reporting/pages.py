@@ -91,10 +91,11 @@ def write_levers_page(
     from ..analysis.levers import LEVERS
     from ..model.result import _atomic
     from ..words import formatting as fmt
+    from ..words.chart_text import money_ticks
     from ..words.fonts import use_fonts
     from ..words.labels import lever_label, parameter_label
     from ..words.tables import at_equal_cost
-    from .charts import embed, tick_money
+    from .charts import embed
 
     use_fonts()
     _ = Translator(lang)
@@ -117,7 +118,7 @@ def write_levers_page(
     )
     ax.set_yticks(y, names)
     ax.axvline(0, color="grey", lw=0.8)
-    ax.xaxis.set_major_formatter(tick_money(lang))
+    ax.xaxis.set_major_formatter(money_ticks(cur, lang))
     ax.set_xlabel(
         _(
             "change in ARR at month {month} ({currency}; median, P10-P90)",

@@ -148,7 +148,7 @@ def _spacing_decimals(step: float) -> int:
     return first
 
 
-def tick_labels(values, lang: str | None = None, suffix: str = "") -> list[str]:
+def tick_labels(values, lang: str | None = None, suffix: str = "", prefix: str = "") -> list[str]:
     """Compact labels for the ticks of a money axis, precise enough that adjacent ticks differ.
 
     Each tick takes the largest unit it reaches (``k``/``M``/``B``/``T`` in English,
@@ -159,8 +159,9 @@ def tick_labels(values, lang: str | None = None, suffix: str = "") -> list[str]:
 
     (up to two more when ``d / u`` needs them to be written exactly: a step of 0.25 shows two), so ``2.00億, 2.05億, 2.10億`` reads ``2億, 2.05億, 2.1億``, never ``2億, 2億, 2億``. Trailing
     zeros are dropped (which never merges two different values at that precision). A lone tick keeps
-    three significant digits. ``suffix`` follows the unit (``円`` for ``3.5億円``); negative values get
-    a true minus sign (U+2212); zero reads ``0``.
+    three significant digits. ``suffix`` follows the unit (``円`` for ``3.5億円``), ``prefix`` comes before
+    the number (``¥`` for ``¥350M``); negative values get a true minus sign (U+2212) before both; zero
+    reads ``0``.
     """
     from babel.numbers import format_decimal
 
@@ -189,7 +190,7 @@ def tick_labels(values, lang: str | None = None, suffix: str = "") -> list[str]:
         )
         if decimals == 0:
             text = text.rstrip(".")
-        out.append(("\u2212" if x < 0 else "") + text + name + suffix)
+        out.append(("\u2212" if x < 0 else "") + prefix + text + name + suffix)
     return out
 
 

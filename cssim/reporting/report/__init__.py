@@ -19,18 +19,18 @@ The package, one job a module:
 - :mod:`.context`: the parameters checked, the scenario simulated, what the sections share;
 - :mod:`.tables`: the tables as frames of text (key figures, assumptions, precision);
 - :mod:`.markup`: what sections are built from (escaped HTML, figures);
-- :mod:`.opening`, :mod:`.figures`, :mod:`.strategy`, :mod:`.appendix`: the sections, in order.
+- :mod:`.opening`, :mod:`.figures`, :mod:`.levers`, :mod:`.closing`: the sections, in order.
 """
 
 from __future__ import annotations
 
-from .appendix import appendix, footnote, glossary, precision
+from .closing import appendix, footnote, glossary, precision
 from .context import ANALYSIS_PATHS, ReportContext, check_parameters, prepare
 from .figures import cohorts, growth, movements, retention, unit_economics
+from .levers import sensitivity, strategy
 from .markup import Html
 from .opening import assumptions, header, kpis, summary
 from .run import TEMPLATE, ReportError, render_report
-from .strategy import sensitivity, strategy
 from .tables import (
     assumptions_table,
     describe_value,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...model.metrics import METRICS
 from ...words import formatting as fm
+from ...words.labels import metric_label
 from .. import charts, ltv_note
 from .context import ReportContext
-from .markup import Html, _chart_text, _fig, _p, _section, _table
+from .markup import Html, _figure, _p, _section, _table
 from .tables import unit_economics_table
 
 __all__ = ["cohorts", "growth", "movements", "retention", "unit_economics"]
@@ -20,15 +20,15 @@ def growth(ctx: ReportContext) -> Html:
     r, t = ctx.result, ctx.t
 
     def draw(axes):
-        charts.fan_chart(r, "arr", ax=axes[0])
-        charts.fan_chart(r, "customers", ax=axes[1])
+        charts.fan_chart(r, "arr", ax=axes[0], lang=ctx.lang)
+        charts.fan_chart(r, "customers", ax=axes[1], lang=ctx.lang)
 
     caption = t(
         "Median (line) and the range of 8 futures in 10 (shaded, P10–P90) over {paths} simulated "
         "futures.",
         paths=fm.count(r.paths, ctx.lang),
     )
-    fig = _fig(ctx, draw, t("ARR and customers by month"), caption, ncols=2, size=(10, 2.7))
+    fig = _figure(draw, t("ARR and customers by month"), caption, ncols=2, size=(10, 2.7))
     return _section(t("ARR and customers"), fig)
 
 
@@ -41,11 +41,10 @@ def movements(ctx: ReportContext) -> Html:
         "Line: median net new MRR with its P10–P90 band."
     )
     if zero:
-        names = t(", ").join(_chart_text(METRICS[f].label, t) or METRICS[f].label for f in zero)
+        names = t(", ").join(metric_label(f, ctx.lang) for f in zero)
         caption += t(" Not in this scenario: {names}.", names=names)
-    fig = _fig(
-        ctx,
-        lambda ax: charts.mrr_waterfall(r, ax=ax),
+    fig = _figure(
+        lambda ax: charts.mrr_waterfall(r, ax=ax, lang=ctx.lang),
         t("MRR movements each month"),
         caption,
         size=(10, 2.8),
@@ -72,9 +71,8 @@ def retention(ctx: ReportContext) -> Html:
         "Revenue now of the customers active 12 months earlier, over their revenue then. NRR "
         "counts expansion; GRR counts only churn and contraction. Dotted line: 100%."
     )
-    fig = _fig(
-        ctx,
-        lambda ax: charts.retention_chart(r, ax=ax),
+    fig = _figure(
+        lambda ax: charts.retention_chart(r, ax=ax, lang=ctx.lang),
         t("NRR and GRR by month"),
         caption,
         size=(10, 2.5),
@@ -94,9 +92,8 @@ def cohorts(ctx: ReportContext) -> Html:
         month=tm,
         share=fm.percent(share, ctx.lang, 0),
     )
-    fig = _fig(
-        ctx,
-        lambda ax: charts.cohort_layers(r, ax=ax),
+    fig = _figure(
+        lambda ax: charts.cohort_layers(r, ax=ax, lang=ctx.lang),
         t("MRR by the year customers joined"),
         caption,
         size=(10, 2.7),
@@ -115,9 +112,8 @@ def unit_economics(ctx: ReportContext) -> Html:
     )
     note += " " + ltv_note.ltv_sentence(r, lang=ctx.lang)
     rows = len(charts.ratio_rows(r))
-    fig = _fig(
-        ctx,
-        lambda ax: charts.unit_economics_chart(r, ax=ax),
+    fig = _figure(
+        lambda ax: charts.unit_economics_chart(r, ax=ax, lang=ctx.lang),
         t("Unit economics against the guidelines"),
         t(
             "At month {month}: median (dot), P10–P90 (bar), guideline (red tick).",

@@ -6,15 +6,12 @@ from __future__ import annotations
 import base64
 import html
 import io
-import re
 import warnings
 from collections.abc import Callable, Sequence
 
 import pandas as pd
 
 from ...words import fonts
-from ...words import formatting as fm
-from ...words.i18n import N_, Translator
 
 e = html.escape
 
@@ -106,83 +103,6 @@ def _rc() -> dict:
     }
 
 
-#: The English text charts carry, and what a reader of another language sees instead (regular
-#: expressions matched against a whole text; named groups fill the translation's placeholders).
-_CHART_TEXT: list[tuple[re.Pattern, str]] = [
-    (re.compile(p), m)
-    for p, m in [
-        (r"Month", N_("Month")),
-        (r"Median", N_("Median")),
-        (r"P10-P90", N_("P10–P90 (8 futures in 10)")),
-        (r"ARR \([A-Z]{3}\)", N_("ARR")),
-        (r"ARR", N_("ARR")),
-        (r"Customers", N_("Customers")),
-        (r"New MRR", N_("New MRR")),
-        (r"Expansion MRR", N_("Expansion MRR")),
-        (r"Contraction MRR", N_("Contraction MRR")),
-        (r"Churned MRR", N_("Churned MRR")),
-        (r"Net new MRR \(median\)", N_("Net new MRR (median)")),
-        (r"Net new MRR P10-P90", N_("Net new MRR, P10–P90")),
-        (r"MRR per month \([A-Z]{3}\)", N_("MRR a month")),
-        (r"MRR movements per month", N_("MRR movements each month")),
-        (r"Retention over trailing 12 months \(%\)", N_("Retention over the last 12 months")),
-        (r"Net and gross revenue retention", N_("Net and gross revenue retention (NRR, GRR)")),
-        (r"NRR", N_("NRR")),
-        (r"GRR", N_("GRR")),
-        (r"NRR \(= GRR: no expansion\)", N_("NRR (= GRR: no expansion)")),
-        (r"MRR \([A-Z]{3}, mean over paths\)", N_("MRR (mean over futures)")),
-        (r"MRR by joining year", N_("MRR by the year customers joined")),
-        (r"Starting customers", N_("Starting customers")),
-        (r"Joined in (?:year )?(?P<year>\d+)", N_("Joined in year {year}")),
-        (r"not defined \(no CS costs\)", N_("not defined (no CS costs)")),
-        (r"not defined \(no CAC\)", N_("not defined (no CAC)")),
-        (r"LTV:CAC", N_("LTV:CAC")),
-        (r"ARR:CRC", N_("ARR:CRC")),
-        (r"LTV:CAC \((?P<segment>.+)\)", N_("LTV:CAC ({segment})")),
-        (r"ARR:CRC \((?P<segment>.+)\)", N_("ARR:CRC ({segment})")),
-        (
-            r"Ratio \(log scale\); red ticks: guidelines 3:1 \(LTV:CAC\) and 10:1 \(ARR:CRC\)",
-            N_("Ratio (log scale); red ticks: the guidelines 3:1 (LTV:CAC) and 10:1 (ARR:CRC)"),
-        ),
-        (
-            r"Unit economics at month (?P<month>\d+): median and P10-P90",
-            N_("Unit economics at month {month}: median and P10–P90"),
-        ),
-    ]
-]
-
-
-def _chart_text(text: str, t: Translator) -> str | None:
-    for pattern, message in _CHART_TEXT:
-        if m := pattern.fullmatch(text):
-            return t(message, **m.groupdict())
-    return None
-
-
-def _localize(fig, t: Translator, currency: str) -> None:
-    """Put a drawn figure in the reader's language: its texts (:data:`_CHART_TEXT`) and its money
-    ticks (``¥352M`` / ``3.52億円``, through :func:`cssim.words.formatting.money`)."""
-    from matplotlib.text import Text
-    from matplotlib.ticker import FuncFormatter
-
-    for text in fig.findobj(Text):
-        new = _chart_text(text.get_text(), t)
-        if new is not None:
-            text.set_text(new)
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            f = axis.get_major_formatter()
-            if isinstance(f, FuncFormatter) and getattr(f.func, "__name__", "") == "compact":
-                axis.set_major_formatter(_money_ticks(t.lang, currency))
-        # tick labels set as fixed text (segment names, levers) are translated above
-
-
-def _money_ticks(lang: str, currency: str):
-    from matplotlib.ticker import FuncFormatter
-
-    return FuncFormatter(lambda v, _=None: fm.money(v, currency, lang) if v else "0")
-
-
 def _figure(
     draw: Callable,
     alt: str,
@@ -190,13 +110,10 @@ def _figure(
     size=(10, 3.8),
     ncols: int = 1,
     width_ratios=None,
-    *,
-    t: Translator | None = None,
-    currency: str = "JPY",
 ) -> str:
     """Draw on a new figure (no pyplot, no backend) and return it as an embedded PNG.
 
-    With ``t`` the figure's texts and money ticks are put in its language (:func:`_localize`).
+    ``draw`` draws in the reader's language once (the charts take ``lang``); nothing rewrites it.
     """
     import matplotlib
     from matplotlib.figure import Figure
@@ -208,8 +125,6 @@ def _figure(
             1, ncols, gridspec_kw={"width_ratios": width_ratios} if width_ratios else None
         )
         draw(axes)
-        if t is not None:
-            _localize(fig, t, currency)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=144, metadata={"Software": None})
     data = base64.b64encode(buf.getvalue()).decode("ascii")
@@ -217,7 +132,3 @@ def _figure(
         f"<figure><img src='data:image/png;base64,{data}' alt='{e(alt)}'>"
         f"<figcaption>{e(caption)}</figcaption></figure>"
     )
-
-
-def _fig(ctx, draw: Callable, alt: str, caption: str, **kw) -> str:
-    return _figure(draw, alt, caption, t=ctx.t, currency=ctx.currency, **kw)

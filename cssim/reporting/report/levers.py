@@ -8,13 +8,79 @@ import pandas as pd
 
 from ...model.result import TOTAL
 from ...words import formatting as fm
+from ...words.chart_text import money_ticks
 from ...words.tables import at_equal_cost
 from .context import ANALYSIS_PATHS, ReportContext
-from .markup import Html, _fig, _money_ticks, _p, _section, _table
+from .markup import Html, _figure, _p, _section, _table
 from .opening import _lever_label, _ranked_levers
 from .tables import _PARAMS, _bare, _pct, _split_path, parameter_label
 
-__all__ = ["sensitivity", "strategy"]
+__all__ = ["draw_churn_floor", "draw_levers", "draw_tornado", "sensitivity", "strategy"]
+
+
+def draw_levers(ctx: ReportContext, ax) -> None:
+    """The levers at equal effort on ``ax``, best first, with P10-P90 whiskers, in ``ctx.lang``."""
+    t, lang = ctx.t, ctx.lang
+    ranked = _ranked_levers(ctx)
+    ctx.levers.plot(
+        ax=ax,
+        labels=dict(zip(ranked["lever"], ranked["words"], strict=True)),
+        money=lambda v: fm.money(v, ctx.currency, lang),
+        xlabel=t("Extra ARR at month {month}: median and P10–P90", month=ctx.result.horizon),
+        title=t("Levers at equal effort, best first"),
+    )
+
+
+def draw_churn_floor(ctx: ReportContext, mv, ax) -> None:
+    """What 10% less churn and 10% more expansion buy at each level of churn (``mv``: a
+    :class:`~cssim.analysis.levers.MarginalValue`), in ``ctx.lang``.
+
+    ``mv.plot`` draws in English for now and is relabelled here, its money ticks included (the
+    analysis plots are being taught the reader's language; then this relabelling goes).
+    """
+    t = ctx.t
+    mv.plot(ax=ax)
+    ax.set_xlabel(t("Monthly churn before the lever (%)"))
+    ax.set_ylabel(t("Extra ARR at month {month}", month=ctx.result.horizon))
+    ax.set_title(t("The churn floor: what the same effort buys as churn falls"))
+    ax.yaxis.set_major_formatter(money_ticks(ctx.currency, ctx.lang))
+    legend = ax.get_legend()
+    for text, name in zip(legend.get_texts(), ("churn_rel", "expansion_rel"), strict=True):
+        text.set_text(_lever_label(name, 0.10, t))
+
+
+def draw_tornado(ctx: ReportContext, tor, ax) -> None:
+    """Each uncertain assumption at its P10 and P90 (``tor``: a
+    :class:`~cssim.analysis.sensitivity.Tornado`), its range beside its name, in ``ctx.lang``."""
+    sc, t, lang = ctx.scenario, ctx.t, ctx.lang
+
+    def value(path: str, x: float) -> str:
+        return _bare(x, _PARAMS.get(_split_path(sc, path)[1], ("", "number"))[1], t, sc.currency)
+
+    df = tor.to_frame().iloc[::-1]
+    y = np.arange(len(df))
+    ax.barh(
+        y, df["at_p10"] - tor.base, left=tor.base, color="#b03a2e", label=t("assumption at P10")
+    )
+    ax.barh(
+        y, df["at_p90"] - tor.base, left=tor.base, color="#2a7f62", label=t("assumption at P90")
+    )
+    ax.set_yticks(
+        y,
+        [
+            f"{parameter_label(r.input, sc, lang)}\n({value(r.input, r.p10)} – "
+            f"{value(r.input, r.p90)})"
+            for r in df.itertuples()
+        ],
+    )
+    ax.axvline(tor.base, color="black", lw=0.8)
+    ax.xaxis.set_major_formatter(money_ticks(sc.currency, lang))
+    ax.set_xlabel(
+        t("ARR at month {month} (the other assumptions at their medians)", month=tor.month)
+    )
+    ax.legend(loc="lower right", fontsize="small")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
 
 
 def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
@@ -40,7 +106,6 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
             ],
         }
     )
-    labels = dict(zip(ranked["lever"], ranked["words"], strict=True))
     parts = [
         _p(
             t(
@@ -51,15 +116,8 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
                 paths=fm.count(lr.paths, lang),
             )
         ),
-        _fig(
-            ctx,
-            lambda ax: lr.plot(
-                ax=ax,
-                labels=labels,
-                money=lambda v: fm.money(v, ctx.currency, lang),
-                xlabel=t("Extra ARR at month {month}: median and P10–P90", month=month),
-                title=t("Levers at equal effort, best first"),
-            ),
+        _figure(
+            lambda ax: draw_levers(ctx, ax),
             t("Extra ARR by lever"),
             t(
                 "Median extra ARR at month {month} with P10–P90 whiskers, in the order of the "
@@ -105,20 +163,9 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
     if all(s.churn.monthly is not None and s.expansion is not None for s in sc.segments):
         # the churn floor: the same relative effort (10% of today's rate) on churn and expansion
         mv = marginal_value(sc, seed=r.seed)
-
-        def draw(ax):
-            mv.plot(ax=ax)
-            ax.set_xlabel(t("Monthly churn before the lever (%)"))
-            ax.set_ylabel(t("Extra ARR at month {month}", month=month))
-            ax.set_title(t("The churn floor: what the same effort buys as churn falls"))
-            legend = ax.get_legend()
-            for text, name in zip(legend.get_texts(), ("churn_rel", "expansion_rel"), strict=True):
-                text.set_text(_lever_label(name, 0.10, t))
-
         parts.append(
-            _fig(
-                ctx,
-                draw,
+            _figure(
+                lambda ax: draw_churn_floor(ctx, mv, ax),
                 t("The churn floor"),
                 t(
                     "Extra ARR at month {month} from cutting churn by 10% or adding 10% to "
@@ -149,37 +196,6 @@ def sensitivity(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
             ),
         )
     tor = tornado(sc)
-    tf = tor.to_frame()
-
-    def value(path: str, x: float) -> str:
-        return _bare(x, _PARAMS.get(_split_path(sc, path)[1], ("", "number"))[1], t, sc.currency)
-
-    def draw(ax):
-        df = tf.iloc[::-1]
-        y = np.arange(len(df))
-        ax.barh(
-            y, df["at_p10"] - tor.base, left=tor.base, color="#b03a2e", label=t("assumption at P10")
-        )
-        ax.barh(
-            y, df["at_p90"] - tor.base, left=tor.base, color="#2a7f62", label=t("assumption at P90")
-        )
-        ax.set_yticks(
-            y,
-            [
-                f"{parameter_label(r.input, sc, lang)}\n({value(r.input, r.p10)} – "
-                f"{value(r.input, r.p90)})"
-                for r in df.itertuples()
-            ],
-        )
-        ax.axvline(tor.base, color="black", lw=0.8)
-        ax.xaxis.set_major_formatter(_money_ticks(lang, sc.currency))
-        ax.set_xlabel(
-            t("ARR at month {month} (the other assumptions at their medians)", month=tor.month)
-        )
-        ax.legend(loc="lower right", fontsize="small")
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-
     g = global_sensitivity(sc, paths=min(paths, ctx.result.paths), seed=ctx.result.seed)
     gf = g.to_frame()
     table = pd.DataFrame(
@@ -205,12 +221,11 @@ def sensitivity(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
                 "with ARR when all of them vary together."
             )
         ),
-        _fig(
-            ctx,
-            draw,
+        _figure(
+            lambda ax: draw_tornado(ctx, tor, ax),
             t("Tornado of ARR at the horizon"),
             t("Spread of ARR at the horizon between each assumption's P10 and P90."),
-            size=(10, 1.0 + 0.5 * len(tf)),
+            size=(10, 1.0 + 0.5 * len(tor.to_frame())),
         ),
         _table(table, index=False, caption=t("What moves ARR at the horizon")),
     )
