@@ -95,7 +95,7 @@ ENGLISH_STATUS = ("Preview:", "Full run:", "paths x", "common random numbers", "
             {"paths": 300},
             [
                 "施策の効果",
-                "解約率 −0.5ポイント/月",
+                "解約率 月−0.5ポイント",
                 "億円",
                 "損益分岐点の解約率",
                 "施策後のARR",

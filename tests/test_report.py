@@ -550,6 +550,7 @@ def test_levers_at_equal_cost_match_per_cost_where_costs_are_given(lang):
     from cssim.analysis.levers import EQUAL_EFFORT, levers
     from cssim.words import formatting as fm
     from cssim.words.i18n import Translator
+    from cssim.words.labels import lever_label
 
     ctx = report.prepare(CS, paths=300, seed=7, lang=lang)
     costs = ctx.scenario.lever_costs
@@ -565,7 +566,7 @@ def test_levers_at_equal_cost_match_per_cost_where_costs_are_given(lang):
     ).per_cost()
     assert list(want["per_cost"]) == sorted(want["per_cost"], reverse=True)
     t = Translator(lang)
-    words = [report.opening._lever_label(n, EQUAL_EFFORT[n], t) for n in want["lever"]]
+    words = [lever_label(n, EQUAL_EFFORT[n], lang=lang) for n in want["lever"]]
     ratios = [t("{ratio}×", ratio=fm.number(v, lang, 1)) for v in want["per_cost"]]
     summary = report.summary(ctx)._repr_html_()
     items = _items(summary, "at-equal-cost")

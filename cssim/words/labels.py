@@ -197,17 +197,19 @@ def metric_label(metric: str, lang: str | None = None) -> str:
     return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
 
 
-#: lever name (cssim.analysis.levers.LEVERS) -> label template with ``{size}``
+#: lever name (cssim.analysis.levers.LEVERS) -> its name with the change it makes, ``{change}``
 LEVER_LABELS: dict[str, str] = {
-    "churn_pt": N_("Churn -{size}/month"),
-    "churn_rel": N_("Churn -{size}"),
-    "expansion_pt": N_("Expansion +{size}/month"),
-    "expansion_rel": N_("Expansion +{size}"),
-    "acquisition_rel": N_("New customers +{size}"),
-    "price_rel": N_("Price (ARPA) +{size}"),
-    "onboarding_pt": N_("Onboarding churn -{size}/month"),
-    "onboarding_rel": N_("Onboarding churn -{size}"),
+    "churn_pt": N_("Churn {change} a month"),
+    "churn_rel": N_("Churn {change}"),
+    "expansion_pt": N_("Expansion {change} a month"),
+    "expansion_rel": N_("Expansion {change}"),
+    "acquisition_rel": N_("New customers {change}"),
+    "price_rel": N_("Price {change}"),
+    "onboarding_pt": N_("Onboarding churn {change} a month"),
+    "onboarding_rel": N_("Onboarding churn {change}"),
 }
+#: levers that cut what they name (their change reads with a minus: ``Churn −1.0 pt a month``)
+_CUTS = frozenset({"churn_pt", "churn_rel", "onboarding_pt", "onboarding_rel"})
 
 
 def lever_unit(name: str) -> str:
@@ -217,16 +219,22 @@ def lever_unit(name: str) -> str:
 
 
 def lever_label(name: str, size: float, unit: str | None = None, lang: str | None = None) -> str:
-    """A lever for people: ``Churn -0.5 pt/month`` / ``解約率 −0.5ポイント/月``.
+    """A lever in words, with its size: ``Churn −1.0 pt a month``, ``Price +5%`` /
+    ``解約率 月−1.0ポイント``, ``価格 +5%``: the one wording of every page, chart, table and report.
 
-    ``unit`` is the lever's ``"relative"`` (size as a share: 0.1 = 10%) or ``"points"`` (0.005 =
-    0.5 points); by default :func:`lever_unit` of its name.
+    ``unit`` is the lever's ``"relative"`` (size as a share: 0.1 = 10%, whole percents without
+    decimals) or ``"points"`` (0.005 = 0.5 points); by default :func:`lever_unit` of its name. A lever
+    that cuts (churn) reads with the sign turned; a minus is a true minus (U+2212). An unknown lever reads
+    ``name change``.
     """
     _ = Translator(lang or "en")
     unit = lever_unit(name) if unit is None else unit
-    if unit == "relative":
-        shown = fmt.percent(size, lang, 0 if round(size * 100, 6).is_integer() else 1)
+    change = -size if name in _CUTS else size
+    if unit == "points":
+        shown = fmt.points(change, lang)
     else:
-        shown = fmt.points(size, lang).lstrip("+−±")
+        digits = 0 if round(size * 100, 6).is_integer() else 1
+        sign = "+" if change > 0 else "\u2212" if change < 0 else ""
+        shown = sign + fmt.percent(abs(change), lang, digits)
     template = LEVER_LABELS.get(name)
-    return _(template, size=shown) if template else f"{name} {shown}"
+    return _(template, change=shown) if template else f"{name} {shown}"

@@ -9,10 +9,11 @@ import pandas as pd
 from ...model.result import TOTAL
 from ...words import formatting as fm
 from ...words.chart_text import money_ticks
+from ...words.labels import lever_label
 from ...words.tables import at_equal_cost
 from .context import ANALYSIS_PATHS, ReportContext
 from .markup import Html, _figure, _p, _section, _table
-from .opening import _lever_label, _ranked_levers
+from .opening import _ranked_levers
 from .tables import _PARAMS, _bare, _pct, _split_path, parameter_label
 
 __all__ = ["draw_churn_floor", "draw_levers", "draw_tornado", "sensitivity", "strategy"]
@@ -46,7 +47,7 @@ def draw_churn_floor(ctx: ReportContext, mv, ax) -> None:
     ax.yaxis.set_major_formatter(money_ticks(ctx.currency, ctx.lang))
     legend = ax.get_legend()
     for text, name in zip(legend.get_texts(), ("churn_rel", "expansion_rel"), strict=True):
-        text.set_text(_lever_label(name, 0.10, t))
+        text.set_text(lever_label(name, 0.10, lang=ctx.lang))
 
 
 def draw_tornado(ctx: ReportContext, tor, ax) -> None:
@@ -128,7 +129,7 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
         ),
         _table(rows, index=False, caption=t("Extra ARR against the base, best first")),
     ]
-    cost_rows, caption = at_equal_cost(ctx.levers, lambda n, size: _lever_label(n, size, t), lang)
+    cost_rows, caption = at_equal_cost(ctx.levers, lambda n, size: lever_label(n, size, lang=lang), lang)
     if len(cost_rows):
         parts.append(_table(cost_rows, index=False, caption=caption, cls="at-equal-cost"))
     be = ctx.breakeven

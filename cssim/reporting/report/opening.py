@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ...words import formatting as fm
-from ...words.i18n import Translator
+from ...words.labels import lever_label
 from .. import narrative
 from .context import ReportContext
 from .markup import Html, _p, _section, _table, e
@@ -16,30 +16,10 @@ from .tables import _pct, assumptions_table, kpi_table
 __all__ = ["assumptions", "header", "kpis", "summary"]
 
 
-def _lever_label(name: str, size: float, t: Translator) -> str:
-    """A lever in words, with its size: ``Churn −1.0 pt a month``, ``Price +5%``."""
-    lang = t.lang
-    pts = fm.points(size, lang)
-    minus = fm.points(-size, lang)
-    rel = fm.percent(size, lang, 0, sign=True)
-    less = fm.percent(-size, lang, 0)
-    words = {
-        "churn_pt": lambda: t("Churn {change} a month", change=minus),
-        "churn_rel": lambda: t("Churn {change}", change=less),
-        "expansion_pt": lambda: t("Expansion {change} a month", change=pts),
-        "expansion_rel": lambda: t("Expansion {change}", change=rel),
-        "acquisition_rel": lambda: t("New customers {change}", change=rel),
-        "price_rel": lambda: t("Price {change}", change=rel),
-        "onboarding_pt": lambda: t("Onboarding churn {change} a month", change=minus),
-        "onboarding_rel": lambda: t("Onboarding churn {change}", change=less),
-    }
-    return words[name]() if name in words else name
-
-
 def _ranked_levers(ctx: ReportContext) -> pd.DataFrame:
     lr = ctx.levers
     df = lr.ranked("arr")
-    df["words"] = [_lever_label(n, lr.sizes[n], ctx.t) for n in df["lever"]]
+    df["words"] = [lever_label(n, lr.sizes[n], lang=ctx.lang) for n in df["lever"]]
     return df
 
 
@@ -49,7 +29,7 @@ def _levers_at_equal_cost(ctx: ReportContext) -> pd.DataFrame:
     (:meth:`~cssim.analysis.levers.LeverResult.per_cost`). Empty without costs."""
     lr = ctx.levers
     df = lr.per_cost("gross_profit_cum")
-    df["words"] = [_lever_label(n, lr.sizes[n], ctx.t) for n in df["lever"]]
+    df["words"] = [lever_label(n, lr.sizes[n], lang=ctx.lang) for n in df["lever"]]
     df["cost_month"] = df["cost_total"] / lr.horizon
     return df
 
