@@ -374,7 +374,7 @@ def unit_economics_chart(
         ax.plot([lo, hi], [y, y], color=COLORS[k], linewidth=6, alpha=0.35, solid_capstyle="butt")
         ax.plot([med], [y], "o", color=COLORS[k], markersize=8)
         ax.annotate(
-            f"{fm.number(med, lang, 1)}:1",
+            fm.format_value(med, "ratio", lang),
             (hi, y),
             xytext=(6, 0),
             textcoords="offset points",

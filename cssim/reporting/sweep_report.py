@@ -31,9 +31,9 @@ def _scale(field: str, values, scenario=None) -> np.ndarray:
 
 
 def _value(field: str, value: float, scenario, lang: str) -> str:
-    if parameter_kind(field, scenario) == "percent":
-        return fmt.percent(value, lang, 2)
-    return fmt.number(value, lang, 0 if float(value).is_integer() else 2)
+    percent = parameter_kind(field, scenario) == "percent"
+    kind, digits = ("percent", 2) if percent else ("number", "fit")
+    return fmt.format_value(value, kind, lang, digits=digits)
 
 
 def _heatmaps(s: SweepResult, lang: str = "en") -> list:

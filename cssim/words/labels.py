@@ -176,15 +176,8 @@ def format_parameter(
     """A parameter's value as people read it (``3.0%``, ``3.52億円``, ``18か月``, ``1,200``)."""
     kind = parameter_kind(field_path, scenario)
     currency = scenario.currency if scenario is not None else "JPY"
-    if kind == "percent":
-        return fmt.percent(value, lang, digits=2 if abs(value) < 0.1 else 1)
-    if kind == "money":
-        return fmt.money(value, currency, lang)
-    if kind == "count":
-        return fmt.count(value, lang)
-    if kind == "months":
-        return fmt.months(value, lang)
-    return fmt.number(value, lang, digits=0 if float(value).is_integer() else 2)
+    digits = {"number": "fit", "months": 0}.get(kind)
+    return fmt.format_value(value, kind, lang, currency, digits=digits)
 
 
 def metric_label(metric: str, lang: str | None = None) -> str:

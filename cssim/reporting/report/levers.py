@@ -129,7 +129,9 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
         ),
         _table(rows, index=False, caption=t("Extra ARR against the base, best first")),
     ]
-    cost_rows, caption = at_equal_cost(ctx.levers, lambda n, size: lever_label(n, size, lang=lang), lang)
+    cost_rows, caption = at_equal_cost(
+        ctx.levers, lambda n, size: lever_label(n, size, lang=lang), lang
+    )
     if len(cost_rows):
         parts.append(_table(cost_rows, index=False, caption=caption, cls="at-equal-cost"))
     be = ctx.breakeven

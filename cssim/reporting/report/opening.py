@@ -34,11 +34,6 @@ def _levers_at_equal_cost(ctx: ReportContext) -> pd.DataFrame:
     return df
 
 
-def _times(x: float, ctx: ReportContext) -> str:
-    """A multiple of a cost: ``4.0×`` / ``4.0倍``."""
-    return ctx.t("{ratio}×", ratio=fm.number(x, ctx.lang, 1))
-
-
 def _breakeven_words(ctx: ReportContext) -> str:
     """The break-even churn in a sentence (the whole scenario: the total row with several segments)."""
     t, lang = ctx.t, ctx.lang
@@ -164,7 +159,7 @@ def summary(ctx: ReportContext) -> Html:
                     "{month}",
                     lever=row.words,
                     cost=ctx.money(row.cost_month),
-                    ratio=_times(row.per_cost, ctx),
+                    ratio=fm.format_value(row.per_cost, "times", lang),
                     month=month,
                 )
             )

@@ -48,25 +48,20 @@ _KPI_LABELS = {
 }
 _PERCENT = {"nrr", "grr", "logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"}
 _TIMES = {"ltv_cac", "arr_crc", "quick_ratio"}
+#: how a KPI's unit (:data:`cssim.model.metrics.METRICS`) is written
+_UNIT_KINDS = {"currency": "money", "customers": "count", "count": "count", "months": "months"}
 
 
 def fmt(x: float, kpi: str, currency: str = "JPY", lang: str = "en") -> str:
     """A KPI value as a reader expects it: money compact (``¥352M`` / ``3.52億円``), percentages,
     ratios as ``3.3:1``, months; ``–`` where it is not defined."""
-    if x is None or not np.isfinite(x):
-        return "–"
     if kpi.startswith("p_") or kpi in _PERCENT:
-        return fm.percent(x, lang)
-    if kpi in _TIMES:
-        return f"{fm.number(x, lang, 1)}:1"
-    unit = METRICS[kpi].unit
-    if unit == "currency":
-        return fm.money(x, currency, lang)
-    if unit in ("customers", "count"):
-        return fm.count(x, lang)
-    if unit == "months":
-        return fm.months(x, lang, 1)
-    return fm.number(x, lang, 1)
+        kind = "percent"
+    elif kpi in _TIMES:
+        kind = "ratio"
+    else:
+        kind = _UNIT_KINDS.get(METRICS[kpi].unit, "number")
+    return fm.format_value(x, kind, lang, currency, digits=1, missing="–")
 
 
 def _spread(row, currency: str, lang: str) -> str:
@@ -128,6 +123,19 @@ def unit_economics_table(
     return table[order]
 
 
+#: The report's kinds of parameter value -> (kind for :func:`format_value`, the period of a rate)
+_KINDS = {
+    "count": ("count", None),
+    "count_month": ("count", "month"),
+    "money": ("money", None),
+    "money_month": ("money", "month"),
+    "months": ("months", None),
+    "number": ("number", None),
+    "share": ("percent", None),
+    "share_month": ("percent", "month"),
+    "share_year": ("percent", "year"),
+}
+
 #: Human names of a segment's parameters, and the kind of value each holds (how it is written).
 _PARAMS: dict[str, tuple[str, str]] = {
     "customers": (N_("Starting customers"), "count"),
@@ -181,30 +189,16 @@ def parameter_label(path: str, scenario: Scenario, lang: str | None = None) -> s
 
 def _pct(x: float, lang: str) -> str:
     """A rate with one decimal, or two where one would hide a digit (``3.0%``, ``0.81%``)."""
-    digits = 1 if abs(x * 1000 - round(x * 1000)) < 1e-6 else 2
-    return fm.percent(x, lang, digits)
+    return fm.format_value(x, "percent", lang, digits="fit")
 
 
 def _bare(x: float, kind: str, t: Translator, currency: str) -> str:
-    lang = t.lang
-    if kind.startswith("share"):
-        return _pct(x, lang)
-    if kind.startswith("money"):
-        return fm.money(x, currency, lang)
-    if kind.startswith("count"):
-        return fm.count(x, lang)
-    if kind == "months":
-        return fm.months(x, lang, 0 if float(x).is_integer() else 1)
-    return fm.number(x, lang, 0 if float(x).is_integer() else 2)
+    return fm.format_value(x, _KINDS[kind][0], t.lang, currency, digits="fit")
 
 
 def _with_unit(x: float, kind: str, t: Translator, currency: str) -> str:
-    v = _bare(x, kind, t, currency)
-    if kind.endswith("_month"):
-        return t("{value} a month", value=v)
-    if kind.endswith("_year"):
-        return t("{value} a year", value=v)
-    return v
+    kind, per = _KINDS[kind]
+    return fm.format_value(x, kind, t.lang, currency, digits="fit", per=per)
 
 
 def describe_value(name: str, value: Any, t: Translator, currency: str = "JPY") -> str:
