@@ -22,8 +22,8 @@ SEATS = "scenarios/smb-enterprise-seats.yaml"
 def test_every_path_spelling_names_the_same_parameter(path):
     s = load_scenario(SEATS)
     assert split_path(path, s) == ("SMB", "churn.monthly")
-    assert parameter_label(path, s, "en") == "SMB: monthly churn"
-    assert parameter_label(path, s, "ja") == "SMB: 月次解約率"
+    assert parameter_label(path, s, "en") == "SMB: Churn"
+    assert parameter_label(path, s, "ja") == "SMB：解約率"
 
 
 def test_every_parameter_of_every_shipped_scenario_has_a_name_in_both_languages():
@@ -42,7 +42,7 @@ def test_every_parameter_of_every_shipped_scenario_has_a_name_in_both_languages(
 def test_a_single_segment_label_leaves_the_segment_out():
     s = load_scenario("scenarios/growth-vs-churn.yaml")
     name = s.segment_names[0]
-    assert parameter_label(f"{name}.churn.monthly", s, "en") == "monthly churn"
+    assert parameter_label(f"{name}.churn.monthly", s, "en") == "Churn"
     assert parameter_label(f"{name}.churn.monthly", s, "en", with_segment=True).startswith(name)
 
 

@@ -99,7 +99,7 @@ ENGLISH_STATUS = ("Preview:", "Full run:", "paths x", "common random numbers", "
                 "億円",
                 "損益分岐点の解約率",
                 "施策後のARR",
-                "月次解約率 = ",
+                "解約率 = ",
             ],
         ),
         (

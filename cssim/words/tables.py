@@ -248,7 +248,7 @@ def table(
     kinds
         Overrides of the kind of value per column (``money``, ``percent``, ``count``, ...).
     scenario
-        Names the segments of field paths (``segments.0.churn.monthly`` -> ``SMB: monthly churn``).
+        Names the segments of field paths (``segments.0.churn.monthly`` -> ``SMB: Churn``).
 
     The index is hidden: reset it into a column first to show it (``df.reset_index()``).
     """

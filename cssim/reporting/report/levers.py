@@ -9,12 +9,12 @@ import pandas as pd
 from ...model.result import TOTAL
 from ...words import formatting as fm
 from ...words.chart_text import money_ticks
-from ...words.labels import lever_label
+from ...words.labels import lever_label, parameter_kind
 from ...words.tables import at_equal_cost
 from .context import ANALYSIS_PATHS, ReportContext
 from .markup import Html, _figure, _p, _section, _table
 from .opening import _ranked_levers
-from .tables import _PARAMS, _bare, _pct, _split_path, parameter_label
+from .tables import _pct, parameter_label
 
 __all__ = ["draw_churn_floor", "draw_levers", "draw_tornado", "sensitivity", "strategy"]
 
@@ -56,7 +56,8 @@ def draw_tornado(ctx: ReportContext, tor, ax) -> None:
     sc, t, lang = ctx.scenario, ctx.t, ctx.lang
 
     def value(path: str, x: float) -> str:
-        return _bare(x, _PARAMS.get(_split_path(sc, path)[1], ("", "number"))[1], t, sc.currency)
+        kind = parameter_kind(path, sc)
+        return fm.format_value(x, kind, lang, sc.currency, digits="fit")
 
     df = tor.to_frame().iloc[::-1]
     y = np.arange(len(df))

@@ -15,6 +15,7 @@ from ...model.metrics import METRICS
 from ...model.result import TOTAL, SimulationResult
 from ...model.scenario import Scenario
 from ...words import formatting as fm
+from ...words import labels
 from ...words.i18n import N_, Translator
 
 __all__ = [
@@ -123,68 +124,11 @@ def unit_economics_table(
     return table[order]
 
 
-#: The report's kinds of parameter value -> (kind for :func:`format_value`, the period of a rate)
-_KINDS = {
-    "count": ("count", None),
-    "count_month": ("count", "month"),
-    "money": ("money", None),
-    "money_month": ("money", "month"),
-    "months": ("months", None),
-    "number": ("number", None),
-    "share": ("percent", None),
-    "share_month": ("percent", "month"),
-    "share_year": ("percent", "year"),
-}
-
-#: Human names of a segment's parameters, and the kind of value each holds (how it is written).
-_PARAMS: dict[str, tuple[str, str]] = {
-    "customers": (N_("Starting customers"), "count"),
-    "arpa": (N_("Revenue per customer (ARPA)"), "money_month"),
-    "seats.per_account": (N_("Seats per customer"), "number"),
-    "seats.price": (N_("Price per seat"), "money_month"),
-    "new_arpa": (N_("Revenue per new customer"), "money_month"),
-    "starting_tenure": (N_("Starting tenure"), "months"),
-    "starting_tenure.min": (N_("Starting tenure, from"), "months"),
-    "starting_tenure.max": (N_("Starting tenure, to"), "months"),
-    "acquisition.rate": (N_("New customers (share of the base)"), "share_year"),
-    "acquisition.count": (N_("New customers"), "count_month"),
-    "acquisition.growth": (N_("Growth of new customers"), "share_month"),
-    "churn.monthly": (N_("Churn"), "share_month"),
-    "churn.heterogeneity.alpha": (N_("Churn spread between customers (sBG alpha)"), "number"),
-    "churn.heterogeneity.beta": (N_("Churn spread between customers (sBG beta)"), "number"),
-    "churn.annual_renewal": (N_("Churn at each annual renewal"), "share"),
-    "churn.onboarding.months": (N_("Onboarding period"), "months"),
-    "churn.onboarding.monthly": (N_("Churn during onboarding"), "share_month"),
-    "expansion.rate": (N_("Expansion (upsell and cross-sell, share of MRR)"), "share_month"),
-    "expansion.probability": (N_("Customers expanding"), "share_month"),
-    "contraction.rate": (N_("Contraction (share of MRR)"), "share_month"),
-    "contraction.probability": (N_("Customers contracting"), "share_month"),
-    "gross_margin": (N_("Gross margin"), "share"),
-    "cac": (N_("Acquisition cost per new customer (CAC)"), "money"),
-    "cs.accounts_per_csm": (N_("Customers per CSM"), "number"),
-    "cs.csm_per_account": (N_("CSMs per customer"), "number"),
-    "cs.csm_cost": (N_("Cost per CSM"), "money_month"),
-    "cs.tools": (N_("CS tools"), "money_month"),
-    "cs.tools_per_account": (N_("CS tools per customer"), "money_month"),
-}
-
-
-def _split_path(scenario: Scenario, path: str) -> tuple[str, str]:
-    """``"SMB.churn.monthly"`` -> ``("SMB", "churn.monthly")`` (segment names may hold dots)."""
-    names = sorted(scenario.segment_names, key=len, reverse=True)
-    seg = next(n for n in names if path.startswith(n + "."))
-    return seg, path[len(seg) + 1 :]
-
-
 def parameter_label(path: str, scenario: Scenario, lang: str | None = None) -> str:
     """A parameter's human name from its field path: ``"SMB.churn.monthly"`` -> ``"SMB: Churn"``
-    (the segment only when the scenario has several), ``解約率`` in Japanese."""
-    t = Translator(lang or "en")
-    seg, name = _split_path(scenario, path)
-    label = t(_PARAMS[name][0]) if name in _PARAMS else name
-    return (
-        t("{segment}: {label}", segment=seg, label=label) if len(scenario.segments) > 1 else label
-    )
+    (the segment only when the scenario has several), ``解約率`` in Japanese
+    (:func:`cssim.words.labels.parameter_label`)."""
+    return labels.parameter_label(path, scenario, lang)
 
 
 def _pct(x: float, lang: str) -> str:
@@ -192,27 +136,26 @@ def _pct(x: float, lang: str) -> str:
     return fm.format_value(x, "percent", lang, digits="fit")
 
 
-def _bare(x: float, kind: str, t: Translator, currency: str) -> str:
-    return fm.format_value(x, _KINDS[kind][0], t.lang, currency, digits="fit")
-
-
-def _with_unit(x: float, kind: str, t: Translator, currency: str) -> str:
-    kind, per = _KINDS[kind]
-    return fm.format_value(x, kind, t.lang, currency, digits="fit", per=per)
-
-
 def describe_value(name: str, value: Any, t: Translator, currency: str = "JPY") -> str:
     """A parameter's value in plain words: ``3.0% a month``, or for a distribution ``3.0% a month at
-    the median, 90% between 2.0% and 4.0%`` (its 5th and 95th percentiles)."""
-    kind = _PARAMS.get(name, (name, "number"))[1]
+    the median, 90% between 2.0% and 4.0%`` (its 5th and 95th percentiles).
+
+    ``name`` is the field inside a segment (``churn.monthly``); its kind of value and period come
+    from :data:`cssim.words.labels.PARAMETERS`.
+    """
+    p = labels.PARAMETERS.get(name, labels.Parameter(name, "number"))
+
+    def show(x: float, per: str | None = None) -> str:
+        return fm.format_value(x, p.kind, t.lang, currency, digits="fit", per=per)
+
     if not isinstance(value, _Dist):
-        return _with_unit(float(value), kind, t, currency)
+        return show(float(value), p.per)
     low, high = (float(value.ppf(q)) for q in (0.05, 0.95))
     return t(
         "{median} at the median, 90% between {low} and {high}",
-        median=_with_unit(value.median(), kind, t, currency),
-        low=_bare(low, kind, t, currency),
-        high=_bare(high, kind, t, currency),
+        median=show(value.median(), p.per),
+        low=show(low),
+        high=show(high),
     )
 
 
@@ -223,10 +166,10 @@ def assumptions_table(scenario: Scenario, lang: str | None = None) -> pd.DataFra
     uncertain = scenario.uncertain()  # jointly drawn parameters with their marginal ranges
     for path, v in scenario.parameters():
         v = uncertain.get(path, v)
-        seg, name = _split_path(scenario, path)
+        seg, name = labels.split_path(path, scenario)
         if name == "acquisition.growth" and scenario.segment(seg).acquisition.rate is not None:
             continue  # growth applies to count acquisition only
-        label = t(_PARAMS[name][0]) if name in _PARAMS else name
+        label = labels.parameter_label(name, lang=t.lang, with_segment=False)
         rows.append((seg, label, describe_value(name, v, t, scenario.currency)))
     return pd.DataFrame(rows, columns=[t("Segment"), t("Assumption"), t("Value")])
 
