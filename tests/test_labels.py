@@ -73,6 +73,24 @@ def test_docs_glossary_lists_every_term_in_both_languages():
     from pathlib import Path
 
     text = Path("docs/glossary.md").read_text(encoding="utf-8")
-    for t in glossary.GLOSSARY:
-        row = f"| {t.ja} | {t.en} | {t.abbreviation} |"
-        assert row in text, row
+    rows = [line for line in text.splitlines() if line.startswith("| ")][1:]  # past the header
+    assert len(rows) == len(glossary.GLOSSARY)
+    for t, row in zip(glossary.GLOSSARY, rows, strict=True):
+        heading = " / ".join(h for h in (t.heading_ja, t.heading_en) if h)
+        want = (
+            f"| {t.ja} | {t.en} | {t.abbreviation} | {heading} | {t.definition_ja} | "
+            f"{t.definition_en} |"
+        )
+        assert row == want, (row, want)
+
+
+def test_the_report_appendix_explains_its_terms_from_the_one_glossary():
+    from cssim.reporting.report.closing import APPENDIX_TERMS
+
+    keys = [t.key for t in glossary.GLOSSARY]
+    assert set(APPENDIX_TERMS) <= set(keys) and len(set(APPENDIX_TERMS)) == len(APPENDIX_TERMS)
+    for lang in ("en", "ja"):
+        terms = {t["key"]: t for t in glossary.terms(lang)}
+        assert all(terms[k]["heading"] and terms[k]["definition"] for k in APPENDIX_TERMS)
+    assert glossary.terms("ja")[0]["heading"] == "解約率"
+    assert {t["heading"] for t in glossary.terms("en")} >= {"Churn", "MRR, ARR", "Median"}

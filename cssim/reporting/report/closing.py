@@ -4,7 +4,7 @@ footnote that says how they were made."""
 from __future__ import annotations
 
 from ...words import formatting as fm
-from ...words.i18n import N_
+from ...words import glossary as words_glossary
 from .. import narrative
 from .context import ReportContext
 from .markup import Html, _p, _section, _table, e
@@ -58,86 +58,36 @@ def precision(ctx: ReportContext) -> Html:
     )
 
 
-#: Terms the report uses, explained for a reader (the glossary at its end).
-_GLOSSARY = [
-    (
-        N_("Median"),
-        N_("The middle outcome: half of the simulated futures end above it, half below."),
-    ),
-    (
-        N_("P10–P90"),
-        N_(
-            "The range of 8 futures in 10: 10% of the simulated futures end below P10 and 10% "
-            "above P90."
-        ),
-    ),
-    (
-        N_("Simulated future (path)"),
-        N_(
-            "One possible course of the business month by month: who churns, how many join and, "
-            "for uncertain assumptions, their value. The report simulates thousands."
-        ),
-    ),
-    (
-        N_("Seed"),
-        N_(
-            "The starting number of the random draws: the same scenario, seed and number of "
-            "futures give exactly the same report."
-        ),
-    ),
-    (N_("Churn"), N_("The share of customers who cancel in a month.")),
-    (N_("MRR, ARR"), N_("Monthly recurring revenue, and annual recurring revenue = 12 × MRR.")),
-    (N_("ARPA"), N_("Average revenue per customer a month: MRR / customers.")),
-    (
-        N_("NRR"),
-        N_(
-            "Net revenue retention: revenue now of the customers active 12 months ago, over "
-            "their revenue then, counting expansion. Above 100%, existing customers grow revenue."
-        ),
-    ),
-    (
-        N_("GRR"),
-        N_("Gross revenue retention: as NRR but without expansion; at most 100%."),
-    ),
-    (
-        N_("Expansion"),
-        N_("Revenue added by customers who stay: upsell, cross-sell, more seats."),
-    ),
-    (
-        N_("CRC"),
-        N_(
-            "Customer retention cost: CS people plus CS tools a month. ARR:CRC of 10:1 is a "
-            "common guideline."
-        ),
-    ),
-    (
-        N_("LTV"),
-        N_(
-            "Customer lifetime value: ARPA × gross margin / monthly churn (the expected lifetime "
-            "is 1 / churn). LTV:CAC of 3:1 is a common guideline."
-        ),
-    ),
-    (N_("CAC"), N_("Customer acquisition cost: what winning one new customer costs.")),
-    (
-        N_("Common random numbers"),
-        N_(
-            "A lever is simulated on the same futures as the base, so the difference between "
-            "them is the lever's doing, not chance."
-        ),
-    ),
-    (
-        N_("Standard error"),
-        N_("How much a figure would move if the simulation were run again with another seed."),
-    ),
-]
+#: The terms of :data:`cssim.words.glossary.GLOSSARY` a report's reader meets, in the order the
+#: glossary at its end explains them.
+APPENDIX_TERMS = (
+    "median",
+    "p10_p90",
+    "path",
+    "seed",
+    "churn_rate",
+    "mrr_arr",
+    "arpa",
+    "nrr",
+    "grr",
+    "expansion",
+    "crc",
+    "ltv",
+    "cac",
+    "common_random_numbers",
+    "standard_error",
+)
 
 
 def glossary(ctx: ReportContext) -> Html:
-    """The terms the report uses, in the reader's language."""
+    """The terms the report uses, in the reader's language, from the one glossary
+    (:mod:`cssim.words.glossary`)."""
     t = ctx.t
+    terms = {term["key"]: term for term in words_glossary.terms(ctx.lang)}
     # each term and its text in one group, so a page or column break never parts them
     items = "".join(
-        f"<div><dt>{e(t(term))}</dt><dd>{e(t(text))}</dd></div>" for term, text in _GLOSSARY
+        f"<div><dt>{e(terms[key]['heading'])}</dt><dd>{e(terms[key]['definition'])}</dd></div>"
+        for key in APPENDIX_TERMS
     )
     return _section(t("Appendix: glossary"), f"<dl class='glossary'>{items}</dl>", cls="appendix")
 
