@@ -541,7 +541,7 @@ CS = ROOT / "scenarios" / "cs-team-costs.yaml"
 
 def _items(markup: str, cls: str) -> list[str]:
     """The texts of the items of the list ``<ol class='... cls'>`` in ``markup``."""
-    m = re.search(rf"<ol class='[^']*\b{cls}\b[^']*'>(.*?)</ol>", markup, re.S)
+    m = re.search(rf"<ol class=[\"'][^\"']*\b{cls}\b[^\"']*[\"']>(.*?)</ol>", markup, re.S)
     return [] if m is None else [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", m[1])]
 
 

@@ -7,7 +7,7 @@ from ...words import formatting as fm
 from ...words import glossary as words_glossary
 from .. import narrative
 from .context import ReportContext
-from .markup import Html, _p, _section, _table, e
+from .markup import Html, _p, _section, _table, _terms, render
 from .tables import precision_table
 
 __all__ = ["appendix", "footnote", "glossary", "precision"]
@@ -85,11 +85,11 @@ def glossary(ctx: ReportContext) -> Html:
     t = ctx.t
     terms = {term["key"]: term for term in words_glossary.terms(ctx.lang)}
     # each term and its text in one group, so a page or column break never parts them
-    items = "".join(
-        f"<div><dt>{e(terms[key]['heading'])}</dt><dd>{e(terms[key]['definition'])}</dd></div>"
-        for key in APPENDIX_TERMS
+    return _section(
+        t("Appendix: glossary"),
+        _terms([(terms[k]["heading"], terms[k]["definition"]) for k in APPENDIX_TERMS]),
+        cls="appendix",
     )
-    return _section(t("Appendix: glossary"), f"<dl class='glossary'>{items}</dl>", cls="appendix")
 
 
 def footnote(ctx: ReportContext) -> Html:
@@ -106,4 +106,4 @@ def footnote(ctx: ReportContext) -> Html:
         file=ctx.scenario_path.name,
         version=__version__,
     )
-    return Html(f"<footer class='cssim-footnote'>{_p(text)}</footer>", text=text)
+    return Html(render("footnote", text=text), text=text)

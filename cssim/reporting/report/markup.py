@@ -1,25 +1,33 @@
-"""What the report's sections are built from: an :class:`Html` fragment, escaped tables, paragraphs
-and sections, and figures drawn without pyplot and embedded as PNG."""
+"""What the report's sections are built from: parts (paragraphs, tables, figures, lists, cards) that one
+Jinja2 template with autoescape turns into HTML (``templates/report/sections.html``, with the pages' one
+table builder and figure embedder), an :class:`Html` fragment for the notebook to show, and figures drawn
+without pyplot and embedded as PNG.
+
+No HTML is written here: every text goes into the template as data, so a scenario's text can never
+inject markup.
+"""
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 
 from ...words import fonts
+from ..charts import EmbeddedFigure
 
-e = html.escape
+#: A piece of a section, rendered by the ``part`` macro of ``templates/report/sections.html``.
+Part = dict[str, Any]
 
 
 class Html:
     """An HTML fragment that Jupyter and nbconvert show as ``text/html``.
 
-    Built only by the report, from text passed through :func:`html.escape`.
+    Built only by the report, from its autoescaped templates (:func:`render`).
     """
 
     def __init__(self, markup: str, text: str = ""):
@@ -33,8 +41,45 @@ class Html:
         return self.text or "<cssim report section>"
 
 
-#: Rows above which a printed table may break across pages (``.cssim-table.long`` in the CSS).
-LONG_TABLE = 12
+def render(macro: str, lang: str = "en", **context: Any) -> str:
+    """Call one macro of ``templates/report/sections.html`` (``section``, ``header``, ``footnote``)."""
+    from ..pages import environment
+
+    module = environment(lang).get_template("sections.html").module
+    return str(getattr(module, macro)(**context))
+
+
+def _section(title: str, *parts: Part, cls: str = "") -> Html:
+    """A section of the report: its title and its parts, in order."""
+    return Html(render("section", title=title, parts=list(parts), cls=cls), text=title)
+
+
+def _p(text: str, cls: str = "") -> Part:
+    return {"kind": "p", "text": text, "cls": cls}
+
+
+def _h3(text: str) -> Part:
+    return {"kind": "h3", "text": text}
+
+
+def _list(items: Sequence[str], cls: str) -> Part:
+    """An ordered list (``<ol class=cls>``) of texts."""
+    return {"kind": "list", "items": list(items), "cls": cls}
+
+
+def _cards(cards: Sequence[tuple[str, str, str]]) -> Part:
+    """Headline cards: (label, value, note) each."""
+    return {"kind": "cards", "cards": list(cards)}
+
+
+def _columns(*parts: Part) -> Part:
+    """Parts side by side (one column on a phone)."""
+    return {"kind": "columns", "parts": list(parts)}
+
+
+def _terms(terms: Sequence[tuple[str, str]]) -> Part:
+    """A list of terms and what they mean (the glossary)."""
+    return {"kind": "terms", "terms": list(terms)}
 
 
 def _table(
@@ -43,50 +88,22 @@ def _table(
     index: bool = True,
     numeric: Sequence[str] | None = None,
     cls: str = "",
-) -> str:
-    """An HTML table of escaped text; ``numeric`` columns (default: all but the first) align right.
-
-    A trailing ``" (...)"`` in a cell (a P10-P90 range, a unit) is shown in a quieter style. Every cell
-    carries its column's name (``data-label``) so a narrow screen can stack the rows as cards.
-    """
+) -> Part:
+    """A table of a frame's text (its index as the first column unless ``index=False``), drawn by the
+    pages' one table builder: ``numeric`` columns (default: all but the first) align right, a trailing
+    ``" (...)"`` reads quieter, every cell carries its column's name for a phone, and a table of more
+    than 12 rows may continue on the next printed page."""
     frame = df.reset_index() if index else df
-    cols = [str(c) for c in frame.columns]
-    numeric = set(cols[1:] if numeric is None else numeric)
-
-    def klass(c):
-        return " class='num'" if c in numeric else ""
-
-    def cell(v):
-        main, sep, rest = str(v).partition(" (")
-        return e(main) + (f" <span class='range'>({e(rest)}</span>" if sep else "")
-
-    head = "".join(f"<th scope='col'{klass(c)}>{e(c)}</th>" for c in cols)
-    body = []
-    for row in frame.itertuples(index=False):
-        first, *rest = row
-        cells = [f"<th scope='row'>{cell(first)}</th>"]
-        cells += [
-            f"<td{klass(c)} data-label='{e(c)}'>{cell(v)}</td>"
-            for c, v in zip(cols[1:], rest, strict=True)
-        ]
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{e(caption)}</caption>" if caption else ""
-    # a long table may continue on the next printed page (its header repeated); a short one may not
-    extra = (f" {cls}" if cls else "") + (" long" if len(body) > LONG_TABLE else "")
-    return (
-        f"<div class='table-wrap'><table class='cssim-table{extra}'>{cap}<thead><tr>{head}</tr>"
-        f"</thead><tbody>{''.join(body)}</tbody></table></div>"
-    )
-
-
-def _section(title: str, *parts: str, cls: str = "") -> Html:
-    markup = f"<section class='cssim-section {cls}'><h2>{e(title)}</h2>{''.join(parts)}</section>"
-    return Html(markup, text=title)
-
-
-def _p(text: str, cls: str = "") -> str:
-    c = f" class='{cls}'" if cls else ""
-    return f"<p{c}>{e(text)}</p>"
+    columns = [str(c) for c in frame.columns]
+    rows = [[str(v) for v in row] for row in frame.itertuples(index=False)]
+    return {
+        "kind": "table",
+        "columns": columns,
+        "rows": rows,
+        "caption": caption,
+        "numeric": None if numeric is None else [str(c) for c in numeric],
+        "cls": cls,
+    }
 
 
 def _rc() -> dict:
@@ -110,8 +127,8 @@ def _figure(
     size=(10, 3.8),
     ncols: int = 1,
     width_ratios=None,
-) -> str:
-    """Draw on a new figure (no pyplot, no backend) and return it as an embedded PNG.
+) -> Part:
+    """Draw on a new figure (no pyplot, no backend) and embed it as a PNG with its caption.
 
     ``draw`` draws in the reader's language once (the charts take ``lang``); nothing rewrites it.
     """
@@ -128,7 +145,4 @@ def _figure(
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=144, metadata={"Software": None})
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (
-        f"<figure><img src='data:image/png;base64,{data}' alt='{e(alt)}'>"
-        f"<figcaption>{e(caption)}</figcaption></figure>"
-    )
+    return {"kind": "figure", "figure": EmbeddedFigure(alt, data), "caption": caption}

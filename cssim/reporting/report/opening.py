@@ -10,7 +10,7 @@ from ...words import formatting as fm
 from ...words.labels import lever_label
 from .. import narrative
 from .context import ReportContext
-from .markup import Html, _p, _section, _table, e
+from .markup import Html, _cards, _columns, _h3, _list, _p, _section, _table, render
 from .tables import _pct, assumptions_table, kpi_table
 
 __all__ = ["assumptions", "header", "kpis", "summary"]
@@ -65,13 +65,12 @@ def header(ctx: ReportContext) -> Html:
         currency=sc.currency,
         segments=t(", ").join(sc.segment_names),
     )
-    desc = "".join(
-        _p(para.strip(), "description") for para in sc.description.split("\n\n") if para.strip()
-    )
-    kicker = t("cssim scenario report")
-    markup = (
-        f"<header class='cssim-header'><p class='kicker'>{e(kicker)}</p>"
-        f"<h1>{e(sc.name)}</h1>{desc}{_p(meta, 'meta')}</header>"
+    markup = render(
+        "header",
+        kicker=t("cssim scenario report"),
+        name=sc.name,
+        description=[p.strip() for p in sc.description.split("\n\n") if p.strip()],
+        meta=meta,
     )
     return Html(markup, text=sc.name)
 
@@ -121,54 +120,38 @@ def summary(ctx: ReportContext) -> Html:
                 ),
             )
         )
-    cards_html = "".join(
-        f"<div class='card'><div class='card-label'>{e(a)}</div>"
-        f"<div class='card-value'>{e(b)}</div><div class='card-note'>{e(c)}</div>"
-        f"</div>"
-        for a, b, c in cards
-    )
     paras = narrative.where_arr_goes(r, t, ctx.target_arr)
-    items = "".join(
-        "<li>"
-        + e(
-            t(
-                "{lever}: {gain} more ARR at month {month} (8 futures in 10: {low} – {high})",
-                lever=row.words,
-                gain=ctx.money(row.median),
-                month=month,
-                low=ctx.money(row.p10),
-                high=ctx.money(row.p90),
-            )
+    items = [
+        t(
+            "{lever}: {gain} more ARR at month {month} (8 futures in 10: {low} – {high})",
+            lever=row.words,
+            gain=ctx.money(row.median),
+            month=month,
+            low=ctx.money(row.p10),
+            high=ctx.money(row.p90),
         )
-        + "</li>"
         for row in ranked.itertuples()
-    )
-    todo_title = t("What to do")
+    ]
     todo = [
-        f"<h3>{e(todo_title)}</h3>",
+        _h3(t("What to do")),
         _p(t("The levers at equal effort, each the same size in its own unit, best first:")),
-        f"<ol class='levers'>{items}</ol>",
+        _list(items, "levers"),
     ]
     by_cost = _levers_at_equal_cost(ctx)
     if len(by_cost):
-        per_cost = "".join(
-            "<li>"
-            + e(
-                t(
-                    "{lever} ({cost} a month): {ratio} its cost back in gross profit by month "
-                    "{month}",
-                    lever=row.words,
-                    cost=ctx.money(row.cost_month),
-                    ratio=fm.format_value(row.per_cost, "times", lang),
-                    month=month,
-                )
+        per_cost = [
+            t(
+                "{lever} ({cost} a month): {ratio} its cost back in gross profit by month {month}",
+                lever=row.words,
+                cost=ctx.money(row.cost_month),
+                ratio=fm.format_value(row.per_cost, "times", lang),
+                month=month,
             )
-            + "</li>"
             for row in by_cost.itertuples()
-        )
+        ]
         todo += [
             _p(t("At equal cost, with what the scenario says each lever costs, best first:")),
-            f"<ol class='levers at-equal-cost'>{per_cost}</ol>",
+            _list(per_cost, "levers at-equal-cost"),
         ]
     todo += [
         _p(_breakeven_words(ctx)),
@@ -180,7 +163,7 @@ def summary(ctx: ReportContext) -> Html:
     ]
     return _section(
         t("What to expect and what to do"),
-        f"<div class='cards'>{cards_html}</div>",
+        _cards(cards),
         *(_p(p, "lead") for p in paras),
         *todo,
         cls="summary",
@@ -210,10 +193,7 @@ def assumptions(ctx: ReportContext) -> Html:
         note = t("Every assumption is a fixed number in this scenario.")
     return _section(
         t("Assumptions"),
-        "<div class='two-col'>",
-        _table(general, numeric=()),
-        _table(params, index=False, numeric=()),
-        "</div>",
+        _columns(_table(general, numeric=()), _table(params, index=False, numeric=())),
         _p(note, "note"),
     )
 

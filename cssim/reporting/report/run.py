@@ -106,6 +106,7 @@ def _export_html(notebook: Path, title: str, lang: str = "en") -> str:
         config=c,
         template_name="cssim_report",
         extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
+        extra_template_paths=[str(TEMPLATES)],  # base.css, the stylesheet every page shares
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
