@@ -64,7 +64,7 @@ LOCALE := cssim/words/locale
 MESSAGES_cli := $(wildcard cssim/cli/*.py) cssim/runs/single.py cssim/runs/batch.py cssim/runs/calibration.py
 MESSAGES_errors := cssim/words/errors_text.py
 MESSAGES_charts := cssim/reporting/charts.py
-MESSAGES_pages := cssim/words/labels.py cssim/reporting/pages.py cssim/reporting/batch_index.py \
+MESSAGES_pages := cssim/words/labels.py cssim/words/formatting.py cssim/reporting/pages.py cssim/reporting/batch_index.py \
 	cssim/reporting/sweep_report.py cssim/reporting/compare_report.py \
 	cssim/reporting/calibration_report.py $(wildcard cssim/reporting/templates/pages/*.html)
 MESSAGE_PARTS := cli errors charts pages

@@ -112,7 +112,7 @@ def test_tornado_names_inputs_for_people_never_by_field_path(scenario, lang):
     ax = t.plot(lang=lang)
     labels = [x.get_text() for x in ax.get_yticklabels()]
     assert labels and not any("churn.monthly" in x or "expansion.rate" in x for x in labels)
-    want = "中小企業: 月次解約率" if lang == "ja" else "中小企業: monthly churn"
+    want = "中小企業：解約率" if lang == "ja" else "中小企業: Churn"
     assert any(x.startswith(want) for x in labels), labels
     row = t.frame.set_index("input").loc["中小企業.churn.monthly"]
     p10, p90 = f"{100 * row.p10:.2f}%", f"{100 * row.p90:.2f}%"

@@ -124,7 +124,7 @@ def test_sensitivity_charts_in_japanese(scenario):
     gs = global_sensitivity(scenario, paths=200, seed=1)
     texts = _texts(_draw(lambda: gs.plot(lang="ja")))
     assert texts["title"][0] == f"{scenario.name}: 大域的な感度分析(200パス)"
-    assert any(x.startswith("中小企業: 月次解約率") for x in texts["yticks"]), texts["yticks"]
+    assert any(x.startswith("中小企業：解約率") for x in texts["yticks"]), texts["yticks"]
     assert not any("churn.monthly" in x for x in texts["yticks"])
     _japanese(texts, [scenario.name, "ARR", "Var(E[Y|X])/Var(Y)"])
     plt.close("all")

@@ -22,8 +22,8 @@ SEATS = "scenarios/smb-enterprise-seats.yaml"
 def test_every_path_spelling_names_the_same_parameter(path):
     s = load_scenario(SEATS)
     assert split_path(path, s) == ("SMB", "churn.monthly")
-    assert parameter_label(path, s, "en") == "SMB: monthly churn"
-    assert parameter_label(path, s, "ja") == "SMB: 月次解約率"
+    assert parameter_label(path, s, "en") == "SMB: Churn"
+    assert parameter_label(path, s, "ja") == "SMB：解約率"
 
 
 def test_every_parameter_of_every_shipped_scenario_has_a_name_in_both_languages():
@@ -42,7 +42,7 @@ def test_every_parameter_of_every_shipped_scenario_has_a_name_in_both_languages(
 def test_a_single_segment_label_leaves_the_segment_out():
     s = load_scenario("scenarios/growth-vs-churn.yaml")
     name = s.segment_names[0]
-    assert parameter_label(f"{name}.churn.monthly", s, "en") == "monthly churn"
+    assert parameter_label(f"{name}.churn.monthly", s, "en") == "Churn"
     assert parameter_label(f"{name}.churn.monthly", s, "en", with_segment=True).startswith(name)
 
 
@@ -73,6 +73,24 @@ def test_docs_glossary_lists_every_term_in_both_languages():
     from pathlib import Path
 
     text = Path("docs/glossary.md").read_text(encoding="utf-8")
-    for t in glossary.GLOSSARY:
-        row = f"| {t.ja} | {t.en} | {t.abbreviation} |"
-        assert row in text, row
+    rows = [line for line in text.splitlines() if line.startswith("| ")][1:]  # past the header
+    assert len(rows) == len(glossary.GLOSSARY)
+    for t, row in zip(glossary.GLOSSARY, rows, strict=True):
+        heading = " / ".join(h for h in (t.heading_ja, t.heading_en) if h)
+        want = (
+            f"| {t.ja} | {t.en} | {t.abbreviation} | {heading} | {t.definition_ja} | "
+            f"{t.definition_en} |"
+        )
+        assert row == want, (row, want)
+
+
+def test_the_report_appendix_explains_its_terms_from_the_one_glossary():
+    from cssim.reporting.report.closing import APPENDIX_TERMS
+
+    keys = [t.key for t in glossary.GLOSSARY]
+    assert set(APPENDIX_TERMS) <= set(keys) and len(set(APPENDIX_TERMS)) == len(APPENDIX_TERMS)
+    for lang in ("en", "ja"):
+        terms = {t["key"]: t for t in glossary.terms(lang)}
+        assert all(terms[k]["heading"] and terms[k]["definition"] for k in APPENDIX_TERMS)
+    assert glossary.terms("ja")[0]["heading"] == "解約率"
+    assert {t["heading"] for t in glossary.terms("en")} >= {"Churn", "MRR, ARR", "Median"}

@@ -95,11 +95,11 @@ ENGLISH_STATUS = ("Preview:", "Full run:", "paths x", "common random numbers", "
             {"paths": 300},
             [
                 "施策の効果",
-                "解約率 −0.5ポイント/月",
+                "解約率 月−0.5ポイント",
                 "億円",
                 "損益分岐点の解約率",
                 "施策後のARR",
-                "月次解約率 = ",
+                "解約率 = ",
             ],
         ),
         (

@@ -119,7 +119,7 @@ def test_batch_index_in_both_languages_keeps_its_script_and_escapes_names(tmp_pa
     html = write_index(BatchResult(tmp_path, entries), lang).read_text(encoding="utf-8")
     assert f'<html lang="{lang}">' in html
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "asc ? c : -c" in html and "'Segoe UI'" in html  # our own script and CSS, unescaped
+    assert "asc ? c : -c" in html and '"Segoe UI"' in html  # our own script and CSS, unescaped
     assert '<a href="b/report.html">成長</a>' in html
     money = "3.52億円" if lang == "ja" else "¥352M"
     assert money in html and "e+08" not in html
@@ -150,7 +150,7 @@ def test_only_pages_with_japanese_carry_the_webfont():
         figures=[],
         sections=[],
     )
-    assert "@font-face" not in latin and "'cssim-ja'" in latin  # named first, no face to load
+    assert "@font-face" not in latin and '"cssim-ja"' in latin  # named first, no face to load
     assert japanese.count("@font-face{font-family:'cssim-ja'") == 1
     assert japanese.index("@font-face") < japanese.index("</head>")
     assert len(japanese) - len(latin) < 60_000  # a subset of the glyphs used, not the 4 MB font

@@ -256,9 +256,9 @@ def test_assumptions_describe_distributions():
     table = report.assumptions_table(sc)
     values = dict(zip(table["Assumption"], table["Value"], strict=True))
     d = sc.segments[0].churn.monthly
-    lo, hi = (report._pct(float(d.ppf(q)), "en") for q in (0.05, 0.95))
+    lo, hi = (report.tables._pct(float(d.ppf(q)), "en") for q in (0.05, 0.95))
     assert values["Churn"] == (
-        f"{report._pct(d.median(), 'en')} a month at the median, 90% between {lo} and {hi}"
+        f"{report.tables._pct(d.median(), 'en')} a month at the median, 90% between {lo} and {hi}"
     )
     assert "beta(" not in values["Churn"]
 
@@ -491,8 +491,8 @@ def test_every_report_message_has_a_japanese_translation():
 
     t = Translator("ja")
     missing = []
-    for module in ("report.py", "narrative.py"):
-        path = ROOT / "cssim" / "reporting" / module
+    modules = sorted((ROOT / "cssim" / "reporting" / "report").glob("*.py"))
+    for path in [*modules, ROOT / "cssim" / "reporting" / "narrative.py"]:
         for _, msg, _, _ in extract_from_file(
             "python", path, keywords={"t": None, "N_": None, "_": None}
         ):
@@ -541,7 +541,7 @@ CS = ROOT / "scenarios" / "cs-team-costs.yaml"
 
 def _items(markup: str, cls: str) -> list[str]:
     """The texts of the items of the list ``<ol class='... cls'>`` in ``markup``."""
-    m = re.search(rf"<ol class='[^']*\b{cls}\b[^']*'>(.*?)</ol>", markup, re.S)
+    m = re.search(rf"<ol class=[\"'][^\"']*\b{cls}\b[^\"']*[\"']>(.*?)</ol>", markup, re.S)
     return [] if m is None else [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", m[1])]
 
 
@@ -550,6 +550,7 @@ def test_levers_at_equal_cost_match_per_cost_where_costs_are_given(lang):
     from cssim.analysis.levers import EQUAL_EFFORT, levers
     from cssim.words import formatting as fm
     from cssim.words.i18n import Translator
+    from cssim.words.labels import lever_label
 
     ctx = report.prepare(CS, paths=300, seed=7, lang=lang)
     costs = ctx.scenario.lever_costs
@@ -565,7 +566,7 @@ def test_levers_at_equal_cost_match_per_cost_where_costs_are_given(lang):
     ).per_cost()
     assert list(want["per_cost"]) == sorted(want["per_cost"], reverse=True)
     t = Translator(lang)
-    words = [report._lever_label(n, EQUAL_EFFORT[n], t) for n in want["lever"]]
+    words = [lever_label(n, EQUAL_EFFORT[n], lang=lang) for n in want["lever"]]
     ratios = [t("{ratio}×", ratio=fm.number(v, lang, 1)) for v in want["per_cost"]]
     summary = report.summary(ctx)._repr_html_()
     items = _items(summary, "at-equal-cost")
@@ -596,13 +597,11 @@ def test_no_levers_at_equal_cost_without_costs():
     assert "at-equal-cost" not in strategy and "Gross profit ÷ cost" not in strategy
 
 
-def test_cohort_legend_is_translated_as_the_chart_writes_it():
+def test_cohort_legend_is_drawn_in_the_readers_language():
     from cssim.reporting import charts
-    from cssim.words.i18n import Translator
 
     r = cssim.simulate(cssim.load_scenario(GVC), paths=20, seed=1)
-    ax = charts.cohort_layers(r)
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    ja = Translator("ja")
-    assert all(report._chart_text(label, ja) not in (None, label) for label in labels), labels
-    assert "3年目に獲得" in [report._chart_text(label, ja) for label in labels]
+    english = [t.get_text() for t in charts.cohort_layers(r).get_legend().get_texts()]
+    labels = [t.get_text() for t in charts.cohort_layers(r, lang="ja").get_legend().get_texts()]
+    assert all(a != b for a, b in zip(labels, english, strict=True)), labels
+    assert "3年目に獲得" in labels

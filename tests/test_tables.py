@@ -61,7 +61,7 @@ def test_the_notebook_tables_read_japanese(scenario):
     floor = _cells(table(frames["floor"], "ja", scenario=scenario).to_html())
     assert "解約率 −10%" in floor and any(c.endswith("億円") for c in floor)
     sens = _cells(table(frames["sensitivity"], "ja", scenario=scenario).to_html())
-    assert "月次解約率" in sens and "順位相関" in sens
+    assert "解約率" in sens and "順位相関" in sens
 
 
 def test_the_frame_itself_keeps_its_numbers(scenario):
@@ -102,7 +102,7 @@ def test_calibration_page_names_the_parameters_in_japanese(calibration, tmp_path
 def test_goal_seek_reads_japanese(scenario):
     seek = cssim.goal_seek(scenario, "churn.monthly", 0.8, paths=200, seed=1)
     text = seek.text("ja")
-    assert text.startswith("月次解約率 = ") and "ARRが増える確率 " in text
+    assert text.startswith("解約率 = ") and "ARRが増える確率 " in text
     assert "パス数 200、シード 1" in text
     assert "<p>" in seek.to_html("ja") and "chance ARR grows" in seek.text("en")
 

@@ -10,7 +10,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from cssim.reporting.charts import tick_money
 from cssim.words import formatting as fm
 from cssim.words.chart_text import money_ticks
 from cssim.words.fonts import use_fonts
@@ -45,18 +44,22 @@ def _drawn_ticks(formatter, low: float, high: float) -> list[str]:
     ],
 )
 def test_a_narrow_money_axis_shows_distinct_ticks(lang, low, high):
-    for formatter in (tick_money(lang), money_ticks("JPY", lang)):
+    for formatter in (money_ticks("JPY", lang), money_ticks(None, lang)):
         ticks = _drawn_ticks(formatter, low, high)
         assert len(ticks) >= 3, ticks
         assert len(set(ticks)) == len(ticks), (lang, low, high, ticks)
 
 
 def test_japanese_ticks_read_oku_and_man():
-    ticks = _drawn_ticks(tick_money("ja"), 1.98e8, 2.02e8)
-    assert all(t.endswith("億") for t in ticks), ticks
-    assert "2億" in ticks and any("." in t for t in ticks), ticks
     yen = _drawn_ticks(money_ticks("JPY", "ja"), 1.98e8, 2.02e8)
     assert all(t.endswith("億円") for t in yen), yen
+    assert "2億円" in yen and any("." in t for t in yen), yen
+    assert all(t.endswith("億") for t in _drawn_ticks(money_ticks(None, "ja"), 1.98e8, 2.02e8))
+
+
+def test_english_ticks_carry_the_currency_symbol():
+    assert _drawn_ticks(money_ticks("JPY", "en"), 0, 6e8)[1:3] == ["¥100M", "¥200M"]
+    assert "\u2212$2M" in _drawn_ticks(money_ticks("USD", "en"), -3e6, 3e6)
 
 
 def test_tick_labels_by_spacing():

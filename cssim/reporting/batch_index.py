@@ -8,9 +8,10 @@ import pandas as pd
 
 from ..model.result import _atomic
 from ..words import formatting as fmt
+from ..words.chart_text import money_ticks
 from ..words.fonts import use_fonts
 from ..words.i18n import Translator
-from .charts import embed, tick_money
+from .charts import embed
 from .pages import cell, render
 
 __all__ = ["write_index"]
@@ -42,10 +43,11 @@ def _fan_chart(result, lang: str = "en"):
         ax.plot(df.month, df.p50, color=c, label=name, linewidth=2)
     currencies = {cur for _, cur, _ in fans}
     _ = Translator(lang)
-    unit = currencies.pop() if len(currencies) == 1 else _("mixed currencies")
+    one = currencies.pop() if len(currencies) == 1 else None
+    unit = one or _("mixed currencies")
     ax.set_xlabel(_("Month"))
     ax.set_ylabel(_("ARR ({unit})", unit=unit))
-    ax.yaxis.set_major_formatter(tick_money(lang))
+    ax.yaxis.set_major_formatter(money_ticks(one, lang))
     ax.set_title(_("ARR by scenario: median with P10-P90 band"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")

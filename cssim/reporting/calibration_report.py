@@ -25,24 +25,10 @@ __all__ = ["render_report", "write_report"]
 
 
 def _num(x, kind: str = "number", lang: str = "en") -> str:
-    """A fitted figure for people (no scientific notation): by ``kind`` (number, percent, money,
-    count, percent0), four significant digits for plain numbers."""
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return ""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if kind == "percent":
-        return fmt.percent(v, lang, 2)
-    if kind == "percent0":
-        return fmt.percent(v, lang, 0)
-    if kind == "money":
-        return fmt.money(v, "JPY", lang)
-    if kind == "count":
-        return fmt.count(v, lang)
-    digits = max(0, 3 - int(np.floor(np.log10(abs(v))))) if v else 0
-    return fmt.number(v, lang, min(digits, 6))
+    """A fitted figure for people (no scientific notation; nothing where there is none): by ``kind``
+    (:func:`~cssim.words.formatting.format_value`), percentages with two decimals."""
+    digits = 2 if kind == "percent" else None
+    return fmt.format_value(x, kind, lang, "JPY", digits=digits, missing="")
 
 
 def _retention_figure(cal: Calibration, lang: str = "en"):
@@ -344,7 +330,9 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
             "rows": [
                 [i]
                 + [
-                    fmt.count(v, lang) if c == "size" else _num(v, "percent0", lang)
+                    fmt.count(v, lang)
+                    if c == "size"
+                    else fmt.format_value(v, "percent", lang, digits=0, missing="")
                     for c, v in r.items()
                 ]
                 for i, r in shown.iterrows()

@@ -1,9 +1,11 @@
 """Charts of a :class:`~cssim.SimulationResult`: each takes a matplotlib ``ax`` (one is made if ``None``)
 and returns it, so charts compose into any figure.
 
-Bands are quantiles over paths per month (P10-P90 by default) around the median. Money axes carry the
-scenario's currency and compact tick labels (``1.2B``, ``350M``); the colours are defined once, in
-:data:`COLORS`, so a metric looks the same in every chart and report.
+Each chart is drawn once in the reader's language (``lang``; its words from the ``charts.po`` catalog)
+and nothing rewrites it afterwards. Bands are quantiles over paths per month (P10-P90 by default) around
+the median. Money axes read in the scenario's currency (or ``currency``) through the one money-tick
+formatter, :func:`cssim.words.chart_text.money_ticks` (``3.5億円`` / ``¥350M``); the colours are defined
+once, in :data:`COLORS`, so a metric looks the same in every chart and report.
 """
 
 from __future__ import annotations
@@ -14,17 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import (
-    FixedLocator,
-    FuncFormatter,
-    MultipleLocator,
-    NullFormatter,
-    PercentFormatter,
-)
+from matplotlib.ticker import FixedLocator, FuncFormatter, MultipleLocator, NullFormatter
 
 from ..model.metrics import METRICS
 from ..model.result import TOTAL, SimulationResult
-from ..words.chart_text import SpacedMoneyFormatter
+from ..words import formatting as fm
+from ..words.chart_text import count_ticks, money_ticks
 from ..words.fonts import use_fonts
 from ..words.i18n import Translator
 from ..words.labels import metric_label
@@ -34,19 +31,12 @@ __all__ = [
     "COLORS",
     "EmbeddedFigure",
     "cohort_layers",
-    "compact",
     "embed",
     "fan_chart",
     "mrr_waterfall",
     "retention_chart",
     "unit_economics_chart",
 ]
-
-
-def tick_money(lang: str | None = None) -> SpacedMoneyFormatter:
-    """A tick formatter for money axes: ``352M`` in English, ``3.5億`` in Japanese (the unit is on the
-    axis label), with as many decimals as the tick spacing needs so adjacent ticks differ."""
-    return SpacedMoneyFormatter(lang)
 
 
 #: One colour per quantity, used by every chart.
@@ -73,40 +63,26 @@ COHORT_COLORS = ["#08306b", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef
 GUIDELINES = {"ltv_cac": 3.0, "arr_crc": 10.0}
 
 
-def compact(x: float, _pos=None) -> str:
-    """Compact number for ticks and tables: ``1.2B``, ``350M``, ``45k``, ``0``; negatives get a true
-    minus sign (U+2212)."""
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    if x == 0:
-        return "0"
-    sign = "\u2212" if x < 0 else ""
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= div:
-            return f"{sign}{abs(x) / div:.3g}{suffix}"
-    return f"{sign}{abs(x):.3g}"
-
-
 def mpl_text(text: str) -> str:
     """Scenario text made safe for matplotlib (a ``$`` would start mathtext): :func:`plaintext.plain`."""
     return plain(text)
 
 
-def axis_label(result: SimulationResult, metric: str, lang: str | None = None) -> str:
-    """``"ARR (JPY)"``, ``"Customers"``, ``"NRR (12 months) (%)"``: the metric's label with its unit."""
-    m = METRICS[metric]
-    _ = Translator(lang or "en")
-    unit = {
-        "currency": result.scenario.currency,
-        "months": _("months"),
-        "ratio": None,
-        "customers": None,
-        "count": None,
-    }[m.unit]
-    if metric in ("nrr", "grr", "logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"):
-        unit = "%"
+_PERCENT = ("nrr", "grr", "logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate")
+
+
+def axis_label(metric: str, lang: str | None = None) -> str:
+    """``"ARR"``, ``"Customers"``, ``"CAC payback (months)"``: the metric's label, with its unit where
+    the ticks do not show it (money ticks carry the currency, percentages their ``%``)."""
     label = metric_label(metric, lang)
-    return f"{label} ({unit})" if unit else label
+    if METRICS[metric].unit == "months":
+        _ = Translator(lang or "en")
+        return f"{label} ({_('months')})"
+    return label
+
+
+def _percent_ticks(lang: str | None = None) -> FuncFormatter:
+    return FuncFormatter(lambda x, _: fm.percent(x, lang, 0))
 
 
 def _new_ax(ax: Axes | None, size=(8, 4)) -> Axes:
@@ -137,16 +113,14 @@ def _style(ax: Axes, result: SimulationResult, xlabel: str | None = None, lang=N
         ax.spines[side].set_visible(False)
 
 
-def _format_y(ax: Axes, metric: str, lang: str | None = None) -> None:
+def _format_y(ax: Axes, metric: str, currency: str, lang: str | None = None) -> None:
     unit = METRICS[metric].unit
-    if metric in ("nrr", "grr", "logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"):
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if metric in _PERCENT:
+        ax.yaxis.set_major_formatter(_percent_ticks(lang))
     elif unit == "currency":
-        ax.yaxis.set_major_formatter(tick_money(lang))
+        ax.yaxis.set_major_formatter(money_ticks(currency, lang))
     elif unit in ("customers", "count"):
-        ax.yaxis.set_major_formatter(
-            FuncFormatter(lambda x, _: f"{x:,.0f}" if abs(x) < 1e5 else compact(x))
-        )
+        ax.yaxis.set_major_formatter(count_ticks(lang))
 
 
 def fan_chart(
@@ -157,10 +131,12 @@ def fan_chart(
     bands: Sequence[tuple[float, float]] = ((0.1, 0.9),),
     color: str | None = None,
     lang: str | None = None,
+    currency: str | None = None,
 ) -> Axes:
     """Median of a metric over the months with quantile bands around it (P10-P90 by default).
 
-    ``bands`` are (low, high) quantile pairs; wider bands are drawn lighter.
+    ``bands`` are (low, high) quantile pairs; wider bands are drawn lighter. ``currency`` (default the
+    scenario's) names the money ticks.
     """
     ax = _new_ax(ax)
     _ = Translator(lang or "en")
@@ -178,12 +154,14 @@ def fan_chart(
             color=color,
             alpha=alpha,
             linewidth=0,
-            label=f"P{lo * 100:.0f}-P{hi * 100:.0f}",
+            label=_("P10–P90 (8 futures in 10)")
+            if (lo, hi) == (0.1, 0.9)
+            else f"P{lo * 100:.0f}–P{hi * 100:.0f}",
         )
     ax.plot(t, _quantiles(a, [0.5])[0], color=color, linewidth=2, label=_("Median"))
     _style(ax, result, lang=lang)
-    _format_y(ax, metric, lang)
-    ax.set_ylabel(axis_label(result, metric, lang))
+    _format_y(ax, metric, currency or result.scenario.currency, lang)
+    ax.set_ylabel(axis_label(metric, lang))
     title = metric_label(metric, lang)
     if segment != TOTAL:
         title += f": {mpl_text(segment)}"
@@ -201,6 +179,7 @@ def mrr_waterfall(
     segment: str = TOTAL,
     band: tuple[float, float] = (0.1, 0.9),
     lang: str | None = None,
+    currency: str | None = None,
 ) -> Axes:
     """Monthly MRR movements: new and expansion up, contraction and churned down, net new as a line.
 
@@ -247,7 +226,7 @@ def mrr_waterfall(
         label=_("Net new MRR (median)"),
         zorder=4,
     )
-    for q, label in ((lo, _("Net new MRR P10-P90")), (hi, None)):
+    for q, label in ((lo, _("Net new MRR, P10–P90")), (hi, None)):
         ax.plot(
             t,
             q,
@@ -260,9 +239,9 @@ def mrr_waterfall(
     ax.axhline(0, color=COLORS["reference"], linewidth=0.8)
     _style(ax, result, lang=lang)
     ax.set_xlim(0.3, result.horizon + 0.7)
-    ax.yaxis.set_major_formatter(tick_money(lang))
-    ax.set_ylabel(_("MRR per month ({currency})", currency=result.scenario.currency))
-    ax.set_title(_("MRR movements per month"), loc="left", fontweight="bold")
+    ax.yaxis.set_major_formatter(money_ticks(currency or result.scenario.currency, lang))
+    ax.set_ylabel(_("MRR a month"))
+    ax.set_title(_("MRR movements each month"), loc="left", fontweight="bold")
     ax.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize="small", ncol=6
     )
@@ -293,9 +272,9 @@ def retention_chart(
     _style(ax, result, lang=lang)
     if result.horizon > 12:
         ax.set_xlim(12, result.horizon)  # trailing 12-month figures start at month 12
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_ylabel(_("Retention over trailing 12 months (%)"))
-    ax.set_title(_("Net and gross revenue retention"), loc="left", fontweight="bold")
+    ax.yaxis.set_major_formatter(_percent_ticks(lang))
+    ax.set_ylabel(_("Retention over the last 12 months"))
+    ax.set_title(_("Net and gross revenue retention (NRR, GRR)"), loc="left", fontweight="bold")
     ax.legend(loc="best", frameon=False)
     return plain_figure(ax)
 
@@ -305,6 +284,7 @@ def cohort_layers(
     ax: Axes | None = None,
     segment: str = TOTAL,
     lang: str | None = None,
+    currency: str | None = None,
 ) -> Axes:
     """Mean MRR by joining year stacked over the months: the cohort "layer cake"."""
     ax = _new_ax(ax)
@@ -327,9 +307,9 @@ def cohort_layers(
         linewidth=0.4,
     )
     _style(ax, result, lang=lang)
-    ax.yaxis.set_major_formatter(tick_money(lang))
-    ax.set_ylabel(_("MRR ({currency}, mean over paths)", currency=result.scenario.currency))
-    ax.set_title(_("MRR by joining year"), loc="left", fontweight="bold")
+    ax.yaxis.set_major_formatter(money_ticks(currency or result.scenario.currency, lang))
+    ax.set_ylabel(_("MRR (mean over futures)"))
+    ax.set_title(_("MRR by the year customers joined"), loc="left", fontweight="bold")
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(
         handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
@@ -394,7 +374,7 @@ def unit_economics_chart(
         ax.plot([lo, hi], [y, y], color=COLORS[k], linewidth=6, alpha=0.35, solid_capstyle="butt")
         ax.plot([med], [y], "o", color=COLORS[k], markersize=8)
         ax.annotate(
-            f"{med:.1f}:1",
+            fm.format_value(med, "ratio", lang),
             (hi, y),
             xytext=(6, 0),
             textcoords="offset points",
@@ -411,15 +391,20 @@ def unit_economics_chart(
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(range(len(rows)))
     names = {"ltv_cac": "LTV:CAC", "arr_crc": "ARR:CRC"}
-    ax.set_yticklabels([names[k] + ("" if s == TOTAL else f" ({mpl_text(s)})") for k, s in rows])
+    by_segment = {"ltv_cac": _("LTV:CAC ({segment})"), "arr_crc": _("ARR:CRC ({segment})")}
+    ax.set_yticklabels(
+        [names[k] if s == TOTAL else by_segment[k].format(segment=mpl_text(s)) for k, s in rows]
+    )
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlabel(_("Ratio (log scale); red ticks: guidelines 3:1 (LTV:CAC) and 10:1 (ARR:CRC)"))
+    ax.set_xlabel(
+        _("Ratio (log scale); red ticks: the guidelines 3:1 (LTV:CAC) and 10:1 (ARR:CRC)")
+    )
     ax.grid(True, axis="x", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title(
-        _("Unit economics at month {month}: median and P10-P90", month=t),
+        _("Unit economics at month {month}: median and P10–P90", month=t),
         loc="left",
         fontweight="bold",
     )

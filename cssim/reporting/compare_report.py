@@ -39,11 +39,10 @@ def write_compare_report(
 
     def v(x, signed: bool = False):
         if unit == "currency":
-            text = fmt.money(x, cur, lang)
-            return ("+" + text) if signed and x > 0 else text
+            return fmt.format_value(x, "money", lang, cur, sign=signed)
         if c.metric in ("nrr", "grr") or "churn" in c.metric:
-            return fmt.percent(x, lang, 1, sign=signed)
-        return fmt.number(x, lang, 0 if abs(x) >= 100 else 2)
+            return fmt.format_value(x, "percent", lang, digits=1, sign=signed)
+        return fmt.format_value(x, "number", lang, digits=0 if abs(x) >= 100 else 2)
 
     rows = [
         [

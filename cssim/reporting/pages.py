@@ -20,6 +20,8 @@ from .webfont import embed_cjk_font
 __all__ = ["TEMPLATES", "cell", "environment", "render"]
 
 TEMPLATES = Path(__file__).parent / "templates" / "pages"
+#: The report's sections (:mod:`cssim.reporting.report.markup`), built with the pages' macros.
+REPORT_TEMPLATES = TEMPLATES.parent / "report"
 
 
 @functools.cache
@@ -28,13 +30,25 @@ def _static(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8")
 
 
+def stylesheet() -> str:
+    """The pages' stylesheet: the base every page shares, the report included (``templates/base.css``),
+    then what the pages add (``page.css``)."""
+    return (TEMPLATES.parent / "base.css").read_text(encoding="utf-8") + "\n" + _static("page.css")
+
+
 @functools.cache
 def environment(lang: str = "en"):
-    """The Jinja2 environment for ``lang``: autoescaped, strict about undefined names, translated."""
+    """The Jinja2 environment for ``lang``: autoescaped, strict about undefined names, translated.
+
+    It loads the pages' templates and the report's sections (``templates/report/``), which share the
+    pages' one table builder and figure embedder (``macros.html``).
+    """
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(TEMPLATES), jinja2.FileSystemLoader(REPORT_TEMPLATES)]
+        ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -63,7 +77,7 @@ def render(template: str, lang: str = "en", **context: Any) -> str:
     env = environment(t.lang)
     context = {"sortable": False, **context}
     page = env.get_template(template).render(
-        lang=t.lang, css=_static("page.css"), sort_js=_static("sort.js"), **context
+        lang=t.lang, css=stylesheet(), sort_js=_static("sort.js"), **context
     )
     return embed_cjk_font(page)  # Japanese glyphs in the page itself, only when it has any
 
@@ -91,10 +105,11 @@ def write_levers_page(
     from ..analysis.levers import LEVERS
     from ..model.result import _atomic
     from ..words import formatting as fmt
+    from ..words.chart_text import money_ticks
     from ..words.fonts import use_fonts
     from ..words.labels import lever_label, parameter_label
     from ..words.tables import at_equal_cost
-    from .charts import embed, tick_money
+    from .charts import embed
 
     use_fonts()
     _ = Translator(lang)
@@ -117,7 +132,7 @@ def write_levers_page(
     )
     ax.set_yticks(y, names)
     ax.axvline(0, color="grey", lw=0.8)
-    ax.xaxis.set_major_formatter(tick_money(lang))
+    ax.xaxis.set_major_formatter(money_ticks(cur, lang))
     ax.set_xlabel(
         _(
             "change in ARR at month {month} ({currency}; median, P10-P90)",

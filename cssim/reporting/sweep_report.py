@@ -9,10 +9,11 @@ import numpy as np
 from ..analysis.sweep import SweepResult
 from ..model.result import _atomic
 from ..words import formatting as fmt
+from ..words.chart_text import money_ticks
 from ..words.fonts import use_fonts
 from ..words.i18n import Translator
 from ..words.labels import parameter_kind, parameter_label
-from .charts import embed, tick_money
+from .charts import embed
 from .pages import render
 
 __all__ = ["write_sweep_report"]
@@ -30,9 +31,9 @@ def _scale(field: str, values, scenario=None) -> np.ndarray:
 
 
 def _value(field: str, value: float, scenario, lang: str) -> str:
-    if parameter_kind(field, scenario) == "percent":
-        return fmt.percent(value, lang, 2)
-    return fmt.number(value, lang, 0 if float(value).is_integer() else 2)
+    percent = parameter_kind(field, scenario) == "percent"
+    kind, digits = ("percent", 2) if percent else ("number", "fit")
+    return fmt.format_value(value, kind, lang, digits=digits)
 
 
 def _heatmaps(s: SweepResult, lang: str = "en") -> list:
@@ -133,7 +134,7 @@ def _curves(s: SweepResult, lang: str = "en") -> list:
     a1.plot(x, t.arr_median, color="#1f77b4", lw=2, label=_("Median"))
     a1.axhline(t.arr_start.iloc[0], color="black", lw=1, ls="--", label=_("ARR now"))
     a1.set_ylabel(_("ARR at the horizon ({currency})", currency=cur))
-    a1.yaxis.set_major_formatter(tick_money(lang))
+    a1.yaxis.set_major_formatter(money_ticks(cur, lang))
     a2.errorbar(x, t.p_arr_grows, yerr=2 * t.p_arr_grows_se, fmt="o-", color="#2ca02c", capsize=3)
     a2.set_ylim(-0.02, 1.02)
     a2.set_ylabel(_("P(ARR grows)"))

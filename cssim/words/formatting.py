@@ -148,7 +148,7 @@ def _spacing_decimals(step: float) -> int:
     return first
 
 
-def tick_labels(values, lang: str | None = None, suffix: str = "") -> list[str]:
+def tick_labels(values, lang: str | None = None, suffix: str = "", prefix: str = "") -> list[str]:
     """Compact labels for the ticks of a money axis, precise enough that adjacent ticks differ.
 
     Each tick takes the largest unit it reaches (``k``/``M``/``B``/``T`` in English,
@@ -159,8 +159,9 @@ def tick_labels(values, lang: str | None = None, suffix: str = "") -> list[str]:
 
     (up to two more when ``d / u`` needs them to be written exactly: a step of 0.25 shows two), so ``2.00億, 2.05億, 2.10億`` reads ``2億, 2.05億, 2.1億``, never ``2億, 2億, 2億``. Trailing
     zeros are dropped (which never merges two different values at that precision). A lone tick keeps
-    three significant digits. ``suffix`` follows the unit (``円`` for ``3.5億円``); negative values get
-    a true minus sign (U+2212); zero reads ``0``.
+    three significant digits. ``suffix`` follows the unit (``円`` for ``3.5億円``), ``prefix`` comes before
+    the number (``¥`` for ``¥350M``); negative values get a true minus sign (U+2212) before both; zero
+    reads ``0``.
     """
     from babel.numbers import format_decimal
 
@@ -189,51 +190,105 @@ def tick_labels(values, lang: str | None = None, suffix: str = "") -> list[str]:
         )
         if decimals == 0:
             text = text.rstrip(".")
-        out.append(("\u2212" if x < 0 else "") + text + name + suffix)
+        out.append(("\u2212" if x < 0 else "") + prefix + text + name + suffix)
     return out
 
 
-#: kinds of column :func:`format_frame` knows
-KINDS = ("money", "percent", "points", "months", "count", "number", "text")
+#: kinds of value :func:`format_value` knows
+KINDS = ("money", "percent", "points", "months", "count", "number", "ratio", "times", "text")
+
+
+def _fit_digits(v: float, kind: str) -> int:
+    """As many decimals as ``v`` needs, up to a cap: a percentage one, or two where one would hide a
+    digit (``3.0%``, ``0.81%``); a duration none or one; a number none or two."""
+    if kind == "percent":
+        return 1 if abs(v * 1000 - round(v * 1000)) < 1e-6 else 2
+    whole = float(v).is_integer()
+    return 0 if whole else 1 if kind == "months" else 2
 
 
 def format_value(
-    x, kind: str, lang: str | None = None, currency: str = "JPY", *, digits: int | None = None
+    x,
+    kind: str,
+    lang: str | None = None,
+    currency: str = "JPY",
+    *,
+    digits: int | str | None = None,
+    per: str | None = None,
+    sign: bool = False,
+    missing: str | None = None,
 ) -> str:
-    """One value by kind: ``money`` (in ``currency``), ``percent``, ``points``, ``months``, ``count``,
-    ``number`` (up to four significant digits, never scientific notation) or ``text``.
+    """One value by kind, the one "format by kind" of every page, table, chart and report.
 
-    ``digits`` fixes the decimals of a percentage, a number or a duration; by default a percentage
-    shows two below 10% and one above, a duration one where it is not whole. Not-a-number reads ``–``
-    (and ``None`` an empty cell).
+    Kinds: ``money`` (in ``currency``: ``3.52億円`` / ``¥352M``), ``percent`` (``3.0%``), ``points``
+    (``+0.5 pt``), ``months`` (``18か月``), ``count`` (``12,345``), ``number`` (up to four significant
+    digits, never scientific notation), ``ratio`` (``3.3:1``), ``times`` (a multiple of a cost:
+    ``4.0×`` / ``4.0倍``) or ``text``.
+
+    Parameters
+    ----------
+    digits
+        The decimals of a percentage, a number, a duration or a ratio. By default a percentage shows
+        two below 10% and one above, a duration one where it is not whole, a ratio one. ``"fit"``
+        shows as many as the value needs, up to a cap: a percentage one or two (``3.0%``, ``0.81%``),
+        a duration none or one, a number none or two.
+    per
+        ``"month"`` or ``"year"``: the value is a rate over that period (``3.0% a month`` /
+        ``月3.0%``).
+    sign
+        Write ``+`` before a positive money, percentage or number.
+    missing
+        What ``None`` and not-a-number read; by default ``None`` reads an empty cell and
+        not-a-number ``–``.
     """
     if kind == "text":
         return "" if x is None else str(x)
+    if x is None:
+        return "" if missing is None else missing
     try:
         v = float(x)
     except (TypeError, ValueError):
-        return "" if x is None else str(x)
+        return str(x)
+    if math.isnan(v) and missing is not None:
+        return missing
+    if kind not in KINDS:
+        raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    if not math.isfinite(v):
+        return "–"
+    if digits == "fit":
+        digits = _fit_digits(v, kind)
+    plus = "+" if sign and v > 0 else ""
     if kind == "money":
-        return money(v, currency, lang)
-    if kind == "percent":
+        text = plus + money(v, currency, lang)
+    elif kind == "percent":
         if digits is None:
-            digits = 2 if math.isfinite(v) and abs(v) < 0.1 else 1
-        return percent(v, lang, digits)
-    if kind == "points":
-        return points(v, lang)
-    if kind == "months":
+            digits = 2 if abs(v) < 0.1 else 1
+        text = percent(v, lang, digits, sign=sign)
+    elif kind == "points":
+        text = points(v, lang)
+    elif kind == "months":
         if digits is None:
-            digits = 1 if math.isfinite(v) and not float(v).is_integer() else 0
-        return months(v, lang, digits)
-    if kind == "count":
-        return count(v, lang)
-    if kind == "number":
-        if not math.isfinite(v):
-            return "–"
+            digits = 0 if float(v).is_integer() else 1
+        text = months(v, lang, digits)
+    elif kind == "count":
+        text = count(v, lang)
+    elif kind == "number":
         if digits is None:
             digits = 0 if v == 0 or abs(v) >= 1000 else max(0, 3 - math.floor(math.log10(abs(v))))
-        return number(v, lang, min(digits, 6))
-    raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+        text = plus + number(v, lang, min(digits, 6))
+    elif kind == "ratio":
+        text = f"{number(v, lang, 1 if digits is None else digits)}:1"
+    else:  # times
+        from .i18n import Translator
+
+        _ = Translator(resolve_lang(lang))
+        text = _("{ratio}×", ratio=number(v, lang, 1))
+    if per is None:
+        return text
+    from .i18n import Translator
+
+    _ = Translator(resolve_lang(lang))
+    return _("{value} a month", value=text) if per == "month" else _("{value} a year", value=text)
 
 
 def format_frame(df, kinds: dict[str, str], lang: str | None = None, currency: str = "JPY"):

@@ -1,8 +1,10 @@
-"""The glossary: customer-success terms as Japanese and English practitioners write them.
+"""The glossary: customer-success terms as Japanese and English practitioners write them, said once.
 
 One table serves the message catalogs (their Japanese uses these terms; a test checks it), the report's
-appendix (:func:`terms`) and ``docs/glossary.md``. A term is data, not a message: each entry carries both
-languages, so the appendix can show the other language's term beside the reader's.
+appendix (which shows the terms a report's reader meets, under their :attr:`Term.heading_en` /
+:attr:`Term.heading_ja`, with their definitions from here) and ``docs/glossary.md`` (every term; a test
+keeps its table in step). A term is data, not a message: each entry carries both languages, so a page can
+show the other language's term beside the reader's.
 
 >>> terms("ja")[0]["term"]
 '解約率'
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 from .i18n import resolve_lang
 
-__all__ = ["GLOSSARY", "Term", "terms"]
+__all__ = ["GLOSSARY", "Term", "term", "terms"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,16 @@ class Term:
     definition_ja: str
     #: short forms a text may use instead of the full term (e.g. ``NRR``)
     abbreviation: str = ""
+    #: how a page heads the term in each language where it is not the term itself (the report's
+    #: appendix: ``Churn`` / ``解約率``, ``MRR, ARR`` / ``MRR・ARR``)
+    heading_en: str = ""
+    heading_ja: str = ""
+
+    def heading(self, lang: str | None = None) -> str:
+        """The term as a page heads it in ``lang``."""
+        if resolve_lang(lang) == "ja":
+            return self.heading_ja or self.ja
+        return self.heading_en or self.en
 
 
 GLOSSARY: tuple[Term, ...] = (
@@ -35,58 +47,60 @@ GLOSSARY: tuple[Term, ...] = (
         "churn_rate",
         "churn rate",
         "解約率",
-        "The share of customers who cancel in a month (logo churn): churned customers / customers at "
-        "the start of the month.",
-        "1か月に解約した顧客の割合(ロゴ解約率)。解約顧客数 ÷ 月初の顧客数。",
+        "The share of customers who cancel in a month.",
+        "1か月に解約する顧客の割合。",
+        heading_en="Churn",
+        heading_ja="解約率",
     ),
     Term(
-        "mrr",
-        "monthly recurring revenue",
-        "月次経常収益",
-        "Subscription revenue per month at the end of the month.",
-        "月末時点の1か月あたりのサブスクリプション収益。",
-        "MRR",
-    ),
-    Term(
-        "arr",
-        "annual recurring revenue",
-        "年次経常収益",
-        "12 x MRR.",
-        "MRR × 12。",
-        "ARR",
+        "mrr_arr",
+        "monthly and annual recurring revenue",
+        "月次経常収益・年次経常収益",
+        "Monthly recurring revenue, and annual recurring revenue = 12 × MRR.",
+        "月次経常収益（MRR）と年次経常収益（ARR＝12×MRR）。",
+        abbreviation="MRR, ARR",
+        heading_en="MRR, ARR",
+        heading_ja="MRR・ARR",
     ),
     Term(
         "arpa",
         "average revenue per account",
         "顧客単価",
-        "MRR per customer: MRR / customers.",
-        "顧客1社あたりのMRR。MRR ÷ 顧客数。",
-        "ARPA",
+        "Average revenue per customer a month: MRR / customers.",
+        "顧客1社あたりの月間売上：MRR÷顧客数。",
+        abbreviation="ARPA",
+        heading_en="ARPA",
+        heading_ja="顧客単価 ARPA",
     ),
     Term(
         "nrr",
         "net revenue retention",
         "売上継続率",
-        "Revenue today of the customers active 12 months ago, over their revenue then, including "
-        "expansion: ((1 - churn) x (1 + expansion - contraction))^12 in the simplest case.",
-        "12か月前に契約していた顧客の現在の売上 ÷ 当時の売上。アップセルを含む。"
-        "最も単純な場合は ((1 − 解約率) × (1 + 拡張 − 縮小))^12。",
-        "NRR",
+        "Net revenue retention: revenue now of the customers active 12 months ago, over their "
+        "revenue then, counting expansion. Above 100%, existing customers grow revenue.",
+        "売上継続率：12か月前に契約していた顧客の現在の売上を当時の売上で割ったもの（拡張を含む）。100%を超えれば既存顧客だけで売上が伸びています。",
+        abbreviation="NRR",
+        heading_en="NRR",
+        heading_ja="NRR",
     ),
     Term(
         "grr",
         "gross revenue retention",
         "売上維持率",
-        "As NRR, without expansion: only churn and contraction count.",
-        "NRRから拡張を除いたもの。解約と縮小だけを数える。",
-        "GRR",
+        "Gross revenue retention: as NRR but without expansion; at most 100%.",
+        "売上維持率：NRRから拡張を除いたもの。最大100%。",
+        abbreviation="GRR",
+        heading_en="GRR",
+        heading_ja="GRR",
     ),
     Term(
         "expansion",
         "expansion (upsell, cross-sell)",
         "拡張(アップセル・クロスセル)",
-        "MRR added by customers who stay: more seats, a higher plan, another product.",
-        "継続顧客が増やすMRR。席数の追加、上位プラン、別製品の購入など。",
+        "Revenue added by customers who stay: upsell, cross-sell, more seats.",
+        "継続顧客による売上の上乗せ：アップセル、クロスセル、シート追加。",
+        heading_en="Expansion",
+        heading_ja="拡張",
     ),
     Term(
         "contraction",
@@ -99,27 +113,33 @@ GLOSSARY: tuple[Term, ...] = (
         "crc",
         "customer retention cost",
         "顧客維持コスト",
-        "What keeping customers costs per month: CS people plus CS tools. ARR : CRC = 10 : 1 is the "
-        "guideline CS leaders use.",
-        "顧客を維持するための月間コスト。CS担当者の人件費とCSツール費の合計。ARR : CRC = 10 : 1 が目安。",
-        "CRC",
+        "Customer retention cost: CS people plus CS tools a month. ARR:CRC of 10:1 is a common "
+        "guideline.",
+        "顧客維持コスト：CSの人件費とCSツール費（月額）。ARR:CRC＝10:1がよく使われる目安です。",
+        abbreviation="CRC",
+        heading_en="CRC",
+        heading_ja="顧客維持コスト CRC",
     ),
     Term(
         "ltv",
         "customer lifetime value",
         "顧客生涯価値",
-        "ARPA x gross margin / monthly churn: the gross profit a customer brings over its expected "
-        "lifetime of 1 / churn months.",
-        "顧客単価 × 粗利率 ÷ 月次解約率。平均契約期間(1 ÷ 解約率 か月)に1社がもたらす粗利。",
-        "LTV",
+        "Customer lifetime value: ARPA × gross margin / monthly churn (the expected lifetime is "
+        "1 / churn). LTV:CAC of 3:1 is a common guideline.",
+        "顧客生涯価値：ARPA×粗利率÷月次解約率（平均継続期間は1÷解約率）。LTV:CAC＝3:1がよく使われる目安です。",
+        abbreviation="LTV",
+        heading_en="LTV",
+        heading_ja="顧客生涯価値 LTV",
     ),
     Term(
         "cac",
         "customer acquisition cost",
         "顧客獲得コスト",
-        "What winning one new customer costs (sales and marketing).",
-        "新規顧客1社の獲得にかかる費用(営業・マーケティング)。",
-        "CAC",
+        "Customer acquisition cost: what winning one new customer costs.",
+        "顧客獲得コスト：新規顧客1社の獲得にかかる費用。",
+        abbreviation="CAC",
+        heading_en="CAC",
+        heading_ja="CAC",
     ),
     Term(
         "cac_payback",
@@ -134,7 +154,7 @@ GLOSSARY: tuple[Term, ...] = (
         "カスタマーサクセス担当者",
         "The person who looks after a book of accounts.",
         "担当顧客を受け持つ人。",
-        "CSM",
+        abbreviation="CSM",
     ),
     Term(
         "gross_margin",
@@ -161,47 +181,67 @@ GLOSSARY: tuple[Term, ...] = (
         "path",
         "path",
         "パス",
-        "One simulated future. A run draws many paths (the number of simulations); more paths give "
-        "more precise figures.",
-        "シミュレーションした1つの未来。多数のパス(シミュレーション回数)を計算し、多いほど数値の精度が上がる。",
+        "One possible course of the business month by month: who churns, how many join and, for "
+        "uncertain assumptions, their value. The report simulates thousands.",
+        "事業が月ごとにたどりうる1つの道筋。誰が解約し、何社が加わり、不確かな前提がどの値になるか。レポートは数千通りをシミュレーションします。",
+        heading_en="Simulated future (path)",
+        heading_ja="シミュレーションした未来（パス）",
     ),
     Term(
         "seed",
         "seed",
         "シード",
-        "The number that fixes the random draws: the same scenario, seed and paths give the same "
-        "figures.",
-        "乱数を固定する数。同じシナリオ・シード・パス数なら同じ結果になる。",
+        "The starting number of the random draws: the same scenario, seed and number of futures "
+        "give exactly the same report.",
+        "乱数の出発点となる数。シナリオ、シード、シミュレーション回数が同じなら、まったく同じレポートになります。",
+        heading_en="Seed",
+        heading_ja="シード",
     ),
     Term(
         "median",
         "median",
         "中央値",
-        "The middle outcome: half of the paths end above it, half below.",
-        "真ん中の結果。半分のパスはこれより上、半分は下で終わる。",
+        "The middle outcome: half of the simulated futures end above it, half below.",
+        "真ん中の結果。シミュレーションした未来の半分はこれより上、半分は下で終わります。",
+        heading_en="Median",
+        heading_ja="中央値",
     ),
     Term(
         "p10_p90",
         "P10-P90 (likely range)",
         "P10〜P90(見込みの幅)",
-        "8 futures in 10 end between P10 and P90: 10% of paths end below P10, 10% above P90.",
-        "10回中8回の未来がP10とP90の間に収まる。P10を下回るパスが10%、P90を上回るパスが10%。",
-        "P10-P90",
+        "The range of 8 futures in 10: 10% of the simulated futures end below P10 and 10% above "
+        "P90.",
+        "10通り中8通りが入る範囲。シミュレーションした未来の10%はP10より下、10%はP90より上で終わります。",
+        abbreviation="P10-P90",
+        heading_en="P10–P90",
+        heading_ja="P10〜P90",
     ),
     Term(
         "standard_error",
         "standard error",
         "標準誤差",
-        "How far a Monte Carlo estimate may be from the exact value because of the finite number of "
-        "paths; it shrinks as 1 / sqrt(paths).",
-        "パス数が有限であることによる推定値の誤差の目安。パス数の平方根に反比例して小さくなる。",
+        "How much a figure would move if the simulation were run again with another seed.",
+        "別のシードでシミュレーションし直したときに数字がどれだけ動くか。",
+        heading_en="Standard error",
+        heading_ja="標準誤差",
+    ),
+    Term(
+        "common_random_numbers",
+        "common random numbers",
+        "共通乱数",
+        "A lever is simulated on the same futures as the base, so the difference between them "
+        "is the lever's doing, not chance.",
+        "打ち手を基準と同じ未来でシミュレーションするので、両者の差は偶然ではなく打ち手の効果です。",
+        heading_en="Common random numbers",
+        heading_ja="共通乱数",
     ),
     Term(
         "lever",
         "lever",
         "施策",
-        "A change the team can make (lower churn, more expansion, a price rise, more acquisition), "
-        "compared at equal size or equal cost.",
+        "A change the team can make (lower churn, more expansion, a price rise, more "
+        "acquisition), compared at equal size or equal cost.",
         "チームが打てる手(解約率の低下、拡張の増加、値上げ、獲得の増加)。同じ大きさ・同じコストで比べる。",
     ),
     Term(
@@ -249,8 +289,8 @@ def terms(lang: str | None = None) -> list[dict[str, str]]:
     -------
     list of dict
         One dict per term with keys ``key``, ``term`` (in ``lang``, with the abbreviation where there
-        is one, e.g. ``売上継続率 NRR``), ``other`` (the term in the other language), ``abbreviation``
-        and ``definition`` (in ``lang``).
+        is one, e.g. ``売上継続率 NRR``), ``other`` (the term in the other language), ``abbreviation``,
+        ``heading`` (:meth:`Term.heading`) and ``definition`` (in ``lang``).
     """
     lang = resolve_lang(lang)
     out = []
@@ -262,6 +302,7 @@ def terms(lang: str | None = None) -> list[dict[str, str]]:
                 "term": f"{own} {t.abbreviation}" if t.abbreviation else own,
                 "other": other,
                 "abbreviation": t.abbreviation,
+                "heading": t.heading(lang),
                 "definition": t.definition_ja if lang == "ja" else t.definition_en,
             }
         )

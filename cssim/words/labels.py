@@ -1,9 +1,9 @@
 """Human names for parameters and metrics, in the reader's language: never a field path on a page.
 
 >>> parameter_label("SMB.churn.monthly", lang="en")
-'SMB: monthly churn'
+'SMB: Churn'
 >>> parameter_label("segments.SMB.churn.monthly", lang="ja")
-'SMB: 月次解約率'
+'SMB：解約率'
 
 A field path may be written as :meth:`cssim.Scenario.parameters` writes it (``SMB.churn.monthly``), as
 :meth:`cssim.Scenario.replace` takes it (``segments.SMB.churn.monthly``, ``segments.0.churn.monthly``) or
@@ -14,7 +14,7 @@ segment. The names are messages in the ``pages`` catalog, so they come in every 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import formatting as fmt
 from .i18n import N_, Translator
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PARAMETERS",
+    "Parameter",
     "format_parameter",
     "metric_label",
     "parameter_kind",
@@ -31,41 +32,58 @@ __all__ = [
     "split_path",
 ]
 
-#: field path inside a segment (or of the scenario) -> (English name, kind of value)
-#: kinds: "percent" (a rate, shown as %), "money", "count", "months", "number"
-PARAMETERS: dict[str, tuple[str, str]] = {
-    "customers": (N_("starting customers"), "count"),
-    "arpa": (N_("ARPA (MRR per account)"), "money"),
-    "new_arpa": (N_("new-customer ARPA"), "money"),
-    "seats.per_account": (N_("seats per account"), "number"),
-    "seats.price": (N_("price per seat"), "money"),
-    "starting_tenure": (N_("starting tenure"), "months"),
-    "starting_tenure.min": (N_("shortest starting tenure"), "months"),
-    "starting_tenure.max": (N_("longest starting tenure"), "months"),
-    "acquisition.rate": (N_("new customers (annual rate)"), "percent"),
-    "acquisition.count": (N_("new customers per month"), "count"),
-    "acquisition.growth": (N_("monthly growth of new customers"), "percent"),
-    "churn.monthly": (N_("monthly churn"), "percent"),
-    "churn.annual_renewal": (N_("churn at annual renewal"), "percent"),
-    "churn.heterogeneity.alpha": (N_("churn heterogeneity alpha"), "number"),
-    "churn.heterogeneity.beta": (N_("churn heterogeneity beta"), "number"),
-    "churn.onboarding.months": (N_("onboarding period"), "months"),
-    "churn.onboarding.monthly": (N_("monthly churn during onboarding"), "percent"),
-    "expansion.rate": (N_("monthly expansion"), "percent"),
-    "expansion.probability": (N_("share of accounts expanding each month"), "percent"),
-    "contraction.rate": (N_("monthly contraction"), "percent"),
-    "contraction.probability": (N_("share of accounts contracting each month"), "percent"),
-    "gross_margin": (N_("gross margin"), "percent"),
-    "cac": (N_("CAC (cost per new customer)"), "money"),
-    "cs.accounts_per_csm": (N_("accounts per CSM"), "number"),
-    "cs.csm_per_account": (N_("CSMs per account"), "number"),
-    "cs.csm_cost": (N_("monthly cost per CSM"), "money"),
-    "cs.tools": (N_("CS tools per month"), "money"),
-    "cs.tools_per_account": (N_("CS tools per account per month"), "money"),
+
+class Parameter(NamedTuple):
+    """How a parameter is named and written: its English name (a message), the kind of its value for
+    :func:`~cssim.words.formatting.format_value` (``percent``, ``money``, ``count``, ``months``,
+    ``number``) and, for a rate or an amount over time, its period (``"month"``, ``"year"``)."""
+
+    label: str
+    kind: str
+    per: str | None = None
+
+
+#: field path inside a segment (or of the scenario) -> its name, kind of value and period: the one
+#: wording of every page, table, chart and report
+PARAMETERS: dict[str, Parameter] = {
+    "customers": Parameter(N_("Starting customers"), "count"),
+    "arpa": Parameter(N_("Revenue per customer (ARPA)"), "money", "month"),
+    "seats.per_account": Parameter(N_("Seats per customer"), "number"),
+    "seats.price": Parameter(N_("Price per seat"), "money", "month"),
+    "new_arpa": Parameter(N_("Revenue per new customer"), "money", "month"),
+    "starting_tenure": Parameter(N_("Starting tenure"), "months"),
+    "starting_tenure.min": Parameter(N_("Starting tenure, from"), "months"),
+    "starting_tenure.max": Parameter(N_("Starting tenure, to"), "months"),
+    "acquisition.rate": Parameter(N_("New customers (share of the base)"), "percent", "year"),
+    "acquisition.count": Parameter(N_("New customers"), "count", "month"),
+    "acquisition.growth": Parameter(N_("Growth of new customers"), "percent", "month"),
+    "churn.monthly": Parameter(N_("Churn"), "percent", "month"),
+    "churn.heterogeneity.alpha": Parameter(
+        N_("Churn spread between customers (sBG alpha)"), "number"
+    ),
+    "churn.heterogeneity.beta": Parameter(
+        N_("Churn spread between customers (sBG beta)"), "number"
+    ),
+    "churn.annual_renewal": Parameter(N_("Churn at each annual renewal"), "percent"),
+    "churn.onboarding.months": Parameter(N_("Onboarding period"), "months"),
+    "churn.onboarding.monthly": Parameter(N_("Churn during onboarding"), "percent", "month"),
+    "expansion.rate": Parameter(
+        N_("Expansion (upsell and cross-sell, share of MRR)"), "percent", "month"
+    ),
+    "expansion.probability": Parameter(N_("Customers expanding"), "percent", "month"),
+    "contraction.rate": Parameter(N_("Contraction (share of MRR)"), "percent", "month"),
+    "contraction.probability": Parameter(N_("Customers contracting"), "percent", "month"),
+    "gross_margin": Parameter(N_("Gross margin"), "percent"),
+    "cac": Parameter(N_("Acquisition cost per new customer (CAC)"), "money"),
+    "cs.accounts_per_csm": Parameter(N_("Customers per CSM"), "number"),
+    "cs.csm_per_account": Parameter(N_("CSMs per customer"), "number"),
+    "cs.csm_cost": Parameter(N_("Cost per CSM"), "money", "month"),
+    "cs.tools": Parameter(N_("CS tools"), "money", "month"),
+    "cs.tools_per_account": Parameter(N_("CS tools per customer"), "money", "month"),
     # scenario-wide
-    "horizon_months": (N_("horizon"), "months"),
-    "target_arr": (N_("target ARR"), "money"),
-    "price": (N_("price"), "percent"),
+    "horizon_months": Parameter(N_("Horizon"), "months"),
+    "target_arr": Parameter(N_("ARR target"), "money"),
+    "price": Parameter(N_("Price"), "percent"),
 }
 
 #: metric name (cssim.model.metrics.METRICS) -> English label as a message
@@ -131,7 +149,7 @@ def split_path(field_path: str, scenario: Scenario | None = None) -> tuple[str |
 def parameter_kind(field_path: str, scenario: Scenario | None = None) -> str:
     """The kind of value a parameter holds: ``percent``, ``money``, ``count``, ``months`` or ``number``."""
     _, field = split_path(field_path, scenario)
-    return PARAMETERS.get(field, ("", "number"))[1]
+    return PARAMETERS[field].kind if field in PARAMETERS else "number"
 
 
 def parameter_label(
@@ -141,7 +159,8 @@ def parameter_label(
     *,
     with_segment: bool | None = None,
 ) -> str:
-    """A parameter's name for people: ``SMB: monthly churn`` / ``中小企業: 月次解約率``.
+    """A parameter's name for people: ``SMB: Churn`` / ``中小企業：解約率`` (its unit goes with the value:
+    ``3.0% a month``).
 
     Parameters
     ----------
@@ -160,13 +179,13 @@ def parameter_label(
     _ = Translator(lang or "en")
     segment, field = split_path(field_path, scenario)
     if field in PARAMETERS:
-        name = _(PARAMETERS[field][0])
+        name = _(PARAMETERS[field].label)
     else:
         name = field.replace("_", " ").replace(".", " ")
     if with_segment is None:
         with_segment = scenario is None or len(scenario.segments) > 1
     if segment and with_segment:
-        return _("{segment}: {parameter}", segment=segment, parameter=name)
+        return _("{segment}: {label}", segment=segment, label=name)
     return name
 
 
@@ -176,15 +195,8 @@ def format_parameter(
     """A parameter's value as people read it (``3.0%``, ``3.52億円``, ``18か月``, ``1,200``)."""
     kind = parameter_kind(field_path, scenario)
     currency = scenario.currency if scenario is not None else "JPY"
-    if kind == "percent":
-        return fmt.percent(value, lang, digits=2 if abs(value) < 0.1 else 1)
-    if kind == "money":
-        return fmt.money(value, currency, lang)
-    if kind == "count":
-        return fmt.count(value, lang)
-    if kind == "months":
-        return fmt.months(value, lang)
-    return fmt.number(value, lang, digits=0 if float(value).is_integer() else 2)
+    digits = {"number": "fit", "months": 0}.get(kind)
+    return fmt.format_value(value, kind, lang, currency, digits=digits)
 
 
 def metric_label(metric: str, lang: str | None = None) -> str:
@@ -197,17 +209,19 @@ def metric_label(metric: str, lang: str | None = None) -> str:
     return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
 
 
-#: lever name (cssim.analysis.levers.LEVERS) -> label template with ``{size}``
+#: lever name (cssim.analysis.levers.LEVERS) -> its name with the change it makes, ``{change}``
 LEVER_LABELS: dict[str, str] = {
-    "churn_pt": N_("Churn -{size}/month"),
-    "churn_rel": N_("Churn -{size}"),
-    "expansion_pt": N_("Expansion +{size}/month"),
-    "expansion_rel": N_("Expansion +{size}"),
-    "acquisition_rel": N_("New customers +{size}"),
-    "price_rel": N_("Price (ARPA) +{size}"),
-    "onboarding_pt": N_("Onboarding churn -{size}/month"),
-    "onboarding_rel": N_("Onboarding churn -{size}"),
+    "churn_pt": N_("Churn {change} a month"),
+    "churn_rel": N_("Churn {change}"),
+    "expansion_pt": N_("Expansion {change} a month"),
+    "expansion_rel": N_("Expansion {change}"),
+    "acquisition_rel": N_("New customers {change}"),
+    "price_rel": N_("Price {change}"),
+    "onboarding_pt": N_("Onboarding churn {change} a month"),
+    "onboarding_rel": N_("Onboarding churn {change}"),
 }
+#: levers that cut what they name (their change reads with a minus: ``Churn −1.0 pt a month``)
+_CUTS = frozenset({"churn_pt", "churn_rel", "onboarding_pt", "onboarding_rel"})
 
 
 def lever_unit(name: str) -> str:
@@ -217,16 +231,22 @@ def lever_unit(name: str) -> str:
 
 
 def lever_label(name: str, size: float, unit: str | None = None, lang: str | None = None) -> str:
-    """A lever for people: ``Churn -0.5 pt/month`` / ``解約率 −0.5ポイント/月``.
+    """A lever in words, with its size: ``Churn −1.0 pt a month``, ``Price +5%`` /
+    ``解約率 月−1.0ポイント``, ``価格 +5%``: the one wording of every page, chart, table and report.
 
-    ``unit`` is the lever's ``"relative"`` (size as a share: 0.1 = 10%) or ``"points"`` (0.005 =
-    0.5 points); by default :func:`lever_unit` of its name.
+    ``unit`` is the lever's ``"relative"`` (size as a share: 0.1 = 10%, whole percents without
+    decimals) or ``"points"`` (0.005 = 0.5 points); by default :func:`lever_unit` of its name. A lever
+    that cuts (churn) reads with the sign turned; a minus is a true minus (U+2212). An unknown lever reads
+    ``name change``.
     """
     _ = Translator(lang or "en")
     unit = lever_unit(name) if unit is None else unit
-    if unit == "relative":
-        shown = fmt.percent(size, lang, 0 if round(size * 100, 6).is_integer() else 1)
+    change = -size if name in _CUTS else size
+    if unit == "points":
+        shown = fmt.points(change, lang)
     else:
-        shown = fmt.points(size, lang).lstrip("+−±")
+        digits = 0 if round(size * 100, 6).is_integer() else 1
+        sign = "+" if change > 0 else "\u2212" if change < 0 else ""
+        shown = sign + fmt.percent(abs(change), lang, digits)
     template = LEVER_LABELS.get(name)
-    return _(template, size=shown) if template else f"{name} {shown}"
+    return _(template, change=shown) if template else f"{name} {shown}"

@@ -248,7 +248,7 @@ def table(
     kinds
         Overrides of the kind of value per column (``money``, ``percent``, ``count``, ...).
     scenario
-        Names the segments of field paths (``segments.0.churn.monthly`` -> ``SMB: monthly churn``).
+        Names the segments of field paths (``segments.0.churn.monthly`` -> ``SMB: Churn``).
 
     The index is hidden: reset it into a column first to show it (``df.reset_index()``).
     """
@@ -292,9 +292,7 @@ def at_equal_cost(levers, label, lang: str | None = None) -> tuple[pd.DataFrame,
             _("Extra gross profit by month {month} (median)", month=H): [
                 fmt.money(v, cur, lang) for v in df["median"]
             ],
-            _("Gross profit ÷ cost"): [
-                _("{ratio}×", ratio=fmt.number(v, lang, 1)) for v in df["per_cost"]
-            ],
+            _("Gross profit ÷ cost"): [fmt.format_value(v, "times", lang) for v in df["per_cost"]],
         }
     )
     caption = _(

@@ -1,0 +1,235 @@
+"""What to do: each lever's worth at equal effort and at equal cost, the break-even churn, the churn
+floor, and which uncertain assumptions move ARR (tornado and rank correlations)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...model.result import TOTAL
+from ...words import formatting as fm
+from ...words.chart_text import money_ticks
+from ...words.labels import lever_label, parameter_kind
+from ...words.tables import at_equal_cost
+from .context import ANALYSIS_PATHS, ReportContext
+from .markup import Html, _figure, _p, _section, _table
+from .opening import _ranked_levers
+from .tables import _pct, parameter_label
+
+__all__ = ["draw_churn_floor", "draw_levers", "draw_tornado", "sensitivity", "strategy"]
+
+
+def draw_levers(ctx: ReportContext, ax) -> None:
+    """The levers at equal effort on ``ax``, best first, with P10-P90 whiskers, in ``ctx.lang``."""
+    t, lang = ctx.t, ctx.lang
+    ranked = _ranked_levers(ctx)
+    ctx.levers.plot(
+        ax=ax,
+        labels=dict(zip(ranked["lever"], ranked["words"], strict=True)),
+        money=lambda v: fm.money(v, ctx.currency, lang),
+        xlabel=t("Extra ARR at month {month}: median and P10–P90", month=ctx.result.horizon),
+        title=t("Levers at equal effort, best first"),
+    )
+
+
+def draw_churn_floor(ctx: ReportContext, mv, ax) -> None:
+    """What 10% less churn and 10% more expansion buy at each level of churn (``mv``: a
+    :class:`~cssim.analysis.levers.MarginalValue`), in ``ctx.lang``.
+
+    ``mv.plot`` draws in English for now and is relabelled here, its money ticks included (the
+    analysis plots are being taught the reader's language; then this relabelling goes).
+    """
+    t = ctx.t
+    mv.plot(ax=ax)
+    ax.set_xlabel(t("Monthly churn before the lever (%)"))
+    ax.set_ylabel(t("Extra ARR at month {month}", month=ctx.result.horizon))
+    ax.set_title(t("The churn floor: what the same effort buys as churn falls"))
+    ax.yaxis.set_major_formatter(money_ticks(ctx.currency, ctx.lang))
+    legend = ax.get_legend()
+    for text, name in zip(legend.get_texts(), ("churn_rel", "expansion_rel"), strict=True):
+        text.set_text(lever_label(name, 0.10, lang=ctx.lang))
+
+
+def draw_tornado(ctx: ReportContext, tor, ax) -> None:
+    """Each uncertain assumption at its P10 and P90 (``tor``: a
+    :class:`~cssim.analysis.sensitivity.Tornado`), its range beside its name, in ``ctx.lang``."""
+    sc, t, lang = ctx.scenario, ctx.t, ctx.lang
+
+    def value(path: str, x: float) -> str:
+        kind = parameter_kind(path, sc)
+        return fm.format_value(x, kind, lang, sc.currency, digits="fit")
+
+    df = tor.to_frame().iloc[::-1]
+    y = np.arange(len(df))
+    ax.barh(
+        y, df["at_p10"] - tor.base, left=tor.base, color="#b03a2e", label=t("assumption at P10")
+    )
+    ax.barh(
+        y, df["at_p90"] - tor.base, left=tor.base, color="#2a7f62", label=t("assumption at P90")
+    )
+    ax.set_yticks(
+        y,
+        [
+            f"{parameter_label(r.input, sc, lang)}\n({value(r.input, r.p10)} – "
+            f"{value(r.input, r.p90)})"
+            for r in df.itertuples()
+        ],
+    )
+    ax.axvline(tor.base, color="black", lw=0.8)
+    ax.xaxis.set_major_formatter(money_ticks(sc.currency, lang))
+    ax.set_xlabel(
+        t("ARR at month {month} (the other assumptions at their medians)", month=tor.month)
+    )
+    ax.legend(loc="lower right", fontsize="small")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
+    """What each lever is worth at equal effort on common random numbers, and where break-even lies.
+
+    The chart and the table list the levers in one order (:meth:`LeverResult.ranked`).
+    """
+    from ...analysis.levers import marginal_value
+
+    sc, r, t, lang = ctx.scenario, ctx.result, ctx.t, ctx.lang
+    lr = ctx.levers
+    ranked = _ranked_levers(ctx)
+    month = r.horizon
+    rows = pd.DataFrame(
+        {
+            t("Lever"): ranked["words"],
+            t("Extra ARR at month {month} (median)", month=month): [
+                ctx.money(v) for v in ranked["median"]
+            ],
+            t("8 futures in 10"): [
+                f"{ctx.money(a)} \u2013 {ctx.money(b)}"
+                for a, b in zip(ranked.p10, ranked.p90, strict=True)
+            ],
+        }
+    )
+    parts = [
+        _p(
+            t(
+                "Each lever is the same size in its own unit (1 point of monthly churn, 1 point "
+                "of monthly expansion, +5% price, +10% new customers) and is applied to every "
+                "segment on the same {paths} simulated futures as the base (common random "
+                "numbers), so the difference is the lever's doing, not chance.",
+                paths=fm.count(lr.paths, lang),
+            )
+        ),
+        _figure(
+            lambda ax: draw_levers(ctx, ax),
+            t("Extra ARR by lever"),
+            t(
+                "Median extra ARR at month {month} with P10–P90 whiskers, in the order of the "
+                "table below.",
+                month=month,
+            ),
+            size=(10, 0.8 + 0.36 * len(ranked)),
+        ),
+        _table(rows, index=False, caption=t("Extra ARR against the base, best first")),
+    ]
+    cost_rows, caption = at_equal_cost(
+        ctx.levers, lambda n, size: lever_label(n, size, lang=lang), lang
+    )
+    if len(cost_rows):
+        parts.append(_table(cost_rows, index=False, caption=caption, cls="at-equal-cost"))
+    be = ctx.breakeven
+    na = "–"
+    total = t("Total")
+    be_rows = pd.DataFrame(
+        {
+            t("Segment"): [total if s in (None, TOTAL) else s for s in be["segment"]],
+            t("Churn now (a month)"): [_pct(v, lang) for v in be["avg_monthly_churn_now"]],
+            t("Churn that keeps the base flat"): [
+                _pct(v, lang) if np.isfinite(v) else na for v in be["avg_monthly_churn_breakeven"]
+            ],
+        }
+    )
+    if "expansion_now" in be:
+        be_rows[t("Expansion now (a month)")] = [
+            _pct(v, lang) if np.isfinite(v) else na for v in be["expansion_now"]
+        ]
+        be_rows[t("Expansion for NRR ≥ 100%")] = [
+            _pct(v, lang) if np.isfinite(v) else na for v in be["expansion_breakeven"]
+        ]
+    parts.append(
+        _table(
+            be_rows,
+            index=False,
+            caption=t(
+                "Break-even: the monthly churn at which the customer base stays flat, and the "
+                "monthly expansion that NRR of 100% needs"
+            ),
+        )
+    )
+    if all(s.churn.monthly is not None and s.expansion is not None for s in sc.segments):
+        # the churn floor: the same relative effort (10% of today's rate) on churn and expansion
+        mv = marginal_value(sc, seed=r.seed)
+        parts.append(
+            _figure(
+                lambda ax: draw_churn_floor(ctx, mv, ax),
+                t("The churn floor"),
+                t(
+                    "Extra ARR at month {month} from cutting churn by 10% or adding 10% to "
+                    "expansion, at different levels of monthly churn (expected values): as churn "
+                    "falls, the same relative cut in churn buys less, while expansion buys more.",
+                    month=month,
+                ),
+                size=(10, 3.2),
+            )
+        )
+    return _section(t("What each lever is worth"), *parts)
+
+
+def sensitivity(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
+    """Which uncertain assumptions move ARR at the horizon: a tornado and rank correlations."""
+    from ...analysis.sensitivity import global_sensitivity, tornado
+
+    sc, t, lang = ctx.scenario, ctx.t, ctx.lang
+    title = t("Which assumptions matter")
+    if not sc.uncertain():
+        return _section(
+            title,
+            _p(
+                t(
+                    "Every assumption in this scenario is a fixed number, so there is no "
+                    "uncertainty to rank; give an assumption a range to see which ones drive ARR."
+                )
+            ),
+        )
+    tor = tornado(sc)
+    g = global_sensitivity(sc, paths=min(paths, ctx.result.paths), seed=ctx.result.seed)
+    gf = g.to_frame()
+    table = pd.DataFrame(
+        {
+            t("Assumption"): [parameter_label(p, sc, lang) for p in gf["input"]],
+            t("Rank correlation with ARR"): [
+                f"{fm.number(v, lang, 2)} (± {fm.number(2 * s, lang, 2)})"
+                for v, s in zip(gf["spearman"], gf["spearman_se"], strict=True)
+            ],
+        }
+    )
+    if "first_order" in gf:
+        table[t("Share of ARR's variance")] = [
+            f"{fm.percent(v, lang, 0)} (± {fm.percent(2 * s, lang, 0)})"
+            for v, s in zip(gf["first_order"], gf["first_order_se"], strict=True)
+        ]
+    return _section(
+        title,
+        _p(
+            t(
+                "Tornado: each uncertain assumption at its P10 and P90 with the others at their "
+                "medians (expected ARR at the horizon). Table: how closely each assumption moves "
+                "with ARR when all of them vary together."
+            )
+        ),
+        _figure(
+            lambda ax: draw_tornado(ctx, tor, ax),
+            t("Tornado of ARR at the horizon"),
+            t("Spread of ARR at the horizon between each assumption's P10 and P90."),
+            size=(10, 1.0 + 0.5 * len(tor.to_frame())),
+        ),
+        _table(table, index=False, caption=t("What moves ARR at the horizon")),
+    )
