@@ -206,7 +206,7 @@ def test_table_roi_plot_and_display(growth_vs_churn):
     assert roi.p_positive_se[0] == pytest.approx(np.sqrt(p * (1 - p) / 2000))
     ax = res.plot()
     assert len(ax.patches) == df[(df.metric == "arr")].shape[0]
-    assert "Churn -10%" in repr(res) and "Churn -10%" in res._repr_html_()
+    assert "Churn \u221210%" in repr(res) and "Churn \u221210%" in res._repr_html_()
 
 
 def test_size_sets_relative_levers_and_mappings_set_any():
