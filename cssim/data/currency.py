@@ -41,10 +41,10 @@ def _minor(header: Header) -> bool:
     return header.key.endswith("incents") or bool(_API_MINOR.match(header.text.strip()))
 
 
-def _listing(rows: np.ndarray, codes: np.ndarray, order: list[str]) -> str:
+def _listing(rows: np.ndarray, codes: pd.Categorical, order: list[str]) -> str:
     parts = []
     for code in order:
-        mine = rows[codes == code]
+        mine = rows[np.asarray(codes == code)]
         parts.append(f"{code} × {len(mine)}: rows {', '.join(str(int(r)) for r in mine[:3])}")
     return "; ".join(parts)
 
@@ -67,16 +67,18 @@ def resolve(
     rows = typed["row"].to_numpy()
     if column and "currency" in lay.roles:
         header = lay.header("currency").text
-        codes = typed["currency"].astype(str).str.upper().to_numpy(dtype=object)
-        bad = ~pd.Series(codes, dtype=object).str.fullmatch(r"[A-Z]{3}").to_numpy(bool)
+        codes = pd.Categorical(typed["currency"].astype(str).str.upper())
+        known = [c for c in codes.categories if len(c) == 3 and c.isascii() and c.isalpha()]
+        bad = ~np.isin(codes.codes, [codes.categories.get_loc(c) for c in known])
         opts.faults.add(header, "currency", rows, typed["currency"].to_numpy(), bad)
         counts = pd.Series(codes[~bad]).value_counts()
+        counts = counts[counts > 0]
         order = list(counts.index)
         source = "column"
     else:
         hints = {h.currency for h in amounts.values() if h.currency}
         code = next(iter(hints)) if len(hints) == 1 else (opts.currency or "JPY")
-        codes = np.full(len(typed), code, dtype=object)
+        codes = pd.Categorical.from_codes(np.zeros(len(typed), dtype=np.int8), categories=[code])
         order = [code]
         header = next((h.text for h in amounts.values() if h.currency), "")
         source = "header" if len(hints) == 1 else "given" if opts.currency else "default"
@@ -121,7 +123,8 @@ def resolve(
             )
         )
         return target, source, problems
-    rate = pd.Series(codes).map(lambda c: 1.0 if c == target else opts.fx[c]).to_numpy(float)
+    codes = pd.Categorical(codes).set_categories(order)
+    rate = np.array([1.0 if c == target else opts.fx[c] for c in order])[codes.codes]
     if (rate != 1.0).any():
         used = {c: opts.fx[c] for c in order if c != target}
         opts.assume(
@@ -129,7 +132,7 @@ def resolve(
             currency=target,
             rates=", ".join(f"{c} = {r:g}" for c, r in used.items()),
         )
-    divisor = pd.Series(codes).map(lambda c: 10.0 ** exponent(c)).to_numpy(float)
+    divisor = np.array([10.0 ** exponent(c) for c in order])[codes.codes]
     minor = []
     for column, h in amounts.items():
         if column not in typed:

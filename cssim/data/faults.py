@@ -73,12 +73,25 @@ CODES = {
 }
 
 
+#: after this many bad cells a read stops (a file of random rows is refused in a second, not a minute)
+LIMIT = 100_000
+
+
 class Faults:
     """Bad cells by (column, kind): a count and the first :data:`MAX_ROWS` (row, cell) examples."""
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], list] = {}
         self.extra: list[Problem] = []
+        self.stopped = 0  # the last row read when the read stopped early
+
+    @property
+    def full(self) -> bool:
+        """Whether enough bad cells are known to stop reading (:data:`LIMIT`)."""
+        return sum(entry[0] for entry in self._seen.values()) >= LIMIT
+
+    def stop(self, row: int) -> None:
+        self.stopped = int(row)
 
     def __bool__(self) -> bool:
         return bool(self._seen) or bool(self.extra)
@@ -114,6 +127,14 @@ class Faults:
         out = []
         for (header, kind), (count, examples, show) in self._seen.items():
             out.append(Problem(header, _message(kind, shown(header), _rows(examples, count, show))))
+        if self.stopped:
+            out.append(
+                Problem(
+                    "",
+                    f"reading stopped at row {self.stopped} after {LIMIT} cells that cannot be "
+                    "read; the rest of the file was not checked",
+                )
+            )
         return out + self.extra
 
 

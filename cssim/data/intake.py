@@ -177,13 +177,15 @@ def _finish(
     periods = pd.PeriodIndex.from_ordinals(months, freq="M")
     role = next((r for r in ("month", "start", "created", "date") if r in lay.roles), None)
     where = lay.written(role) if role else "month"
-    span = _span_problem(frame["row"].to_numpy(), np.asarray(periods, dtype=object), where)
+    lo, hi = int(months.argmin()), int(months.argmax())
+    ends = np.array([periods[lo], periods[hi]], dtype=object)
+    span = _span_problem(frame["row"].to_numpy()[[lo, hi]], ends, where)
     if span is not None:
         return frame, [span]
     clean = pd.DataFrame(
         {
             "row": frame["row"].to_numpy(np.int64),
-            "customer": pd.array(frame["customer"].to_numpy(dtype=object), dtype="str"),
+            "customer": frame["customer"].astype("str").array,
             "month": periods,
             "mrr": frame["mrr"].to_numpy(float),
         }
@@ -239,7 +241,8 @@ def _provenance(
     clean: pd.DataFrame,
     opts: ReadOptions,
 ) -> Provenance:
-    used = {i: r for r, i in lay.roles.items() if r in conv.used}
+    own = {"subscriptions": "subscription", "invoices": "invoice"}.get(fmt, "entity")
+    used = {i: own if r == "entity" else r for r, i in lay.roles.items() if r in conv.used}
     mapping = [(table.header[i], r) for i, r in sorted(used.items())]
     if fmt == "wide":
         heads = [lay.headers[i].text for i in lay.month_columns]

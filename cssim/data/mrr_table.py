@@ -40,14 +40,14 @@ def convert(table: TextTable, lay: Layout, opts: ReadOptions) -> Converted:
     frame = pd.DataFrame(
         {
             "row": typed["row"].to_numpy(),
-            "customer": typed["customer"].to_numpy(dtype=object),
+            "customer": typed["customer"].array,
             "month": typed["month"].to_numpy(np.int64),
             "mrr": mrr,
         }
     )
     keys = ["customer", "month"]
     if "subscription" in lay.roles:
-        frame["subscription"] = typed["subscription"].to_numpy(dtype=object)
+        frame["subscription"] = typed["subscription"].array
         problems += duplicates(frame, [*keys, "subscription"], "the same subscription")
         if not problems and frame.duplicated(keys).any():
             opts.assume(
@@ -71,9 +71,14 @@ def convert(table: TextTable, lay: Layout, opts: ReadOptions) -> Converted:
 
 def duplicates(frame: pd.DataFrame, keys: list[str], what: str) -> list[Problem]:
     """A problem naming the rows where ``keys`` repeat (``rows 2 and 4 ('A', 2024-01)``)."""
-    dup = frame[frame.duplicated(keys, keep=False)]
-    if dup.empty:
+    key = np.zeros(len(frame), dtype=np.int64)
+    for k in keys:  # one integer per combination of keys (no copies of the text columns)
+        codes, uniques = pd.factorize(frame[k])
+        key = key * (len(uniques) + 1) + codes
+    repeated = pd.Series(key).duplicated(keep=False).to_numpy()
+    if not repeated.any():
         return []
+    dup = frame[repeated]
     groups = []
     for key, g in dup.groupby(keys, sort=False):
         month = pd.Period(ordinal=int(key[1]), freq="M")

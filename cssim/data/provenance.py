@@ -5,9 +5,9 @@ which column became which role, the currency and time zone (and where each came 
 the months read, the rows excluded (with their reasons and amounts), the months left out, the
 assumptions made and the warnings. :func:`provenance_lines` says it in a few lines::
 
-    Read 売上.csv: CP932 (Shift_JIS), comma-separated, 12 rows; format mrr (MRR per customer and month),
-    detected from the headers.
-    Columns: 顧客コード → customer, 対象月 → month, 月額(税抜) → MRR; not used: 顧客名.
+    Read 売上.csv: CP932 (Shift_JIS), comma-separated, 12 rows; format mrr (MRR per customer and
+    month), detected from the headers.
+    Columns: 顧客コード → customer, 対象月 → month, 月額(税抜) → MRR (monthly); not used: 顧客名.
     Currency JPY (no currency column: the default); months 2024-01 to 2024-04; 4 customers.
 
 The words come from the ``data`` catalog (:mod:`cssim.words.i18n`); numbers and money through

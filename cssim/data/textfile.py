@@ -31,10 +31,12 @@ import pandas as pd
 
 from ..model.errors import Problem
 
-__all__ = ["CHUNK_ROWS", "PROGRESS_BYTES", "TextTable", "open_table"]
+__all__ = ["CHUNK_ROWS", "PROGRESS_BYTES", "PROGRESS_DELAY", "TextTable", "open_table"]
 
 CHUNK_ROWS = 200_000
 PROGRESS_BYTES = 20_000_000
+#: seconds a read runs before its progress bar shows
+PROGRESS_DELAY = 2.0
 _BLOCK = 1 << 20
 _SAMPLE = 1 << 16
 
@@ -274,7 +276,7 @@ def _file_chunks(path, codec, delimiter, width, first, size, source) -> Iterator
         unit_scale=True,
         desc=Path(source).name,
         disable=None if size >= PROGRESS_BYTES else True,
-        delay=2.0,
+        delay=PROGRESS_DELAY,
         leave=False,
         file=sys.stderr,
     )

@@ -104,7 +104,7 @@ def read_typed(
                     faults.add(
                         header.text, "empty", rows, None, (value == "").to_numpy(bool), False
                     )
-                out[role] = value.to_numpy(dtype=object)
+                out[role] = value.array
             elif kind == "word":
                 value = words(texts)
                 if need:
@@ -145,6 +145,9 @@ def read_typed(
                 out[role] = np.where(codes == 0, value, np.nan)
         if not faults:
             kept.append(pd.DataFrame(out))
+        elif faults.full and len(rows):
+            faults.stop(rows[-1])
+            break
     if faults or not kept:
         columns = ["row", *used] + [f"{r}_time" for r in used if KIND[r] == "date"]
         return pd.DataFrame(columns=columns), count

@@ -84,6 +84,9 @@ def convert(table: TextTable, lay: Layout, opts: ReadOptions) -> Converted:
             kept.append(
                 (rows[~is_total], names.to_numpy(dtype=object)[~is_total], values[~is_total])
             )
+        elif faults.full and len(rows):
+            faults.stop(rows[-1])
+            break
     for r, name, v in total_rows:
         off = ~_close(v, sums)
         if off.any():

@@ -347,6 +347,9 @@ DATA_MESSAGES = (
         "the month columns skip {months}: a missing month would read as every customer paying nothing; add the column"
     ),
     N_("no customer has MRR in a complete month up to {date}"),
+    N_(
+        "reading stopped at row {row} after {limit} cells that cannot be read; the rest of the file was not checked"
+    ),
 )
 
 #: Parts of messages that are values of a template above (``0 to 4`` in ``segment indices: {allowed}``).
