@@ -21,7 +21,6 @@ The CLI calls :func:`cssim.runs.calibration.calibrate_cli`, which also writes th
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +31,9 @@ from scipy import linalg, stats
 
 from ..model.errors import Problem
 from ..model.scenario import Scenario
-from .backtest import BACKTEST_METRICS, QUANTILES, Backtest
+from .backtest import _backtest_table, backtest
 from .fitting import ACQUISITION_FORMS, Fits, fit_all
-from .history import BillingHistory, _wide, build_history, cohort_table, movements
+from .history import BillingHistory, build_history, cohort_table, movements
 from .intake import read_billing
 from .provenance import Provenance
 from .reading import CalibrationError, parse_month, read_data
@@ -575,121 +574,3 @@ def _atomic_write(path: Path, text: str) -> Path:
     from ..model.result import _atomic
 
     return _atomic(Path(path), lambda p: Path(p).write_text(text, encoding="utf-8"))
-
-
-# -- backtest -------------------------------------------------------------------------------------------
-
-
-def backtest(
-    data,
-    *,
-    holdout: int = 12,
-    source: str | None = None,
-    paths: int = 2000,
-    seed: int = 0,
-    **calibrate_options,
-) -> Backtest:
-    """Fit on all but the last ``holdout`` months, forecast those months and compare with what happened.
-
-    Parameters
-    ----------
-    data : path or DataFrame
-        A billing export with MRR per customer (any format but a cohort table, which has no MRR to
-        compare); read as :func:`calibrate` reads it.
-    holdout : int
-        Months held out, at least 1; at least 6 months must remain to fit on.
-    paths, seed : int
-        Monte Carlo paths and seed of the forecast (same seed, same numbers).
-    **calibrate_options
-        Passed to :func:`cssim.calibrate` (``currency``, ``segment`` ...) and to the reader
-        (``format``, ``timezone``, ``as_of`` ...).
-
-    Raises
-    ------
-    CalibrationError
-        The data cannot be used, or are too short for the holdout; the message names the file.
-    """
-    read_options = {k: calibrate_options.pop(k) for k in READ_OPTIONS if k in calibrate_options}
-    reading = _read(data, source, calibrate_options.get("currency"), read_options)
-    return _backtest_table(
-        reading, holdout=holdout, paths=paths, seed=seed, options=calibrate_options
-    )
-
-
-def _backtest_table(reading, *, holdout, paths: int, seed: int, options: dict) -> Backtest:
-    """:func:`backtest` on a file already read."""
-    from ..model.engine import simulate
-
-    clean, kind, source = reading.table, reading.kind, reading.source
-    if kind != "mrr":
-        raise CalibrationError(
-            source,
-            [Problem("", "a backtest needs a per-customer MRR table (customer, month, mrr)")],
-        )
-    if not (isinstance(holdout, int | np.integer) and holdout >= 1):
-        raise CalibrationError(
-            source,
-            [Problem("holdout", f"holdout must be a whole number of months >= 1, got {holdout!r}")],
-        )
-    M, months, _ = _wide(clean)
-    fit_months = len(months) - int(holdout)
-    if fit_months < 7:
-        raise CalibrationError(
-            source,
-            [
-                Problem(
-                    "holdout",
-                    f"holdout {holdout} leaves {max(fit_months, 0)} month(s) to fit on of "
-                    f"{len(months)}; at least 7 are needed (use a holdout of at most "
-                    f"{max(len(months) - 7, 0)})",
-                )
-            ],
-        )
-    cutoff = months[fit_months - 1]
-    train = clean[clean["month"] <= cutoff]
-    cal = _calibrate_table(
-        train,
-        kind,
-        source,
-        reading.provenance,
-        horizon_months=int(holdout),
-        **options,
-    )
-    actual = movements(M, months).iloc[fit_months:]
-    result = simulate(cal.scenario, paths=paths, seed=seed)
-    rows, summary = [], []
-    for metric in BACKTEST_METRICS:
-        sims = np.asarray(result[metric], dtype=float)[:, 1 : int(holdout) + 1]
-        q = np.quantile(sims, QUANTILES, axis=0)
-        a = actual[metric].to_numpy(float)
-        for i, month in enumerate(actual.index):
-            rows.append(
-                {
-                    "metric": metric,
-                    "month": month,
-                    "actual": a[i],
-                    **{f"p{round(p * 100)}": q[j, i] for j, p in enumerate(QUANTILES)},
-                }
-            )
-        ok = a > 0
-        rel = (q[2] - a)[ok] / a[ok]
-        summary.append(
-            {
-                "metric": metric,
-                "months": len(a),
-                "inside_80": float(np.mean((q[1] <= a) & (a <= q[3]))),
-                "inside_90": float(np.mean((q[0] <= a) & (a <= q[4]))),
-                "bias": float(rel.mean()) if len(rel) else math.nan,
-                "bias_last": float((q[2][-1] - a[-1]) / a[-1]) if a[-1] > 0 else math.nan,
-            }
-        )
-    return Backtest(
-        source=source,
-        holdout=int(holdout),
-        cutoff=str(cutoff),
-        table=pd.DataFrame(rows).set_index(["metric", "month"]),
-        summary=pd.DataFrame(summary).set_index("metric"),
-        calibration=cal,
-        paths=int(paths),
-        seed=int(seed),
-    )
