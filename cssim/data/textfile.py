@@ -161,8 +161,14 @@ def _encoding(path: Path, head: bytes, given: str | None) -> str:
         raise _problem(
             "this is not a text file (it holds NUL bytes): save the table as CSV (UTF-8 or CP932)"
         )
-    if _decodes(path, "utf-8") is None:
+    seen: list[int] = [0]
+    bad = _decodes(path, "utf-8", japanese=seen)
+    if bad is None:
         return "utf-8"
+    if seen[0] >= _UTF8_EVIDENCE:  # Japanese read as UTF-8 before the bad byte: not CP932
+        raise _problem(
+            f"the file is UTF-8 text up to byte {bad}, which is not UTF-8: save it again as UTF-8"
+        )
     error = _decodes(path, "cp932")
     if error is not None:
         raise _problem(
@@ -177,17 +183,31 @@ def _encoding(path: Path, head: bytes, given: str | None) -> str:
     return "cp932"
 
 
-def _decodes(path: Path, codec: str, nul: bool = True) -> str | None:
+#: Japanese characters read as UTF-8 before a bad byte that make a file UTF-8 with a broken byte,
+#: rather than CP932 (whose kana can form a few UTF-8 pairs by chance, never runs of kanji)
+_UTF8_EVIDENCE = 8
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _decodes(
+    path: Path, codec: str, nul: bool = True, japanese: list[int] | None = None
+) -> str | None:
     """None when the whole file decodes strictly as ``codec``, else the first bad byte (1-based);
-    streamed, so a large file is never held whole. ``nul``: a NUL byte means the file is not text."""
+    streamed, so a large file is never held whole. ``nul``: a NUL byte means the file is not text;
+    ``japanese[0]`` counts the kana and kanji decoded (up to :data:`_UTF8_EVIDENCE`)."""
     decoder = codecs.getincrementaldecoder(codec)("strict")
     offset = 0
     with path.open("rb") as f:
         while True:
             block = f.read(_BLOCK)
             try:
-                decoder.decode(block, final=not block)
+                text = decoder.decode(block, final=not block)
+                if japanese is not None and japanese[0] < _UTF8_EVIDENCE:
+                    japanese[0] += len(_JAPANESE.findall(text))
             except UnicodeDecodeError as e:
+                if japanese is not None and e.start > 0:
+                    good = block[: e.start].decode(codec, errors="ignore")
+                    japanese[0] += len(_JAPANESE.findall(good))
                 return str(offset + max(e.start, 0) + 1)
             if not block:
                 return None

@@ -347,6 +347,7 @@ DATA_MESSAGES = (
         "the month columns skip {months}: a missing month would read as every customer paying nothing; add the column"
     ),
     N_("no customer has MRR in a complete month up to {date}"),
+    N_("the file is UTF-8 text up to byte {byte}, which is not UTF-8: save it again as UTF-8"),
     N_(
         "reading stopped at row {row} after {limit} cells that cannot be read; the rest of the file was not checked"
     ),
