@@ -12,8 +12,8 @@ Reading rules (issue 19):
 - **delimiter**: comma, tab or semicolon, whichever the header line holds most of outside quotes.
 - **rows**: numbered as in the file, the header being row 1; blank rows keep their numbers and are
   dropped. The file is read in chunks of :data:`CHUNK_ROWS` rows, so memory follows the cells cssim keeps,
-  not the size of the file; a file of :data:`PROGRESS_BYTES` or more shows a progress bar (tqdm, on a
-  terminal, after two seconds).
+  not the size of the file; a file of :data:`PROGRESS_BYTES` or more shows a progress bar (tqdm: a
+  widget in a notebook, a line on a terminal) once it has taken :data:`PROGRESS_DELAY` seconds.
 """
 
 from __future__ import annotations
@@ -295,7 +295,7 @@ def _file_chunks(path, codec, delimiter, width, first, size, source) -> Iterator
         unit="B",
         unit_scale=True,
         desc=Path(source).name,
-        disable=None if size >= PROGRESS_BYTES else True,
+        disable=size < PROGRESS_BYTES,
         delay=PROGRESS_DELAY,
         leave=False,
         file=sys.stderr,
