@@ -1,8 +1,8 @@
 """Backtests: fit on all but the last N months of a billing export, forecast those months, compare.
 
-:func:`cssim.data.calibrate.backtest` calibrates a scenario (:func:`cssim.calibrate`) from the months up to the cutoff, simulates
-it for the held-out months and sets the forecast fan beside what happened, for four metrics: customers, MRR,
-new customers and churned MRR. Per metric it reports
+:func:`backtest` (also ``cssim.backtest``) calibrates a scenario (:func:`cssim.calibrate`) from the
+months up to the cutoff, simulates it for the held-out months and sets the forecast fan beside what
+happened, for four metrics: customers, MRR, new customers and churned MRR. Per metric it reports
 
 - ``inside_80`` / ``inside_90``: the share of held-out months whose actual value lies inside the forecast's
   P10-P90 / P5-P95 band (an honest 80% band holds about 80% of months; months are correlated, so a short
@@ -15,14 +15,18 @@ Monthly flows (new customers, churned MRR) carry Poisson and binomial noise: the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ..model.errors import Problem
 from ..words.i18n import N_
+from .history import _wide, movements
+from .reading import CalibrationError
 
-__all__ = ["BACKTEST_METRICS", "Backtest"]
+__all__ = ["BACKTEST_METRICS", "Backtest", "backtest"]
 
 #: the metrics a backtest compares, with the labels its table and chart use (messages of the catalogs)
 BACKTEST_METRICS = {
@@ -132,3 +136,124 @@ class Backtest:
         from ..words.tables import table
 
         return table(self.summary.rename_axis("metric").reset_index(), lang).to_html()
+
+
+# -- the backtest -------------------------------------------------------------------------------------
+
+
+def backtest(
+    data,
+    *,
+    holdout: int = 12,
+    source: str | None = None,
+    paths: int = 2000,
+    seed: int = 0,
+    **calibrate_options,
+) -> Backtest:
+    """Fit on all but the last ``holdout`` months, forecast those months and compare with what happened.
+
+    Parameters
+    ----------
+    data : path or DataFrame
+        A billing export with MRR per customer (any format but a cohort table, which has no MRR to
+        compare); read as :func:`calibrate` reads it.
+    holdout : int
+        Months held out, at least 1; at least 6 months must remain to fit on.
+    paths, seed : int
+        Monte Carlo paths and seed of the forecast (same seed, same numbers).
+    **calibrate_options
+        Passed to :func:`cssim.calibrate` (``currency``, ``segment`` ...) and to the reader
+        (``format``, ``timezone``, ``as_of`` ...).
+
+    Raises
+    ------
+    CalibrationError
+        The data cannot be used, or are too short for the holdout; the message names the file.
+    """
+    from .calibrate import READ_OPTIONS, _read
+
+    read_options = {k: calibrate_options.pop(k) for k in READ_OPTIONS if k in calibrate_options}
+    reading = _read(data, source, calibrate_options.get("currency"), read_options)
+    return _backtest_table(
+        reading, holdout=holdout, paths=paths, seed=seed, options=calibrate_options
+    )
+
+
+def _backtest_table(reading, *, holdout, paths: int, seed: int, options: dict) -> Backtest:
+    """:func:`backtest` on a file already read."""
+    from ..model.engine import simulate
+    from .calibrate import _calibrate_table
+
+    clean, kind, source = reading.table, reading.kind, reading.source
+    if kind != "mrr":
+        raise CalibrationError(
+            source,
+            [Problem("", "a backtest needs a per-customer MRR table (customer, month, mrr)")],
+        )
+    if not (isinstance(holdout, int | np.integer) and holdout >= 1):
+        raise CalibrationError(
+            source,
+            [Problem("holdout", f"holdout must be a whole number of months >= 1, got {holdout!r}")],
+        )
+    M, months, _ = _wide(clean)
+    fit_months = len(months) - int(holdout)
+    if fit_months < 7:
+        raise CalibrationError(
+            source,
+            [
+                Problem(
+                    "holdout",
+                    f"holdout {holdout} leaves {max(fit_months, 0)} month(s) to fit on of "
+                    f"{len(months)}; at least 7 are needed (use a holdout of at most "
+                    f"{max(len(months) - 7, 0)})",
+                )
+            ],
+        )
+    cutoff = months[fit_months - 1]
+    train = clean[clean["month"] <= cutoff]
+    cal = _calibrate_table(
+        train,
+        kind,
+        source,
+        reading.provenance,
+        horizon_months=int(holdout),
+        **options,
+    )
+    actual = movements(M, months).iloc[fit_months:]
+    result = simulate(cal.scenario, paths=paths, seed=seed)
+    rows, summary = [], []
+    for metric in BACKTEST_METRICS:
+        sims = np.asarray(result[metric], dtype=float)[:, 1 : int(holdout) + 1]
+        q = np.quantile(sims, QUANTILES, axis=0)
+        a = actual[metric].to_numpy(float)
+        for i, month in enumerate(actual.index):
+            rows.append(
+                {
+                    "metric": metric,
+                    "month": month,
+                    "actual": a[i],
+                    **{f"p{round(p * 100)}": q[j, i] for j, p in enumerate(QUANTILES)},
+                }
+            )
+        ok = a > 0
+        rel = (q[2] - a)[ok] / a[ok]
+        summary.append(
+            {
+                "metric": metric,
+                "months": len(a),
+                "inside_80": float(np.mean((q[1] <= a) & (a <= q[3]))),
+                "inside_90": float(np.mean((q[0] <= a) & (a <= q[4]))),
+                "bias": float(rel.mean()) if len(rel) else math.nan,
+                "bias_last": float((q[2][-1] - a[-1]) / a[-1]) if a[-1] > 0 else math.nan,
+            }
+        )
+    return Backtest(
+        source=source,
+        holdout=int(holdout),
+        cutoff=str(cutoff),
+        table=pd.DataFrame(rows).set_index(["metric", "month"]),
+        summary=pd.DataFrame(summary).set_index("metric"),
+        calibration=cal,
+        paths=int(paths),
+        seed=int(seed),
+    )

@@ -21,7 +21,6 @@ The CLI calls :func:`cssim.runs.calibration.calibrate_cli`, which also writes th
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +31,11 @@ from scipy import linalg, stats
 
 from ..model.errors import Problem
 from ..model.scenario import Scenario
-from .backtest import BACKTEST_METRICS, QUANTILES, Backtest
+from .backtest import _backtest_table, backtest
 from .fitting import ACQUISITION_FORMS, Fits, fit_all
-from .history import BillingHistory, _wide, build_history, cohort_table, movements
+from .history import BillingHistory, build_history, cohort_table, movements
+from .intake import read_billing
+from .provenance import Provenance
 from .reading import CalibrationError, parse_month, read_data
 from .synthetic import synthetic_mrr
 
@@ -65,6 +66,7 @@ class Calibration:
     scenario: Scenario = field(repr=False)
     backtest: object = field(default=None, repr=False)
     notes: tuple = ()
+    provenance: Provenance | None = field(default=None, repr=False)
 
     # the fitted pieces, by name (see :class:`~cssim.data.fitting.Fits`)
     churn = property(lambda self: self.fits.churn)
@@ -201,13 +203,26 @@ class Calibration:
 _NUMBER_FIGURES = {"sBG alpha", "sBG beta", "new customers per month"}
 
 
+#: options of :func:`cssim.data.intake.read_billing` that :func:`calibrate` and :func:`backtest` pass on
+READ_OPTIONS = (
+    "format",
+    "encoding",
+    "timezone",
+    "as_of",
+    "fx",
+    "tax_included",
+    "interval",
+    "dayfirst",
+)
+
+
 def calibrate(
     data,
     *,
     source: str | None = None,
     name: str | None = None,
     horizon_months: int = 36,
-    currency: str = "JPY",
+    currency: str | None = None,
     arpa: float | None = None,
     segment: str = "All customers",
     holdout_fraction: float = 2 / 3,
@@ -215,17 +230,24 @@ def calibrate(
     backtest_paths: int = 1000,
     seed: int = 0,
     forms: dict | None = None,
+    **read_options,
 ) -> Calibration:
     """Calibrate a one-segment scenario from billing data.
 
     Parameters
     ----------
     data : path or DataFrame
-        An MRR table (customer, month, mrr) or a cohort table (cohort, period, active); see the module.
+        A billing export in any format :func:`cssim.data.intake.read_billing` reads: an MRR table
+        (customer, month, mrr, with English or Japanese headers), subscription periods, a customer x
+        month sheet, invoice lines, or a cohort table (cohort, period, active). How it was read is
+        ``Calibration.provenance``.
     source : str, optional
         The name used in messages and in the scenario description (default: the file path).
-    name, horizon_months, currency, segment
+    name, horizon_months, segment
         Scenario fields.
+    currency : str, optional
+        The scenario's currency; by default the file's currency column, else JPY (see
+        :mod:`cssim.data.currency`).
     arpa : float, optional
         MRR per account; a cohort table has none (default there: 1, to be edited).
     holdout_fraction : float
@@ -239,13 +261,68 @@ def calibrate(
         Fix the forms instead of choosing them: ``{"churn": "monthly" | "onboarding" | "sbg",
         "acquisition": "count" | "count_growth" | "rate"}`` (either key; for studies and for teams that
         know their contract terms).
+    **read_options
+        ``format``, ``encoding``, ``timezone``, ``as_of``, ``fx``, ``tax_included``, ``interval``,
+        ``dayfirst``: how to read the file (see :func:`cssim.data.intake.read_billing`).
 
     Raises
     ------
     CalibrationError
-        The data cannot be used; the message names the file and the rows.
+        The data cannot be used; the message names the file, the column, the rows and the cells.
     """
-    clean, kind, source = read_data(data, source)
+    reading = _read(data, source, currency, read_options)
+    cal = _calibrate_table(
+        reading.table,
+        reading.kind,
+        reading.source,
+        reading.provenance,
+        name=name,
+        horizon_months=horizon_months,
+        currency=currency,
+        arpa=arpa,
+        segment=segment,
+        holdout_fraction=holdout_fraction,
+        forms=forms,
+    )
+    if backtest_months:
+        from dataclasses import replace
+
+        bt = _backtest_table(
+            reading,
+            holdout=backtest_months,
+            paths=backtest_paths,
+            seed=seed,
+            options={"currency": currency, "segment": segment},
+        )
+        cal = replace(cal, backtest=bt)
+    return cal
+
+
+def _read(data, source, currency, options: dict):
+    unknown = sorted(set(options) - set(READ_OPTIONS))
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+    return read_billing(data, source=source, currency=currency, **options)
+
+
+def _calibrate_table(
+    clean: pd.DataFrame,
+    kind: str,
+    source: str,
+    provenance: Provenance | None,
+    *,
+    name: str | None = None,
+    horizon_months: int = 36,
+    currency: str | None = None,
+    arpa: float | None = None,
+    segment: str = "All customers",
+    holdout_fraction: float = 2 / 3,
+    forms: dict | None = None,
+) -> Calibration:
+    """:func:`calibrate` on a table already read."""
+    if kind == "mrr" and provenance is not None:
+        currency = provenance.currency
+    currency = currency or "JPY"
     d, history = build_history(clean, kind)
     if len(d.months) < 3:
         raise CalibrationError(
@@ -276,6 +353,7 @@ def calibrate(
         arpa=arpa,
         forms=forms,
     )
+    warnings = _warnings(provenance)
     scenario = _scenario(
         d,
         fits,
@@ -284,8 +362,9 @@ def calibrate(
         horizon=horizon_months,
         currency=currency,
         segment=segment,
+        warnings=warnings,
     )
-    cal = Calibration(
+    return Calibration(
         source=source,
         kind=kind,
         months=tuple(str(m) for m in d.months),
@@ -293,16 +372,19 @@ def calibrate(
         cohort_table=cohort_table(d.cohorts, d.months),
         fits=fits,
         scenario=scenario,
-        notes=fits.notes,
+        notes=tuple(fits.notes) + warnings,
+        provenance=provenance,
     )
-    if backtest_months:
-        from dataclasses import replace
 
-        bt = backtest(
-            clean, holdout=backtest_months, source=source, paths=backtest_paths, seed=seed
-        )
-        cal = replace(cal, backtest=bt)
-    return cal
+
+def _warnings(provenance: Provenance | None) -> tuple[str, ...]:
+    """The reading's warnings as sentences (the scenario's description and the notes carry them)."""
+    if provenance is None:
+        return ()
+    from .provenance import note_text
+
+    texts = (note_text(n, None, provenance.currency) for n in provenance.warnings)
+    return tuple(f"{t[:1].upper()}{t[1:]}." for t in texts)
 
 
 # -- the scenario ------------------------------------------------------------------------------------------
@@ -346,6 +428,7 @@ def _scenario(
     horizon: int,
     currency: str,
     segment: str,
+    warnings: tuple[str, ...] = (),
 ) -> Scenario:
     """The one-segment scenario the fits describe (uncertain parameters carry their standard errors)."""
     churn, sbg, lr = fits.churn, fits.sbg, fits.lr_test
@@ -472,7 +555,7 @@ def _scenario(
             f"Holdout (fit to {holdout.cutoff}): mean absolute error of predicted active customers "
             f"{holdout.mape['sbg']:.1%} (sBG), {holdout.mape['constant']:.1%} (constant churn)."
         )
-    figures += notes
+    figures += notes + list(warnings)
     data = {
         "name": (name or f"Calibrated from {Path(source).name}")[:120],
         "description": " ".join(figures)[:5000],
@@ -491,108 +574,3 @@ def _atomic_write(path: Path, text: str) -> Path:
     from ..model.result import _atomic
 
     return _atomic(Path(path), lambda p: Path(p).write_text(text, encoding="utf-8"))
-
-
-# -- backtest -------------------------------------------------------------------------------------------
-
-
-def backtest(
-    data,
-    *,
-    holdout: int = 12,
-    source: str | None = None,
-    paths: int = 2000,
-    seed: int = 0,
-    **calibrate_options,
-) -> Backtest:
-    """Fit on all but the last ``holdout`` months, forecast those months and compare with what happened.
-
-    Parameters
-    ----------
-    data : path or DataFrame
-        A per-customer MRR table (customer, month, mrr); a cohort table has no MRR to compare.
-    holdout : int
-        Months held out, at least 1; at least 6 months must remain to fit on.
-    paths, seed : int
-        Monte Carlo paths and seed of the forecast (same seed, same numbers).
-    **calibrate_options
-        Passed to :func:`cssim.calibrate` (``currency``, ``segment`` ...).
-
-    Raises
-    ------
-    CalibrationError
-        The data cannot be used, or are too short for the holdout; the message names the file.
-    """
-    from ..model.engine import simulate
-
-    clean, kind, source = read_data(data, source)
-    if kind != "mrr":
-        raise CalibrationError(
-            source,
-            [Problem("", "a backtest needs a per-customer MRR table (customer, month, mrr)")],
-        )
-    if not (isinstance(holdout, int | np.integer) and holdout >= 1):
-        raise CalibrationError(
-            source,
-            [Problem("holdout", f"holdout must be a whole number of months >= 1, got {holdout!r}")],
-        )
-    M, months, _ = _wide(clean)
-    fit_months = len(months) - int(holdout)
-    if fit_months < 7:
-        raise CalibrationError(
-            source,
-            [
-                Problem(
-                    "holdout",
-                    f"holdout {holdout} leaves {max(fit_months, 0)} month(s) to fit on of "
-                    f"{len(months)}; at least 7 are needed (use a holdout of at most "
-                    f"{max(len(months) - 7, 0)})",
-                )
-            ],
-        )
-    cutoff = months[fit_months - 1]
-    train = clean[clean["month"] <= cutoff]
-    cal = calibrate(
-        train,
-        source=source,
-        horizon_months=int(holdout),
-        **calibrate_options,
-    )
-    actual = movements(M, months).iloc[fit_months:]
-    result = simulate(cal.scenario, paths=paths, seed=seed)
-    rows, summary = [], []
-    for metric in BACKTEST_METRICS:
-        sims = np.asarray(result[metric], dtype=float)[:, 1 : int(holdout) + 1]
-        q = np.quantile(sims, QUANTILES, axis=0)
-        a = actual[metric].to_numpy(float)
-        for i, month in enumerate(actual.index):
-            rows.append(
-                {
-                    "metric": metric,
-                    "month": month,
-                    "actual": a[i],
-                    **{f"p{round(p * 100)}": q[j, i] for j, p in enumerate(QUANTILES)},
-                }
-            )
-        ok = a > 0
-        rel = (q[2] - a)[ok] / a[ok]
-        summary.append(
-            {
-                "metric": metric,
-                "months": len(a),
-                "inside_80": float(np.mean((q[1] <= a) & (a <= q[3]))),
-                "inside_90": float(np.mean((q[0] <= a) & (a <= q[4]))),
-                "bias": float(rel.mean()) if len(rel) else math.nan,
-                "bias_last": float((q[2][-1] - a[-1]) / a[-1]) if a[-1] > 0 else math.nan,
-            }
-        )
-    return Backtest(
-        source=source,
-        holdout=int(holdout),
-        cutoff=str(cutoff),
-        table=pd.DataFrame(rows).set_index(["metric", "month"]),
-        summary=pd.DataFrame(summary).set_index("metric"),
-        calibration=cal,
-        paths=int(paths),
-        seed=int(seed),
-    )

@@ -1,19 +1,17 @@
-"""Reading and validating a billing export: a per-customer MRR table or a cohort table.
+"""The clean tables calibration reads, and the error that names what is wrong with a billing file.
 
-:func:`read_data` returns a clean table; bad data raise :class:`CalibrationError` naming the file and the
-rows (as numbered in the file: the header is row 1).
+:func:`read_data` returns a clean table (through :func:`cssim.data.intake.read_billing`, which reads every
+accepted format); bad data raise :class:`CalibrationError` naming the file, the column, the rows (as
+numbered in the file: the header is row 1) and the cells as written. The cohort table is validated here.
 """
 
 from __future__ import annotations
-
-import datetime as _dt
-import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..model.errors import Problem, ScenarioError
+from . import cells
 
 __all__ = ["CalibrationError", "parse_month", "read_data"]
 
@@ -38,25 +36,11 @@ class CalibrationError(ScenarioError):
         return "\n".join(lines)
 
 
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
-
-
 def parse_month(text: str) -> pd.Period | None:
-    """``2024-03`` or a date such as ``2024-03-15`` -> the month; anything else -> None."""
-    s = str(text).strip().replace("/", "-")
-    m = _MONTH.match(s)
-    if m:
-        y, mo = int(m.group(1)), int(m.group(2))
-        return pd.Period(year=y, month=mo, freq="M") if 1 <= mo <= 12 else None
-    m = _DATE.match(s)
-    if m:
-        try:
-            d = _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return None
-        return pd.Period(year=d.year, month=d.month, freq="M")
-    return None
+    """A month as written (``2024-03``, ``2024/3``, ``2024年3月``, ``令和6年3月``, a date such as
+    ``2024-03-15`` or ``R6/3/15``) -> the month; anything else -> None (see :func:`cssim.data.cells.month`)."""
+    ordinal, fault = cells.month(str(text))
+    return None if fault else pd.Period(ordinal=int(ordinal), freq="M")
 
 
 #: Longest history read (months): a century of billing; a longer span is a mistyped year.
@@ -88,72 +72,20 @@ def _rows(items: list[tuple[int, object]], show_value: bool = True) -> str:
     )
 
 
-def read_data(data, source: str | None = None) -> tuple[pd.DataFrame, str, str]:
-    """Read and validate a CSV file (or a DataFrame) of either kind.
+def read_data(data, source: str | None = None, **options) -> tuple[pd.DataFrame, str, str]:
+    """Read and validate a billing export (a path or a DataFrame) of any accepted format.
 
     Returns
     -------
     frame, kind, source
         The clean table (``row`` = the row number in the file, header = 1), ``"mrr"`` or ``"cohort"``, and
-        the name used in messages.
+        the name used in messages. ``options`` are those of :func:`cssim.data.intake.read_billing`, which
+        also returns how the file was read.
     """
-    if isinstance(data, pd.DataFrame):
-        source = source or "<DataFrame>"
-        raw = data.copy()
-        raw.columns = [str(c) for c in raw.columns]
-        raw = raw.astype(object).where(raw.notna(), "").astype(str)
-        raw.index = np.arange(len(raw))
-    else:
-        path = Path(data)
-        source = source or str(path)
-        try:
-            raw = pd.read_csv(
-                path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
-            )
-        except FileNotFoundError:
-            raise CalibrationError(source, [Problem("", "no such file")]) from None
-        except IsADirectoryError:
-            raise CalibrationError(
-                source, [Problem("", "this is a folder, not a CSV file")]
-            ) from None
-        except pd.errors.EmptyDataError:
-            raise CalibrationError(source, [Problem("", "the file is empty")]) from None
-        except UnicodeDecodeError as e:
-            raise CalibrationError(
-                source, [Problem("", f"the file is not UTF-8 text ({e.reason})")]
-            ) from None
-        except pd.errors.ParserError as e:
-            raise CalibrationError(
-                source, [Problem("", f"this is not a readable CSV table: {e}")]
-            ) from None
-        except OSError as e:
-            raise CalibrationError(
-                source, [Problem("", f"cannot read the file: {e.strerror}")]
-            ) from None
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
-    raw["row"] = np.arange(len(raw)) + 2
-    empty = raw.drop(columns="row").apply(lambda col: col.astype(str).str.strip() == "").all(axis=1)
-    raw = raw[~empty]
-    cols = set(raw.columns)
-    if set(MRR_COLUMNS) <= cols:
-        return _validate_mrr(raw, source), "mrr", source
-    if set(COHORT_COLUMNS) <= cols:
-        return _validate_cohorts(raw, source), "cohort", source
-    found = ", ".join(c for c in raw.columns if c != "row") or "none"
-    mrr_missing = [c for c in MRR_COLUMNS if c not in cols]
-    coh_missing = [c for c in COHORT_COLUMNS if c not in cols]
-    missing = mrr_missing if len(mrr_missing) <= len(coh_missing) else coh_missing
-    raise CalibrationError(
-        source,
-        [
-            Problem(
-                "",
-                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: an MRR table has "
-                f"columns customer, month, mrr and a cohort table has cohort, period, active "
-                f"(columns found: {found})",
-            )
-        ],
-    )
+    from .intake import read_billing
+
+    reading = read_billing(data, source=source, **options)
+    return reading.table, reading.kind, reading.source
 
 
 def _numbers(
@@ -164,90 +96,27 @@ def _numbers(
     integer: bool = False,
     what: str = "",
 ) -> pd.Series:
-    text = raw[column].astype(str).str.strip().str.replace(",", "", regex=False)
-    values = pd.to_numeric(text, errors="coerce").astype(float)
-    rows, original = raw["row"].to_numpy(), raw[column].to_numpy()
-    v = values.to_numpy()
-    empty = (text == "").to_numpy()
-    finite = np.isfinite(v)
+    """The numbers of ``column`` (a comma only as a thousands separator), problems named by rows."""
+    from .faults import Faults
 
-    def pick(mask):
-        return list(zip(rows[mask], original[mask], strict=False))
-
+    faults = Faults()
     what = what or column
-    if empty.any():
-        problems.append(Problem(column, f"{what} is empty in {_rows(pick(empty), False)}"))
-    if (~empty & ~finite).any():
-        problems.append(
-            Problem(column, f"{what} is not a number in {_rows(pick(~empty & ~finite))}")
-        )
-    if (finite & (v < 0)).any():
-        problems.append(Problem(column, f"{what} is negative in {_rows(pick(finite & (v < 0)))}"))
+    (v,), codes = cells.parse_column(raw[column].astype(str), cells.amount)
+    rows, original = raw["row"].to_numpy(), raw[column].to_numpy()
+    faults.codes(what, rows, original, codes)
+    faults.add(what, "negative", rows, original, v < 0)
     if integer:
-        frac = finite & (v >= 0) & (v != np.round(v))
-        if frac.any():
-            problems.append(
-                Problem(column, f"{what} must be a whole number in {_rows(pick(frac))}")
-            )
-    return values
+        faults.add(what, "whole", rows, original, (v >= 0) & (v != np.round(v)))
+    for p in faults.problems():
+        problems.append(Problem(column, p.message))
+    return pd.Series(v, index=raw.index)
 
 
-def _validate_mrr(raw: pd.DataFrame, source: str) -> pd.DataFrame:
-    problems: list[Problem] = []
-    if raw.empty:
-        raise CalibrationError(source, [Problem("", "the table has no rows")])
-    customer = raw["customer"].astype(str).str.strip()
-    isblank = (customer == "").to_numpy()
-    blank = list(zip(raw["row"].to_numpy()[isblank], customer.to_numpy()[isblank], strict=False))
-    if blank:
-        problems.append(Problem("customer", f"customer is empty in {_rows(blank, False)}"))
-    lookup = {u: parse_month(u) for u in pd.unique(raw["month"])}
-    months = raw["month"].map(lookup)
-    isbad = months.isna().to_numpy()
-    bad = list(zip(raw["row"].to_numpy()[isbad], raw["month"].to_numpy()[isbad], strict=False))
-    if bad:
-        problems.append(
-            Problem(
-                "month",
-                "month is not a month (write YYYY-MM, such as 2024-03, or a date "
-                f"such as 2024-03-01) in {_rows(bad)}",
-            )
-        )
-    if not isbad.all():
-        span = _span_problem(raw["row"].to_numpy()[~isbad], months.to_numpy()[~isbad], "month")
-        if span is not None:
-            problems.append(span)
-    mrr = _numbers(raw, "mrr", problems, what="MRR")
-    clean = pd.DataFrame(
-        {
-            "row": raw["row"].to_numpy(),
-            "customer": customer.to_numpy(),
-            "month": months.to_numpy(),
-            "mrr": mrr.to_numpy(),
-        }
-    )
-    ok = clean["month"].notna() & (clean["customer"] != "")
-    dup = clean[ok & clean.duplicated(["customer", "month"], keep=False)]
-    if len(dup):
-        groups = [
-            f"rows {' and '.join(str(r) for r in g['row'])} ({c!r}, {m})"
-            for (c, m), g in dup.groupby(["customer", "month"], sort=False)
-        ]
-        more = len(groups) - MAX_ROWS
-        problems.append(
-            Problem(
-                "",
-                "the same customer and month appear more than once: "
-                + "; ".join(groups[:MAX_ROWS])
-                + (f" and {more} more" if more > 0 else ""),
-            )
-        )
-    if problems:
-        raise CalibrationError(source, problems)
-    return clean
-
-
-def _validate_cohorts(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+def _validate_cohorts(
+    raw: pd.DataFrame, source: str, names: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """The cohort table, checked (``names``: the period and active columns as written)."""
+    names = names or {}
     problems: list[Problem] = []
     if raw.empty:
         raise CalibrationError(source, [Problem("", "the table has no rows")])
@@ -255,8 +124,8 @@ def _validate_cohorts(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     blank = [(r, v) for r, v in zip(raw["row"], cohort, strict=False) if v == ""]
     if blank:
         problems.append(Problem("cohort", f"cohort is empty in {_rows(blank, False)}"))
-    period = _numbers(raw, "period", problems, integer=True)
-    active = _numbers(raw, "active", problems, integer=True)
+    period = _numbers(raw, "period", problems, integer=True, what=names.get("period", ""))
+    active = _numbers(raw, "active", problems, integer=True, what=names.get("active", ""))
     long = (period > MAX_SPAN_MONTHS).to_numpy()
     if long.any():
         items = list(zip(raw["row"].to_numpy()[long], raw["period"].to_numpy()[long], strict=False))
@@ -277,7 +146,7 @@ def _validate_cohorts(raw: pd.DataFrame, source: str) -> pd.DataFrame:
         raise CalibrationError(source, problems)
     clean = pd.DataFrame(
         {
-            "row": raw["row"].to_numpy(),
+            "row": raw["row"].to_numpy(np.int64),
             "cohort": cohort.to_numpy(),
             "period": period.astype(int).to_numpy(),
             "active": active.to_numpy(),

@@ -238,6 +238,119 @@ DATA_MESSAGES = (
     N_(
         "holdout {holdout} leaves {n} month(s) to fit on of {total}; at least 7 are needed (use a holdout of at most {most})"
     ),
+    # the reading layer (cssim.data.intake and the format readers)
+    N_(
+        "{what} includes tax and the file has no tax column nor an amount before tax: pass tax_included with the tax rate, such as 0.10, to take the tax out"
+    ),
+    N_(
+        "missing column {columns}: the closest format, format={format}, needs {needs}; columns are recognised by names such as {examples} (columns found: {found})"
+    ),
+    N_(
+        "missing columns {columns}: the closest format, format={format}, needs {needs}; columns are recognised by names such as {examples} (columns found: {found})"
+    ),
+    N_(
+        "format={format} does not take a {column} column; pass another format= or remove the column"
+    ),
+    N_(
+        "missing columns: the closest format, format=wide, needs a customer column and at least two columns named by months, such as 2024-01 or 2024年1月 (columns found: {found})"
+    ),
+    N_(
+        "the file reads both as format=invoices (invoice lines) and as format=subscriptions (subscription periods): pass format= with one of them"
+    ),
+    N_("format must be one of {allowed}, got {format}"),
+    N_("fx has no rate for {codes} ({rows}): give the rate of each currency other than {currency}"),
+    N_(
+        "currency={currency} was given but the amounts are in {found} ({column}): pass fx with the rate of {found} in {currency}, or leave currency out"
+    ),
+    N_(
+        "currency={currency} was given but the amounts are in {found}: pass fx with the rate of {found} in {currency}, or leave currency out"
+    ),
+    N_(
+        "the amounts are in {n} currencies ({rows}); cssim fits one currency: filter the file, or pass fx with the rate of each other currency in the scenario currency"
+    ),
+    N_(
+        "{what} has a comma that is not a thousands separator in {rows}: a comma may only separate thousands (1,234,567); write a decimal with a point (1234.56)"
+    ),
+    N_(
+        "{what} is not a month (write 2024-03, 2024/3, 2024年3月, 令和6年3月 or a date such as 2024-03-31) in {rows}"
+    ),
+    N_(
+        "{what} is not a date (write 2024-03-31, 2024/3/31, 2024年3月31日, 20240331, R6/3/31 or 令和6年3月31日) in {rows}"
+    ),
+    N_(
+        "{what} writes day and month in an order that cannot be told (01/02/2024 is 1 February or 2 January): write the year first, such as 2024-02-01, or pass dayfirst= in {rows}"
+    ),
+    N_(
+        "{what} names a date outside its era (令和 began on 2019-05-01; 平成 ran from 1989-01-08 to 2019-04-30; 昭和 from 1926-12-25 to 1989-01-07) in {rows}"
+    ),
+    N_(
+        "{what} is not a billing interval (write month, year, week, day, 月, 年 or 3ヶ月) in {rows}"
+    ),
+    N_(
+        "{what} is not a status cssim knows (active, past_due, non_renewing, trialing, incomplete, paused, canceled, unpaid, expired, 有効, 解約, トライアル) in {rows}"
+    ),
+    N_(
+        "{what} is not an invoice status cssim knows (paid, open, void, draft, uncollectible, 支払済, 未払, 取消) in {rows}"
+    ),
+    N_(
+        "{what} is not a line type cssim knows (subscription, recurring, one_time, invoiceitem, usage, tax, 定期, 単発) in {rows}"
+    ),
+    N_("{what} is not a currency code (three letters, such as JPY or USD) in {rows}"),
+    N_("{what} is not true or false in {rows}"),
+    N_("{what} is empty for subscriptions that have ended in {rows}"),
+    N_("{what} is before the start in {rows}"),
+    N_(
+        "{what} is not a whole number of months (about 30, 91, 182 or 365 days) and the line is not marked prorated in {rows}"
+    ),
+    N_(
+        "no service period and no billing interval: cssim cannot tell a monthly invoice from an annual one; add the service period (start and end columns) or an interval column such as 請求周期, or pass interval='month'"
+    ),
+    N_("credits make the MRR of a customer negative at a month end: {rows}"),
+    N_("dayfirst must be True or False, got {value}"),
+    N_("as_of {value} is not a date: write it like 2026-01-31"),
+    N_("currency {value} is not a three-letter code such as JPY or USD"),
+    N_(
+        "fx {key}: {rate} is not a rate: give a three-letter code and a positive number, the value of one unit in the scenario currency"
+    ),
+    N_("tax_included must be a tax rate between 0 and 1, such as 0.10, got {value}"),
+    N_("interval {value} is not a billing interval: write month, year, 3 months, 月 or 年"),
+    N_("time zone {value} is unknown: give an IANA name such as Asia/Tokyo or UTC"),
+    N_(
+        "this is an Excel workbook (.xlsx) or another ZIP archive, not CSV text: open it in Excel and save it as CSV (UTF-8 or CP932)"
+    ),
+    N_(
+        "this is an Excel workbook (.xls), not CSV text: open it in Excel and save it as CSV (UTF-8 or CP932)"
+    ),
+    N_("the file is UTF-32 text: save it as UTF-8 or CP932"),
+    N_("this is not a text file (it holds NUL bytes): save the table as CSV (UTF-8 or CP932)"),
+    N_(
+        "the file is neither UTF-8 nor CP932 (Shift_JIS) text (byte {byte} is not valid in either): save it as UTF-8, or pass encoding= naming its encoding"
+    ),
+    N_(
+        "the file reads as CP932 (Shift_JIS) only as half-width kana where Japanese text has kanji, so it is probably EUC-JP: save it as UTF-8 or CP932, or pass encoding='euc_jp'"
+    ),
+    N_("the file is not {encoding} text (byte {byte} cannot be read)"),
+    N_(
+        "this is not a text file (it holds control characters): save the table as CSV (UTF-8 or CP932)"
+    ),
+    N_("encoding {encoding} is not an encoding Python knows"),
+    N_("the same customer is on more than one row: {rows}"),
+    N_("the same subscription and month appear more than once: {rows}"),
+    N_("the month columns repeat a month: {names}"),
+    N_(
+        "{what} is a total that does not equal the sum of the month columns in {rows}: a total column is left out only when it equals the sum; delete or correct it"
+    ),
+    N_(
+        "row {row} ({name}) is a total that does not equal the sum of the rows above it in {months}: a total row is left out only when it equals the sum; delete or correct it"
+    ),
+    N_(
+        "the month columns skip {months}: a missing month would read as every customer paying nothing; add the column"
+    ),
+    N_("no customer has MRR in a complete month up to {date}"),
+    N_("the file is UTF-8 text up to byte {byte}, which is not UTF-8: save it again as UTF-8"),
+    N_(
+        "reading stopped at row {row} after {limit} cells that cannot be read; the rest of the file was not checked"
+    ),
 )
 
 #: Parts of messages that are values of a template above (``0 to 4`` in ``segment indices: {allowed}``).
