@@ -69,15 +69,9 @@ class MarginalValue:
             _fig, ax = plt.subplots(figsize=(6, 4))
         for name, g in self.frame.groupby("lever", sort=False):
             ax.plot(100 * g["churn"], g["gain"], marker="o", label=names[name])
-        ax.set_xlabel(_("base monthly churn (%)"))
+        ax.set_xlabel(_("Monthly churn before the lever (%)"))
         ax.yaxis.set_major_formatter(money_ticks(self.scenario.currency, lang))
-        ax.set_ylabel(
-            _(
-                "gain in ARR at month {month} ({currency})",
-                month=self.scenario.horizon_months,
-                currency=self.scenario.currency,
-            )
-        )
+        ax.set_ylabel(_("Extra ARR at month {month}", month=self.scenario.horizon_months))
         ax.invert_xaxis()
         ax.legend()
         ax.set_title(_("The churn floor: what the same effort buys as churn falls"))

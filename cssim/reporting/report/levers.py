@@ -21,12 +21,10 @@ __all__ = ["draw_churn_floor", "draw_levers", "draw_tornado", "sensitivity", "st
 
 def draw_levers(ctx: ReportContext, ax) -> None:
     """The levers at equal effort on ``ax``, best first, with P10-P90 whiskers, in ``ctx.lang``."""
-    t, lang = ctx.t, ctx.lang
-    ranked = _ranked_levers(ctx)
+    t = ctx.t
     ctx.levers.plot(
         ax=ax,
-        labels=dict(zip(ranked["lever"], ranked["words"], strict=True)),
-        money=lambda v: fm.money(v, ctx.currency, lang),
+        lang=ctx.lang,
         xlabel=t("Extra ARR at month {month}: median and P10–P90", month=ctx.result.horizon),
         title=t("Levers at equal effort, best first"),
     )
@@ -34,20 +32,8 @@ def draw_levers(ctx: ReportContext, ax) -> None:
 
 def draw_churn_floor(ctx: ReportContext, mv, ax) -> None:
     """What 10% less churn and 10% more expansion buy at each level of churn (``mv``: a
-    :class:`~cssim.analysis.levers.MarginalValue`), in ``ctx.lang``.
-
-    ``mv.plot`` draws in English for now and is relabelled here, its money ticks included (the
-    analysis plots are being taught the reader's language; then this relabelling goes).
-    """
-    t = ctx.t
-    mv.plot(ax=ax)
-    ax.set_xlabel(t("Monthly churn before the lever (%)"))
-    ax.set_ylabel(t("Extra ARR at month {month}", month=ctx.result.horizon))
-    ax.set_title(t("The churn floor: what the same effort buys as churn falls"))
-    ax.yaxis.set_major_formatter(money_ticks(ctx.currency, ctx.lang))
-    legend = ax.get_legend()
-    for text, name in zip(legend.get_texts(), ("churn_rel", "expansion_rel"), strict=True):
-        text.set_text(lever_label(name, 0.10, lang=ctx.lang))
+    :class:`~cssim.analysis.churn_floor.MarginalValue`), drawn once in ``ctx.lang``."""
+    mv.plot(ax=ax, lang=ctx.lang)
 
 
 def draw_tornado(ctx: ReportContext, tor, ax) -> None:
