@@ -427,7 +427,9 @@ class SimulationResult:
             "quantiles": lambda: self.quantiles(METRICS, wide=True),
             "summary": self.summary,
         }[what](**kwargs)
-        return _atomic(Path(path), lambda p: df.to_csv(p, index=False))
+        from .csvout import write_csv
+
+        return write_csv(df, path)
 
     def to_parquet(self, path: str | os.PathLike, what: str = "paths", **kwargs) -> Path:
         """As :meth:`to_csv`, in Parquet."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..model.csvout import write_csv
 from ..model.result import _atomic
 from ..model.scenario import Scenario
 
@@ -21,13 +22,13 @@ __all__ = ["write_compare_csv", "write_levers_outputs", "write_sweep_csv"]
 
 def write_sweep_csv(result, path: str | os.PathLike) -> Path:
     """Write a :class:`~cssim.analysis.sweep.SweepResult`'s table (one row per grid point) as CSV."""
-    return _atomic(Path(path), lambda p: result.table.to_csv(p, index=False))
+    return write_csv(result.table, path)
 
 
 def write_compare_csv(comparison, path: str | os.PathLike) -> Path:
     """Write a comparison's summary (one row per scenario against the first) as CSV."""
     table = comparison.summary()
-    return _atomic(Path(path), lambda p: table.to_csv(p, index=False))
+    return write_csv(table, path)
 
 
 def write_levers_outputs(
@@ -70,7 +71,7 @@ def write_levers_outputs(
     files = []
 
     def csv(name: str, df: pd.DataFrame) -> None:
-        files.append(_atomic(out / name, lambda p: df.to_csv(p, index=False)))
+        files.append(write_csv(df, out / name))
 
     def png(name: str, ax) -> None:
         files.append(

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model._lazy import pandas as pd
+from ..model.csvout import write_csv
 from ..model.engine import simulate as _simulate
 from ..model.expected import expected
 from ..model.metrics import METRICS
-from ..model.result import SimulationResult, _atomic
+from ..model.result import SimulationResult
 from ..model.scenario import Scenario
 from ..words.i18n import Translator
 from .errors import RunError
@@ -97,10 +98,7 @@ def run_tables(
 
 def write_tables(tables: dict[str, tuple[pd.DataFrame, bool]], folder: Path) -> list[Path]:
     """Write each table of :func:`run_tables` into ``folder`` atomically; returns the files."""
-    return [
-        _atomic(Path(folder) / name, lambda p, df=df, index=index: df.to_csv(p, index=index))
-        for name, (df, index) in tables.items()
-    ]
+    return [write_csv(df, Path(folder) / name, index=index) for name, (df, index) in tables.items()]
 
 
 #: Above this estimate of a full result's memory, :func:`run_scenario` keeps statistics instead of paths.

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .._version import __version__
+from ..model.csvout import write_csv
 from ..model.errors import ScenarioError
 from .manifest import fingerprint, remove_stale_temporaries
 
@@ -121,7 +122,6 @@ def _check_limits(job: Job, scenario) -> None:
 def run_job(job: Job) -> dict:
     """Simulate one scenario, write its tables and render its report. Never raises: failures are data."""
     from ..model.engine import simulate
-    from ..model.result import _atomic
     from ..model.scenario import load_scenario
 
     started = time.perf_counter()
@@ -151,7 +151,7 @@ def run_job(job: Job) -> dict:
             result.save(folder / "result.npz")
             result.to_csv(folder / "summary.csv", what="summary")
             q = result.quantiles(["arr", "customers", "mrr"], wide=True)
-            _atomic(folder / "quantiles.csv", lambda p: q.to_csv(p, index=False))
+            write_csv(q, folder / "quantiles.csv")
         outputs = {
             "result": f"{job.slug}/result.npz",
             "summary": f"{job.slug}/summary.csv",
