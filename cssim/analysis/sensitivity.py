@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -43,10 +44,15 @@ def _expected(scenario: Scenario, segment: str = TOTAL):
 
 
 def _field(scenario: Scenario, path: str) -> tuple:
-    """``SMB.churn.monthly`` -> ``("segments", 0, "churn", "monthly")`` (segment names may hold dots)."""
+    """``SMB.churn.monthly`` -> ``("segments", 0, "churn", "monthly")`` (segment names may hold dots);
+    list items by index: ``SMB.cs.response[0].max`` -> ``(..., "cs", "response", 0, "max")``."""
     for name in sorted(scenario.segment_names, key=len, reverse=True):
         if path.startswith(name + "."):
-            rest = path[len(name) + 1 :].split(".")
+            rest = [
+                int(part) if part.isdigit() else part
+                for part in re.split(r"\.|\[(\d+)\]\.?", path[len(name) + 1 :])
+                if part
+            ]
             return ("segments", scenario.segment_names.index(name), *rest)
     raise PathError(
         scenario.name,
