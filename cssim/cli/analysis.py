@@ -1,7 +1,9 @@
-"""``cssim compare`` and ``cssim levers``: questions asked of scenarios, answered in tables and pages.
+"""``cssim compare``, ``cssim levers`` and ``cssim cs-plan``: questions asked of scenarios, answered in
+tables and pages.
 
 ``compare`` calls :func:`cssim.runs.analyses.run_compare`; ``levers`` calls
-:func:`cssim.reporting.outputs.write_levers_outputs`. Each prints the analysis and the files written.
+:func:`cssim.reporting.outputs.write_levers_outputs`; ``cs-plan`` calls
+:func:`cssim.runs.analyses.run_cs_plan`. Each prints the analysis and the files written.
 """
 
 from __future__ import annotations
@@ -133,6 +135,88 @@ def levers(args: argparse.Namespace) -> int:
     return OK
 
 
+# -- cs-plan ---------------------------------------------------------------------------------------
+
+
+def level_list(text: str) -> list[float]:
+    """An argparse type for CS levels: positive numbers separated by commas (``25,50,100``)."""
+    try:
+        levels = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a comma-separated list of numbers such as 25,50,100", text=repr(text))
+        ) from None
+    if not levels or not all(0 < v < float("inf") for v in levels):
+        raise argparse.ArgumentTypeError(
+            _("{text}: give positive numbers, such as 25,50,100", text=repr(text))
+        )
+    return levels
+
+
+def _cs_plan_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help=N_("scenario YAML file"))
+    p.add_argument(
+        "--segment",
+        metavar="NAME",
+        help=N_(
+            "the segment whose CS level varies (default: the only one, or the one with health)"
+        ),
+    )
+    levels = p.add_mutually_exclusive_group(required=True)
+    levels.add_argument(
+        "--accounts-per-csm",
+        type=level_list,
+        metavar="LIST",
+        help=N_("levels as accounts per CSM, the team growing with the base (e.g. 25,50,100)"),
+    )
+    levels.add_argument(
+        "--csms",
+        type=level_list,
+        metavar="LIST",
+        help=N_("levels as a fixed headcount of CSMs (e.g. 2,4,6)"),
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help=N_(
+            "writes DIR/<name>/plan.csv and plan.html, <name> being the file name without .yaml"
+        ),
+    )
+    paths_and_seed(
+        p,
+        2000,
+        paths_help=N_("paths per level (default: 2000)"),
+        seed_help=N_("seed shared by every level (default: 42)"),
+    )
+
+
+def cs_plan(args: argparse.Namespace) -> int:
+    """What a CS team is worth, level by level (:func:`~cssim.runs.analyses.run_cs_plan`)."""
+    from ..runs.analyses import run_cs_plan
+
+    scenario = load_scenario(args.scenario)
+    folder = args.out / output_slug(args.scenario)
+    try:
+        done = run_cs_plan(
+            scenario,
+            folder,
+            segment=args.segment,
+            accounts_per_csm=args.accounts_per_csm,
+            csms=args.csms,
+            paths=args.paths,
+            seed=args.seed,
+            lang=current_lang(),
+        )
+    except ValueError as e:
+        raise BadInput(str(e)) from e
+    for line in done.sentences:
+        print(line)
+    print(_("wrote {files}", files=", ".join(map(str, done.files))))
+    return OK
+
+
 COMMANDS = (
     Command(
         "compare",
@@ -145,5 +229,11 @@ COMMANDS = (
         N_("what each lever is worth, with break-even churn and expansion and a tornado"),
         _levers_arguments,
         levers,
+    ),
+    Command(
+        "cs-plan",
+        N_("what a CS team is worth: profit after CS at each level of CS coverage"),
+        _cs_plan_arguments,
+        cs_plan,
     ),
 )

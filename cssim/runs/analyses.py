@@ -3,7 +3,9 @@
 - :func:`run_sweep`: a grid over one or two fields (:func:`cssim.analysis.sweep.sweep`) on local
   processes or a Dask cluster, written as ``DIR/sweep.csv`` and ``DIR/sweep.html``;
 - :func:`run_compare`: scenarios side by side on common random numbers
-  (:func:`cssim.analysis.compare.compare`), written as ``DIR/compare.csv`` and ``DIR/compare.html``.
+  (:func:`cssim.analysis.compare.compare`), written as ``DIR/compare.csv`` and ``DIR/compare.html``;
+- :func:`run_cs_plan`: a CS team at several levels (:func:`cssim.analysis.cs_plan.cs_plan`), written
+  as ``DIR/plan.csv`` and ``DIR/plan.html``.
 
 The analyses themselves write nothing; these functions run them and write their tables and pages.
 """
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..model.scenario import Scenario
 
-__all__ = ["AnalysisRun", "run_compare", "run_sweep"]
+__all__ = ["AnalysisRun", "PlanRun", "run_compare", "run_cs_plan", "run_sweep"]
 
 
 @dataclass(frozen=True)
@@ -99,3 +101,46 @@ def run_compare(
     csv = write_compare_csv(result, out / "compare.csv")
     html = write_compare_report(result, out / "compare.html", list(names), lang=lang)
     return AnalysisRun(result, [csv, html])
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """A CS plan (``plan``: :class:`cssim.analysis.cs_plan.CSPlan`), its decision in sentences and the
+    files written."""
+
+    plan: Any
+    sentences: list[str]
+    files: list[Path]
+
+
+def run_cs_plan(
+    scenario: Scenario,
+    out_dir: str | os.PathLike,
+    *,
+    segment: str | None = None,
+    accounts_per_csm: Sequence[float] | None = None,
+    csms: Sequence[float] | None = None,
+    paths: int = 2000,
+    seed: int = 42,
+    lang: str = "en",
+) -> PlanRun:
+    """Run :func:`cssim.analysis.cs_plan.cs_plan` and write ``out_dir/plan.csv`` and ``plan.html``.
+
+    The sentences (:func:`cssim.reporting.cs_plan_page.plan_sentences`) say the decision first: the
+    share of ARR at risk (from today's run), the best level, the chance the next step pays back.
+    """
+    import numpy as np
+
+    from ..analysis.cs_plan import cs_plan
+    from ..model.engine import simulate
+    from ..reporting.cs_plan_page import plan_sentences, write_cs_plan
+
+    plan = cs_plan(
+        scenario, segment, accounts_per_csm=accounts_per_csm, csms=csms, paths=paths, seed=seed
+    )
+    share = None
+    if scenario.segment(plan.segment).health is not None:
+        today = simulate(scenario, paths=paths, seed=seed)
+        share = float(np.nanmedian(today.get("arr_at_risk_share")[:, -1]))
+    files = write_cs_plan(plan, Path(out_dir), lang, at_risk_share=share)
+    return PlanRun(plan, plan_sentences(plan, lang, share), files)
