@@ -113,7 +113,7 @@ class Lever:
 
     ``apply(segment, data, size)`` edits the segment's data in place and returns False when the lever
     does not apply to that segment (for example "expansion +10%" where nothing expands). ``unit`` is
-    ``"relative"`` (size as a share) or ``"points"`` (size in points of a rate).
+    ``"relative"`` (size as a share), ``"points"`` (size in points of a rate) or ``"count"`` (CSMs).
     """
 
     name: str
@@ -220,7 +220,45 @@ def _price(seg: Segment, data: dict, x: float) -> bool:
     return True
 
 
-#: The built-in levers by name; add one by adding an entry.
+def _new_healthy(seg: Segment, data: dict, x: float) -> bool:
+    """Onboarding that starts ``x`` (points) more new customers in the healthiest usage state (the
+    lowest churn multiplier), the other states' shares shrunk in proportion."""
+    h = seg.health
+    if h is None:
+        return False
+    risk = [_median(s.churn_multiplier) for s in h.states]
+    best = risk.index(min(risk))
+    share = _median(h.states[best].new)
+    if share >= 1.0:
+        return False
+    after = min(1.0, share + x)
+    rest = (1.0 - after) / (1.0 - share)
+    for i, state in enumerate(h.states):
+        fn = (lambda v: min(1.0, v + x)) if i == best else (lambda v, k=rest: v * k)
+        node = data["health"]["states"][i]
+        node["new"] = change_value(state.new, node["new"], fn)
+    return True
+
+
+def _csms_add(seg: Segment, data: dict, x: float) -> bool:
+    """``x`` more CSMs today in a segment with usage states: a fixed headcount grows by ``x``; a team
+    that grows with the base keeps its new ratio, ``accounts_per_csm' = N / (N / a + x)`` with ``N``
+    today's customers (``csm_per_account`` likewise, ``c + x / N``)."""
+    cs = seg.cs
+    if seg.health is None or cs is None:
+        return False
+    n = max(_median(seg.customers), 1.0)
+    if cs.csms is not None:
+        _change(seg, data, "cs.csms", lambda v: v + x)
+    elif cs.accounts_per_csm is not None:
+        _change(seg, data, "cs.accounts_per_csm", lambda a: n / (n / a + x))
+    elif cs.csm_per_account is not None:
+        _change(seg, data, "cs.csm_per_account", lambda c: c + x / n)
+    else:
+        data["cs"]["csms"] = float(x)
+    return True
+
+
 #: The built-in levers by name; add one by adding an entry (and its words to
 #: :data:`cssim.words.labels.LEVER_LABELS`).
 LEVERS: dict[str, Lever] = {
@@ -234,6 +272,8 @@ LEVERS: dict[str, Lever] = {
         Lever("price_rel", "relative", 0.10, _price),
         Lever("onboarding_pt", "points", 0.01, _onboarding(points=True)),
         Lever("onboarding_rel", "relative", 0.10, _onboarding(points=False)),
+        Lever("new_healthy_pt", "points", 0.10, _new_healthy),
+        Lever("csms_add", "count", 1.0, _csms_add),
     ]
 }
 
@@ -245,6 +285,10 @@ EQUAL_EFFORT: dict[str, float] = {
     "expansion_pt": 0.01,
     "price_rel": 0.05,
     "acquisition_rel": 0.10,
+    # where a segment has usage states: onboarding that starts 10 points more new customers healthy,
+    # and one more CSM (these apply nowhere else, so other scenarios rank the four above)
+    "new_healthy_pt": 0.10,
+    "csms_add": 1.0,
 }
 
 

@@ -219,15 +219,19 @@ LEVER_LABELS: dict[str, str] = {
     "price_rel": N_("Price {change}"),
     "onboarding_pt": N_("Onboarding churn {change} a month"),
     "onboarding_rel": N_("Onboarding churn {change}"),
+    "new_healthy_pt": N_("New customers starting healthy {change}"),
+    "csms_add": N_("CS team {change} CSM"),
 }
 #: levers that cut what they name (their change reads with a minus: ``Churn −1.0 pt a month``)
 _CUTS = frozenset({"churn_pt", "churn_rel", "onboarding_pt", "onboarding_rel"})
 
 
 def lever_unit(name: str) -> str:
-    """A lever's unit from its name: ``"points"`` (``churn_pt``: 0.005 = 0.5 points) or ``"relative"``
-    (``churn_rel``: 0.1 = 10%)."""
-    return "points" if name.endswith("_pt") else "relative"
+    """A lever's unit from its name: ``"points"`` (``churn_pt``: 0.005 = 0.5 points), ``"count"``
+    (``csms_add``: 1 = one CSM) or ``"relative"`` (``churn_rel``: 0.1 = 10%)."""
+    if name.endswith("_pt"):
+        return "points"
+    return "count" if name.endswith("_add") else "relative"
 
 
 def lever_label(name: str, size: float, unit: str | None = None, lang: str | None = None) -> str:
@@ -244,6 +248,10 @@ def lever_label(name: str, size: float, unit: str | None = None, lang: str | Non
     change = -size if name in _CUTS else size
     if unit == "points":
         shown = fmt.points(change, lang)
+    elif unit == "count":
+        shown = ("+" if change > 0 else "\u2212" if change < 0 else "") + fmt.format_value(
+            abs(change), "number", lang, digits="fit"
+        )
     else:
         digits = 0 if round(size * 100, 6).is_integer() else 1
         sign = "+" if change > 0 else "\u2212" if change < 0 else ""
