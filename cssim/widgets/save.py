@@ -77,11 +77,15 @@ def save_yaml(
 
     Returns the path written (None when nothing was) and the status line to show, in ``t``'s language.
     An existing ``target`` (the scenario the explorer opened above all) is left alone unless
-    ``overwrite``; a scenario the edits make invalid is not written, and the line says why.
+    ``overwrite``; a folder, a scenario the edits make invalid or a place that cannot be written is
+    not written, and the line says why.
     """
     _ = t
     if not target.name:
         return None, message(_("Give a file name to save to."), error=True)
+    if target.is_dir():
+        why = _("Not saved: {file} is a folder. Give a file name.", file=target)
+        return None, message(why, error=True)
     if target.exists() and not overwrite:
         if source is not None and target.resolve() == source.resolve():
             why = _(
@@ -100,5 +104,9 @@ def save_yaml(
     except (ScenarioError, KeyError, ValueError) as e:
         return None, message(_("Not saved: {error}", error=error_text(e, _.lang)), error=True)
     text = scenario.to_yaml()
-    _atomic(target, lambda p: Path(p).write_text(text, encoding="utf-8"))
+    try:
+        _atomic(target, lambda p: Path(p).write_text(text, encoding="utf-8"))
+    except OSError as e:  # a folder that cannot be made or written to
+        why = _("Not saved: cannot write {file}: {error}", file=target, error=e.strerror or e)
+        return None, message(why, error=True)
     return target, message(_("Saved to {file}", file=target.resolve()))
