@@ -179,8 +179,11 @@ class Chart:
         for a in self.dynamic:
             a.axes.draw_artist(a)
         rgba = np.asarray(self.canvas.buffer_rgba())
+        height, width = rgba.shape[:2]
+        # RGBA to RGB in Pillow: a numpy slice would be copied (5 ms) before Pillow reads it
+        image = PIL.Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
         buf = io.BytesIO()
-        PIL.Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
+        image.convert("RGB").save(buf, format="png", compress_level=1)
         return buf.getvalue()
 
 

@@ -22,7 +22,10 @@ from ._text import notes
 from .slider_specs import FIXED, Spec, read, segment_changes, segment_specs
 from .value_box import ValueBox
 
-__all__ = ["SegmentControls", "slider"]
+__all__ = ["WIDE", "SegmentControls", "slider"]
+
+#: the width of a slider and of its label, which the explorer's own controls share
+WIDE: dict[str, Any] = {"style": {"description_width": "160px"}, "layout": {"width": "390px"}}
 
 _HELP = {
     "growth": N_(
@@ -71,8 +74,7 @@ def slider(spec: Spec, t: Translator | None = None) -> w.Widget:
         description=label,
         tooltip=tip,
         continuous_update=True,
-        style={"description_width": "160px"},
-        layout=w.Layout(width="390px"),
+        **WIDE,
         **kwargs,
     )
 

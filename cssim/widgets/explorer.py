@@ -32,7 +32,7 @@ from ..words.i18n import Translator
 from ..words.tables import html_table
 from ._text import error_text, heading, message, plain
 from .chart import Chart
-from .controls import SegmentControls
+from .controls import WIDE, SegmentControls
 from .kpis import at_horizon, kpi_frame, kpi_rows
 from .preview import Runner
 from .save import default_path, save_yaml, saved_identity
@@ -43,8 +43,6 @@ __all__ = ["DEFAULT_SCENARIO", "Explorer", "parse_value", "relocate"]
 
 #: The scenario the explorer opens when given none (relative to the working folder, then to the project).
 DEFAULT_SCENARIO = "scenarios/growth-vs-churn.yaml"
-
-_WIDE = {"style": {"description_width": "160px"}, "layout": {"width": "390px"}}
 
 
 class Explorer:
@@ -137,10 +135,10 @@ class Explorer:
             step=6,
             description=_("Horizon (months)"),
             continuous_update=False,
-            **_WIDE,
+            **WIDE,
         )
         self.seed = w.BoundedIntText(
-            value=seed, min=0, max=2**63 - 1, description=_("Seed"), **_WIDE
+            value=seed, min=0, max=2**63 - 1, description=_("Seed"), **WIDE
         )
         self.paths = w.BoundedIntText(
             value=paths,
@@ -148,7 +146,7 @@ class Explorer:
             max=1_000_000,
             step=1000,
             description=_("Paths (full run)"),
-            **_WIDE,
+            **WIDE,
         )
         self.horizon.observe(self._on_change, names="value")
         self.seed.observe(self._on_change, names="value")
