@@ -107,11 +107,11 @@ def test_levers_chart_in_japanese(scenario):
 def test_churn_floor_chart_in_japanese(scenario):
     mv = marginal_value(scenario, paths=100, seed=1, levels=(0.02, 0.01))
     texts = _texts(_draw(lambda: mv.plot(lang="ja")))
-    assert texts["labels"][0] == "基準の月次解約率(%)"
-    assert texts["labels"][1] == f"{scenario.horizon_months}か月目のARRの増加(JPY)"
+    assert texts["labels"][0] == "打ち手の前の月次解約率（%）"
+    assert texts["labels"][1] == f"{scenario.horizon_months}か月目のARR増分"
     assert all(JAPANESE.search(x) for x in texts["legend"]), texts["legend"]
     assert all(MONEY_JA.search(x) for x in texts["yticks"]), texts["yticks"]
-    _japanese(texts, ["ARR", "JPY"])
+    _japanese(texts, ["ARR"])
     plt.close("all")
 
 

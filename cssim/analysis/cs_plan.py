@@ -217,6 +217,7 @@ def _outcomes(scenario: Scenario, paths: int, seed: int) -> dict[str, np.ndarray
         "nrr": r.get("nrr")[:, H],
         "grr": r.get("grr")[:, H],
         "arr_crc": r.get("arr_crc")[:, H],
+        "cs_by_month": r.get("crc")[:, 1:],
         "cs_cost": r.get("crc")[:, 1:].sum(1),
         "csms": r.get("csms")[:, H],
     }
@@ -325,9 +326,12 @@ def _stats(o: dict, paths: int) -> dict:
 
 def _payback(after: dict, before: dict | None, T: int, horizon: int) -> float:
     """P(the step from ``before`` to ``after`` pays back by month T): the share of paths whose
-    cumulative extra profit after CS over months 1..T is at least 0 (on common random numbers)."""
+    cumulative extra profit after CS over months 1..T is at least 0 (on common random numbers); NaN
+    where the step spends no more on CS in those months (not an investment to pay back)."""
     if before is None or T > horizon:
         return math.nan
+    if not (after["cs_by_month"] - before["cs_by_month"])[:, :T].sum(1).mean() > 0:
+        return math.nan  # not an investment within T months: nothing to pay back
     gain = (after["profit_by_month"] - before["profit_by_month"])[:, :T].sum(1)
     return float(np.mean(gain >= 0))
 

@@ -118,13 +118,14 @@ class _BlockDraws:
         return sampling.poisson(lam, self._uniform(lam.shape, purpose))
 
 
-def _uniforms(streams: list[Streams], key: str, name: str, sizes: list[int]):
+def _uniforms(streams: list[Streams], key: str, segment: Segment, sizes: list[int]):
     """``uniform(path)``: the uniforms of parameter ``path`` (``<segment name>.churn.monthly``), from
-    the stream keyed by the segment's stream ``key`` and the field path inside the segment."""
-    prefix = name + "."
+    the stream keyed by the segment's stream ``key`` and the field path inside the segment, usage
+    states named by their position (:func:`stream_field`)."""
+    prefix = segment.name + "."
 
     def uniform(path: str) -> np.ndarray:
-        field = path[len(prefix) :] if path.startswith(prefix) else path
+        field = stream_field(segment, path[len(prefix) :] if path.startswith(prefix) else path)
         return np.concatenate(
             [
                 s.generator(key, "parameter", field).random(n)
@@ -133,6 +134,17 @@ def _uniforms(streams: list[Streams], key: str, name: str, sizes: list[int]):
         )
 
     return uniform
+
+
+def stream_field(segment: Segment, field: str) -> str:
+    """The field path that keys a parameter's stream: as written, except that a transition between
+    usage states names the states by position (``health.transitions.1.2``), so a scenario whose states
+    are renamed or translated draws the same numbers."""
+    parts = field.split(".")
+    if segment.health is not None and parts[:2] == ["health", "transitions"] and len(parts) == 4:
+        names = segment.health.names
+        return f"health.transitions.{names.index(parts[2])}.{names.index(parts[3])}"
+    return field
 
 
 def simulate_blocks(
@@ -152,7 +164,7 @@ def simulate_blocks(
     H = scenario.horizon_months
     out: list[dict] = [{} for _ in plan]
     for key, seg in zip(scenario.stream_keys(), scenario.segments, strict=True):
-        params = segment_parameters(seg, _uniforms(streams, key, seg.name, sizes))
+        params = segment_parameters(seg, _uniforms(streams, key, seg, sizes))
         if seg.health is not None:
             if not bucketed:
                 raise ValueError("the per-cohort reference engine does not model usage states")
