@@ -31,7 +31,7 @@ _WHERE = {
     "marginal_value": "cssim.analysis.churn_floor",
     "global_sensitivity": "cssim.analysis.sensitivity",
     "tornado": "cssim.analysis.sensitivity",
-    "backtest": "cssim.data.calibrate",
+    "backtest": "cssim.data.backtest",
     "calibrate": "cssim.data.calibrate",
     "fit_sbg": "cssim.data.retention",
     "simulate": "cssim.runs.single",

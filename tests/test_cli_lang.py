@@ -40,6 +40,7 @@ def _required(name: str) -> list[str]:
         "compare": ["a.yaml", "b.yaml", "--out", "o"],
         "levers": ["x.yaml"],
         "backtest": ["d.csv", "--holdout", "6"],
+        "cs-plan": ["x.yaml", "--csms", "2,4", "--out", "o"],
     }.get(name, [])
 
 

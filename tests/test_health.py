@@ -239,3 +239,51 @@ def test_a_fixed_headcount_with_hires_costs_and_covers_by_the_month():
     np.testing.assert_allclose(res["crc"][:, 6], 6 * 700_000)
     start = res["customers"][:, 5]
     np.testing.assert_allclose(res["cs_coverage"][:, 6], 6 * 120 / start)
+
+
+# -- what people read ----------------------------------------------------------------------------------
+
+
+def test_the_explorer_moves_the_healthy_share_of_new_customers_and_the_headcount():
+    from cssim.widgets.slider_specs import new_shares, segment_specs
+
+    s = with_response(
+        cs={
+            "csms": 4,
+            "csm_cost": 700_000,
+            "response": [
+                {
+                    "from": "at_risk",
+                    "to": "healthy",
+                    "none": 0.05,
+                    "max": 0.35,
+                    "half_effect_hours": 1,
+                }
+            ],
+        }
+    )
+    specs, _ = segment_specs(s.segments[0])
+    names = [sp.name for sp in specs]
+    assert "new_healthy" in names and "csms" in names and "accounts_per_csm" not in names
+    shares = new_shares(s.segments[0], 0.8)
+    assert shares[0] == 0.8 and sum(shares) == pytest.approx(1.0)
+    assert shares[1] / shares[2] == pytest.approx(0.4 / 0.1)  # the others keep their proportion
+    edited = s.replace({f"segments.0.health.states.{j}.new": v for j, v in enumerate(shares)})
+    assert [st.new for st in edited.segments[0].health.states] == shares
+
+
+def test_the_report_section_says_what_the_cs_team_is_worth(tmp_path):
+    from cssim.reporting.report import health, health_lead, prepare
+
+    path = tmp_path / "h.yaml"
+    path.write_text(with_response().to_yaml(), encoding="utf-8")
+    for lang, words in (("en", "at-risk and dormant"), ("ja", "要注意・休眠")):
+        ctx = prepare(path, paths=300, seed=1, lang=lang)
+        lead = health_lead(ctx)
+        assert words in lead[0].lower() and len(lead) >= 2
+        html = health(ctx)._repr_html_()
+        assert html.count("data:image/png;base64") == 2  # the state mix and churn, the CS curve
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(scenario(health=None).to_yaml(), encoding="utf-8")
+    ctx = prepare(plain, paths=50, seed=1)
+    assert health_lead(ctx) == [] and health(ctx)._repr_html_() == ""

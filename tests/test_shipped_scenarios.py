@@ -23,6 +23,10 @@ def test_there_are_scenarios():
         "annual-contracts.yaml",
         "cs-team-costs.yaml",
         "onboarding-heterogeneity.yaml",
+        "usage-health.yaml",
+        "onboarding-health.yaml",
+        "high-vs-tech-touch.yaml",
+        "cs-team-plan.yaml",
     } <= names
 
 
@@ -33,6 +37,15 @@ def _numbers(scenario: cssim.Scenario) -> dict:
         data.pop(key, None)
     for segment in data["segments"]:
         segment.pop("name")
+        health = segment.get("health")
+        if health:  # usage states named in the reader's language: by position instead
+            names = [s.pop("name") for s in health["states"]]
+            health["transitions"] = {
+                names.index(a): {names.index(b): p for b, p in row.items()}
+                for a, row in health["transitions"].items()
+            }
+            for r in segment["cs"].get("response", []):
+                r["from"], r["to"] = names.index(r["from"]), names.index(r["to"])
     return data
 
 

@@ -33,7 +33,7 @@ from ..model.result import TOTAL, discount_rate
 from ..model.scenario import Scenario
 from .sensitivity import fix_inputs
 
-__all__ = ["CSPlan", "cs_plan"]
+__all__ = ["CSPlan", "cs_plan", "default_levels"]
 
 #: The ARR:CRC ratio CS leaders hold up as the guideline (DOMAIN.md).
 GUIDELINE = 10.0
@@ -334,6 +334,29 @@ def _payback(after: dict, before: dict | None, T: int, horizon: int) -> float:
         return math.nan  # not an investment within T months: nothing to pay back
     gain = (after["profit_by_month"] - before["profit_by_month"])[:, :T].sum(1)
     return float(np.mean(gain >= 0))
+
+
+def default_levels(segment) -> tuple[str, list[float]]:
+    """CS levels around a segment's own: ``("accounts_per_csm", [a/2, 3a/4, a, 3a/2, 5a/2])`` for a team
+    that grows with the base (or CSMs per account, as accounts per CSM), ``("csms", [c-2 .. c+4])``
+    for a fixed headcount ``c`` (its hires aside), and accounts per CSM from 25 to 400 without either."""
+    cs = segment.cs
+    value = None
+    if cs is not None:
+        for field in ("accounts_per_csm", "csm_per_account", "csms"):
+            v = getattr(cs, field)
+            if v is not None:
+                value = (field, float(v.median() if hasattr(v, "median") else v))
+                break
+    if value is None:
+        return "accounts_per_csm", [25.0, 50.0, 100.0, 200.0, 400.0]
+    field, v = value
+    if field == "csms":
+        c = round(v)
+        return "csms", [float(x) for x in sorted({max(1, c - 2), max(1, c - 1), c, c + 2, c + 4})]
+    a = v if field == "accounts_per_csm" else (1.0 / v if v > 0 else 400.0)
+    levels = sorted({max(1.0, float(round(a * k))) for k in (0.5, 0.75, 1.0, 1.5, 2.5)})
+    return "accounts_per_csm", levels
 
 
 def _segment_index(scenario: Scenario, segment: str | None) -> int:

@@ -170,10 +170,10 @@ def backtest(
     CalibrationError
         The data cannot be used, or are too short for the holdout; the message names the file.
     """
-    from .calibrate import READ_OPTIONS, _read
+    from .fit_table import READ_OPTIONS, read
 
     read_options = {k: calibrate_options.pop(k) for k in READ_OPTIONS if k in calibrate_options}
-    reading = _read(data, source, calibrate_options.get("currency"), read_options)
+    reading = read(data, source, calibrate_options.get("currency"), read_options)
     return _backtest_table(
         reading, holdout=holdout, paths=paths, seed=seed, options=calibrate_options
     )
@@ -182,7 +182,7 @@ def backtest(
 def _backtest_table(reading, *, holdout, paths: int, seed: int, options: dict) -> Backtest:
     """:func:`backtest` on a file already read."""
     from ..model.engine import simulate
-    from .calibrate import _calibrate_table
+    from .fit_table import calibrate_table
 
     clean, kind, source = reading.table, reading.kind, reading.source
     if kind != "mrr":
@@ -211,7 +211,7 @@ def _backtest_table(reading, *, holdout, paths: int, seed: int, options: dict) -
         )
     cutoff = months[fit_months - 1]
     train = clean[clean["month"] <= cutoff]
-    cal = _calibrate_table(
+    cal = calibrate_table(
         train,
         kind,
         source,

@@ -1,6 +1,6 @@
 """Cells that cannot be read, collected over a whole file, then said once per column and kind.
 
-A file of a million bad rows keeps at most :data:`~cssim.data.reading.MAX_ROWS` examples per column and
+A file of a million bad rows keeps at most :data:`MAX_ROWS` examples per column and
 kind of fault, and the count of the rest, so a hostile file costs no more memory than a good one. Each
 problem names the column as written, the rows (the header is row 1) and the cells as written; the
 messages are templates of :mod:`cssim.words.errors_text` (so they read in Japanese too).
@@ -14,9 +14,11 @@ import numpy as np
 
 from ..model.errors import Problem
 from . import cells
-from .reading import MAX_ROWS
 
 __all__ = ["Faults", "shown"]
+
+#: at most this many offending rows are listed per problem
+MAX_ROWS = 10
 
 
 def shown(header: str) -> str:

@@ -28,7 +28,7 @@ from .provenance import Provenance
 from .reading import CalibrationError, _span_problem, _validate_cohorts
 from .textfile import ENCODING_NAMES, TableError, TextTable, open_table
 
-__all__ = ["Reading", "read_billing"]
+__all__ = ["Reading", "read_billing", "read_data"]
 
 
 @dataclass(frozen=True)
@@ -278,3 +278,17 @@ def _provenance(
         assumptions=tuple(opts.assumptions),
         warnings=tuple(opts.warnings),
     )
+
+
+def read_data(data, source: str | None = None, **options) -> tuple[pd.DataFrame, str, str]:
+    """Read and validate a billing export (a path or a DataFrame) of any accepted format.
+
+    Returns
+    -------
+    frame, kind, source
+        The clean table (``row`` = the row number in the file, header = 1), ``"mrr"`` or ``"cohort"``, and
+        the name used in messages. ``options`` are those of :func:`cssim.data.intake.read_billing`, which
+        also returns how the file was read.
+    """
+    reading = read_billing(data, source=source, **options)
+    return reading.table, reading.kind, reading.source

@@ -17,8 +17,8 @@ from .amounts import before_tax, pick
 from .columns import Layout
 from .converted import Converted
 from .currency import resolve
+from .faults import MAX_ROWS
 from .options import ReadOptions
-from .reading import MAX_ROWS
 from .textfile import TextTable
 from .typed import read_typed
 

@@ -12,13 +12,12 @@ import pandas as pd
 
 from ..model.errors import Problem, ScenarioError
 from . import cells
+from .faults import MAX_ROWS, Faults
 
-__all__ = ["CalibrationError", "parse_month", "read_data"]
+__all__ = ["CalibrationError", "parse_month"]
 
 MRR_COLUMNS = ("customer", "month", "mrr")
 COHORT_COLUMNS = ("cohort", "period", "active")
-#: at most this many offending rows are listed per problem
-MAX_ROWS = 10
 
 
 class CalibrationError(ScenarioError):
@@ -72,22 +71,6 @@ def _rows(items: list[tuple[int, object]], show_value: bool = True) -> str:
     )
 
 
-def read_data(data, source: str | None = None, **options) -> tuple[pd.DataFrame, str, str]:
-    """Read and validate a billing export (a path or a DataFrame) of any accepted format.
-
-    Returns
-    -------
-    frame, kind, source
-        The clean table (``row`` = the row number in the file, header = 1), ``"mrr"`` or ``"cohort"``, and
-        the name used in messages. ``options`` are those of :func:`cssim.data.intake.read_billing`, which
-        also returns how the file was read.
-    """
-    from .intake import read_billing
-
-    reading = read_billing(data, source=source, **options)
-    return reading.table, reading.kind, reading.source
-
-
 def _numbers(
     raw: pd.DataFrame,
     column: str,
@@ -97,8 +80,6 @@ def _numbers(
     what: str = "",
 ) -> pd.Series:
     """The numbers of ``column`` (a comma only as a thousands separator), problems named by rows."""
-    from .faults import Faults
-
     faults = Faults()
     what = what or column
     (v,), codes = cells.parse_column(raw[column].astype(str), cells.amount)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .atomic import atomic
+
 __all__ = ["FORMULA_STARTS", "csv_text", "escape_cell", "formula_safe", "write_csv"]
 
 #: the first characters that make a spreadsheet read a cell as a formula
@@ -69,7 +71,5 @@ def write_csv(
     frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False, **to_csv
 ) -> Path:
     """Write ``frame`` as CSV (UTF-8, formula cells escaped) atomically; returns the path."""
-    from .result import _atomic
-
     safe = formula_safe(frame)
-    return _atomic(Path(path), lambda p: safe.to_csv(p, index=index, **to_csv))
+    return atomic(Path(path), lambda p: safe.to_csv(p, index=index, **to_csv))

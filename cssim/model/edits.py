@@ -154,11 +154,13 @@ def parse_path(data: Mapping, path: str | Sequence[str | int], source: str = "<e
     return tuple(out)
 
 
-def _fields(tail: str, path: str) -> list[str]:
+def _fields(tail: str, path: str) -> list[str | int]:
+    """The fields after a segment in the dotted form; a number is a list index
+    (``health.states.0.new``)."""
     parts = tail.split(".") if tail else []
     if any(not p for p in parts):
         raise _fail("<edit>", path, "a field path has a name between dots")
-    return parts
+    return [int(p) if p.isdigit() else p for p in parts]
 
 
 def _bracket(text: str, i: int, path: str, source: str) -> tuple[int, str | int]:
@@ -197,6 +199,8 @@ def apply(data: dict, path: Path, value: Any, source: str = "<edit>") -> None:
                     source, path, f"{here}: there is no item {key!r} (items 0 to {len(node) - 1})"
                 )
         elif isinstance(node, dict):
+            if isinstance(key, int) and not isinstance(key, bool) and str(key) in node:
+                key = str(key)  # a mapping key written as digits in the dotted form
             if not isinstance(key, str):
                 raise _fail(
                     source, path, f"{format_path(path[:i])} is a mapping: name a field, not [{key}]"

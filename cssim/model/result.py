@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ._lazy import pandas as pd
+from .atomic import atomic as _atomic
 from .derived import check_metric, derive
 from .display import compact_money as _money
 from .display import html_table
@@ -577,25 +577,6 @@ def _prob(hits: np.ndarray) -> dict:
         "mc_se": float(np.sqrt(p * (1 - p) / hits.size)),
         "median_se": np.nan,
     }
-
-
-def _atomic(path: Path, write) -> Path:
-    """Write through a temporary file in the same folder, then rename: never a half-written file.
-
-    ``write(tmp)`` creates the temporary file itself (a fresh hidden name, ``.<name>.<hex>.tmp``), so
-    it gets the user's usual permissions (the umask applies); mkstemp's 0600 would make outputs
-    readable by their owner only.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
-        write(str(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def quantile_table(

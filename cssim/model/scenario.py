@@ -28,7 +28,9 @@ __all__ = ["EqualEffortLever", "Scenario", "Segment", "load_scenario"]
 
 #: The levers a report compares at equal effort, by name (``cssim.analysis.levers.EQUAL_EFFORT``:
 #: churn -1 point a month, expansion +1 point a month, price +5%, new customers +10%).
-EqualEffortLever = Literal["churn_pt", "expansion_pt", "price_rel", "acquisition_rel"]
+EqualEffortLever = Literal[
+    "churn_pt", "expansion_pt", "price_rel", "acquisition_rel", "new_healthy_pt", "csms_add"
+]
 LeverCost = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
 
 

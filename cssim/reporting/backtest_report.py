@@ -88,7 +88,7 @@ def write_backtest(
     bt: Backtest, directory: str | os.PathLike, lang: str = "en"
 ) -> tuple[Path, Path]:
     """Write ``backtest.html`` and ``backtest.png`` into ``directory`` atomically; returns both paths."""
-    from ..model.result import _atomic
+    from ..model.atomic import atomic as _atomic
 
     _ = Translator(lang)
     directory = Path(directory)

@@ -392,7 +392,7 @@ def _kind(column: str) -> str:
 
 def write_report(cal: Calibration, directory: str | os.PathLike, lang: str = "en") -> Path:
     """Write ``calibration.html`` into ``directory`` atomically, in ``lang``; returns its path."""
-    from ..model.result import _atomic
+    from ..model.atomic import atomic as _atomic
 
     html = render_report(cal, lang)
     return _atomic(

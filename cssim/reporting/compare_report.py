@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..analysis.compare import Comparison
+from ..model.atomic import atomic as _atomic
 from ..model.metrics import METRICS
-from ..model.result import _atomic
 from ..words import formatting as fmt
 from ..words.fonts import use_fonts
 from ..words.i18n import Translator

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..model.atomic import atomic as _atomic
 from ..model.csvout import write_csv
-from ..model.result import _atomic
 from ..words import formatting as fmt
 from ..words.i18n import Translator
 from .charts import embed
@@ -122,22 +122,35 @@ def _assumed(plan, name: str) -> float:
     return math.nan
 
 
-def plan_table(plan, lang: str = "en") -> tuple[list[str], list[list[str]]]:
-    """The levels as a table people read: columns and rows of text, most CS last."""
+def plan_table(plan, lang: str = "en", compact: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The levels as a table people read: columns and rows of text, most CS last. ``compact`` (for the
+    report's narrower page) puts the 80% range beside the mean and leaves out NRR and GRR."""
     _ = Translator(lang)
     cur = plan.scenario.currency
     t = plan.table.sort_values("cs_cost")
-    columns = [
-        _("Accounts per CSM") if plan.by == "accounts_per_csm" else _("CSMs"),
-        _("CS spend over the horizon"),
-        _("Profit after CS (mean)"),
-        _("80% range"),
-        _("ARR at month {month} (median)", month=plan.scenario.horizon_months),
-        "NRR",
-        "GRR",
-        "ARR:CRC",
-        _("Pays back: 12 / 24 months"),
-    ]
+    level = _("Accounts per CSM") if plan.by == "accounts_per_csm" else _("CSMs")
+    arr = _("ARR at month {month} (median)", month=plan.scenario.horizon_months)
+    if compact:
+        columns = [
+            level,
+            _("CS spend over the horizon"),
+            _("Profit after CS (mean, 80% range)"),
+            arr,
+            "ARR:CRC",
+            _("Pays back: 12 / 24 months"),
+        ]
+    else:
+        columns = [
+            level,
+            _("CS spend over the horizon"),
+            _("Profit after CS (mean)"),
+            _("80% range"),
+            arr,
+            "NRR",
+            "GRR",
+            "ARR:CRC",
+            _("Pays back: 12 / 24 months"),
+        ]
     rows = []
     for r in t.itertuples():
         digits = 0 if plan.by == "accounts_per_csm" else "fit"
@@ -153,19 +166,33 @@ def plan_table(plan, lang: str = "en") -> tuple[list[str], list[list[str]]]:
             fmt.percent(v, lang, 0) if np.isfinite(v) else "–"
             for v in (r.p_payback_12, r.p_payback_24)
         )
-        rows.append(
-            [
-                name,
-                fmt.money(r.cs_cost, cur, lang),
-                fmt.money(r.profit_mean, cur, lang),
-                f"{fmt.money(r.profit_p10, cur, lang)} – {fmt.money(r.profit_p90, cur, lang)}",
-                fmt.money(r.arr_median, cur, lang),
-                fmt.percent(r.nrr_median, lang, 1),
-                fmt.percent(r.grr_median, lang, 1),
-                fmt.format_value(r.arr_crc_median, "ratio", lang),
-                pay,
-            ]
-        )
+        band = f"{fmt.money(r.profit_p10, cur, lang)} – {fmt.money(r.profit_p90, cur, lang)}"
+        ratio = fmt.format_value(r.arr_crc_median, "ratio", lang)
+        if compact:
+            rows.append(
+                [
+                    name,
+                    fmt.money(r.cs_cost, cur, lang),
+                    f"{fmt.money(r.profit_mean, cur, lang)} ({band})",
+                    fmt.money(r.arr_median, cur, lang),
+                    ratio,
+                    pay,
+                ]
+            )
+        else:
+            rows.append(
+                [
+                    name,
+                    fmt.money(r.cs_cost, cur, lang),
+                    fmt.money(r.profit_mean, cur, lang),
+                    band,
+                    fmt.money(r.arr_median, cur, lang),
+                    fmt.percent(r.nrr_median, lang, 1),
+                    fmt.percent(r.grr_median, lang, 1),
+                    ratio,
+                    pay,
+                ]
+            )
     return columns, rows
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..model.atomic import atomic as _atomic
 from ..model.csvout import write_csv
-from ..model.result import _atomic
 from ..model.scenario import Scenario
 
 __all__ = ["write_compare_csv", "write_levers_outputs", "write_sweep_csv"]

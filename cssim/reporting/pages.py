@@ -103,7 +103,7 @@ def write_levers_page(
     import matplotlib.pyplot as plt
 
     from ..analysis.levers import LEVERS
-    from ..model.result import _atomic
+    from ..model.atomic import atomic as _atomic
     from ..words import formatting as fmt
     from ..words.chart_text import money_ticks
     from ..words.fonts import use_fonts

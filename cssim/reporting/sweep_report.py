@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis.sweep import SweepResult
-from ..model.result import _atomic
+from ..model.atomic import atomic as _atomic
 from ..words import formatting as fmt
 from ..words.chart_text import money_ticks
 from ..words.fonts import use_fonts

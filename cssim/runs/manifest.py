@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .._version import __version__
-from ..model.result import _atomic
+from ..model.atomic import atomic as _atomic
 
 __all__ = [
     "MANIFEST",

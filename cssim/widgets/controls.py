@@ -50,6 +50,14 @@ _HELP = {
     "csm_cost": N_(
         "Monthly cost of one CSM: with the accounts per CSM, the CRC and ARR:CRC in the table."
     ),
+    "csms": N_(
+        "CSMs on the team (a fixed headcount): coverage is their hours over the customers at the "
+        "start of each month."
+    ),
+    "new_healthy": N_(
+        "Share of new customers who start in the healthiest usage state (onboarding quality); the "
+        "other states share the rest in proportion."
+    ),
 }
 
 

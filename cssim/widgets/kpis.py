@@ -31,13 +31,15 @@ KPIS: dict[str, str] = {
     N_("GRR 12m, median"): "percent",
     N_("LTV:CAC, median"): "ratio",
     N_("ARR:CRC, median"): "ratio",
+    N_("ARR at risk, median"): "money",  # only where a segment has usage states
 }
 
 
 def at_horizon(r: SimulationResult) -> dict[str, float]:
     """The KPIs of a run at its horizon ``H``: ARR's P10, median and P90, the share of paths whose ARR
     grows (``ARR_H > ARR_0``), and the medians over paths of customers, NRR and GRR over the last 12
-    months (NaN before month 12), LTV:CAC and ARR:CRC (paths where they are undefined left out)."""
+    months (NaN before month 12), LTV:CAC and ARR:CRC (paths where they are undefined left out), and
+    where a segment has usage states the median ARR of the at-risk and dormant accounts."""
     t = r.horizon
     arr = r["arr"]
     a = arr[:, t]
@@ -49,7 +51,7 @@ def at_horizon(r: SimulationResult) -> dict[str, float]:
             col = col[np.isfinite(col)]
             return float(np.median(col)) if col.size else math.nan
 
-        return {
+        out = {
             "ARR, median": p50,
             "ARR, P10": p10,
             "ARR, P90": p90,
@@ -60,12 +62,16 @@ def at_horizon(r: SimulationResult) -> dict[str, float]:
             "LTV:CAC, median": med("ltv_cac"),
             "ARR:CRC, median": med("arr_crc"),
         }
+        if r.states():  # usage states: the ARR of the at-risk and dormant accounts
+            out["ARR at risk, median"] = med("arr_at_risk")
+        return out
 
 
 def kpi_frame(now: dict[str, float], then: dict[str, float]) -> pd.DataFrame:
     """The KPIs as data: columns ``kpi, file, now, change`` (``change = now - file``)."""
+    keys = [k for k in KPIS if k in now]
     frame = pd.DataFrame(
-        {"kpi": list(KPIS), "file": [then[k] for k in KPIS], "now": [now[k] for k in KPIS]}
+        {"kpi": keys, "file": [then[k] for k in keys], "now": [now[k] for k in keys]}
     )
     frame["change"] = frame["now"] - frame["file"]
     return frame
@@ -105,5 +111,6 @@ def kpi_rows(
             _change(k, now[k], then[k], _.lang),
         )
         for k in KPIS
+        if k in now
     ]
     return columns, rows

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..model.atomic import atomic as _atomic
 from ..model.errors import ScenarioError
-from ..model.result import _atomic
 from ..model.scenario import Scenario
 from ..words.i18n import Translator
 from ._text import error_text, message

@@ -17,7 +17,16 @@ from ..model.distributions import _Dist
 from ..model.scenario import Segment
 from ..words.i18n import N_
 
-__all__ = ["FIXED", "Spec", "read", "relocate", "segment_changes", "segment_specs"]
+__all__ = [
+    "FIXED",
+    "Spec",
+    "healthiest",
+    "new_shares",
+    "read",
+    "relocate",
+    "segment_changes",
+    "segment_specs",
+]
 
 
 def relocate(dist: _Dist, median: float) -> dict[str, Any]:
@@ -232,7 +241,11 @@ def segment_specs(seg: Segment) -> tuple[list[Spec], list[str]]:
         Spec("arpa", label, path, arpa, arpa / 5, 3 * arpa, _nice_step(3 * arpa), "money", dist=d)
     )
     cs = seg.cs
-    if cs is None or cs.csm_per_account is None:
+    if cs is not None and cs.csms is not None:  # a fixed headcount: the number of CSMs
+        v, d = _num(cs.csms)
+        hi = max(20.0, 3 * v)
+        specs.append(Spec("csms", N_("CSMs"), "cs.csms", v, 0.0, hi, 0.5, "number", 1, d))
+    elif cs is None or cs.csm_per_account is None:
         given = cs is not None and cs.accounts_per_csm is not None
         v, d = _num(cs.accounts_per_csm) if given else (100.0, None)
         path = "cs.accounts_per_csm" if given else None
@@ -258,11 +271,46 @@ def segment_specs(seg: Segment) -> tuple[list[Spec], list[str]]:
             dist=d,
         )
     )
+    if seg.health is not None:  # onboarding quality: the share of new customers starting healthy
+        best = healthiest(seg)
+        v, _d = _num(seg.health.states[best].new)
+        specs.append(
+            Spec(
+                "new_healthy",
+                N_("New customers starting healthy"),
+                None,
+                v,
+                0.0,
+                1.0,
+                0.01,
+                "percent",
+            )
+        )
     for spec in specs:  # put the file's value on the slider's grid, so the browser keeps it
         if not spec.integer:
             spec.lo = spec.value - math.floor((spec.value - spec.lo) / spec.step + 1e-9) * spec.step
             spec.hi = spec.value + math.floor((spec.hi - spec.value) / spec.step + 1e-9) * spec.step
     return specs, fixed
+
+
+def healthiest(seg: Segment) -> int:
+    """The index of a segment's healthiest usage state (the lowest churn multiplier, at its median)."""
+    risk = [_num(s.churn_multiplier)[0] for s in seg.health.states]
+    return risk.index(min(risk))
+
+
+def new_shares(seg: Segment, healthy: float) -> list[float]:
+    """The ``new`` shares with the healthiest state's set to ``healthy`` and the others scaled to the
+    rest in proportion (evenly where they were all 0)."""
+    states = seg.health.states
+    best = healthiest(seg)
+    old = [_num(s.new)[0] for s in states]
+    rest = sum(v for i, v in enumerate(old) if i != best)
+    others = len(states) - 1
+    return [
+        healthy if i == best else (1 - healthy) * (v / rest if rest > 0 else 1 / others)
+        for i, v in enumerate(old)
+    ]
 
 
 def read(spec: Spec, raw: float) -> float:
@@ -308,6 +356,9 @@ def segment_changes(
     for k in ("expansion", "contraction"):
         if k in moved and specs[k].path is None:
             out[prefix + k] = {"rate": value(k)}
+    if "new_healthy" in moved:
+        for j, share in enumerate(new_shares(seg, float(values["new_healthy"]))):
+            out[f"{prefix}health.states.{j}.new"] = share
     cs_new = seg.cs is None and moved & {"accounts_per_csm", "csm_cost"}
     if cs_new:
         out[prefix + "cs"] = {

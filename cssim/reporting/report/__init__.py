@@ -19,7 +19,8 @@ The package, one job a module:
 - :mod:`.context`: the parameters checked, the scenario simulated, what the sections share;
 - :mod:`.tables`: the tables as frames of text (key figures, assumptions, precision);
 - :mod:`.markup`: what sections are built from (escaped HTML, figures);
-- :mod:`.opening`, :mod:`.figures`, :mod:`.levers`, :mod:`.closing`: the sections, in order.
+- :mod:`.opening`, :mod:`.health`, :mod:`.figures`, :mod:`.levers`, :mod:`.closing`: the sections, in
+  order (:mod:`.health` only where a segment has usage states).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 from .closing import appendix, footnote, glossary, precision
 from .context import ANALYSIS_PATHS, ReportContext, check_parameters, prepare
 from .figures import cohorts, growth, movements, retention, unit_economics
+from .health import health, health_lead
 from .levers import sensitivity, strategy
 from .markup import Html
 from .opening import assumptions, header, kpis, summary
@@ -56,6 +58,8 @@ __all__ = [
     "glossary",
     "growth",
     "header",
+    "health",
+    "health_lead",
     "kpi_table",
     "kpis",
     "movements",

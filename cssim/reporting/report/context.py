@@ -115,6 +115,26 @@ class ReportContext:
         )
 
     @functools.cached_property
+    def cs_plans(self) -> dict:
+        """Per segment with usage states and a CS block (at most three): its CS plan at the levels
+        around today's (:func:`cssim.analysis.cs_plan.default_levels`), on the report's seed."""
+        from ...analysis.cs_plan import cs_plan, default_levels
+
+        out = {}
+        for seg in self.scenario.segments:
+            if seg.health is None or seg.cs is None or len(out) >= 3:
+                continue
+            by, levels = default_levels(seg)
+            out[seg.name] = cs_plan(
+                self.scenario,
+                seg.name,
+                paths=min(ANALYSIS_PATHS, self.result.paths),
+                seed=self.result.seed,
+                **{by: levels},
+            )
+        return out
+
+    @functools.cached_property
     def breakeven(self) -> pd.DataFrame:
         from ...analysis.breakeven import breakeven_table
 

@@ -1,0 +1,304 @@
+"""From a billing table already read to a calibrated scenario: the fits, the history and the scenario
+whose uncertain parameters carry the fits' uncertainty (what :func:`cssim.calibrate` and
+:func:`cssim.backtest` share)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, stats
+
+from ..model.errors import Problem
+from ..model.scenario import Scenario
+from .calibration import Calibration
+from .fitting import ACQUISITION_FORMS, Fits, fit_all
+from .history import BillingHistory, build_history, cohort_table
+from .intake import read_billing
+from .provenance import Provenance
+from .reading import CalibrationError
+
+__all__ = ["READ_OPTIONS", "calibrate_table", "read"]
+
+
+#: options of :func:`cssim.data.intake.read_billing` that :func:`calibrate` and :func:`backtest` pass on
+READ_OPTIONS = (
+    "format",
+    "encoding",
+    "timezone",
+    "as_of",
+    "fx",
+    "tax_included",
+    "interval",
+    "dayfirst",
+)
+
+
+def read(data, source, currency, options: dict):
+    """The file read with the reader's options (an unknown option is a ``TypeError``)."""
+    unknown = sorted(set(options) - set(READ_OPTIONS))
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+    return read_billing(data, source=source, currency=currency, **options)
+
+
+def calibrate_table(
+    clean: pd.DataFrame,
+    kind: str,
+    source: str,
+    provenance: Provenance | None,
+    *,
+    name: str | None = None,
+    horizon_months: int = 36,
+    currency: str | None = None,
+    arpa: float | None = None,
+    segment: str = "All customers",
+    holdout_fraction: float = 2 / 3,
+    forms: dict | None = None,
+) -> Calibration:
+    """:func:`calibrate` on a table already read."""
+    if kind == "mrr" and provenance is not None:
+        currency = provenance.currency
+    currency = currency or "JPY"
+    d, history = build_history(clean, kind)
+    if len(d.months) < 3:
+        raise CalibrationError(
+            source,
+            [Problem("", f"only {len(d.months)} month(s) of data: calibration needs at least 3")],
+        )
+    if float(d.customers[:-1].sum()) <= 0:
+        raise CalibrationError(source, [Problem("", "no customer is active before the last month")])
+    if forms is not None:
+        allowed = {"churn": ("monthly", "onboarding", "sbg"), "acquisition": ACQUISITION_FORMS}
+        for key, value in forms.items():
+            if key not in allowed or value not in allowed[key]:
+                raise CalibrationError(
+                    source,
+                    [
+                        Problem(
+                            f"forms.{key}",
+                            f"{value!r} is not a form; allowed: "
+                            + "; ".join(f"{k}: {', '.join(v)}" for k, v in allowed.items()),
+                        )
+                    ],
+                )
+    fits = fit_all(
+        d,
+        history,
+        holdout_fraction=holdout_fraction,
+        horizon=horizon_months,
+        arpa=arpa,
+        forms=forms,
+    )
+    warnings = _warnings(provenance)
+    scenario = _scenario(
+        d,
+        fits,
+        source,
+        name=name,
+        horizon=horizon_months,
+        currency=currency,
+        segment=segment,
+        warnings=warnings,
+    )
+    return Calibration(
+        source=source,
+        kind=kind,
+        months=tuple(str(m) for m in d.months),
+        history=history,
+        cohort_table=cohort_table(d.cohorts, d.months),
+        fits=fits,
+        scenario=scenario,
+        notes=tuple(fits.notes) + warnings,
+        provenance=provenance,
+    )
+
+
+def _warnings(provenance: Provenance | None) -> tuple[str, ...]:
+    """The reading's warnings as sentences (the scenario's description and the notes carry them)."""
+    if provenance is None:
+        return ()
+    from .provenance import note_text
+
+    texts = (note_text(n, None, provenance.currency) for n in provenance.warnings)
+    return tuple(f"{t[:1].upper()}{t[1:]}." for t in texts)
+
+
+# -- the scenario ------------------------------------------------------------------------------------------
+
+
+def _g(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _rate_dist(mean: float, se: float) -> float | dict:
+    """A rate in (0, 1) as beta(mean, sd = SE), or the number when the SE is zero or not usable."""
+    if not (0 < mean < 1) or not (se > 0) or se * se >= mean * (1 - mean) * 0.99:
+        return float(mean)
+    return {"kind": "beta", "mean": float(mean), "sd": float(se)}
+
+
+def _logit_dist(mean: float, logit_sd: float) -> float | dict:
+    """A probability with a logit-scale standard error as beta(mean, sd = the delta-method SE)."""
+    return _rate_dist(mean, logit_sd * mean * (1 - mean))
+
+
+def _normal_dist(mean: float, se: float, lo: float, hi: float) -> float | dict:
+    """normal(mean, sd = SE) when it keeps 90% of its mass inside the field's range, else the number."""
+    if not (se > 0) or stats.norm.cdf(hi, mean, se) - stats.norm.cdf(lo, mean, se) < 0.9:
+        return float(min(max(mean, lo), hi))
+    return {"kind": "normal", "mean": float(mean), "sd": float(se)}
+
+
+def _pos_dist(mean: float, se: float) -> float | dict:
+    if not (mean > 0) or not (se > 0):
+        return float(mean)
+    return {"kind": "lognormal", "mean": float(mean), "sd": float(se)}
+
+
+def _scenario(
+    d: BillingHistory,
+    fits: Fits,
+    source: str,
+    *,
+    name: str | None,
+    horizon: int,
+    currency: str,
+    segment: str,
+    warnings: tuple[str, ...] = (),
+) -> Scenario:
+    """The one-segment scenario the fits describe (uncertain parameters carry their standard errors)."""
+    churn, sbg, lr = fits.churn, fits.sbg, fits.lr_test
+    expansion, contraction, acquisition = fits.expansion, fits.contraction, fits.acquisition
+    holdout, notes = fits.holdout, list(fits.notes)
+    first, last = str(d.months[0]), str(d.months[-1])
+    customers = fits.start.customers
+    seg: dict = {"name": segment, "customers": customers, "arpa": fits.start.arpa}
+    if fits.new_arpa is not None:
+        seg["new_arpa"] = _pos_dist(fits.new_arpa.mean, fits.new_arpa.se)
+    t = fits.start.tenure
+    if t != 0:
+        seg["starting_tenure"] = t
+    form = fits.churn_form
+    joint: list[tuple[list, list, np.ndarray]] = []  # (paths, scales) blocks with their covariance
+    if form.form == "sbg":
+        seg["churn"] = {"heterogeneity": {"alpha": float(form.alpha), "beta": float(form.beta)}}
+        joint.append((list(form.names), ["log", "log"], form.covariance))
+    elif form.form == "onboarding":
+        seg["churn"] = {
+            "monthly": float(form.monthly),
+            "onboarding": {"months": form.months, "monthly": float(form.onboarding)},
+        }
+        joint.append((list(form.names), ["logit", "logit"], form.covariance))
+    else:
+        seg["churn"] = {"monthly": _logit_dist(form.monthly, form.sd[0])}
+    if acquisition is None:
+        seg["acquisition"] = {"count": 0.0}
+    elif acquisition.model == "rate":
+        g, se = acquisition.rate, acquisition.rate_se
+        seg["acquisition"] = {"rate": _normal_dist(g, se, -0.99, 100.0)}
+    elif acquisition.model == "count_growth" and acquisition.covariance is not None:
+        seg["acquisition"] = {"count": acquisition.count, "growth": acquisition.growth}
+        joint.append(
+            (["acquisition.count", "acquisition.growth"], ["log", "log1p"], acquisition.covariance)
+        )
+    else:
+        seg["acquisition"] = {"count": _pos_dist(acquisition.count, acquisition.count_se)}
+    if joint:
+        names = [n for block in joint for n in block[0]]
+        scales = [k for block in joint for k in block[1]]
+        cov = linalg.block_diag(
+            *(block[2] for block in joint)
+        )  # churn and acquisition: separate data
+        cov = (cov + cov.T) / 2
+        seg["joint"] = {
+            "parameters": names,
+            "scales": scales,
+            "covariance": [[float(f"{x:.6g}") for x in row] for row in cov],
+        }
+    for key, mv in (("expansion", expansion), ("contraction", contraction)):
+        if mv is not None and mv.rate > 0 and mv.probability > 0:
+            seg[key] = {
+                "rate": _rate_dist(mv.rate, mv.rate_se),
+                "probability": _rate_dist(mv.probability, mv.probability_se),
+            }
+    where = Path(source).name + (f" ({source})" if Path(source).name != source else "")
+    figures = [
+        f"Calibrated by cssim from {where}, months {first} to {last} "
+        f"({len(d.months)} months; {customers} customers active at the end)."
+    ]
+    figures.append(
+        f"Monthly logo churn {_g(churn.churn)} (SE {_g(churn.se)}; {churn.churned} churned of "
+        f"{churn.at_risk} customer-months at risk)."
+    )
+    if sbg is not None:
+        figures.append(
+            f"Shifted-beta-geometric fit to the retention curves of {len(sbg.observed)} cohorts "
+            f"(the retention figure): alpha {_g(sbg.alpha)} "
+            f"(SE {_g(sbg.alpha_se)}), beta {_g(sbg.beta)} (SE {_g(sbg.beta_se)}); likelihood "
+            f"ratio vs constant churn {_g(lr[0])} (p {_g(lr[1])})."
+        )
+    used = {
+        "sbg": f"shifted-beta-geometric, alpha {_g(form.alpha)}, beta {_g(form.beta)}, fitted month by "
+        "month to the cohorts whose start is observed"
+        + (
+            f" and to the opening base at a fitted tenure of {_g(form.base_age)} months"
+            if form.base_age > 0
+            else ""
+        )
+        + " (their joint uncertainty from the likelihood's curvature)",
+        "onboarding": f"{_g(form.onboarding)} a month in the first {form.months} months of tenure, "
+        f"{_g(form.monthly)} after",
+        "monthly": f"constant monthly churn {_g(form.monthly)}",
+    }[form.form]
+    figures.append(f"Churn model used: {used}; chosen by {fits.churn_chosen_by}.")
+    for key, mv in (("Expansion", expansion), ("Contraction", contraction)):
+        if mv is not None:
+            figures.append(
+                f"{key} {_g(mv.rate)} of staying MRR a month (SE {_g(mv.rate_se)}), "
+                f"{_g(mv.probability)} of staying accounts moving."
+            )
+    if acquisition is not None:
+        if acquisition.model == "rate":
+            figures.append(
+                f"Acquisition: {_g(acquisition.rate)} a year relative to the base "
+                f"(SE {_g(acquisition.rate_se)})."
+            )
+        else:
+            figures.append(
+                f"Acquisition: {_g(acquisition.count)} new customers a month (SE "
+                f"{_g(acquisition.count_se)})"
+                + (
+                    f", growing {_g(acquisition.growth)} a month (SE {_g(acquisition.growth_se)})"
+                    if acquisition.model == "count_growth"
+                    else ""
+                )
+                + "."
+            )
+        figures.append(f"Acquisition form chosen by {acquisition.chosen_by}.")
+    if fits.new_arpa is not None:
+        figures.append(
+            f"New-customer ARPA {_g(fits.new_arpa.mean)} (SE {_g(fits.new_arpa.se)}; "
+            f"{fits.new_arpa.n} new customers)."
+        )
+    if t != 0:
+        figures.append(
+            f"Starting tenure {t if isinstance(t, int) else str(t['min']) + ' to ' + str(t['max'])} "
+            "months, "
+            "as today's customers' observed tenures."
+        )
+    if holdout is not None:
+        figures.append(
+            f"Holdout (fit to {holdout.cutoff}): mean absolute error of predicted active customers "
+            f"{holdout.mape['sbg']:.1%} (sBG), {holdout.mape['constant']:.1%} (constant churn)."
+        )
+    figures += notes + list(warnings)
+    data = {
+        "name": (name or f"Calibrated from {Path(source).name}")[:120],
+        "description": " ".join(figures)[:5000],
+        "horizon_months": int(horizon),
+        "currency": currency,
+        "segments": [seg],
+    }
+    return Scenario.from_dict(data, source=f"scenario calibrated from {source}")
