@@ -48,14 +48,15 @@ def test_a_single_segment_label_leaves_the_segment_out():
 
 def test_values_format_by_kind():
     assert parameter_kind("SMB.churn.monthly") == "percent"
-    assert format_parameter("SMB.churn.monthly", 0.03, lang="en") == "3.00%"
+    assert format_parameter("SMB.churn.monthly", 0.03, lang="en") == "3%"
     assert format_parameter("SMB.arpa", 352_000_000, lang="ja") == "3.52億円"
     assert format_parameter("horizon_months", 18, lang="ja") == "18か月"
 
 
 def test_metric_labels_follow_the_glossary():
-    assert metric_label("nrr", "ja").startswith(glossary.term("nrr", "ja"))
-    assert metric_label("crc", "ja").startswith(glossary.term("crc", "ja"))
+    # the abbreviation first, then what it is (the glossary's heading)
+    assert metric_label("nrr", "ja").startswith("NRR（拡張を含む")
+    assert metric_label("crc", "ja") == "CRC（" + glossary.term("crc", "ja") + "）"
     assert metric_label("arr", "en") == "ARR"
 
 

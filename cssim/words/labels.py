@@ -26,6 +26,7 @@ __all__ = [
     "PARAMETERS",
     "Parameter",
     "format_parameter",
+    "lever_change_label",
     "metric_label",
     "parameter_kind",
     "parameter_label",
@@ -250,3 +251,67 @@ def lever_label(name: str, size: float, unit: str | None = None, lang: str | Non
         shown = sign + fmt.percent(abs(change), lang, digits)
     template = LEVER_LABELS.get(name)
     return _(template, change=shown) if template else f"{name} {shown}"
+
+
+#: lever name -> its name before the change it makes, ``{change}`` (``Churn 3% → 2% a month``)
+LEVER_CHANGE_LABELS: dict[str, str] = {
+    "churn_pt": N_("Churn {change}"),
+    "churn_rel": N_("Churn {change}"),
+    "expansion_pt": N_("Expansion {change}"),
+    "expansion_rel": N_("Expansion {change}"),
+    "acquisition_rel": N_("New customers {change}"),
+    "price_rel": N_("Price {change}"),
+    "onboarding_pt": N_("Onboarding churn {change}"),
+    "onboarding_rel": N_("Onboarding churn {change}"),
+}
+#: the fields whose before and after a lever's words show (others it moves are details)
+_SHOWN_FIELDS = frozenset(
+    {
+        "churn.monthly",
+        "churn.annual_renewal",
+        "churn.onboarding.monthly",
+        "expansion.rate",
+        "acquisition.rate",
+        "acquisition.count",
+        "arpa",
+        "seats.price",
+    }
+)
+
+
+def lever_change_label(
+    name: str,
+    changes: list[tuple[str, str, float, float]],
+    lang: str | None = None,
+    currency: str = "JPY",
+) -> str | None:
+    """A lever as the change it makes, before → after: ``Churn 3% → 2% a month``,
+    ``Price ¥50K → ¥52.5K a month`` / ``解約率 月3%→2%``, ``価格 月5万円→5.25万円``.
+
+    ``changes`` are ``(segment, field, before, after)`` (:func:`cssim.analysis.lever_rules.lever_changes`).
+    ``None`` where the change cannot be said in one before → after (several segments, or a field
+    people do not set, such as an sBG ``beta``): then :func:`lever_label` says it by its size.
+    """
+    _ = Translator(lang or "en")
+    shown = [c for c in changes if c[1] in _SHOWN_FIELDS]
+    if len(shown) != 1 or name not in LEVER_CHANGE_LABELS:
+        return None
+    _segment, field, before, after = shown[0]
+    p = PARAMETERS[field]
+
+    def show(v: float) -> str:
+        # a rate of 10% or more with one decimal (20% -> 22.2%), a lower one as precise as it needs
+        digits = 1 if p.kind == "percent" and abs(v) >= 0.1 else "fit"
+        return fmt.format_value(
+            v, p.kind, lang, currency, digits=digits if p.kind in ("percent", "number") else None
+        )
+
+    b, a = show(before), show(after)
+    change = fmt.change(b, a, lang)
+    if p.per == "month":
+        change = _("{value} a month", value=change)
+    elif p.per == "year":
+        change = _("{value} a year", value=change)
+    if field == "churn.annual_renewal":
+        return _("Churn at each renewal {change}", change=change)
+    return _(LEVER_CHANGE_LABELS[name], change=change)
