@@ -93,7 +93,9 @@ def _catalog_entries() -> list[tuple[str, str, str]]:
     return out
 
 
-@pytest.mark.parametrize("term", [t for t in glossary.GLOSSARY if t.catalog_en], ids=lambda t: t.key)
+@pytest.mark.parametrize(
+    "term", [t for t in glossary.GLOSSARY if t.catalog_en], ids=lambda t: t.key
+)
 def test_catalogs_use_the_glossary(term):
     """A message about the idea says it with the glossary's Japanese term (or keeps the English word
     it names, such as an option or a field)."""
@@ -101,9 +103,7 @@ def test_catalogs_use_the_glossary(term):
     mine = [(f, m, s) for f, m, s in _catalog_entries() if re.search(term.catalog_en, m, re.I)]
     assert mine, term.key
     off = [
-        (f, m, s)
-        for f, m, s in mine
-        if want not in s and not re.search(term.catalog_en, s, re.I)
+        (f, m, s) for f, m, s in mine if want not in s and not re.search(term.catalog_en, s, re.I)
     ]
     assert not off, off
 

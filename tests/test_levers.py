@@ -4,7 +4,6 @@ shortcut, closed forms from MODEL.md, ROI, and the churn floor (DOMAIN.md point 
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import matplotlib

@@ -121,7 +121,7 @@ def _yen_ja(x: float) -> str:
     for i, (start, unit, name, decimals) in enumerate(_YEN_UNITS):
         if a < start:
             continue
-        if decimals is None:  # a price under 10万円: as set, up to two decimals
+        if decimals is None:  # under 10万円: three significant digits at most (5万円, 5.25万円)
             return f"{sign}{_trim(f'{_half_up(a / unit, 2):.2f}')}{name}円"
         scaled = _half_up(a / unit, decimals)
         if i > 0 and scaled * unit >= _YEN_UNITS[i - 1][0]:
@@ -136,8 +136,9 @@ _EN_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 
 
 def _money_en(x: float, currency: str) -> str:
-    """English money: in full under 10,000 (``¥9,800``), as set under a million (``¥50K``,
-    ``¥52.5K``), three significant digits from a million up (``¥24.0M``, ``¥1.50M``, ``¥600M``)."""
+    """English money: in full under 10,000 (``¥9,800``), three significant digits without trailing
+    zeros under a million (``¥50K``, ``¥52.5K``, ``¥674K``), three significant digits from a million
+    up, trailing zeros kept (``¥24.0M``, ``¥1.50M``, ``¥600M``)."""
     from babel.numbers import format_currency, get_currency_symbol
 
     sign = MINUS if x < 0 else ""
@@ -147,15 +148,14 @@ def _money_en(x: float, currency: str) -> str:
             round(a), currency, locale="en_US", format="¤#,##0", currency_digits=False
         )
     symbol = get_currency_symbol(currency, locale="en_US")
-    r = float(f"{a:.3g}")  # three significant digits first, so 999.96M reads 1.00B
+    step = 10.0 ** (math.floor(math.log10(a)) - 2)
+    r = _half_up(a / step, 0) * step  # three significant digits first, so 999.96M reads 1.00B
     unit, name = next((u, n) for u, n in _EN_UNITS if r >= u)
-    scaled = r / unit
+    scaled = round(r / unit, 6)
     if unit >= 1e6:
         text = f"{scaled:.{max(0, 2 - math.floor(math.log10(scaled)))}f}"
-    else:
-        text = _trim(f"{_half_up(a / unit, 1):.1f}")
-        if float(text) >= 1000:
-            text, name = "1.00", "M"
+    else:  # under a million: three significant digits at most, no trailing zeros (¥50K, ¥52.5K)
+        text = _trim(f"{scaled:.{max(0, 2 - math.floor(math.log10(scaled)))}f}")
     return f"{sign}{symbol}{text}{name}"
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from ...words import formatting as fm
 from .context import ReportContext
 
-__all__ = ["BestLever", "best_lever", "cards", "paragraphs"]
+__all__ = ["BestLever", "best_lever", "cards", "in_sentence", "paragraphs"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,14 @@ def best_lever(ctx: ReportContext) -> BestLever | None:
         arr=float(top["median"]),
         arr_start=float(ctx.result.headline()["arr_start"]),
     )
+
+
+def in_sentence(words: str, lang: str) -> str:
+    """A label as it reads inside an English sentence (``Churn 3% → 2%`` -> ``churn 3% → 2%``);
+    an abbreviation (``ARR``) and Japanese stay as they are."""
+    if lang != "en" or len(words) < 2 or words[1].isupper():
+        return words
+    return words[0].lower() + words[1:]
 
 
 def _change(h: dict) -> float:
@@ -111,7 +119,7 @@ def _where_arr_goes(ctx: ReportContext) -> str:
 def _lever_sentence(ctx: ReportContext, best: BestLever) -> str:
     t, h = ctx.t, ctx.result.headline()
     values = {
-        "lever": best.words,
+        "lever": in_sentence(best.words, ctx.lang),
         "arr": ctx.money(best.arr),
         "gain": fm.format_value(best.gain, "money", ctx.lang, ctx.currency, sign=True),
         "month": h["month"],

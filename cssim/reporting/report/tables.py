@@ -209,7 +209,7 @@ def precision_table(result: SimulationResult, lang: str | None = None) -> pd.Dat
                 (
                     label,
                     fm.percent(value, lang, 0),
-                    "–",
+                    t("n/a"),
                     t("below {p} (rule of three)", p=fm.percent(bound, lang, 2))
                     if value == 0
                     else t("above {p} (rule of three)", p=fm.percent(1 - bound, lang, 2)),
