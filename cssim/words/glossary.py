@@ -120,7 +120,7 @@ GLOSSARY: tuple[Term, ...] = (
         "12か月前に契約していた顧客の現在の売上を、当時の売上で割ったもの。拡張を含みます。100%を"
         "超えれば既存顧客だけで売上が伸びています。",
         abbreviation="NRR",
-        heading_en="NRR (net revenue retention, with expansion)",
+        heading_en="NRR (with expansion)",
         heading_ja="NRR（売上継続率：拡張を含む）",
         catalog_en=r"^NRR\b",
         catalog_ja="NRR",
@@ -134,7 +134,7 @@ GLOSSARY: tuple[Term, ...] = (
         "contraction; at most 100%.",
         "NRRから拡張を除いたもの。解約と縮小だけを数えます。最大100%。",
         abbreviation="GRR",
-        heading_en="GRR (gross revenue retention, without expansion)",
+        heading_en="GRR (without expansion)",
         heading_ja="GRR（売上継続率：拡張を除く）",
         catalog_en=r"^GRR\b",
         catalog_ja="GRR",

@@ -113,6 +113,13 @@ def _where_arr_goes(ctx: ReportContext) -> str:
     grows = t(
         "ARR ends above today's {where}.", where=narrative.chance(h["p_arr_grows"], r.paths, t)
     )
+    if ctx.target is not None:
+        hit = float(np.mean(r.get("arr")[:, h["month"]] >= ctx.target))
+        grows += t(
+            " It reaches the target of {target} {where}.",
+            target=ctx.money(ctx.target),
+            where=narrative.chance(hit, r.paths, t),
+        )
     return fm.sentences([text, grows], lang)
 
 
@@ -255,7 +262,7 @@ def cards(ctx: ReportContext) -> list[tuple[str, str, str]]:
             t("ARR at month {month}", month=month),
             ctx.money(h["arr_median"]),
             t(
-                "{change} from {start} today · 80% range {band}",
+                "{change} from {start} today\n80% range {band}",
                 change=fm.percent(change, lang, sign=True),
                 start=ctx.money(h["arr_start"]),
                 band=fm.span(ctx.money(h["arr_p10"]), ctx.money(h["arr_p90"]), lang),
@@ -294,7 +301,7 @@ def cards(ctx: ReportContext) -> list[tuple[str, str, str]]:
     if np.isfinite(hf.churn):
         note = t("now {now}", now=fm.format_value(hf.churn_now, "percent", lang, digits="fit"))
         if np.isfinite(hf.grr) and np.isfinite(hf.grr_now):
-            note += t(" · ") + t(
+            note += "\n" + t(
                 "GRR: {change}",
                 change=fm.change(fm.percent(hf.grr_now, lang), fm.percent(hf.grr, lang), lang),
             )
