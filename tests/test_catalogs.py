@@ -82,20 +82,50 @@ def test_placeholders_match(messages, japanese):
     assert not wrong, wrong
 
 
+def _catalog_entries() -> list[tuple[str, str, str]]:
+    """Every translated message of every Japanese catalog: (file, English, Japanese)."""
+    out = []
+    for path in catalog_files("ja"):
+        with path.open("rb") as f:
+            for m in read_po(f):
+                if m.id and isinstance(m.id, str) and m.string:
+                    out.append((path.name, m.id, m.string))
+    return out
+
+
 @pytest.mark.parametrize(
-    ("english", "japanese_term"),
-    [("churn", "解約"), ("NRR", "売上継続率"), ("GRR", "売上維持率"), ("seed", "シード")],
+    "term", [t for t in glossary.GLOSSARY if t.catalog_en], ids=lambda t: t.key
 )
-def test_catalogs_use_the_glossary(messages, japanese, english, japanese_term):
-    assert any(japanese_term in t["term"] for t in glossary.terms("ja"))
-    mine = {
-        m: s
-        for m, s in japanese.items()
-        if m in messages and re.search(rf"\b{english}\b", m, re.I) and "{" not in m[:1]
-    }
-    assert mine, english
-    off = {m: s for m, s in mine.items() if japanese_term not in s and english not in s}
+def test_catalogs_use_the_glossary(term):
+    """A message about the idea says it with the glossary's Japanese term (or keeps the English word
+    it names, such as an option or a field)."""
+    want = term.catalog_ja or term.ja
+    mine = [(f, m, s) for f, m, s in _catalog_entries() if re.search(term.catalog_en, m, re.I)]
+    assert mine, term.key
+    off = [
+        (f, m, s) for f, m, s in mine if want not in s and not re.search(term.catalog_en, s, re.I)
+    ]
     assert not off, off
+
+
+def test_catalogs_avoid_the_words_the_glossary_replaced():
+    """「10通り中8通り」, 「売上維持率」, 「施策」, 「月間」 ... are in no catalog (:attr:`Term.avoid_ja`)."""
+    banned = {w: t.key for t in glossary.GLOSSARY for w in t.avoid_ja}
+    assert {"10通り中8通り", "売上維持率", "施策", "月間"} <= set(banned)
+    found = [(f, w, s) for f, _, s in _catalog_entries() for w in banned if w in s]
+    assert not found, found
+
+
+def test_tenure_and_contraction_keep_their_own_words():
+    """継続期間 is the expected lifetime only (tenure is 契約経過月数); 縮小 is contraction only (a base
+    that loses customers 減少する)."""
+    wrong = [
+        (f, m, s)
+        for f, m, s in _catalog_entries()
+        if ("継続期間" in s and "lifetime" not in m.lower())
+        or ("縮小" in s and not re.search(r"contr|downgrade|downsell", m, re.I))
+    ]
+    assert not wrong, wrong
 
 
 def test_one_english_term_has_one_japanese_translation():

@@ -95,7 +95,7 @@ def test_levers_chart_in_japanese(scenario):
     lr = levers(scenario, paths=100, seed=1)
     ax = _draw(lambda: lr.plot(lang="ja"))
     texts = _texts(ax)
-    assert texts["title"][0] == f"{scenario.name}: {lr.horizon}か月目の施策の効果"
+    assert texts["title"][0] == f"{scenario.name}：{lr.horizon}か月目の打ち手の効果"
     assert texts["labels"][0].startswith(f"{lr.horizon}か月目の{metric_label('arr', 'ja')}の変化")
     assert any(x.startswith("解約率") for x in texts["yticks"]), texts["yticks"]
     assert all(MONEY_JA.search(x) for x in texts["xticks"]), texts["xticks"]

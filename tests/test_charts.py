@@ -96,7 +96,7 @@ def test_fan_chart_median_band_and_labels(gvc):
     np.testing.assert_allclose(median.get_ydata(), np.median(gvc["arr"], axis=0))
     assert to_hex(median.get_color()) == charts.COLORS["arr"]
     assert ax.get_ylabel() == "ARR"  # the ticks carry the currency
-    assert [c.get_label() for c in ax.collections] == ["P5–P95", "P10–P90 (8 futures in 10)"]
+    assert [c.get_label() for c in ax.collections] == ["P5–P95", "80% range (P10–P90)"]
     # the P10-P90 band spans the quantiles at the horizon
     band = ax.collections[1].get_paths()[0].vertices[:, 1]
     lo, hi = np.quantile(gvc["arr"][:, -1], [0.1, 0.9])
@@ -135,7 +135,7 @@ def test_waterfall_bars_are_median_flows_and_zero_flows_are_left_out(gvc, rich):
     labels = charts.mrr_waterfall(rich).get_legend_handles_labels()[1]
     for flow in ("New MRR", "Expansion MRR", "Contraction MRR", "Churned MRR"):
         assert flow in labels
-    assert "Net new MRR, P10–P90" in labels
+    assert "Net new MRR, 80% range" in labels
 
 
 def test_retention_chart(gvc, rich):

@@ -13,9 +13,16 @@ from cssim.words.i18n import resolve_lang, translator
     [
         (352_000_000, "3.52億円", "¥352M"),
         (3_520_000, "352万円", "¥3.52M"),
-        (3_520_000_000, "35.2億円", "¥3.52B"),
+        (3_520_000_000, "35.20億円", "¥3.52B"),
+        (600_000_000, "6.00億円", "¥600M"),
+        (17_640_000, "1,764万円", "¥17.6M"),
+        (24_000_000, "2,400万円", "¥24.0M"),
+        (765_000, "77万円", "¥765K"),
+        (52_500, "5.25万円", "¥52.5K"),
+        (50_000, "5万円", "¥50K"),
+        (99_999_600, "1.00億円", "¥100M"),
         (9_800, "9,800円", "¥9,800"),
-        (-352_000_000, "-3.52億円", "-¥352M"),
+        (-352_000_000, "\u22123.52億円", "\u2212¥352M"),
     ],
 )
 def test_money_reads_as_people_write_it(x, ja, en):
@@ -30,9 +37,17 @@ def test_not_a_number_is_a_dash_not_nan():
 
 def test_percent_points_months():
     assert fmt.percent(0.0153, "ja") == "1.5%"
-    assert fmt.percent(0.02, "en", sign=True) == "+2.0%"
+    assert fmt.percent(0.02, "en", sign=True) == "+2%"  # no .0 on a whole percentage
+    assert fmt.percent(-0.413, "ja") == "\u221241.3%"  # a true minus
+    assert fmt.months(10.0, "ja", 1) == "10か月"
+    assert fmt.format_value(3.3, "ratio", "ja") == "3.3倍"
+    assert fmt.format_value(3.3, "ratio", "en") == "3.3:1"
+    assert fmt.span("3.30億円", "3.72億円", "ja") == "3.30億円〜3.72億円"
+    assert fmt.span("¥330M", "¥372M", "en") == "¥330M \u2013 ¥372M"
+    assert fmt.not_set("ja") == "未設定" and fmt.not_set("en") == "not set"
+    assert fmt.sentences(["一つ。", "二つ。"], "ja") == "一つ。二つ。"
     assert fmt.points(-0.005, "ja") == "−0.5ポイント"
-    assert fmt.points(0.01, "en") == "+1.0 pt"
+    assert fmt.points(0.01, "en") == "+1 pt"
     assert fmt.months(18, "ja") == "18か月"
     assert fmt.months(1, "en") == "1 month"
     assert fmt.count(12_345.4, "en") == "12,345"
@@ -61,7 +76,7 @@ def test_format_frame_reads_like_a_person_wrote_it_in_both_languages():
     kinds = {"arr": "money", "churn": "percent", "n": "count"}
     ja = format_frame(df, kinds, "ja")
     assert list(ja["arr"]) == ["3.52億円", "352万円"]
-    assert list(ja["churn"]) == ["3.00%", "0.81%"]
+    assert list(ja["churn"]) == ["3%", "0.81%"]
     assert list(format_frame(df, kinds, "en")["arr"]) == ["¥352M", "¥3.52M"]
     html = styler(df.assign(x=[1.234567e-5, 2.5e9]), kinds, "en").to_html()
     assert "e+" not in html and "e-0" not in html and "¥352M" in html

@@ -164,7 +164,7 @@ def test_summary_says_churn_outruns_growth(gvc_result):
     assert "compounding on both sides" in text
     h = gvc_result.headline()
     assert f"near {money(h['arr_median'])} (the median)" in text
-    assert f"between {money(h['arr_p10'])} and {money(h['arr_p90'])}" in text
+    assert f"The 80% range is {money(h['arr_p10'])} to {money(h['arr_p90'])}" in text
     assert "ARR grows in none of the 500 simulated futures" in text
 
 
@@ -229,13 +229,13 @@ def test_tables(gvc_result):
     assert kpi.loc["ARR:CRC", "Month 12"] == "\u2013"
     params = report.assumptions_table(gvc_result.scenario)
     values = dict(zip(params["Assumption"], params["Value"], strict=True))
-    assert values["Churn"] == "3.0% a month"
-    assert values["New customers (share of the base)"] == "20.0% a year"
+    assert values["Churn"] == "3% a month"  # no .0 on a whole percentage
+    assert values["New customers (share of the base)"] == "20% a year"
     assert values["Revenue per customer (ARPA)"] == "¥50K a month"
     ja = report.assumptions_table(gvc_result.scenario, lang="ja")
-    assert dict(zip(ja["前提"], ja["値"], strict=True))["解約率"] == "月3.0%"
+    assert dict(zip(ja["前提"], ja["値"], strict=True))["解約率"] == "月3%"
     prec = report.precision_table(gvc_result)
-    assert prec.iloc[3]["95% interval"] == "below 0.60% (rule of three)"  # P(ARR grows) = 0
+    assert prec.iloc[3]["95% interval"] == "below 0.6% (rule of three)"  # P(ARR grows) = 0
 
 
 def test_assumptions_describe_distributions():
@@ -360,7 +360,8 @@ def test_report_shows_the_headline_figures(gvc, gvc_result):
     h = gvc_result.headline()
     page = Tags(gvc.html).visible
     assert money(h["arr_median"]) in page  # same seed and paths, same numbers
-    assert f"8 futures in 10 end between {money(h['arr_p10'])} and {money(h['arr_p90'])}" in page
+    band = f"{money(h['arr_p10'])} \u2013 {money(h['arr_p90'])}"
+    assert f"the 80% range of ARR at month 36 ({band}) is simulation noise only" in page
     assert "3% a month of churn outruns 20% a year of new customers" in page
     assert "<title>Growth against churn</title>" in gvc.html
 
@@ -370,7 +371,7 @@ def test_report_sections_come_in_order(gvc):
     assert tags.headings == [
         "Growth against churn",
         "What to expect and what to do",
-        "Assumptions",
+        "The scenario and its assumptions",
         "Key figures",
         "ARR and customers",
         "MRR movements",
@@ -384,7 +385,9 @@ def test_report_sections_come_in_order(gvc):
         "Appendix: glossary",
     ]
     page = tags.visible
-    assert page.index("Can growth outrun churn?") < page.index("What to expect and what to do")
+    # the conclusion first; the scenario's description follows it, with the assumptions
+    assert page.index("What to expect and what to do") < page.index("Can growth outrun churn?")
+    assert page.index("Can growth outrun churn?") < page.index("Key figures")
     assert "Month 12" in page and "Month 36" in page and "Standard error" in page
 
 
@@ -469,15 +472,17 @@ def test_report_shows_levers_and_break_even(gvc):
     """The strategy section: every lever's extra ARR, and the closed-form break-even churn of
     growth-vs-churn, (1.2)^(1/12) - 1 = 1.53% a month."""
     page = Tags(gvc.html).visible
-    for lever in (
-        "Churn \u22121.0 pt a month",
-        "Price +5%",
-        "New customers +10%",
-        "Expansion +1.0 pt a month",
+    for lever in (  # each said as the change it makes, before -> after
+        "Churn 3% \u2192 2% a month",
+        "Price ¥50K \u2192 ¥52.5K a month",
+        "New customers 20% \u2192 22.2% a year",  # (1 + 1.1 m)^12 - 1, m = 1.2^(1/12) - 1
+        "Expansion 0% \u2192 1% a month",
     ):
         assert lever in page, lever
     breakeven = 1.2 ** (1 / 12) - 1  # MODEL.md: flat base when c = (1 + g)^(1/12) - 1, g = 20%
-    assert f"{breakeven:.2%}" in page and "3.0%" in page
+    assert f"churn must fall to {breakeven:.2%} a month on average (now 3%)" in page
+    grr = (1 - breakeven) ** 12  # GRR at that churn, constant churn without contraction
+    assert f"GRR of {grr:.1%} instead of {(1 - 0.03) ** 12:.1%}" in page
     assert "fixed number, so there is no uncertainty to rank" in page
 
 
@@ -550,11 +555,10 @@ def test_levers_at_equal_cost_match_per_cost_where_costs_are_given(lang):
     from cssim.analysis.levers import EQUAL_EFFORT, levers
     from cssim.words import formatting as fm
     from cssim.words.i18n import Translator
-    from cssim.words.labels import lever_label
 
     ctx = report.prepare(CS, paths=300, seed=7, lang=lang)
     costs = ctx.scenario.lever_costs
-    assert costs and set(costs) == set(EQUAL_EFFORT)
+    assert costs and set(costs) == {"churn_pt", "expansion_pt", "price_rel", "acquisition_rel"}
     want = levers(
         ctx.scenario,
         paths=300,
@@ -566,8 +570,8 @@ def test_levers_at_equal_cost_match_per_cost_where_costs_are_given(lang):
     ).per_cost()
     assert list(want["per_cost"]) == sorted(want["per_cost"], reverse=True)
     t = Translator(lang)
-    words = [lever_label(n, EQUAL_EFFORT[n], lang=lang) for n in want["lever"]]
-    ratios = [t("{ratio}×", ratio=fm.number(v, lang, 1)) for v in want["per_cost"]]
+    words = [ctx.lever_words(n) for n in want["lever"]]  # before -> after, or by its size
+    ratios = [fm.format_value(v, "times", lang) for v in want["per_cost"]]
     summary = report.summary(ctx)._repr_html_()
     items = _items(summary, "at-equal-cost")
     assert len(items) == len(want) == 4

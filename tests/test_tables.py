@@ -38,7 +38,7 @@ def calibration():
 
 def test_column_labels():
     assert column_label("p10", "ja") == "P10"
-    assert column_label("churn_breakeven", "ja") == "損益分岐点の解約率"
+    assert column_label("churn_breakeven", "ja") == "顧客数を維持できる解約率"
     assert column_label("churn_breakeven", "en") == "churn at break-even"
     assert column_label("no_such_column", "ja") == "no such column"
 
@@ -95,7 +95,7 @@ def test_calibration_summary_and_display_in_japanese(calibration):
 def test_calibration_page_names_the_parameters_in_japanese(calibration, tmp_path):
     from cssim.reporting.calibration_report import render_report
 
-    page = render_report(calibration, "ja")
+    page = re.sub(r"<[^>]+>", "", render_report(calibration, "ja"))
     assert "月次解約率（全顧客）" in page and "monthly churn (all customers)" not in page
 
 

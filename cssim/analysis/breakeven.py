@@ -7,6 +7,11 @@
   :func:`cssim.expected`.
 * :func:`breakeven_expansion`: the monthly expansion rate that NRR >= 100% needs. Closed form from
   ``((1 - c)(1 + e - d))^12 = 1``: ``e* = 1 / (1 - c) - 1 + d``; otherwise NRR at the horizon = 1 by brentq.
+* :func:`hold_flat`: what it takes to hold the customer base flat, with the retention it means: the
+  break-even churn and the GRR at it, the expansion that NRR of 100% needs, and today's GRR and NRR
+  (expected values at the horizon, trailing 12 months).
+* :func:`churn_error`: expected ARR at the horizon if churn were a few points off in either direction
+  (what a plausible error in the key assumption does, beside a band that is simulation noise only).
 * :func:`goal_seek` (:mod:`cssim.analysis.goal_seek`): the value of a field that reaches a probability,
   e.g. the highest churn with P(ARR grows) >= 80%, by bisection on common random numbers.
 
@@ -34,12 +39,16 @@ from .sensitivity import _expected, fix_inputs
 __all__ = [
     "GOALS",
     "BreakEven",
+    "ChurnError",
     "GoalSeek",
+    "HoldFlat",
     "average_churn",
     "breakeven_churn",
     "breakeven_expansion",
     "breakeven_table",
+    "churn_error",
     "goal_seek",
+    "hold_flat",
 ]
 
 _XTOL = 1e-10
@@ -312,3 +321,119 @@ def breakeven_table(scenario: Scenario) -> pd.DataFrame:
             )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _at_horizon(s: Scenario, metric: str) -> float:
+    return float(_expected(s)[metric].iloc[s.horizon_months])
+
+
+@dataclass(frozen=True)
+class HoldFlat:
+    """What holding the customer base flat takes, and the retention it means (central case, expected
+    values at the horizon; NRR and GRR over the trailing 12 months, NaN before month 12).
+
+    Attributes
+    ----------
+    churn_now, churn : float
+        Expected logo churn averaged over the horizon (:func:`average_churn`) today and at the
+        break-even churn (:func:`breakeven_churn`): NaN when no churn holds the base flat.
+    grr_now, grr : float
+        GRR today and at the break-even churn.
+    nrr_now : float
+        NRR today.
+    expansion_now, expansion : float
+        Monthly expansion today and the expansion NRR of 100% needs (:func:`breakeven_expansion`):
+        for several segments, the expansion added to every segment.
+    shrinking : bool
+        The base shrinks today (break-even churn below today's).
+    """
+
+    churn_now: float
+    churn: float
+    grr_now: float
+    grr: float
+    nrr_now: float
+    expansion_now: float
+    expansion: float
+    shrinking: bool
+
+
+def hold_flat(scenario: Scenario) -> HoldFlat:
+    """The churn that holds the whole customer base flat with the GRR it means, and the expansion for
+    NRR of 100%, beside today's levels.
+
+    GRR at the break-even churn is the expected GRR at the horizon of the scenario with its churn at
+    the break-even level (every segment's churn times one factor with several segments): for constant
+    monthly churn ``c*`` without contraction, ``(1 - c*)^12``.
+    """
+    s = _central(scenario, None)
+    c = breakeven_churn(scenario)
+    at = _at_breakeven(scenario, None, c)
+    has_year = s.horizon_months >= 12
+    grr_now = _at_horizon(s, "grr") if has_year else math.nan
+    nrr_now = _at_horizon(s, "nrr") if has_year else math.nan
+    if has_year:
+        e = breakeven_expansion(scenario)
+        if len(s.segments) > 1:
+            expansion_now = math.nan
+            expansion = e.value
+        else:
+            expansion_now, expansion = e.current, e.value
+    else:
+        expansion_now = expansion = math.nan
+    now = average_churn(s)
+    flat = average_churn(at) if at is not None else math.nan
+    return HoldFlat(
+        churn_now=now,
+        churn=flat,
+        grr_now=grr_now,
+        grr=_at_horizon(at, "grr") if at is not None and has_year else math.nan,
+        nrr_now=nrr_now,
+        expansion_now=expansion_now,
+        expansion=expansion,
+        shrinking=bool(math.isfinite(flat) and flat < now - 1e-12) or at is None,
+    )
+
+
+@dataclass(frozen=True)
+class ChurnError:
+    """Expected ARR at the horizon with every segment's churn ``points`` lower and higher than the
+    scenario says (the ``churn_pt`` lever's rule; uncertain inputs at their medians).
+
+    Attributes
+    ----------
+    points : float
+        The error in churn, in points of monthly churn (0.005 = 0.5 points).
+    churn_now, churn_low, churn_high : float
+        Average monthly churn over the horizon (:func:`average_churn`) as given, lower and higher.
+    arr, arr_low, arr_high : float
+        Expected ARR at the horizon as given, with churn lower, with churn higher.
+    """
+
+    points: float
+    churn_now: float
+    churn_low: float
+    churn_high: float
+    arr: float
+    arr_low: float
+    arr_high: float
+
+
+def churn_error(scenario: Scenario, points: float = 0.005) -> ChurnError:
+    """What an error of ``points`` in the churn assumption does to expected ARR at the horizon.
+
+    ``arr_low`` is ARR with churn ``points`` lower (``c - points``), ``arr_high`` with it higher
+    (``c + points``), each by :func:`cssim.expected` on the central case.
+    """
+    s = _central(scenario, None)
+    low = apply_lever(s, "churn_pt", points)
+    high = apply_lever(s, "churn_pt", -points)
+    return ChurnError(
+        points=points,
+        churn_now=average_churn(s),
+        churn_low=average_churn(low),
+        churn_high=average_churn(high),
+        arr=_at_horizon(s, "arr"),
+        arr_low=_at_horizon(low, "arr"),
+        arr_high=_at_horizon(high, "arr"),
+    )

@@ -74,7 +74,7 @@ class MarginalValue:
         ax.set_ylabel(_("Extra ARR at month {month}", month=self.scenario.horizon_months))
         ax.invert_xaxis()
         ax.legend()
-        ax.set_title(_("The churn floor: what the same effort buys as churn falls"))
+        ax.set_title(_("The churn floor: what the same relative step buys as churn falls"))
         return finish_axes(ax, own)
 
     def __repr__(self) -> str:

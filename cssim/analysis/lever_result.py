@@ -113,6 +113,29 @@ class LeverResult:
         df = df[(df.metric == metric) & (df.segment == segment)]
         return df.sort_values("median", ascending=False, kind="stable").reset_index(drop=True)
 
+    def levels(self, metric: str = "arr", segment: str = ALL) -> pd.DataFrame:
+        """The outcome itself with each lever pulled (base + effect, per path), in :meth:`ranked` order.
+
+        Columns ``lever``, ``median``, ``p10``, ``p90`` of the outcome with the lever and
+        ``base_median``, the outcome's median without it (on the same paths): e.g. ARR at the horizon
+        with churn 1 point lower, to set beside today's ARR.
+        """
+        base = np.asarray(self.base[metric], dtype=float)
+        rows = []
+        for name in self.ranked(metric, segment)["lever"]:
+            level = base + self.effects[(name, segment)][metric]
+            st = _stats(level)
+            rows.append(
+                {
+                    "lever": name,
+                    "median": st["median"],
+                    "p10": st["p10"],
+                    "p90": st["p90"],
+                    "base_median": _stats(base)["median"],
+                }
+            )
+        return pd.DataFrame(rows, columns=["lever", "median", "p10", "p90", "base_median"])
+
     def per_cost(self, metric: str = "gross_profit_cum", segment: str = ALL) -> pd.DataFrame:
         """Levers with a monthly cost, ranked at equal cost: the median effect per unit of cost.
 

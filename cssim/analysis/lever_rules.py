@@ -23,6 +23,8 @@ levers change only it. No lever models a response of churn to price.
 
 from __future__ import annotations
 
+import copy
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +39,7 @@ __all__ = [
     "apply_lever",
     "change_value",
     "find_lever",
+    "lever_changes",
     "one_segment",
 ]
 
@@ -329,3 +332,40 @@ def one_segment(scenario: Scenario, index: int, data: dict | None = None) -> Sce
     name = whole["segments"][0]["name"]
     one = Scenario.from_dict(whole, source=f"{scenario.name} (segment {name})")
     return one.with_stream_keys([scenario.stream_keys()[index]])
+
+
+def _medians(data: dict, segment: dict) -> dict[str, float]:
+    """A segment's parameters (given as data) as ``field -> median`` (an absent expansion reads as a
+    rate of 0)."""
+    one = Scenario.from_dict({**data, "segments": [segment]})
+    prefix = len(one.segments[0].name) + 1
+    out = {}
+    for path, value in one.parameters():
+        out[path[prefix:]] = _median(value)
+    out.setdefault("expansion.rate", 0.0)
+    return out
+
+
+def lever_changes(
+    scenario: Scenario, lever: str, size: float | None = None
+) -> list[tuple[str, str, float, float]]:
+    """What a lever changes, as ``(segment, field, before, after)`` for each segment it applies to.
+
+    ``field`` is the parameter inside the segment (``churn.monthly``, ``acquisition.rate``, ``arpa``,
+    ...) and ``before`` / ``after`` its median: "churn 3% -> 2% a month" for ``churn_pt`` at 0.01. An
+    sBG churn reads through ``churn.heterogeneity.beta`` (its first-month churn is what moves).
+    """
+    lv = find_lever(lever)
+    size = lv.default if size is None else float(size)
+    data = scenario.to_dict()
+    out = []
+    for seg, seg_data in zip(scenario.segments, data["segments"], strict=True):
+        new = copy.deepcopy(seg_data)
+        if not lv.apply(seg, new, size):
+            continue
+        before, after = _medians(data, seg_data), _medians(data, new)
+        for field, value in after.items():
+            old = before.get(field, 0.0)
+            if not math.isclose(old, value, rel_tol=1e-12, abs_tol=1e-15):
+                out.append((seg.name, field, old, value))
+    return out

@@ -48,7 +48,7 @@ def _fan_chart(result, lang: str = "en"):
     ax.set_xlabel(_("Month"))
     ax.set_ylabel(_("ARR ({unit})", unit=unit))
     ax.yaxis.set_major_formatter(money_ticks(one, lang))
-    ax.set_title(_("ARR by scenario: median with P10-P90 band"))
+    ax.set_title(_("ARR by scenario: median and 80% range"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     return embed(fig, _("ARR fans of every scenario compared"))

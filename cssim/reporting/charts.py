@@ -154,7 +154,7 @@ def fan_chart(
             color=color,
             alpha=alpha,
             linewidth=0,
-            label=_("P10–P90 (8 futures in 10)")
+            label=_("80% range (P10–P90)")
             if (lo, hi) == (0.1, 0.9)
             else f"P{lo * 100:.0f}–P{hi * 100:.0f}",
         )
@@ -226,7 +226,7 @@ def mrr_waterfall(
         label=_("Net new MRR (median)"),
         zorder=4,
     )
-    for q, label in ((lo, _("Net new MRR, P10–P90")), (hi, None)):
+    for q, label in ((lo, _("Net new MRR, 80% range")), (hi, None)):
         ax.plot(
             t,
             q,
@@ -273,7 +273,7 @@ def retention_chart(
     if result.horizon > 12:
         ax.set_xlim(12, result.horizon)  # trailing 12-month figures start at month 12
     ax.yaxis.set_major_formatter(_percent_ticks(lang))
-    ax.set_ylabel(_("Retention over the last 12 months"))
+    ax.set_ylabel(_("Trailing 12 months"))
     ax.set_title(_("Net and gross revenue retention (NRR, GRR)"), loc="left", fontweight="bold")
     ax.legend(loc="best", frameon=False)
     return plain_figure(ax)
@@ -387,10 +387,10 @@ def unit_economics_chart(
     ax.set_xlim(lo, hi)
     nice = [v * 10.0**k for k in range(-2, 4) for v in (1, 2, 3, 5)]
     ax.xaxis.set_major_locator(FixedLocator([v for v in nice if lo <= v <= hi]))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}:1"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: fm.ratio(x, lang, 2)))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(range(len(rows)))
-    names = {"ltv_cac": "LTV:CAC", "arr_crc": "ARR:CRC"}
+    names = {"ltv_cac": _("LTV:CAC"), "arr_crc": _("ARR:CRC")}
     by_segment = {"ltv_cac": _("LTV:CAC ({segment})"), "arr_crc": _("ARR:CRC ({segment})")}
     ax.set_yticklabels(
         [names[k] if s == TOTAL else by_segment[k].format(segment=mpl_text(s)) for k, s in rows]
@@ -404,7 +404,7 @@ def unit_economics_chart(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title(
-        _("Unit economics at month {month}: median and P10–P90", month=t),
+        _("Unit economics at month {month}: median and 80% range", month=t),
         loc="left",
         fontweight="bold",
     )

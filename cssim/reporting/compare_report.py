@@ -48,7 +48,7 @@ def write_compare_report(
         [
             r.scenario,
             f"{v(r.mean_diff, True)} ± {v(2 * r.mean_diff_se)}",
-            f"{v(r.p10_diff, True)} – {v(r.p90_diff, True)}",
+            fmt.span(v(r.p10_diff, True), v(r.p90_diff, True), lang),
             f"{fmt.percent(r.p_beats, lang, 1)} ± {fmt.percent(r.p_beats_se, lang, 1)}",
         ]
         for r in s.itertuples()
@@ -88,7 +88,7 @@ def write_compare_report(
                 "columns": [
                     _("Scenario"),
                     _("Mean difference ± 2 se"),
-                    _("P10 – P90 of the difference"),
+                    _("80% range of the difference (P10–P90)"),
                     _("P(beats the first) ± se"),
                 ],
                 "rows": rows,

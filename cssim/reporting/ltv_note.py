@@ -12,7 +12,16 @@ from ..model.result import TOTAL, SimulationResult
 from ..words import formatting as fmt
 from ..words.i18n import Translator
 
-__all__ = ["FINITE_LIFE_MONTHS", "ltv_reasons", "ltv_sentence"]
+__all__ = [
+    "FINITE_LIFE_MONTHS",
+    "LTV_CAC_GUIDELINE",
+    "ltv_cac_sentence",
+    "ltv_reasons",
+    "ltv_sentence",
+]
+
+#: The common LTV:CAC guideline (3:1, 3倍).
+LTV_CAC_GUIDELINE = 3.0
 
 #: Where the model-consistent LTV has no limit, the sentence also gives it over this many months.
 FINITE_LIFE_MONTHS = 120
@@ -129,3 +138,60 @@ def ltv_sentence(
             " The scenario's ltv_horizon_months sets how many months of a customer's life to count."
         )
     return text
+
+
+def model_ltv_cac(
+    result: SimulationResult, month: int | None = None, segment: str = TOTAL
+) -> float:
+    """The median over paths of the model-consistent LTV over CAC (NaN where it cannot be computed).
+
+    Per path, ``CAC = LTV / (LTV:CAC)`` of the quoted figures, so ``model LTV / CAC = model LTV x
+    (LTV:CAC) / LTV``.
+    """
+    if not hasattr(result, "lifetime_value"):
+        return float("nan")
+    t = result.horizon if month is None else month
+    model = result.lifetime_value(segment, month=t)
+    quoted = result.get("ltv", segment)[:, t]
+    ratio = result.get("ltv_cac", segment)[:, t]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_path = model * ratio / quoted
+    per_path = per_path[np.isfinite(per_path)]
+    return float(np.median(per_path)) if per_path.size else float("nan")
+
+
+def ltv_cac_sentence(
+    result: SimulationResult,
+    month: int | None = None,
+    segment: str = TOTAL,
+    lang: str | None = None,
+) -> str:
+    """The model-consistent LTV's LTV:CAC judged against the 3:1 guideline, as the quoted one is
+    (empty where it cannot be computed)."""
+    t = Translator(lang or "en")
+    x = model_ltv_cac(result, month, segment)
+    if not np.isfinite(x):
+        return ""
+    value = fmt.ratio(x, t.lang, 2)
+    guide = fmt.ratio(LTV_CAC_GUIDELINE, t.lang)
+    if x >= LTV_CAC_GUIDELINE:
+        return t(
+            "With the model-consistent LTV, LTV:CAC is {x} at the median, above the {guide} "
+            "guideline.",
+            x=value,
+            guide=guide,
+        )
+    t_ = result.horizon if month is None else month
+    quoted = float(np.nanmedian(result.get("ltv_cac", segment)[:, t_]))
+    if quoted >= LTV_CAC_GUIDELINE:
+        return t(
+            "With the model-consistent LTV, LTV:CAC is {x} at the median, below the {guide} "
+            "guideline that the quoted LTV clears.",
+            x=value,
+            guide=guide,
+        )
+    return t(
+        "With the model-consistent LTV, LTV:CAC is {x} at the median, below the {guide} guideline.",
+        x=value,
+        guide=guide,
+    )

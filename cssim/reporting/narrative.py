@@ -149,7 +149,7 @@ def where_arr_goes(
             first += t(": a rise of {p}", p=fm.percent(change, lang))
     first += t(". ")
     first += t(
-        "8 futures in 10 end between {low} and {high}.",
+        "The 80% range is {low} to {high}.",
         low=money(h["arr_p10"]),
         high=money(h["arr_p90"]),
     )
@@ -215,11 +215,12 @@ def _arithmetic_paragraphs(a: GrowthArithmetic, named: bool, t: Translator) -> l
     )
     gap = a.modelled - a.simple
     if abs(gap) < 0.01:
-        why += t(
+        more = t(
             " The two corrections pull in opposite directions, which is why the figures land close."
         )
     else:
-        why += t(" Here they differ by {gap}.", gap=fm.points(abs(gap), lang).lstrip("+"))
+        more = t(" Here they differ by {gap}.", gap=fm.points(abs(gap), lang).lstrip("+"))
+    why = fm.sentences([why, more.strip()], lang)
     hold = t(
         "To hold the base steady at {c} monthly churn, new customers would have to arrive at "
         "{g} of the base a year, or churn fall to {m} a month.",
@@ -227,8 +228,11 @@ def _arithmetic_paragraphs(a: GrowthArithmetic, named: bool, t: Translator) -> l
         g=p(a.breakeven_g),
         m=p(a.m),
     )
-    note = t(" (Figures use the median of the uncertain rates.)") if a.uncertain else ""
-    return [who + " ".join([lead, simple, modelled]) + note, " ".join([why, hold])]
+    note = t(" (Figures use the median of the uncertain rates.)").strip() if a.uncertain else ""
+    return [
+        who + fm.sentences([lead, simple, modelled, note], lang),
+        fm.sentences([why, hold], lang),
+    ]
 
 
 def derivation(result: SimulationResult, t: Translator) -> list[str]:

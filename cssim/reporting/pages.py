@@ -135,7 +135,7 @@ def write_levers_page(
     ax.xaxis.set_major_formatter(money_ticks(cur, lang))
     ax.set_xlabel(
         _(
-            "change in ARR at month {month} ({currency}; median, P10-P90)",
+            "change in ARR at month {month} ({currency}; median and 80% range)",
             month=scenario.horizon_months,
             currency=cur,
         )
@@ -145,7 +145,7 @@ def write_levers_page(
         [
             name,
             fmt.money(r.median, cur, lang),
-            f"{fmt.money(r.p10, cur, lang)} – {fmt.money(r.p90, cur, lang)}",
+            fmt.span(fmt.money(r.p10, cur, lang), fmt.money(r.p90, cur, lang), lang),
             fmt.percent(r.median / r.base, lang, 1, sign=True) if r.base else "–",
         ]
         for name, r in zip(names, arr.itertuples(), strict=True)
@@ -154,7 +154,7 @@ def write_levers_page(
         {
             "heading": _("What each lever adds to ARR"),
             "figure": lever_chart,
-            "columns": [_("Lever"), _("ARR added (median)"), "P10 – P90", _("Change")],
+            "columns": [_("Lever"), _("ARR added (median)"), _("80% range (P10–P90)"), _("Change")],
             "rows": rows,
         }
     ]

@@ -130,7 +130,9 @@ def _curves(s: SweepResult, lang: str = "en") -> list:
     x = _scale(f, t[f], s.base)
     cur = s.base.currency
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    a1.fill_between(x, t.arr_p10, t.arr_p90, alpha=0.2, color="#1f77b4", label="P10-P90")
+    a1.fill_between(
+        x, t.arr_p10, t.arr_p90, alpha=0.2, color="#1f77b4", label=_("80% range (P10–P90)")
+    )
     a1.plot(x, t.arr_median, color="#1f77b4", lw=2, label=_("Median"))
     a1.axhline(t.arr_start.iloc[0], color="black", lw=1, ls="--", label=_("ARR now"))
     a1.set_ylabel(_("ARR at the horizon ({currency})", currency=cur))
@@ -155,7 +157,7 @@ def write_sweep_report(s: SweepResult, path, lang: str = "en") -> Path:
         [
             *(_value(f, r[f], s.base, lang) for f in s.fields),
             fmt.money(r["arr_median"], cur, lang),
-            f"{fmt.money(r['arr_p10'], cur, lang)} – {fmt.money(r['arr_p90'], cur, lang)}",
+            fmt.span(fmt.money(r["arr_p10"], cur, lang), fmt.money(r["arr_p90"], cur, lang), lang),
             f"{fmt.percent(r['p_arr_grows'], lang, 1)} ± {fmt.percent(r['p_arr_grows_se'], lang, 1)}",
             fmt.count(r["customers_median"], lang),
         ]
@@ -165,7 +167,7 @@ def write_sweep_report(s: SweepResult, path, lang: str = "en") -> Path:
     columns = [
         *axes,
         _("Median ARR"),
-        "P10 – P90",
+        _("80% range (P10–P90)"),
         _("P(ARR grows) ± se"),
         _("Customers (median)"),
     ]

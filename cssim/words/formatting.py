@@ -1,21 +1,34 @@
 """Numbers for people, by language: money, counts, percentages, points and months, in one place.
 
 Every page, chart, widget and notebook table formats through these functions (Babel underneath), so a
-figure reads the same everywhere:
+figure reads the same everywhere. One style per number:
 
-========================  ==================  ==================
-value                     English (``en``)    Japanese (``ja``)
-========================  ==================  ==================
-money 352,000,000 JPY     ``¥352M``           ``3.52億円``
-money 3,520,000 JPY       ``¥3.52M``          ``352万円``
-count 12,345              ``12,345``          ``12,345``
-percent 0.0153            ``1.5%``            ``1.5%``
-points 0.005 (a change)   ``+0.5 pt``         ``+0.5ポイント``
-months 18                 ``18 months``       ``18か月``
-========================  ==================  ==================
+==============================  ===================  ====================
+value                           English (``en``)     Japanese (``ja``)
+==============================  ===================  ====================
+money 352,000,000 JPY           ``¥352M``            ``3.52億円``
+money 600,000,000 JPY           ``¥600M``            ``6.00億円``
+money 17,640,000 JPY            ``¥17.6M``           ``1,764万円``
+money 52,500 JPY                ``¥52.5K``           ``5.25万円``
+money −6,500,000 JPY            ``−¥6.50M``          ``−650万円``
+count 12,345                    ``12,345``           ``12,345``
+percent 0.0153, 0.03            ``1.5%``, ``3%``     ``1.5%``, ``3%``
+points 0.005 (a change)         ``+0.5 pt``          ``+0.5ポイント``
+months 18, 10.0                 ``18 months``        ``18か月``, ``10か月``
+ratio 3.3                       ``3.3:1``            ``3.3倍``
+range                           ``¥330M – ¥372M``    ``3.30億円〜3.72億円``
+==============================  ===================  ====================
 
-Money keeps three significant digits in the compact form; currencies other than JPY use Babel's compact
-currency form in both languages (``$3.52M``; ``$3.52億`` in Japanese).
+The rules: Japanese money in 億円 (and 兆円) always has two decimals, so a column of ARR reads evenly
+(``4.40億円`` beside ``4.01億円``); from 10万円 to 1億円 it is a whole number of 万円 with separators
+(``1,764万円``); prices under 10万円 keep what they are set to (``5万円``, ``5.25万円``); under 1万円 the
+yen in full (``9,800円``). English money keeps three significant digits from a million up, trailing zeros
+included (``¥24.0M``, ``¥1.50M``), and a price under a million as set (``¥50K``, ``¥52.5K``). Other
+currencies use Babel's compact form in both languages (``$3.52M``; ``$3.52億`` in Japanese). A whole
+percentage, duration, ratio or number of points shows no ``.0`` (``3%``, ``10か月``, ``3倍``). Every
+negative number has a true minus sign (U+2212), never a hyphen. A range has one mark per language
+(:func:`span`): ``〜`` in Japanese, an en dash in English. A cost a scenario does not give reads
+:func:`not_set` (``未設定`` / ``not set``), never ``0円``.
 """
 
 from __future__ import annotations
@@ -27,23 +40,57 @@ import re
 from .i18n import BABEL_LOCALE, resolve_lang
 
 __all__ = [
+    "MINUS",
+    "RANGE_MARK",
+    "change",
     "count",
     "format_frame",
     "format_value",
     "money",
     "months",
+    "not_set",
     "number",
     "percent",
     "points",
+    "ratio",
+    "sentences",
+    "span",
     "styler",
     "tick_labels",
+    "with_range",
 ]
+
+#: The minus sign of every negative number a person reads (U+2212), never an ASCII hyphen.
+MINUS = "\u2212"
+#: The one mark between the ends of a range, by language (:func:`span`).
+RANGE_MARK = {"en": " \u2013 ", "ja": "\u301c"}
 
 _LEADING_DIGITS = re.compile(r"\d+")
 
 
 def _locale(lang: str | None) -> str:
     return BABEL_LOCALE[resolve_lang(lang)]
+
+
+def _minus(text: str) -> str:
+    """``text`` with its hyphen-minus signs as true minus signs (U+2212)."""
+    return text.replace("-", MINUS)
+
+
+def _trim(text: str) -> str:
+    """A decimal without trailing zeros after its point: ``3.0`` -> ``3``, ``1.50`` -> ``1.5``."""
+    if "." not in text:
+        return text
+    return text.rstrip("0").rstrip(".")
+
+
+def _half_up(x: float, decimals: int) -> float:
+    """``x`` rounded half away from zero, as people round (``76.5`` -> ``77``; Python's ``round``
+    and Babel round half to even)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    q = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
 
 
 def _compact(x: float, lang: str | None, significant: int = 3) -> str:
@@ -56,33 +103,125 @@ def _compact(x: float, lang: str | None, significant: int = 3) -> str:
     return format_compact_decimal(x, locale=loc, fraction_digits=max(0, significant - digits))
 
 
-def money(x: float, currency: str = "JPY", lang: str | None = None, *, significant: int = 3) -> str:
-    """Money for a reader: ``3.52億円`` / ``352万円`` in Japanese, ``¥352M`` in English.
+#: Japanese money: (from, unit, name, decimals), largest first; ``None`` decimals: as set, up to two
+_YEN_UNITS = (
+    (1e12, 1e12, "兆", 2),
+    (1e8, 1e8, "億", 2),
+    (1e5, 1e4, "万", 0),
+    (1e4, 1e4, "万", None),
+)
 
-    Amounts under 10,000 are written in full (``9,800円``, ``¥9,800``). Not-a-number reads ``–``.
+
+def _yen_ja(x: float) -> str:
+    """Japanese yen by the rules of the module docstring: ``3.52億円``, ``1,764万円``, ``5.25万円``."""
+    from babel.numbers import format_decimal
+
+    sign = MINUS if x < 0 else ""
+    a = abs(x)
+    for i, (start, unit, name, decimals) in enumerate(_YEN_UNITS):
+        if a < start:
+            continue
+        if decimals is None:  # under 10万円: three significant digits at most (5万円, 5.25万円)
+            return f"{sign}{_trim(f'{_half_up(a / unit, 2):.2f}')}{name}円"
+        scaled = _half_up(a / unit, decimals)
+        if i > 0 and scaled * unit >= _YEN_UNITS[i - 1][0]:
+            return _yen_ja(math.copysign(_YEN_UNITS[i - 1][0], x))  # 9,999.6万円 is 1.00億円
+        fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return f"{sign}{format_decimal(scaled, format=fmt, locale='ja_JP')}{name}円"
+    return f"{sign}{format_decimal(round(a), locale='ja_JP')}円"
+
+
+#: English compact units from the largest (a thousand is ``K``, as money is written)
+_EN_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
+def _money_en(x: float, currency: str) -> str:
+    """English money: in full under 10,000 (``¥9,800``), three significant digits without trailing
+    zeros under a million (``¥50K``, ``¥52.5K``, ``¥674K``), three significant digits from a million
+    up, trailing zeros kept (``¥24.0M``, ``¥1.50M``, ``¥600M``)."""
+    from babel.numbers import format_currency, get_currency_symbol
+
+    sign = MINUS if x < 0 else ""
+    a = abs(x)
+    if round(a) < 10_000:
+        return sign + format_currency(
+            round(a), currency, locale="en_US", format="¤#,##0", currency_digits=False
+        )
+    symbol = get_currency_symbol(currency, locale="en_US")
+    step = 10.0 ** (math.floor(math.log10(a)) - 2)
+    r = _half_up(a / step, 0) * step  # three significant digits first, so 999.96M reads 1.00B
+    unit, name = next((u, n) for u, n in _EN_UNITS if r >= u)
+    scaled = round(r / unit, 6)
+    if unit >= 1e6:
+        text = f"{scaled:.{max(0, 2 - math.floor(math.log10(scaled)))}f}"
+    else:  # under a million: three significant digits at most, no trailing zeros (¥50K, ¥52.5K)
+        text = _trim(f"{scaled:.{max(0, 2 - math.floor(math.log10(scaled)))}f}")
+    return f"{sign}{symbol}{text}{name}"
+
+
+def money(x: float, currency: str = "JPY", lang: str | None = None, *, significant: int = 3) -> str:
+    """Money for a reader: ``3.52億円`` / ``1,764万円`` in Japanese, ``¥352M`` in English (the rules
+    are in the module docstring).
+
+    Amounts under 10,000 are written in full (``9,800円``, ``¥9,800``). Not-a-number reads ``–``. A
+    negative amount has a true minus sign (``−650万円``, ``−¥6.50M``). ``significant`` is the digits of
+    other currencies' compact form.
     """
     if x is None or not math.isfinite(x):
         return "–"
     lang = resolve_lang(lang)
     loc = _locale(lang)
     if currency == "JPY" and lang == "ja":
-        if abs(x) < 10_000:
-            from babel.numbers import format_decimal
-
-            return f"{format_decimal(round(x), locale=loc)}円"
-        return f"{_compact(x, lang, significant)}円"
+        return _yen_ja(x)
     from babel.numbers import format_compact_currency, format_currency
 
+    if lang == "en" and currency in ("JPY", "USD", "EUR", "GBP"):
+        return _money_en(x, currency)
     if abs(x) < 10_000:
-        return format_currency(
-            round(x), currency, locale=loc, format="¤#,##0", currency_digits=False
+        return _minus(
+            format_currency(round(x), currency, locale=loc, format="¤#,##0", currency_digits=False)
         )
     whole = format_compact_currency(abs(x), currency, locale=loc, fraction_digits=0)
     lead = _LEADING_DIGITS.search(whole)
     digits = len(lead.group()) if lead else 1
-    return format_compact_currency(
-        x, currency, locale=loc, fraction_digits=max(0, significant - digits)
+    return _minus(
+        format_compact_currency(
+            x, currency, locale=loc, fraction_digits=max(0, significant - digits)
+        )
     )
+
+
+def span(low: str, high: str, lang: str | None = None) -> str:
+    """A range between two formatted values with the language's one range mark: ``3.30億円〜3.72億円``
+    / ``¥330M – ¥372M``."""
+    return f"{low}{RANGE_MARK[resolve_lang(lang)]}{high}"
+
+
+def change(before: str, after: str, lang: str | None = None) -> str:
+    """A value before and after a change: ``3% → 2%`` in English, ``3%→2%`` in Japanese."""
+    arrow = "\u2192" if resolve_lang(lang) == "ja" else " \u2192 "
+    return f"{before}{arrow}{after}"
+
+
+def with_range(mid: str, low: str, high: str, lang: str | None = None) -> str:
+    """A value with its range in brackets: ``3.52億円（3.30億円〜3.72億円）`` / ``¥352M (¥330M – ¥372M)``."""
+    if resolve_lang(lang) == "ja":
+        return f"{mid}（{span(low, high, 'ja')}）"
+    return f"{mid} ({span(low, high, 'en')})"
+
+
+def sentences(parts, lang: str | None = None) -> str:
+    """Sentences joined as the language joins them: with a space in English, with none after
+    Japanese 。 (a half-width space after 。 is a stray space)."""
+    sep = "" if resolve_lang(lang) == "ja" else " "
+    return sep.join(p for p in parts if p)
+
+
+def not_set(lang: str | None = None) -> str:
+    """What a cost the scenario does not give reads: ``未設定`` / ``not set`` (never ``0円``)."""
+    from .i18n import N_, Translator
+
+    return Translator(resolve_lang(lang))(N_("not set"))
 
 
 def number(x: float, lang: str | None = None, digits: int = 0) -> str:
@@ -92,7 +231,7 @@ def number(x: float, lang: str | None = None, digits: int = 0) -> str:
     from babel.numbers import format_decimal
 
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(x, format=fmt, locale=_locale(lang))
+    return _minus(format_decimal(x, format=fmt, locale=_locale(lang)))
 
 
 def count(x: float, lang: str | None = None) -> str:
@@ -101,22 +240,26 @@ def count(x: float, lang: str | None = None) -> str:
 
 
 def percent(x: float, lang: str | None = None, digits: int = 1, *, sign: bool = False) -> str:
-    """A fraction as a percentage: ``0.0153`` -> ``1.5%`` (``+1.5%`` with ``sign``)."""
+    """A fraction as a percentage: ``0.0153`` -> ``1.5%`` (``+1.5%`` with ``sign``), at most
+    ``digits`` decimals and no trailing zeros (``0.03`` -> ``3%``, not ``3.0%``); a true minus."""
     if x is None or not math.isfinite(x):
         return "–"
     from babel.numbers import format_percent
 
     fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
     text = format_percent(x, format=fmt, locale=_locale(lang))
-    return ("+" + text) if sign and x > 0 else text
+    text = _minus(_trim(text[:-1]) + "%")
+    if text in ("\u22120%",):
+        text = "0%"
+    return ("+" + text) if sign and x > 0 and text != "0%" else text
 
 
 def points(x: float, lang: str | None = None, digits: int = 1) -> str:
     """A change of a rate in percentage points, always signed: ``+0.5 pt`` / ``+0.5ポイント``."""
     if x is None or not math.isfinite(x):
         return "–"
-    value = number(abs(x) * 100, lang, digits)
-    signed = ("+" if x > 0 else "−" if x < 0 else "±") + value
+    value = _trim(number(abs(x) * 100, lang, digits))
+    signed = ("+" if x > 0 else MINUS if x < 0 else "±") + value
     return f"{signed}ポイント" if resolve_lang(lang) == "ja" else f"{signed} pt"
 
 
@@ -124,7 +267,7 @@ def months(n: float, lang: str | None = None, digits: int = 0) -> str:
     """A duration in months: ``18 months`` / ``18か月`` (``1 month`` in English)."""
     if n is None or not math.isfinite(n):
         return "–"
-    value = number(n, lang, digits)
+    value = _trim(number(n, lang, digits))
     if resolve_lang(lang) == "ja":
         return f"{value}か月"
     return f"{value} month" if value == "1" else f"{value} months"
@@ -192,6 +335,15 @@ def tick_labels(values, lang: str | None = None, suffix: str = "", prefix: str =
             text = text.rstrip(".")
         out.append(("\u2212" if x < 0 else "") + prefix + text + name + suffix)
     return out
+
+
+def ratio(x: float, lang: str | None = None, digits: int = 1) -> str:
+    """A ratio to one: ``3.3:1`` in English, ``3.3倍`` in Japanese (as Japanese SaaS writes LTV/CAC);
+    no trailing ``.0`` (``3:1``, ``3倍``)."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    value = _trim(number(x, lang, digits))
+    return f"{value}倍" if resolve_lang(lang) == "ja" else f"{value}:1"
 
 
 #: kinds of value :func:`format_value` knows
@@ -277,12 +429,12 @@ def format_value(
             digits = 0 if v == 0 or abs(v) >= 1000 else max(0, 3 - math.floor(math.log10(abs(v))))
         text = plus + number(v, lang, min(digits, 6))
     elif kind == "ratio":
-        text = f"{number(v, lang, 1 if digits is None else digits)}:1"
+        text = ratio(v, lang, 1 if digits is None else digits)
     else:  # times
         from .i18n import Translator
 
         _ = Translator(resolve_lang(lang))
-        text = _("{ratio}×", ratio=number(v, lang, 1))
+        text = _("{ratio}×", ratio=_trim(number(v, lang, 1)))
     if per is None:
         return text
     from .i18n import Translator

@@ -26,9 +26,11 @@ __all__ = [
     "PARAMETERS",
     "Parameter",
     "format_parameter",
+    "lever_change_label",
     "metric_label",
     "parameter_kind",
     "parameter_label",
+    "parameter_spec",
     "split_path",
 ]
 
@@ -80,6 +82,30 @@ PARAMETERS: dict[str, Parameter] = {
     "cs.csm_cost": Parameter(N_("Cost per CSM"), "money", "month"),
     "cs.tools": Parameter(N_("CS tools"), "money", "month"),
     "cs.tools_per_account": Parameter(N_("CS tools per customer"), "money", "month"),
+    "cs.csms": Parameter(N_("CSMs"), "number"),
+    "cs.hours_per_csm": Parameter(N_("Customer-facing hours per CSM"), "number", "month"),
+    # usage states and the CS response: ``*`` stands for a state or an item, named in the label
+    "health.states.*.start": Parameter(N_("{state}: share of today's customers"), "percent"),
+    "health.states.*.new": Parameter(N_("{state}: share of new customers"), "percent"),
+    "health.states.*.churn_multiplier": Parameter(N_("{state}: churn multiplier"), "number"),
+    "health.states.*.expansion_multiplier": Parameter(
+        N_("{state}: expansion multiplier"), "number"
+    ),
+    "health.states.*.contraction_multiplier": Parameter(
+        N_("{state}: contraction multiplier"), "number"
+    ),
+    "health.transitions.*.*": Parameter(N_("Move from {source} to {target}"), "percent", "month"),
+    "cs.hires.*.month": Parameter(N_("Hire {n}: month"), "months"),
+    "cs.hires.*.csms": Parameter(N_("Hire {n}: CSMs added"), "number"),
+    "cs.response.*.none": Parameter(
+        N_("CS response {source} → {target}, without CS"), "percent", "month"
+    ),
+    "cs.response.*.max": Parameter(
+        N_("CS response {source} → {target}, with unlimited CS"), "percent", "month"
+    ),
+    "cs.response.*.half_effect_hours": Parameter(
+        N_("CS response {source} → {target}, hours for half the effect"), "number"
+    ),
     # scenario-wide
     "horizon_months": Parameter(N_("Horizon"), "months"),
     "target_arr": Parameter(N_("ARR target"), "money"),
@@ -146,10 +172,55 @@ def split_path(field_path: str, scenario: Scenario | None = None) -> tuple[str |
     return None, path
 
 
+def parameter_spec(
+    field: str, scenario: Scenario | None = None, segment: str | None = None
+) -> tuple[Parameter, dict[str, str]] | None:
+    """The :class:`Parameter` a field inside a segment is (``churn.monthly``), and the names its label
+    takes (a usage state, a CS response's states, a hire's number), or None when it has no name.
+
+    ``health.states.2.new`` names the state (``dormant``) from the scenario's segment when given, else
+    its position; ``health.transitions.dormant.at_risk`` its two states; ``cs.response.0.max`` the
+    response's states.
+    """
+    if field in PARAMETERS:
+        return PARAMETERS[field], {}
+    parts = field.split(".")
+    for key, spec in PARAMETERS.items():
+        pattern = key.split(".")
+        if "*" not in pattern or len(pattern) != len(parts):
+            continue
+        if all(p in ("*", q) for p, q in zip(pattern, parts, strict=True)):
+            stars = [q for p, q in zip(pattern, parts, strict=True) if p == "*"]
+            return spec, _names(key, stars, scenario, segment)
+    return None
+
+
+def _names(key: str, stars: list[str], scenario, segment) -> dict[str, str]:
+    """The names a patterned label takes, from the ``*`` parts of its field."""
+    seg = None
+    if scenario is not None:
+        names = scenario.segment_names
+        seg = scenario.segment(segment) if segment in names else scenario.segments[0]
+    if key.startswith("health.states."):
+        i = stars[0]
+        states = seg.health.names if seg is not None and seg.health is not None else []
+        return {"state": states[int(i)] if i.isdigit() and int(i) < len(states) else i}
+    if key.startswith("health.transitions."):
+        return {"source": stars[0], "target": stars[1]}
+    if key.startswith("cs.response."):
+        k = stars[0]
+        rs = (seg.cs.response or []) if seg is not None and seg.cs is not None else []
+        if k.isdigit() and int(k) < len(rs):
+            return {"source": rs[int(k)].from_, "target": rs[int(k)].to}
+        return {"source": k, "target": "?"}
+    return {"n": str(int(stars[0]) + 1) if stars[0].isdigit() else stars[0]}
+
+
 def parameter_kind(field_path: str, scenario: Scenario | None = None) -> str:
     """The kind of value a parameter holds: ``percent``, ``money``, ``count``, ``months`` or ``number``."""
-    _, field = split_path(field_path, scenario)
-    return PARAMETERS[field].kind if field in PARAMETERS else "number"
+    segment, field = split_path(field_path, scenario)
+    found = parameter_spec(field, scenario, segment)
+    return found[0].kind if found else "number"
 
 
 def parameter_label(
@@ -178,8 +249,9 @@ def parameter_label(
     """
     _ = Translator(lang or "en")
     segment, field = split_path(field_path, scenario)
-    if field in PARAMETERS:
-        name = _(PARAMETERS[field].label)
+    found = parameter_spec(field, scenario, segment)
+    if found:
+        name = _(found[0].label, **found[1])
     else:
         name = field.replace("_", " ").replace(".", " ")
     if with_segment is None:
@@ -258,3 +330,67 @@ def lever_label(name: str, size: float, unit: str | None = None, lang: str | Non
         shown = sign + fmt.percent(abs(change), lang, digits)
     template = LEVER_LABELS.get(name)
     return _(template, change=shown) if template else f"{name} {shown}"
+
+
+#: lever name -> its name before the change it makes, ``{change}`` (``Churn 3% → 2% a month``)
+LEVER_CHANGE_LABELS: dict[str, str] = {
+    "churn_pt": N_("Churn {change}"),
+    "churn_rel": N_("Churn {change}"),
+    "expansion_pt": N_("Expansion {change}"),
+    "expansion_rel": N_("Expansion {change}"),
+    "acquisition_rel": N_("New customers {change}"),
+    "price_rel": N_("Price {change}"),
+    "onboarding_pt": N_("Onboarding churn {change}"),
+    "onboarding_rel": N_("Onboarding churn {change}"),
+}
+#: the fields whose before and after a lever's words show (others it moves are details)
+_SHOWN_FIELDS = frozenset(
+    {
+        "churn.monthly",
+        "churn.annual_renewal",
+        "churn.onboarding.monthly",
+        "expansion.rate",
+        "acquisition.rate",
+        "acquisition.count",
+        "arpa",
+        "seats.price",
+    }
+)
+
+
+def lever_change_label(
+    name: str,
+    changes: list[tuple[str, str, float, float]],
+    lang: str | None = None,
+    currency: str = "JPY",
+) -> str | None:
+    """A lever as the change it makes, before → after: ``Churn 3% → 2% a month``,
+    ``Price ¥50K → ¥52.5K a month`` / ``解約率 月3%→2%``, ``価格 月5万円→5.25万円``.
+
+    ``changes`` are ``(segment, field, before, after)`` (:func:`cssim.analysis.lever_rules.lever_changes`).
+    ``None`` where the change cannot be said in one before → after (several segments, or a field
+    people do not set, such as an sBG ``beta``): then :func:`lever_label` says it by its size.
+    """
+    _ = Translator(lang or "en")
+    shown = [c for c in changes if c[1] in _SHOWN_FIELDS]
+    if len(shown) != 1 or name not in LEVER_CHANGE_LABELS:
+        return None
+    _segment, field, before, after = shown[0]
+    p = PARAMETERS[field]
+
+    def show(v: float) -> str:
+        # a rate of 10% or more with one decimal (20% -> 22.2%), a lower one as precise as it needs
+        digits = 1 if p.kind == "percent" and abs(v) >= 0.1 else "fit"
+        return fmt.format_value(
+            v, p.kind, lang, currency, digits=digits if p.kind in ("percent", "number") else None
+        )
+
+    b, a = show(before), show(after)
+    change = fmt.change(b, a, lang)
+    if p.per == "month":
+        change = _("{value} a month", value=change)
+    elif p.per == "year":
+        change = _("{value} a year", value=change)
+    if field == "churn.annual_renewal":
+        return _("Churn at each renewal {change}", change=change)
+    return _(LEVER_CHANGE_LABELS[name], change=change)

@@ -44,9 +44,9 @@ def precision(ctx: ReportContext) -> Html:
     half = 1.96 * h["median_se"]
     text = t(
         "The median ARR at month {month} is within ±{half} (95%) of what unlimited simulated "
-        "futures would give. The standard error shrinks with the square root of the number of "
-        "futures: four times the futures halves it. It measures simulation noise only, not "
-        "whether the assumptions are right.",
+        "futures would give. The standard error is inversely proportional to the square root of "
+        "the number of futures: four times the futures halves it. It measures simulation noise "
+        "only, not whether the assumptions are right.",
         month=r.horizon,
         half=ctx.money(half),
     )
@@ -70,6 +70,7 @@ APPENDIX_TERMS = (
     "arpa",
     "nrr",
     "grr",
+    "hold_flat_churn",
     "expansion",
     "crc",
     "ltv",

@@ -21,10 +21,13 @@ from ...model.scenario import Scenario, load_scenario
 from ...words import formatting as fm
 from ...words.i18n import Translator, resolve_lang
 
-__all__ = ["ANALYSIS_PATHS", "ReportContext", "check_parameters", "prepare"]
+__all__ = ["ANALYSIS_PATHS", "CHURN_ERROR_POINTS", "ReportContext", "check_parameters", "prepare"]
 
 #: Paths the lever and sensitivity sections simulate (at most the report's paths).
 ANALYSIS_PATHS = 1000
+#: The plausible error in the churn assumption the first screen shows when every assumption is fixed
+#: (points of monthly churn: 0.005 = half a point either way).
+CHURN_ERROR_POINTS = 0.005
 
 
 def check_parameters(
@@ -98,9 +101,9 @@ class ReportContext:
 
     @functools.cached_property
     def levers(self):
-        """The levers at equal effort (:data:`cssim.analysis.levers.EQUAL_EFFORT`), on common
-        random numbers with the report's seed; computed once, shared by the summary and the lever
-        section so both show the same figures in the same order."""
+        """The levers each moved one step in its own unit (:data:`cssim.analysis.levers.EQUAL_EFFORT`),
+        on common random numbers with the report's seed; computed once, shared by the summary and the
+        lever section so both show the same figures in the same order."""
         from ...analysis.levers import EQUAL_EFFORT, levers
 
         r = self.result
@@ -139,6 +142,32 @@ class ReportContext:
         from ...analysis.breakeven import breakeven_table
 
         return breakeven_table(self.scenario)
+
+    @functools.cached_property
+    def hold_flat(self):
+        """What holding the customer base flat takes (:func:`cssim.analysis.breakeven.hold_flat`)."""
+        from ...analysis.breakeven import hold_flat
+
+        return hold_flat(self.scenario)
+
+    @functools.cached_property
+    def churn_error(self):
+        """Expected ARR at the horizon with churn half a point lower and higher
+        (:func:`cssim.analysis.breakeven.churn_error`)."""
+        from ...analysis.breakeven import churn_error
+
+        return churn_error(self.scenario, CHURN_ERROR_POINTS)
+
+    def lever_words(self, name: str) -> str:
+        """A lever as people say it: before → after where one change says it (``Churn 3% → 2% a
+        month``), else by its size (``Churn −1 pt a month``)."""
+        from ...analysis.lever_rules import lever_changes
+        from ...words.labels import lever_change_label, lever_label
+
+        size = self.levers.sizes[name]
+        changes = lever_changes(self.scenario, name, size)
+        words = lever_change_label(name, changes, self.lang, self.currency)
+        return words or lever_label(name, size, lang=self.lang)
 
 
 def prepare(

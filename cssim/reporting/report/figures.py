@@ -24,8 +24,7 @@ def growth(ctx: ReportContext) -> Html:
         charts.fan_chart(r, "customers", ax=axes[1], lang=ctx.lang)
 
     caption = t(
-        "Median (line) and the range of 8 futures in 10 (shaded, P10–P90) over {paths} simulated "
-        "futures.",
+        "Median (line) and 80% range (shaded, P10 to P90) over {paths} simulated futures.",
         paths=fm.count(r.paths, ctx.lang),
     )
     fig = _figure(draw, t("ARR and customers by month"), caption, ncols=2, size=(10, 2.7))
@@ -37,12 +36,14 @@ def movements(ctx: ReportContext) -> Html:
     r, t = ctx.result, ctx.t
     zero = [f for f in charts.FLOWS if not np.any(r.get(f)[:, 1:])]
     caption = t(
-        "Bars: median MRR added (up) and lost (down) each month; whiskers: P10–P90 of each flow. "
-        "Line: median net new MRR with its P10–P90 band."
+        "Bars: median MRR added (up) and lost (down) each month; whiskers: the 80% range of each "
+        "flow. Line: median net new MRR with its 80% range."
     )
     if zero:
         names = t(", ").join(metric_label(f, ctx.lang) for f in zero)
-        caption += t(" Not in this scenario: {names}.", names=names)
+        caption = fm.sentences(
+            [caption, t("Not in this scenario: {names}.", names=names)], ctx.lang
+        )
     fig = _figure(
         lambda ax: charts.mrr_waterfall(r, ax=ax, lang=ctx.lang),
         t("MRR movements each month"),
@@ -110,13 +111,20 @@ def unit_economics(ctx: ReportContext) -> Html:
         "CAC / (ARPA × gross margin); CRC = CS people + CS tools a month; ARR:CRC = ARR / "
         "(12 × CRC). Guidelines: LTV:CAC of 3:1 and ARR:CRC of 10:1."
     )
-    note += " " + ltv_note.ltv_sentence(r, lang=ctx.lang)
+    note = fm.sentences(
+        [
+            note,
+            ltv_note.ltv_sentence(r, lang=ctx.lang),
+            ltv_note.ltv_cac_sentence(r, lang=ctx.lang),
+        ],
+        ctx.lang,
+    )
     rows = len(charts.ratio_rows(r))
     fig = _figure(
         lambda ax: charts.unit_economics_chart(r, ax=ax, lang=ctx.lang),
         t("Unit economics against the guidelines"),
         t(
-            "At month {month}: median (dot), P10–P90 (bar), guideline (red tick).",
+            "At month {month}: median (dot), 80% range (bar, P10 to P90), guideline (red tick).",
             month=r.horizon,
         ),
         size=(10, 1.0 + 0.4 * rows),
@@ -126,7 +134,7 @@ def unit_economics(ctx: ReportContext) -> Html:
         _p(note, "note"),
         _table(
             table,
-            caption=t("At month {month}: median (P10 – P90)", month=r.horizon),
+            caption=t("At month {month}: median (80% range)", month=r.horizon),
         ),
         fig,
     )

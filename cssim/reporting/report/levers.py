@@ -1,5 +1,5 @@
-"""What to do: each lever's worth at equal effort and at equal cost, the break-even churn, the churn
-floor, and which uncertain assumptions move ARR (tornado and rank correlations)."""
+"""What to do: each lever's worth, one step in its own unit and at equal cost, the churn that holds the
+base flat, the churn floor, and which uncertain assumptions move ARR (tornado and rank correlations)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,16 @@ __all__ = ["draw_churn_floor", "draw_levers", "draw_tornado", "sensitivity", "st
 
 
 def draw_levers(ctx: ReportContext, ax) -> None:
-    """The levers at equal effort on ``ax``, best first, with P10-P90 whiskers, in ``ctx.lang``."""
+    """The levers, one step each in its own unit, best first, with 80% range (P10-P90) whiskers, in
+    ``ctx.lang``."""
     t = ctx.t
+    ranked = _ranked_levers(ctx)
     ctx.levers.plot(
         ax=ax,
+        labels=dict(zip(ranked["lever"], ranked["words"], strict=True)),
+        xlabel=t("Extra ARR at month {month}: median and 80% range", month=ctx.result.horizon),
+        title=t("Levers, one step each in its own unit, best first"),
         lang=ctx.lang,
-        xlabel=t("Extra ARR at month {month}: median and P10–P90", month=ctx.result.horizon),
-        title=t("Levers at equal effort, best first"),
     )
 
 
@@ -72,7 +75,8 @@ def draw_tornado(ctx: ReportContext, tor, ax) -> None:
 
 
 def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
-    """What each lever is worth at equal effort on common random numbers, and where break-even lies.
+    """What each lever is worth, one step in its own unit, on common random numbers, and what holds the
+    customer base flat.
 
     The chart and the table list the levers in one order (:meth:`LeverResult.ranked`).
     """
@@ -82,47 +86,53 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
     lr = ctx.levers
     ranked = _ranked_levers(ctx)
     month = r.horizon
+
+    def gain(v: float) -> str:
+        return fm.format_value(v, "money", lang, ctx.currency, sign=True)
+
     rows = pd.DataFrame(
         {
             t("Lever"): ranked["words"],
-            t("Extra ARR at month {month} (median)", month=month): [
-                ctx.money(v) for v in ranked["median"]
+            t("ARR at month {month} with the lever", month=month): [
+                ctx.money(v) for v in ranked["arr"]
             ],
-            t("8 futures in 10"): [
-                f"{ctx.money(a)} \u2013 {ctx.money(b)}"
-                for a, b in zip(ranked.p10, ranked.p90, strict=True)
+            t("Extra ARR (median)"): [gain(v) for v in ranked["median"]],
+            t("80% range of the extra ARR"): [
+                fm.span(gain(a), gain(b), lang) for a, b in zip(ranked.p10, ranked.p90, strict=True)
             ],
         }
     )
+    steps = t(", ").join(lever_label(n, lr.sizes[n], lang=lang) for n in ranked["lever"])
     parts = [
         _p(
             t(
-                "Each lever is the same size in its own unit (1 point of monthly churn, 1 point "
-                "of monthly expansion, +5% price, +10% new customers) and is applied to every "
-                "segment on the same {paths} simulated futures as the base (common random "
-                "numbers), so the difference is the lever's doing, not chance.",
+                "Each lever is moved by the same step in its own unit ({steps}): the same step, "
+                "not the same effort, since what a step takes differs between levers and between "
+                "teams. Each is applied to every segment on the same {paths} simulated futures as "
+                "the base (common random numbers), so the difference is the lever's doing, not "
+                "chance. Today's ARR is {start}.",
+                steps=steps,
                 paths=fm.count(lr.paths, lang),
+                start=ctx.money(r.headline()["arr_start"]),
             )
         ),
         _figure(
             lambda ax: draw_levers(ctx, ax),
             t("Extra ARR by lever"),
             t(
-                "Median extra ARR at month {month} with P10–P90 whiskers, in the order of the "
-                "table below.",
+                "Median extra ARR at month {month} with its 80% range (whiskers, P10 to P90), in "
+                "the order of the table below.",
                 month=month,
             ),
             size=(10, 0.8 + 0.36 * len(ranked)),
         ),
         _table(rows, index=False, caption=t("Extra ARR against the base, best first")),
     ]
-    cost_rows, caption = at_equal_cost(
-        ctx.levers, lambda n, size: lever_label(n, size, lang=lang), lang
-    )
+    cost_rows, caption = at_equal_cost(ctx.levers, lambda n, size: ctx.lever_words(n), lang)
     if len(cost_rows):
         parts.append(_table(cost_rows, index=False, caption=caption, cls="at-equal-cost"))
     be = ctx.breakeven
-    na = "–"
+    na = "\u2013"
     total = t("Total")
     be_rows = pd.DataFrame(
         {
@@ -145,13 +155,13 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
             be_rows,
             index=False,
             caption=t(
-                "Break-even: the monthly churn at which the customer base stays flat, and the "
-                "monthly expansion that NRR of 100% needs"
+                "What holds the base flat: the monthly churn at which the customer base stays "
+                "flat, and the monthly expansion that NRR of 100% needs"
             ),
         )
     )
     if all(s.churn.monthly is not None and s.expansion is not None for s in sc.segments):
-        # the churn floor: the same relative effort (10% of today's rate) on churn and expansion
+        # the churn floor: the same relative step (10% of today's rate) on churn and expansion
         mv = marginal_value(sc, seed=r.seed)
         parts.append(
             _figure(

@@ -1,5 +1,5 @@
-"""The report's first pages: the header, the summary (where ARR goes, the chance it grows, what to
-do), the assumptions in plain words and the key figures."""
+"""The report's first pages: the header, the summary (the conclusion and its cards, what to do), the
+scenario's description with its assumptions in plain words, and the key figures."""
 
 from __future__ import annotations
 
@@ -8,18 +8,22 @@ import pandas as pd
 
 from ...words import formatting as fm
 from ...words.labels import lever_label
-from .. import narrative
+from . import conclusion
 from .context import ReportContext
 from .markup import Html, _cards, _columns, _h3, _list, _p, _section, _table, render
-from .tables import _pct, assumptions_table, kpi_table
+from .tables import assumptions_table, kpi_table
 
 __all__ = ["assumptions", "header", "kpis", "summary"]
 
 
 def _ranked_levers(ctx: ReportContext) -> pd.DataFrame:
+    """The levers best first (:meth:`LeverResult.ranked`), with their words (before → after where
+    one change says it) and the median ARR at the horizon with each (``arr``)."""
     lr = ctx.levers
     df = lr.ranked("arr")
-    df["words"] = [lever_label(n, lr.sizes[n], lang=ctx.lang) for n in df["lever"]]
+    df["words"] = [ctx.lever_words(n) for n in df["lever"]]
+    levels = lr.levels("arr").set_index("lever")
+    df["arr"] = [float(levels.loc[n, "median"]) for n in df["lever"]]
     return df
 
 
@@ -29,35 +33,38 @@ def _levers_at_equal_cost(ctx: ReportContext) -> pd.DataFrame:
     (:meth:`~cssim.analysis.levers.LeverResult.per_cost`). Empty without costs."""
     lr = ctx.levers
     df = lr.per_cost("gross_profit_cum")
-    df["words"] = [lever_label(n, lr.sizes[n], lang=ctx.lang) for n in df["lever"]]
+    df["words"] = [ctx.lever_words(n) for n in df["lever"]]
     df["cost_month"] = df["cost_total"] / lr.horizon
     return df
 
 
-def _breakeven_words(ctx: ReportContext) -> str:
-    """The break-even churn in a sentence (the whole scenario: the total row with several segments)."""
-    t, lang = ctx.t, ctx.lang
-    row = ctx.breakeven.iloc[-1]
-    now, be = row["avg_monthly_churn_now"], row["avg_monthly_churn_breakeven"]
-    if not np.isfinite(be):
-        return t("No level of churn keeps the customer base flat in this scenario.")
-    if be < now:
-        return t(
-            "Break-even: the customer base stays flat only if churn falls to {be} a month on "
-            "average (now {now}).",
-            be=_pct(be, lang),
-            now=_pct(now, lang),
-        )
-    return t(
-        "Break-even: churn could rise to {be} a month on average (now {now}) before the "
-        "customer base shrinks.",
-        be=_pct(be, lang),
-        now=_pct(now, lang),
+def _churn_point_ceiling(ctx: ReportContext) -> str | None:
+    """What one step of churn is worth in gross profit a month: a ceiling for what retention work
+    may cost (median extra gross profit over months 1..H with the churn lever, divided by H)."""
+    lr = ctx.levers
+    if "churn_pt" not in lr.sizes:
+        return None
+    gp = lr.ranked("gross_profit_cum").set_index("lever")
+    if "churn_pt" not in gp.index:
+        return None
+    total = float(gp.loc["churn_pt", "median"])
+    if not np.isfinite(total) or total <= 0:
+        return None
+    month = lr.horizon
+    return ctx.t(
+        "{lever} adds {total} of gross profit over the {months} (median), {monthly} a month: "
+        "retention work that costs less than {monthly} a month and achieves it pays for itself "
+        "within the horizon.",
+        lever=ctx.lever_words("churn_pt"),
+        total=ctx.money(total),
+        months=fm.months(month, ctx.lang),
+        monthly=ctx.money(total / month),
     )
 
 
 def header(ctx: ReportContext) -> Html:
-    """The scenario's name and description (as text), and what it covers."""
+    """The scenario's name and what the report covers (its description follows the conclusion, in
+    :func:`assumptions`)."""
     sc, r, t = ctx.scenario, ctx.result, ctx.t
     meta = t(
         "{months} · currency {currency} · segments: {segments}",
@@ -69,74 +76,51 @@ def header(ctx: ReportContext) -> Html:
         "header",
         kicker=t("cssim scenario report"),
         name=sc.name,
-        description=[p.strip() for p in sc.description.split("\n\n") if p.strip()],
+        description=[],
         meta=meta,
     )
     return Html(markup, text=sc.name)
 
 
 def summary(ctx: ReportContext) -> Html:
-    """The first screen: where ARR goes, the chance it grows, what to do, the break-even churn."""
+    """The first screen: the conclusion (where ARR goes, whether the best lever stops the decline,
+    what it would take, how far the range can be trusted) with its cards, then what to do."""
     r, t, lang = ctx.result, ctx.t, ctx.lang
-    h = r.headline()
-    month = h["month"]
-    cards = [
-        (
-            t("ARR at month {month}", month=month),
-            ctx.money(h["arr_median"]),
-            t(
-                "8 futures in 10: {low} – {high}",
-                low=ctx.money(h["arr_p10"]),
-                high=ctx.money(h["arr_p90"]),
-            ),
-        ),
-        (t("ARR today"), ctx.money(h["arr_start"]), t("month 0")),
-        (
-            t("Chance ARR grows"),
-            fm.percent(h["p_arr_grows"], lang, 0),
-            t("by month {month}", month=month),
-        ),
-    ]
-    if ctx.target is not None:
-        hit = float(np.mean(r.get("arr")[:, month] >= ctx.target))
-        cards.append(
-            (
-                t("Chance ARR reaches {target}", target=ctx.money(ctx.target)),
-                fm.percent(hit, lang, 0),
-                t("by month {month}", month=month),
-            )
-        )
+    month = r.horizon
+    paras = conclusion.paragraphs(ctx)
     ranked = _ranked_levers(ctx)
-    if len(ranked):
-        best = ranked.iloc[0]
-        cards.append(
-            (
-                t("Best lever at equal effort"),
-                best["words"],
-                t(
-                    "{gain} more ARR at month {month} (median)",
-                    gain=ctx.money(best["median"]),
-                    month=month,
-                ),
-            )
-        )
-    paras = narrative.where_arr_goes(r, t, ctx.target_arr)
     items = [
         t(
-            "{lever}: {gain} more ARR at month {month} (8 futures in 10: {low} – {high})",
+            "{lever}: ARR {arr} at month {month}, {gain} (80% range of the gain {band})",
             lever=row.words,
-            gain=ctx.money(row.median),
+            arr=ctx.money(row.arr),
+            gain=fm.format_value(row.median, "money", lang, ctx.currency, sign=True),
             month=month,
-            low=ctx.money(row.p10),
-            high=ctx.money(row.p90),
+            band=fm.span(
+                fm.format_value(row.p10, "money", lang, ctx.currency, sign=True),
+                fm.format_value(row.p90, "money", lang, ctx.currency, sign=True),
+                lang,
+            ),
         )
         for row in ranked.itertuples()
     ]
     todo = [
         _h3(t("What to do")),
-        _p(t("The levers at equal effort, each the same size in its own unit, best first:")),
+        _p(
+            t(
+                "Each lever moved by the same step in its own unit ({steps}), best first, with ARR "
+                "at month {month} and its gain over the base:",
+                steps=t(", ").join(
+                    lever_label(n, ctx.levers.sizes[n], lang=lang) for n in ranked["lever"]
+                ),
+                month=month,
+            )
+        ),
         _list(items, "levers"),
     ]
+    ceiling = _churn_point_ceiling(ctx)
+    if ceiling:
+        todo.append(_p(ceiling))
     by_cost = _levers_at_equal_cost(ctx)
     if len(by_cost):
         per_cost = [
@@ -153,25 +137,26 @@ def summary(ctx: ReportContext) -> Html:
             _p(t("At equal cost, with what the scenario says each lever costs, best first:")),
             _list(per_cost, "levers at-equal-cost"),
         ]
-    todo += [
-        _p(_breakeven_words(ctx)),
+    todo.append(
         _p(
             t("How the figures are worked out, their precision and a glossary are in the appendix.")
             + "\u00b9",
             "note",
-        ),
-    ]
+        )
+    )
     return _section(
         t("What to expect and what to do"),
-        _cards(cards),
-        *(_p(p, "lead") for p in paras),
+        _cards(conclusion.cards(ctx)),
+        *(_p(p, "lead") for p in paras[:-1]),
+        _p(paras[-1]),
         *todo,
         cls="summary",
     )
 
 
 def assumptions(ctx: ReportContext) -> Html:
-    """Every parameter in plain words: its value, or its median and 90% range."""
+    """The scenario's description, then every parameter in plain words: its value, or its median and
+    90% range."""
     sc, t = ctx.scenario, ctx.t
     general = pd.DataFrame(
         [
@@ -191,8 +176,10 @@ def assumptions(ctx: ReportContext) -> Html:
         )
     else:
         note = t("Every assumption is a fixed number in this scenario.")
+    description = [p.strip() for p in sc.description.split("\n\n") if p.strip()]
     return _section(
-        t("Assumptions"),
+        t("The scenario and its assumptions"),
+        *(_p(p, "description") for p in description),
         _columns(_table(general, numeric=()), _table(params, index=False, numeric=())),
         _p(note, "note"),
     )
@@ -205,7 +192,7 @@ def kpis(ctx: ReportContext) -> Html:
     return _section(
         t("Key figures"),
         _p(
-            t("Median over the simulated futures; in brackets, the range of 8 futures in 10."),
+            t("Median over the simulated futures; in brackets, the 80% range (P10 to P90)."),
             "note",
         ),
         _table(table, cls="kpis"),

@@ -55,7 +55,7 @@ _UNIT_KINDS = {"currency": "money", "customers": "count", "count": "count", "mon
 
 def fmt(x: float, kpi: str, currency: str = "JPY", lang: str = "en") -> str:
     """A KPI value as a reader expects it: money compact (``¥352M`` / ``3.52億円``), percentages,
-    ratios as ``3.3:1``, months; ``–`` where it is not defined."""
+    ratios as ``3.3:1`` / ``3.3倍``, months; ``–`` where it is not defined."""
     if kpi.startswith("p_") or kpi in _PERCENT:
         kind = "percent"
     elif kpi in _TIMES:
@@ -65,15 +65,23 @@ def fmt(x: float, kpi: str, currency: str = "JPY", lang: str = "en") -> str:
     return fm.format_value(x, kind, lang, currency, digits=1, missing="–")
 
 
-def _spread(row, currency: str, lang: str) -> str:
+def _no_cs_cost(scenario: Scenario, segment: str = TOTAL) -> bool:
+    """The scenario gives no customer-success cost for ``segment`` (every segment for the total)."""
+    segs = scenario.segments if segment == TOTAL else [scenario.segment(segment)]
+    return all(s.cs is None for s in segs)
+
+
+def _spread(row, currency: str, lang: str, no_cs: bool = False) -> str:
     k = row["kpi"]
+    if k == "crc" and no_cs:
+        return fm.not_set(lang)  # no CS cost is given: not 0円
     if k.startswith("p_"):
         return fmt(row["mean"], k, currency, lang)
     mid = fmt(row["median"], k, currency, lang)
     if not np.isfinite(row["median"]) or np.isclose(row["p10"], row["p90"]):
         return mid
     low, high = fmt(row["p10"], k, currency, lang), fmt(row["p90"], k, currency, lang)
-    return f"{mid} ({low} \u2013 {high})"
+    return fm.with_range(mid, low, high, lang)
 
 
 def _kpi_label(kpi: str, label: str, t: Translator) -> str:
@@ -94,7 +102,7 @@ def kpi_table(
     s = result.summary(months=months, target_arr=target_arr)
     cur = result.scenario.currency
     s["KPI"] = [_kpi_label(k, lab, t) for k, lab in zip(s["kpi"], s["label"], strict=True)]
-    s["text"] = s.apply(_spread, axis=1, args=(cur, t.lang))
+    s["text"] = s.apply(_spread, axis=1, args=(cur, t.lang, _no_cs_cost(result.scenario)))
     s["column"] = [t("Month {month}", month=m) for m in s["month"]]
     table = s.pivot_table(index="KPI", columns="column", values="text", aggfunc="first", sort=False)
     table.columns.name = None
@@ -112,7 +120,10 @@ def unit_economics_table(
     ue["KPI"] = [_kpi_label(k, lab, t) for k, lab in zip(ue["kpi"], ue["label"], strict=True)]
     # the model-consistent LTV and lifetime read like the quoted LTV and CAC payback (money, months)
     like = ue["kpi"].replace({"ltv_model": "ltv", "lifetime_model": "cac_payback"})
-    ue["text"] = ue.assign(kpi=like).apply(_spread, axis=1, args=(cur, t.lang))
+    ue["text"] = [
+        _spread(row, cur, t.lang, _no_cs_cost(result.scenario, row["segment"]))
+        for _, row in ue.assign(kpi=like).iterrows()
+    ]
     total = t("Total")
     ue["column"] = [total if s == TOTAL else s for s in ue["segment"]]
     table = ue.pivot_table(
@@ -198,7 +209,7 @@ def precision_table(result: SimulationResult, lang: str | None = None) -> pd.Dat
                 (
                     label,
                     fm.percent(value, lang, 0),
-                    "–",
+                    t("n/a"),
                     t("below {p} (rule of three)", p=fm.percent(bound, lang, 2))
                     if value == 0
                     else t("above {p} (rule of three)", p=fm.percent(1 - bound, lang, 2)),
@@ -209,5 +220,5 @@ def precision_table(result: SimulationResult, lang: str | None = None) -> pd.Dat
             show = functools.partial(fm.percent, lang=lang, digits=2)
         else:
             show = functools.partial(fmt, kpi=k, currency=cur, lang=lang)
-        out.append((label, show(value), show(se), f"\u00b1 {show(1.96 * se)}"))
+        out.append((label, show(value), show(se), f"\u00b1{show(1.96 * se)}"))
     return pd.DataFrame(out, columns=cols)
