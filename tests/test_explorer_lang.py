@@ -61,7 +61,7 @@ def test_status_after_a_full_run_and_the_plain_text_summary(explorer):
 def test_typed_values_and_clamping_say_so_in_japanese(explorer):
     seg = next(iter(explorer.value_boxes))
     box = explorer.value_boxes[seg]["churn"]
-    assert box.enter("2%") == pytest.approx(0.02) and "2.0% に設定しました" in box.message.value
+    assert box.enter("2%") == pytest.approx(0.02) and "2% に設定しました" in box.message.value
     box.enter("50")
     assert "の外です" in box.message.value and "に設定しました" in box.message.value
     assert box.enter("abc") is None and "数値ではありません" in box.message.value

@@ -284,7 +284,7 @@ def test_typing_2_percent_sets_churn_to_2_percent_and_says_so(explorer):
     for typed in ("2%", "2", "0.02"):
         box.text.value = typed
         assert churn.value == pytest.approx(0.02, abs=churn.step / 2)
-        assert "set to 2.0" in box.message.value and "outside" not in box.message.value
+        assert "set to 2%" in box.message.value and "outside" not in box.message.value
         box.text.value = ""
 
 
@@ -293,7 +293,7 @@ def test_a_value_beyond_the_slider_is_clamped_with_a_visible_message(explorer):
     churn = explorer.controls["All customers"]["churn"]
     box.text.value = "50%"
     assert churn.value == churn.max
-    assert "outside" in box.message.value and f"{churn.max:{box.spec.fmt}}" in box.message.value
+    assert "outside" in box.message.value and f"set to {churn.max:.0%}" in box.message.value
     box.text.value = "nonsense"
     assert "not a number" in box.message.value and churn.value == churn.max
 
@@ -307,7 +307,7 @@ def test_japanese_labels_and_messages():
         box.text.value = "50%"
         assert "範囲" in box.message.value and churn.value == churn.max
         table = e.kpi_table.value
-        assert "売上継続率 NRR" in table and "顧客維持コスト CRC" in table and "中央値" in table
+        assert "NRR（拡張を含む" in table and "ARR/CRC" in table and "中央値" in table
         assert "億円" in table or "万円" in table
         assert "ARR, median" not in table
     finally:
