@@ -63,9 +63,16 @@ def _field(scenario: Scenario, path: str) -> tuple:
 def fix_inputs(scenario: Scenario, values: dict[str, float]) -> Scenario:
     """The scenario with uncertain inputs (by path, as in :meth:`Scenario.uncertain`) set to numbers.
 
-    A parameter its segment's ``joint`` draws leaves the joint (the others keep their marginal normal).
+    A parameter its segment's ``joint`` draws leaves the joint (the others keep their marginal normal),
+    and the ``correlations`` that name a fixed parameter go (the others keep theirs).
     """
     changes: dict = {}
+    if scenario.correlations:
+        kept = [
+            c.model_dump() for c in scenario.correlations if c.a not in values and c.b not in values
+        ]
+        if len(kept) < len(scenario.correlations):
+            changes["correlations"] = kept or None
     fixed: dict[int, set[str]] = {}
     for path, v in values.items():
         field = _field(scenario, path)

@@ -18,6 +18,7 @@ import numpy as np
 from . import sampling
 from .blocks import BLOCK_PATHS, BLOCKS_PER_PASS
 from .buckets import Buckets
+from .design import ParameterDraws, with_sampling
 from .distributions import _Dist
 from .errors import ScenarioError
 from .fields import walk
@@ -118,23 +119,6 @@ class _BlockDraws:
         return sampling.poisson(lam, self._uniform(lam.shape, purpose))
 
 
-def _uniforms(streams: list[Streams], key: str, name: str, sizes: list[int]):
-    """``uniform(path)``: the uniforms of parameter ``path`` (``<segment name>.churn.monthly``), from
-    the stream keyed by the segment's stream ``key`` and the field path inside the segment."""
-    prefix = name + "."
-
-    def uniform(path: str) -> np.ndarray:
-        field = path[len(prefix) :] if path.startswith(prefix) else path
-        return np.concatenate(
-            [
-                s.generator(key, "parameter", field).random(n)
-                for s, n in zip(streams, sizes, strict=True)
-            ]
-        )
-
-    return uniform
-
-
 def simulate_blocks(
     scenario: Scenario, entropy: int, plan: list[tuple[int, int]], *, bucketed: bool = True
 ) -> list[dict]:
@@ -151,8 +135,10 @@ def simulate_blocks(
     paths = int(sum(sizes))
     H = scenario.horizon_months
     out: list[dict] = [{} for _ in plan]
-    for key, seg in zip(scenario.stream_keys(), scenario.segments, strict=True):
-        params = segment_parameters(seg, _uniforms(streams, key, seg.name, sizes))
+    # every segment's parameters at once: correlations reorder them across segments
+    design = ParameterDraws(scenario, streams, sizes)
+    for i, (key, seg) in enumerate(zip(scenario.stream_keys(), scenario.segments, strict=True)):
+        params = segment_parameters(seg, design.for_segment(i, seg.name))
         if seg.health is not None:
             if not bucketed:
                 raise ValueError("the per-cohort reference engine does not model usage states")
@@ -206,6 +192,7 @@ def simulate(
     progress: bool = False,
     executor=None,
     summary: bool = False,
+    sampling: str | None = None,
 ):
     """Run the Monte Carlo.
 
@@ -226,6 +213,9 @@ def simulate(
         Keep mergeable statistics instead of every path (:mod:`cssim.model.summary`): memory stays bounded
         whatever ``paths`` is; means, standard errors and probabilities are exact, quantiles within the
         sketch's stated relative error.
+    sampling : "random", "lhs", "sobol" or None
+        How the uncertain parameters are drawn (:mod:`cssim.model.design`); None keeps the scenario's
+        ``sampling`` (``random`` when it gives none). Process noise is always plain Monte Carlo.
 
     Returns
     -------
@@ -239,6 +229,7 @@ def simulate(
         raise TypeError(
             "simulate() takes a Scenario: use cssim.load_scenario(path) or Scenario.from_dict(data)"
         )
+    scenario = with_sampling(scenario, sampling)
     too_many = paths_problem(scenario, int(paths), summary=summary)
     if too_many is not None:  # refused before any memory is taken
         raise ScenarioError(scenario.name, [too_many])
