@@ -21,6 +21,7 @@ from .common import (
     current_lang,
     load_scenario,
     paths_and_seed,
+    sampling_argument,
 )
 
 __all__ = ["COMMANDS"]
@@ -57,6 +58,7 @@ def _compare_arguments(p: argparse.ArgumentParser) -> None:
         metavar="METRIC",
         help=N_("what to compare (default: arr)"),
     )
+    sampling_argument(p)
 
 
 def compare(args: argparse.Namespace) -> int:
@@ -65,7 +67,9 @@ def compare(args: argparse.Namespace) -> int:
 
     if len(args.scenarios) < 2:
         raise BadInput(_("give at least two scenarios"))
-    scenarios = [load_scenario(p) for p in args.scenarios]
+    from ..model.design import with_sampling
+
+    scenarios = [with_sampling(load_scenario(p), args.sampling) for p in args.scenarios]
     horizons = {s.horizon_months for s in scenarios}
     if len(horizons) > 1:
         raise BadInput(

@@ -193,6 +193,10 @@ def simulate(
     executor=None,
     summary: bool = False,
     sampling: str | None = None,
+    precision: float | None = None,
+    confidence: float = 0.95,
+    max_paths: int | None = None,
+    precision_stat: str = "mean",
 ):
     """Run the Monte Carlo.
 
@@ -216,6 +220,12 @@ def simulate(
     sampling : "random", "lhs", "sobol" or None
         How the uncertain parameters are drawn (:mod:`cssim.model.design`); None keeps the scenario's
         ``sampling`` (``random`` when it gives none). Process noise is always plain Monte Carlo.
+    precision, confidence, max_paths, precision_stat
+        With ``precision`` (0.01 is 1%), ``paths`` is not used: blocks are added until
+        ``precision_stat`` of ARR at the horizon (``mean``, ``p10``, ``p50``, ``p90`` or ``p_grows``) is
+        known within ``precision`` of itself at ``confidence``, estimated from the blocks as replicates,
+        or until ``max_paths`` (default 200,000); ``result.precision_stop`` says where and why it stopped
+        (:mod:`cssim.model.precision`).
 
     Returns
     -------
@@ -230,10 +240,28 @@ def simulate(
             "simulate() takes a Scenario: use cssim.load_scenario(path) or Scenario.from_dict(data)"
         )
     scenario = with_sampling(scenario, sampling)
+    if precision is not None:
+        from . import precision as stop
+
+        max_paths = stop.DEFAULT_MAX_PATHS if max_paths is None else max_paths
+        stop.check_precision(precision, confidence, max_paths, precision_stat)
+        paths = max_paths
     too_many = paths_problem(scenario, int(paths), summary=summary)
     if too_many is not None:  # refused before any memory is taken
         raise ScenarioError(scenario.name, [too_many])
     entropy = resolve_seed(seed)
+    if precision is not None:
+        return stop.simulate_to_precision(
+            scenario,
+            entropy,
+            precision,
+            confidence=confidence,
+            max_paths=max_paths,
+            stat=precision_stat,
+            executor=executor,
+            summary=summary,
+            progress=progress,
+        )
     plan = blocks(int(paths))
     # Blocks are simulated a pass of several at a time (fewer, larger numpy calls; each block on its own
     # streams, so the numbers are those of one block at a time); tasks for an executor are smaller while
