@@ -263,3 +263,16 @@ def test_a_joint_parameter_may_not_be_correlated_and_says_why():
     r = cssim.simulate(cssim.Scenario.from_dict(data), paths=3000, seed=1)
     got = spearman(r.parameters()[["SMB.arpa", "Enterprise.arpa"]].to_numpy())[0, 1]
     assert abs(got - 0.5) <= 0.03
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_draws_the_same_correlated_stratified_numbers():
+    distributed = pytest.importorskip("distributed")
+    s = cssim.Scenario.from_dict({**scenario().to_dict(), "sampling": "sobol"})
+    local = cssim.simulate(s, paths=2500, seed=6)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        remote = cssim.simulate(s, paths=2500, seed=6, scheduler=cluster.scheduler_address)
+    np.testing.assert_array_equal(draws(local), draws(remote))
+    np.testing.assert_array_equal(local["arr"], remote["arr"])

@@ -35,7 +35,7 @@ from .stored import STORED
 
 qmc = LazyModule("scipy.stats.qmc")
 
-__all__ = ["expected"]
+__all__ = ["expected", "expected_at"]
 
 #: Grid points used to integrate over uncertain parameters.
 NODES = 1024
@@ -104,6 +104,17 @@ def expected_result(scenario: Scenario, nodes: int = NODES) -> SimulationResult:
             columns = normal_copula(columns, plan)
     else:
         nodes, columns = 1, {}
+    return expected_at(scenario, columns, nodes)
+
+
+def expected_at(scenario: Scenario, columns: dict, nodes: int) -> SimulationResult:
+    """The expected path at ``nodes`` points of the uncertain parameters, wrapped as a result whose
+    'paths' are the points: ``columns[path]`` are the uniforms each parameter's quantile function
+    takes (``Scenario.uncertain()`` paths; a joint's parameters through the joint's draw).
+
+    :func:`expected_result` integrates over a grid of them; sensitivity analyses evaluate a run's own
+    draws or a Saltelli design (``E[ARR | parameters]``, process noise averaged out exactly).
+    """
     H = scenario.horizon_months
     stored, params, year = {}, {}, {}
     for seg in scenario.segments:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..model.scenario import Scenario
 
-__all__ = ["AnalysisRun", "run_compare", "run_sweep"]
+__all__ = ["AnalysisRun", "run_compare", "run_sensitivity", "run_sweep"]
 
 
 @dataclass(frozen=True)
@@ -99,3 +99,42 @@ def run_compare(
     csv = write_compare_csv(result, out / "compare.csv")
     html = write_compare_report(result, out / "compare.html", list(names), lang=lang)
     return AnalysisRun(result, [csv, html])
+
+
+def run_sensitivity(
+    scenario: Scenario,
+    source: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    method: str = "given",
+    paths: int = 10_000,
+    seed: int = 42,
+    n: int = 1024,
+    lang: str = "en",
+) -> AnalysisRun:
+    """Global sensitivity (:func:`cssim.sensitivity`) written as ``DIR/<name>/sensitivity.csv`` (one row
+    per uncertain parameter: ``parameter``, ``label`` in ``lang``, ``output``, ``S1``, ``S1_conf``,
+    ``ST``, ``ST_conf``, ``spearman``; through the formula-safe CSV writer) and ``sensitivity.png``
+    (drawn in ``lang``), ``<name>`` from the scenario's file."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..analysis.indices import sensitivity
+    from ..model.csvout import write_csv
+    from ..model.result import _atomic
+    from .naming import output_slug
+
+    folder = Path(out_dir) / output_slug(source)
+    found = sensitivity(scenario, method, paths=paths, seed=seed, n=n)
+    files = [write_csv(found.to_frame(lang), folder / "sensitivity.csv")]
+    ax = found.plot(lang=lang)
+    files.append(
+        _atomic(
+            folder / "sensitivity.png",
+            lambda p: ax.figure.savefig(p, dpi=120, bbox_inches="tight", format="png"),
+        )
+    )
+    plt.close(ax.figure)
+    return AnalysisRun(found, files)
