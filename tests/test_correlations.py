@@ -276,3 +276,11 @@ def test_a_dask_cluster_draws_the_same_correlated_stratified_numbers():
         remote = cssim.simulate(s, paths=2500, seed=6, scheduler=cluster.scheduler_address)
     np.testing.assert_array_equal(draws(local), draws(remote))
     np.testing.assert_array_equal(local["arr"], remote["arr"])
+
+
+def test_a_sweep_over_a_correlated_parameter_drops_its_correlations():
+    from cssim.analysis.sweep import sweep
+
+    s = scenario(horizon=2)
+    out = sweep(s, {"churn.monthly": [0.02, 0.03]}, paths=200, seed=1)
+    assert len(out.table) == 2
