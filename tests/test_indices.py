@@ -137,3 +137,21 @@ def test_the_report_section_uses_the_runs_own_indices(tmp_path):
     html = sensitivity(ctx).markup
     assert "Share of the spread of expected ARR it explains on its own" in html
     assert "RBD-FAST" in html and "(± " in html
+
+
+def test_the_given_method_evaluates_the_runs_own_draws():
+    """The uniforms regenerated from a run's streams give exactly its drawn parameters (with its
+    sampling and correlations), so ``f`` is evaluated where the run's paths are."""
+    from cssim.analysis.indices import run_uniforms
+    from cssim.model.expected import expected_at
+
+    s = cssim.Scenario.from_dict(
+        {
+            **scenario([{"a": "All.churn.monthly", "b": "All.cac", "rho": 0.5}]).to_dict(),
+            "sampling": "lhs",
+        }
+    )
+    r = cssim.simulate(s, paths=2300, seed=4)
+    e = expected_at(r.scenario, run_uniforms(r), r.paths)
+    for path, drawn in r.parameters().items():
+        np.testing.assert_array_equal(e._params["All"][path[len("All.") :]], drawn.to_numpy())
