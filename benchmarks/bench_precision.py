@@ -6,12 +6,12 @@ cover what unlimited paths would give.
    ARR at the horizon is known within the stated tolerance, plain against Latin hypercube against
    Sobol, over ``--runs`` seeds; ``k`` is plain's paths over the method's.
 2. Coverage: over ``--seeds`` seeds, the share of stopped runs whose 95% interval covers the reference
-   (the statistic from a run of ``--reference`` paths with LHS, whose own error is a small fraction of
-   the intervals'); target 93-97% (issue 18). Checked on a small one-segment scenario (cheap enough for
+   (for the mean the expected path, exact; for a percentile the pooled one of ``--reference`` paths with
+   LHS, whose own error is a small fraction of the intervals'); target 93-97% (issue 18). Checked on a small one-segment scenario (cheap enough for
    hundreds of seeds) for each method and on a shipped scenario with LHS.
 
-The loop below is the library's own (``precision_pass``, ``interval``, ``_next_blocks``); it drops each
-block after taking its statistic, so runs of hundreds of thousands of paths stay in bounded memory.
+The stop rule is the library's own (``until_known``, ``precision_pass``); the benchmark drops each block
+after taking its values, so runs of hundreds of thousands of paths stay in bounded memory.
 
     python benchmarks/bench_precision.py [--runs 3] [--seeds 400] [--reference 400000]
 """
@@ -31,12 +31,7 @@ sys.path.insert(0, str(ROOT))
 import cssim  # noqa: E402
 from cssim.model.blocks import BLOCKS_PER_PASS  # noqa: E402
 from cssim.model.design import with_sampling  # noqa: E402
-from cssim.model.precision import (  # noqa: E402
-    MIN_BLOCKS,
-    _next_blocks,
-    interval,
-    precision_pass,
-)
+from cssim.model.precision import MIN_BLOCKS, precision_pass, until_known  # noqa: E402
 
 TINY = {
     "name": "tiny",
@@ -61,28 +56,38 @@ def loadavg() -> str:
 
 
 def stop(scenario, seed: int, precision: float, stat: str = "mean", cap: int = 2000):
-    """``(estimate, half-width, blocks)`` of the stop rule, keeping only the blocks' statistics."""
-    stats: list[float] = []
-    target = MIN_BLOCKS
-    while True:
-        todo = [(b, 1000) for b in range(len(stats), target)]
+    """``(estimate, half-width, blocks)`` of the library's stop rule, keeping only what each block's
+    statistic is computed from (no result is built)."""
+
+    def run(todo):
         for i in range(0, len(todo), BLOCKS_PER_PASS):
-            stats += [
-                v
-                for _, v in precision_pass(
-                    scenario, seed, todo[i : i + BLOCKS_PER_PASS], False, stat
-                )
-            ]
-        estimate, half = interval(stats, 0.95)
-        if half <= precision * abs(estimate) or len(stats) >= cap:
-            return estimate, half, len(stats)
-        target = _next_blocks(len(stats), estimate, half, precision, cap)
+            for _part, values in precision_pass(
+                scenario, seed, todo[i : i + BLOCKS_PER_PASS], False, stat
+            ):
+                yield values
+
+    estimate, half, blocks, _converged = until_known(run, stat, precision, 0.95, cap)
+    return estimate, half, blocks
 
 
 def reference(scenario, paths: int, stat: str) -> float:
-    r = cssim.simulate(with_sampling(scenario, "lhs"), paths=paths, seed=987_654)
-    arr = r["arr"][:, -1].astype(float)
-    return float(arr.mean() if stat == "mean" else np.quantile(arr, {"p10": 0.1, "p90": 0.9}[stat]))
+    """What unlimited paths would give: for the mean, the expected path (exact given the parameters,
+    integrated over them on a Sobol grid of 65,536 points); for a percentile, the pooled percentile of
+    ``paths`` paths with LHS (computed block by block, in bounded memory)."""
+    if stat == "mean":
+        return float(cssim.expected(scenario, nodes=2**16)["arr"].iloc[-1])
+    lhs = with_sampling(scenario, "lhs")
+    blocks = [(b, 1000) for b in range(paths // 1000)]
+    values = np.concatenate(
+        [
+            v
+            for i in range(0, len(blocks), BLOCKS_PER_PASS)
+            for _part, v in precision_pass(
+                lhs, 987_654, blocks[i : i + BLOCKS_PER_PASS], False, stat
+            )
+        ]
+    )
+    return float(np.quantile(values, {"p10": 0.1, "p50": 0.5, "p90": 0.9}[stat]))
 
 
 def coverage(
@@ -102,41 +107,46 @@ def main() -> int:
         "--runs", type=int, default=3, help="seeds per method for paths to precision"
     )
     parser.add_argument("--seeds", type=int, default=400, help="seeds per coverage check")
-    parser.add_argument("--reference", type=int, default=400_000, help="paths of the reference run")
+    parser.add_argument(
+        "--reference", type=int, default=2_000_000, help="paths of a percentile's reference run"
+    )
+    parser.add_argument("--only", choices=("paths", "coverage"), help="run one part only")
     args = parser.parse_args()
     print(f"load average at start: {loadavg()}\n")
 
-    print(
-        "1. Paths until mean ARR at the horizon is known within the tolerance (95%), "
-        f"mean over {args.runs} seeds"
-    )
-    print(
-        f"  {'scenario':<28}{'tolerance':>10}{'plain':>10}{'LHS':>10}{'Sobol':>10}"
-        f"{'k LHS':>8}{'k Sobol':>9}"
-    )
-    for name, precision in (
-        ("churn-floor-expansion.yaml", 0.0005),
-        ("smb-enterprise-seats.yaml", 0.001),
-    ):
-        base = cssim.load_scenario(ROOT / "scenarios" / name)
-        started = time.perf_counter()
-        paths = {}
-        for method in ("random", "lhs", "sobol"):
-            s = with_sampling(base, method)
-            paths[method] = 1000 * np.mean(
-                [stop(s, seed, precision)[2] for seed in range(args.runs)]
-            )
-        at_floor = (
-            " (LHS at the 10-block minimum: k is a lower bound)"
-            if paths["lhs"] <= 1000 * MIN_BLOCKS
-            else ""
+    if args.only != "coverage":
+        print(
+            "1. Paths until mean ARR at the horizon is known within the tolerance (95%), "
+            f"mean over {args.runs} seeds"
         )
         print(
-            f"  {name[:-5]:<28}{precision:>10.2%}{paths['random']:>10,.0f}{paths['lhs']:>10,.0f}"
-            f"{paths['sobol']:>10,.0f}{paths['random'] / paths['lhs']:>8.1f}"
-            f"{paths['random'] / paths['sobol']:>9.1f}  ({time.perf_counter() - started:.0f} s){at_floor}"
+            f"  {'scenario':<28}{'tolerance':>10}{'plain':>10}{'LHS':>10}{'Sobol':>10}"
+            f"{'k LHS':>8}{'k Sobol':>9}"
         )
-
+        for name, precision in (
+            ("churn-floor-expansion.yaml", 0.0005),
+            ("smb-enterprise-seats.yaml", 0.001),
+        ):
+            base = cssim.load_scenario(ROOT / "scenarios" / name)
+            started = time.perf_counter()
+            paths = {}
+            for method in ("random", "lhs", "sobol"):
+                s = with_sampling(base, method)
+                paths[method] = 1000 * np.mean(
+                    [stop(s, seed, precision)[2] for seed in range(args.runs)]
+                )
+            at_floor = (
+                " (LHS at the 10-block minimum: k is a lower bound)"
+                if paths["lhs"] <= 1000 * MIN_BLOCKS
+                else ""
+            )
+            print(
+                f"  {name[:-5]:<28}{precision:>10.2%}{paths['random']:>10,.0f}{paths['lhs']:>10,.0f}"
+                f"{paths['sobol']:>10,.0f}{paths['random'] / paths['lhs']:>8.1f}"
+                f"{paths['random'] / paths['sobol']:>9.1f}  ({time.perf_counter() - started:.0f} s){at_floor}"
+            )
+    if args.only == "paths":
+        return 0
     print(f"\n2. Coverage of the stated 95% interval over {args.seeds} seeds (target 93-97%)")
     tiny = cssim.Scenario.from_dict(TINY)
     checks = [

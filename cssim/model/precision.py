@@ -6,10 +6,12 @@ of itself at ``confidence``, or until ``max_paths``. The blocks are the replicat
 block draws from its own streams, so the statistics ``s_1 .. s_B`` of the ``B`` blocks are independent
 and identically distributed whatever the sampling (plain, Latin hypercube, Sobol, correlated), and
 
-.. math:: \\hat\\theta = \\frac{1}{B} \\sum_b s_b, \\qquad
+.. math:: \\hat\\theta \\pm h, \\qquad
           h = t_{B-1,\\,(1+c)/2} \\, \\frac{\\operatorname{sd}(s_1 .. s_B)}{\\sqrt{B}}
 
-is a confidence interval for what unlimited paths would give. A formula that treats paths as independent
+is a confidence interval for what unlimited paths would give, with ``theta`` the statistic of all the
+paths together (the mean of the blocks' means; for a percentile the pooled percentile, whose bias is far
+below a block's: sectioning). A formula that treats paths as independent
 (``sd / sqrt(paths)``) is wrong under Latin hypercube or Sobol sampling, whose paths within a block are
 not; the blocks are. The run stops when ``h <= precision |theta|`` (docs/MODEL.md, "A precision stop").
 """
@@ -31,9 +33,12 @@ __all__ = [
     "STATS",
     "PrecisionStop",
     "block_statistic",
+    "block_values",
     "check_precision",
     "interval",
     "simulate_to_precision",
+    "statistic",
+    "until_known",
 ]
 
 #: The statistics of ARR at the horizon a run can be stopped on.
@@ -49,8 +54,8 @@ _QUANTILE = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
 class PrecisionStop:
     """Why and where a precision-stopped run stopped (``result.precision_stop``).
 
-    ``estimate`` is the mean of the blocks' statistics and ``half_width`` the half-width of its
-    ``confidence`` interval (absolute; ``relative`` is ``half_width / |estimate|``); ``reason`` is
+    ``estimate`` is the statistic of all the paths and ``half_width`` the half-width of its
+    ``confidence`` interval from the blocks' statistics (absolute; ``relative`` is ``half_width / |estimate|``); ``reason`` is
     ``"converged"`` (``relative <= precision``) or ``"cap"`` (``max_paths`` reached first).
     """
 
@@ -114,8 +119,9 @@ def check_precision(precision, confidence, max_paths, stat) -> None:
         raise ValueError(f"the statistic must be one of {', '.join(STATS)}, got {stat!r}")
 
 
-def block_statistic(scenario: Scenario, part: dict, stat: str) -> float:
-    """The statistic of one block's ARR at the horizon (``part`` as ``simulate_block`` returns it)."""
+def block_values(scenario: Scenario, part: dict, stat: str) -> np.ndarray:
+    """What ``stat`` is computed from, per path of one block (``part`` as ``simulate_block`` returns it):
+    ARR at the horizon, or for ``p_grows`` whether it is above ARR at month 0 (1 or 0)."""
     H = scenario.horizon_months
     # MRR as a result stores it (float32), so that the statistic is the result's: compared in float64,
     # a path that lost and won the same MRR would "grow" by a rounding error
@@ -124,11 +130,21 @@ def block_statistic(scenario: Scenario, part: dict, stat: str) -> float:
         for seg in scenario.segment_names
     )
     arr = 12.0 * mrr
-    if stat == "mean":
-        return float(arr[:, H].mean())
     if stat == "p_grows":
-        return float(np.mean(arr[:, H] > arr[:, 0]))
-    return float(np.quantile(arr[:, H], _QUANTILE[stat]))
+        return (arr[:, H] > arr[:, 0]).astype(float)
+    return arr[:, H]
+
+
+def statistic(values: np.ndarray, stat: str) -> float:
+    """``stat`` of :func:`block_values`: their mean (the mean, P(ARR grows)) or a percentile."""
+    if stat in ("mean", "p_grows"):
+        return float(values.mean())
+    return float(np.quantile(values, _QUANTILE[stat]))
+
+
+def block_statistic(scenario: Scenario, part: dict, stat: str) -> float:
+    """The statistic of one block's ARR at the horizon."""
+    return statistic(block_values(scenario, part, stat), stat)
 
 
 def interval(stats, confidence: float) -> tuple[float, float]:
@@ -144,20 +160,46 @@ def interval(stats, confidence: float) -> tuple[float, float]:
 
 def precision_pass(
     scenario: Scenario, entropy: int, plan: list[tuple[int, int]], summary: bool, stat: str
-) -> list[tuple[dict, float]]:
-    """Blocks in one pass with each block's statistic (a picklable task for any executor)."""
+) -> list[tuple[dict, np.ndarray]]:
+    """Blocks in one pass, each with what its statistic is computed from (:func:`block_values`;
+    a picklable task for any executor)."""
     from .engine import simulate_blocks
 
     parts = simulate_blocks(scenario, entropy, plan)
     out = []
     for (block, size), part in zip(plan, parts, strict=True):
-        value = block_statistic(scenario, part, stat)
+        values = block_values(scenario, part, stat)
         if summary:
             from .summary import summarise_block
 
             part = summarise_block(scenario, entropy, block, size, part)
-        out.append((part, value))
+        out.append((part, values))
     return out
+
+
+def until_known(
+    run, stat: str, precision: float, confidence: float, cap: int
+) -> tuple[float, float, int, bool]:
+    """The stop rule: ``(estimate, half-width, blocks, converged)``.
+
+    ``run(todo)`` simulates the blocks ``[(block, size), ...]`` and returns each one's
+    :func:`block_values`, in order. The estimate is the statistic of all the paths together (for a
+    percentile the pooled one, whose bias is far below a block's); the half-width is the Student-t
+    interval of the blocks' own statistics (sectioning: the blocks are the replicates).
+    """
+    per_block: list[float] = []
+    pooled: list[np.ndarray] = []
+    target = min(MIN_BLOCKS, cap)
+    while True:
+        for values in run([(b, BLOCK_PATHS) for b in range(len(per_block), target)]):
+            per_block.append(statistic(values, stat))
+            pooled.append(values)
+        estimate = statistic(np.concatenate(pooled), stat)
+        half = interval(per_block, confidence)[1]
+        converged = half <= precision * abs(estimate)
+        if converged or len(per_block) >= cap:
+            return estimate, half, len(per_block), converged
+        target = _next_blocks(len(per_block), estimate, half, precision, cap)
 
 
 def _next_blocks(done: int, estimate: float, half: float, precision: float, cap: int) -> int:
@@ -192,15 +234,13 @@ def simulate_to_precision(
     check_precision(precision, confidence, max_paths, stat)
     cap = max(MIN_BLOCKS, int(max_paths) // BLOCK_PATHS)
     parts: list = []
-    stats: list[float] = []
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(desc=scenario.name[:30], unit="block")
-    target = min(MIN_BLOCKS, cap)
-    while True:
-        todo = [(b, BLOCK_PATHS) for b in range(len(stats), target)]
+
+    def run(todo):
         groups = [todo[i : i + BLOCKS_PER_PASS] for i in range(0, len(todo), BLOCKS_PER_PASS)]
         if executor is None:
             done = (precision_pass(scenario, entropy, g, summary, stat) for g in groups)
@@ -210,19 +250,16 @@ def simulate_to_precision(
             ]
             done = (f.result() for f in futures)
         for results in done:
-            for part, value in results:
+            for part, values in results:
                 parts.append(part)
-                stats.append(value)
+                yield values
             if bar is not None:
                 bar.update(len(results))
-        estimate, half = interval(stats, confidence)
-        converged = half <= precision * abs(estimate)
-        if converged or len(stats) >= cap:
-            break
-        target = _next_blocks(len(stats), estimate, half, precision, cap)
+
+    estimate, half, blocks_run, converged = until_known(run, stat, precision, confidence, cap)
     if bar is not None:
         bar.close()
-    paths = len(stats) * BLOCK_PATHS
+    paths = blocks_run * BLOCK_PATHS
     if summary:
         from .sketch import DEFAULT_ALPHA
         from .summary import SummaryResult
@@ -241,7 +278,7 @@ def simulate_to_precision(
         estimate=estimate,
         half_width=half,
         relative=half / abs(estimate) if estimate else math.inf,
-        blocks=len(stats),
+        blocks=blocks_run,
         paths=paths,
         max_paths=cap * BLOCK_PATHS,
         reason="converged" if converged else "cap",
