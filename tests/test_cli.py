@@ -285,6 +285,7 @@ def test_commands_come_from_the_registry():
         "backtest",
         "levers",
         "compare",
+        "sensitivity",
     }
     parser_help = cli.build_parser().format_help()
     assert all(name in parser_help for name in cli.COMMANDS)
