@@ -31,6 +31,7 @@ _WHERE = {
     "marginal_value": "cssim.analysis.churn_floor",
     "global_sensitivity": "cssim.analysis.sensitivity",
     "tornado": "cssim.analysis.sensitivity",
+    "sensitivity": "cssim.analysis.indices",
     "backtest": "cssim.data.backtest",
     "calibrate": "cssim.data.calibrate",
     "fit_sbg": "cssim.data.retention",
@@ -59,6 +60,7 @@ __all__ = [
     "levers",
     "load_scenario",
     "marginal_value",
+    "sensitivity",
     "simulate",
     "tornado",
 ]
@@ -67,6 +69,7 @@ if TYPE_CHECKING:  # what static tools see; at run time the names come from __ge
     from .analysis.breakeven import breakeven_churn, breakeven_expansion
     from .analysis.churn_floor import marginal_value
     from .analysis.goal_seek import goal_seek
+    from .analysis.indices import sensitivity
     from .analysis.levers import levers
     from .analysis.sensitivity import global_sensitivity, tornado
     from .data.calibrate import calibrate

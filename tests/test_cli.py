@@ -286,6 +286,7 @@ def test_commands_come_from_the_registry():
         "levers",
         "compare",
         "cs-plan",
+        "sensitivity",
     }
     parser_help = cli.build_parser().format_help()
     assert all(name in parser_help for name in cli.COMMANDS)

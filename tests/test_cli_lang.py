@@ -41,6 +41,7 @@ def _required(name: str) -> list[str]:
         "levers": ["x.yaml"],
         "backtest": ["d.csv", "--holdout", "6"],
         "cs-plan": ["x.yaml", "--csms", "2,4", "--out", "o"],
+        "sensitivity": ["x.yaml"],
     }.get(name, [])
 
 

@@ -25,6 +25,7 @@ VALIDATORS = (
     "cssim/model/health.py",
     "cssim/model/scenario.py",
     "cssim/model/distributions.py",
+    "cssim/model/correlation.py",
 )
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "find_lever",
     "lever_changes",
     "one_segment",
+    "segment_changed",
 ]
 
 # -- changing one parameter -------------------------------------------------------------------------
@@ -321,6 +322,24 @@ def apply_lever(
         where = f"segment {segment!r}" if segment else "any segment"
         raise ValueError(f"lever {lever!r} does not apply to {where} of {scenario.name!r}")
     return Scenario.from_dict(data, source=f"{scenario.name} ({lv.describe(size)})")
+
+
+def segment_changed(scenario: Scenario, index: int, data: dict) -> Scenario:
+    """The scenario with segment ``index`` changed to ``data``, to simulate for that segment's figures.
+
+    Segments are simulated independently, so this is :func:`one_segment` alone, unless the segments'
+    parameters are drawn together: correlations (a block's draws are reordered across segments) or
+    Sobol sampling (a parameter's dimension is its place among all uncertain parameters). Then the whole
+    scenario runs, so the segment still draws exactly what it draws in the whole (common random numbers).
+    """
+    from ..model.design import sampling_of
+
+    if scenario.correlations or (sampling_of(scenario) == "sobol" and scenario.uncertain()):
+        whole = scenario.to_dict()
+        whole["segments"][index] = data
+        out = Scenario.from_dict(whole, source=f"{scenario.name} (segment {data['name']})")
+        return out.with_stream_keys(scenario.stream_keys())
+    return one_segment(scenario, index, data)
 
 
 def one_segment(scenario: Scenario, index: int, data: dict | None = None) -> Scenario:

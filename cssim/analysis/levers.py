@@ -34,7 +34,7 @@ from .lever_rules import (
     apply_lever,
     change_value,
     find_lever,
-    one_segment,
+    segment_changed,
 )
 
 __all__ = [
@@ -135,7 +135,7 @@ def levers(
             new = copy.deepcopy(seg_data)
             if not lv.apply(seg, new, sizes[n]):
                 continue
-            run = simulate(one_segment(scenario, i, new), paths=paths, seed=seed)
+            run = simulate(segment_changed(scenario, i, new), paths=paths, seed=seed)
             changed[seg.name] = _outcomes(run, seg.name)
         if not changed:
             continue

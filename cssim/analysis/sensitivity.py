@@ -6,9 +6,10 @@
   ``method="simulate"`` instead averages a Monte Carlo run on common random numbers.
 * :func:`global_sensitivity` runs the Monte Carlo once with all inputs uncertain together and relates
   each input's per-path draw (:meth:`SimulationResult.parameters`) to the metric: the Spearman rank
-  correlation and a first-order variance-based index ``S_i = Var(E[Y | X_i]) / Var(Y)`` from a binned
-  (equal-count) conditional-variance estimator. ``Y`` includes process noise, so the indices of the
-  inputs sum to at most about ``1 - share of process noise``.
+  correlation and the first-order index ``S_i = Var(E[Y | X_i]) / Var(Y)`` by SALib's RBD-FAST on the
+  run's own draws. ``Y`` includes process noise, so the indices of the inputs sum to at most about
+  ``1 - share of process noise``. :func:`cssim.sensitivity` (:mod:`cssim.analysis.indices`) gives
+  the indices of the expected metric, with intervals, and Sobol total indices.
 """
 
 from __future__ import annotations
@@ -69,9 +70,16 @@ def _field(scenario: Scenario, path: str) -> tuple:
 def fix_inputs(scenario: Scenario, values: dict[str, float]) -> Scenario:
     """The scenario with uncertain inputs (by path, as in :meth:`Scenario.uncertain`) set to numbers.
 
-    A parameter its segment's ``joint`` draws leaves the joint (the others keep their marginal normal).
+    A parameter its segment's ``joint`` draws leaves the joint (the others keep their marginal normal),
+    and the ``correlations`` that name a fixed parameter go (the others keep theirs).
     """
     changes: dict = {}
+    if scenario.correlations:
+        kept = [
+            c.model_dump() for c in scenario.correlations if c.a not in values and c.b not in values
+        ]
+        if len(kept) < len(scenario.correlations):
+            changes["correlations"] = kept or None
     fixed: dict[int, set[str]] = {}
     for path, v in values.items():
         field = _field(scenario, path)
@@ -264,25 +272,6 @@ def tornado(
 # -- global: all inputs together, one Monte Carlo run ----------------------------------------------------
 
 
-def first_order_index(x: np.ndarray, y: np.ndarray, bins: int = 20) -> float:
-    """``Var(E[Y | X]) / Var(Y)`` by equal-count bins of ``x``, bias-corrected.
-
-    ``S = (SSB - (B - 1) MSW) / SST`` (between-bin sum of squares less what noise alone gives, over the
-    total), the epsilon-squared of a one-way ANOVA: about 0 when ``Y`` does not depend on ``X``.
-    """
-    n = y.size
-    order = np.argsort(x, kind="stable")
-    groups = np.array_split(y[order], bins)
-    mean = y.mean()
-    sst = float(((y - mean) ** 2).sum())
-    if sst == 0:
-        return float("nan")
-    ssb = sum(g.size * (g.mean() - mean) ** 2 for g in groups)
-    ssw = sum(((g - g.mean()) ** 2).sum() for g in groups)
-    msw = ssw / (n - bins)
-    return float((ssb - (bins - 1) * msw) / sst)
-
-
 @dataclass
 class GlobalSensitivity:
     """All uncertain inputs together (:func:`global_sensitivity`)."""
@@ -390,14 +379,16 @@ def global_sensitivity(
     seed: int | None = 42,
     *,
     segment: str = TOTAL,
-    bins: int = 20,
+    bins: int = 10,
     bootstrap: int = 200,
 ) -> GlobalSensitivity:
     """Rank correlation and first-order index of each uncertain input, from one Monte Carlo run.
 
     ``spearman_se`` is the large-sample standard error ``(1 - rho^2) sqrt(1.06 / (n - 3))`` (Fieller et al.
-    1957, via Fisher's z); ``first_order_se`` is a bootstrap standard error over ``bootstrap`` resamples of
-    the paths (its own stream from ``seed``; the simulation's numbers are untouched).
+    1957, via Fisher's z). ``first_order`` is SALib's RBD-FAST estimate (Plischke 2010, bias-corrected)
+    summing ``bins`` harmonics, valid on any sample (correlated inputs included); ``first_order_se``
+    its bootstrap standard error over ``bootstrap`` resamples (its own stream from ``seed``; the
+    simulation's numbers are untouched).
     """
     seed = resolve_seed(seed)
     month = scenario.horizon_months if month is None else month
@@ -407,8 +398,9 @@ def global_sensitivity(
     keep = np.isfinite(y)
     y = y[keep]
     n = y.size
+    from SALib.analyze import rbd_fast
+
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0xB007,)))
-    boots = [rng.integers(0, n, n) for _ in range(bootstrap)]
     rows = []
     for path in X.columns:
         x = X[path].to_numpy()[keep]
@@ -417,12 +409,17 @@ def global_sensitivity(
             s1_se = np.nan
         else:
             rho = float(stats.spearmanr(x, y).statistic)
-            s1 = first_order_index(x, y, bins)
-            s1_se = (
-                float(np.std([first_order_index(x[b], y[b], bins) for b in boots], ddof=1))
-                if bootstrap > 1
-                else np.nan
+            si = rbd_fast.analyze(
+                {"num_vars": 1, "names": [path]},
+                x[:, None],
+                y,
+                M=bins,
+                num_resamples=max(bootstrap, 2),
+                conf_level=0.95,
+                seed=rng,
             )
+            s1 = float(si["S1"][0])
+            s1_se = float(si["S1_conf"][0]) / stats.norm.ppf(0.975) if bootstrap > 1 else np.nan
         rows.append(
             {
                 "input": path,

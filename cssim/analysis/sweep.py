@@ -144,8 +144,12 @@ def sweep(
         raise ValueError(f"a sweep varies one or two fields, not {len(vary)}")
     fields = list(vary)
     points = []
+    # a varied field is a number at every point: the correlations that name it go (the others stay)
+    varied = {f"{s.name}.{f}" for f in fields for s in base.segments}
+    kept = [c.model_dump() for c in base.correlations or [] if not {c.a, c.b} & varied]
+    dropped = {"correlations": kept or None} if len(kept) < len(base.correlations or []) else {}
     for combo in itertools.product(*(vary[f] for f in fields)):
-        changes: dict = {}
+        changes: dict = dict(dropped)
         for f, v in zip(fields, combo, strict=True):
             changes.update(changes_for(base, f, v))
         points.append(_Point(base.replace(changes), tuple(combo), paths, seed))

@@ -22,6 +22,7 @@ from .common import (
     load_scenario,
     paths_and_seed,
     positive_float,
+    sampling_argument,
 )
 
 __all__ = ["COMMANDS"]
@@ -77,6 +78,7 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
             "(default: half the machine's memory over --jobs)"
         ),
     )
+    sampling_argument(p)
 
 
 def batch(args: argparse.Namespace) -> int:
@@ -96,6 +98,7 @@ def batch(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         max_memory=-1 if args.max_memory is None else int(args.max_memory * 2**30),
         lang=args.lang,
+        sampling=args.sampling,
     )
     c = res.counts()
     print(
@@ -141,14 +144,16 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
     executor_arguments(
         p, jobs_help=N_("worker processes"), scheduler_help=N_("a Dask scheduler address")
     )
+    sampling_argument(p)
 
 
 def sweep(args: argparse.Namespace) -> int:
     """A grid over one or two fields (:func:`~cssim.runs.analyses.run_sweep`); the files written."""
     from ..analysis.sweep import parse_vary
+    from ..model.design import with_sampling
     from ..runs.analyses import run_sweep
 
-    base = load_scenario(args.scenario)
+    base = with_sampling(load_scenario(args.scenario), args.sampling)
     try:
         vary = dict(parse_vary(v) for v in args.vary)
     except ValueError as e:

@@ -205,6 +205,87 @@ def simulation_arguments(p: argparse.ArgumentParser, out_help: str) -> None:
     )
 
 
+#: ``--sampling`` choices (:data:`cssim.model.design.SAMPLING`, written out: numpy loads on first use).
+SAMPLING = ("random", "lhs", "sobol")
+#: ``--precision-stat`` choices (:data:`cssim.model.precision.STATS`).
+PRECISION_STATS = ("mean", "p10", "p50", "p90", "p_grows")
+
+
+def sampling_argument(p: argparse.ArgumentParser) -> None:
+    """``--sampling random|lhs|sobol``: how uncertain parameters are drawn; wins over the file's."""
+    p.add_argument(
+        "--sampling",
+        choices=SAMPLING,
+        default=None,
+        help=N_(
+            "how the uncertain parameters are drawn: random, lhs (Latin hypercube) or sobol; "
+            "wins over the scenario's sampling: (default: the scenario's, else random)"
+        ),
+    )
+
+
+def fraction(text: str) -> float:
+    """An argparse type: a number strictly between 0 and 1 (``0.01`` for 1%)."""
+    value = positive_float(text)
+    if not value < 1:
+        raise argparse.ArgumentTypeError(
+            _(
+                "{value} is not allowed: give {allowed}",
+                value=text,
+                allowed=_("a number between 0 and 1"),
+            )
+        )
+    return value
+
+
+def max_path_count(text: str) -> int:
+    """An argparse type for ``--max-paths``: at least 10 blocks of 1,000 paths, at most ``--paths``'s
+    limit."""
+    value = path_count(text)
+    if value < 10_000:
+        raise argparse.ArgumentTypeError(
+            _("{value} is not allowed: give {allowed}", value=value, allowed=_("10000 or more"))
+        )
+    return value
+
+
+def precision_arguments(p: argparse.ArgumentParser) -> None:
+    """``--precision X [--confidence C] [--max-paths N] [--precision-stat S]``: a precision stop."""
+    p.add_argument(
+        "--precision",
+        type=fraction,
+        default=None,
+        metavar="X",
+        help=N_(
+            "add blocks of 1,000 paths until ARR's statistic at the horizon is known within X of "
+            "itself (0.01 is 1%%), then stop and say why; --paths is then not used"
+        ),
+    )
+    p.add_argument(
+        "--confidence",
+        type=fraction,
+        default=0.95,
+        metavar="C",
+        help=N_("the confidence of --precision's interval (default: 0.95)"),
+    )
+    p.add_argument(
+        "--max-paths",
+        type=max_path_count,
+        default=None,
+        metavar="N",
+        help=N_("stop --precision at N paths at most (default: 200000)"),
+    )
+    p.add_argument(
+        "--precision-stat",
+        choices=PRECISION_STATS,
+        default="mean",
+        help=N_(
+            "the statistic of ARR at the horizon --precision stops on: mean, p10, p50, p90 or "
+            "p_grows (the probability that ARR grows) (default: mean)"
+        ),
+    )
+
+
 def executor_arguments(p: argparse.ArgumentParser, jobs_help: str, scheduler_help: str) -> None:
     """``--jobs N`` (local processes) or ``--scheduler ADDRESS`` (a Dask cluster), as every command
     that runs work in parallel takes them, one or the other; the help says what runs where."""
@@ -222,7 +303,10 @@ def check_paths(args: argparse.Namespace) -> None:
         # ``cssim run`` keeps statistics, not paths, with --summary and whenever every path would not
         # fit in 1 GB; then only one pass of blocks is in memory at a time
         summary = hasattr(args, "summary") and args.summary is not False
-        problem = _limits.paths_problem(load_scenario(args.scenario), args.paths, summary=summary)
+        paths = args.paths
+        if getattr(args, "precision", None) is not None:  # a precision stop may run to its cap
+            paths = args.max_paths or 200_000
+        problem = _limits.paths_problem(load_scenario(args.scenario), paths, summary=summary)
         if problem is not None:
             raise ScenarioError(str(args.scenario), [problem])
 

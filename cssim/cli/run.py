@@ -33,6 +33,8 @@ from .common import (
     load_scenario,
     month_list,
     positive_float,
+    precision_arguments,
+    sampling_argument,
     simulation_arguments,
 )
 
@@ -112,6 +114,8 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
             "automatically when keeping every path would need more than 1 GB"
         ),
     )
+    sampling_argument(p)
+    precision_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -141,6 +145,11 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=sys.stderr.isatty(),
         lang=lang,
+        sampling=args.sampling,
+        precision=args.precision,
+        confidence=args.confidence,
+        max_paths=args.max_paths,
+        precision_stat=args.precision_stat,
     )
     result = done.result
     print(
@@ -159,6 +168,10 @@ def run(args: argparse.Namespace) -> int:
                 alpha=fmt.percent(result.alpha, lang),
             )
         )
+    if result.scenario.sampling not in (None, "random"):
+        print(_("sampling: {method}", method=result.scenario.sampling))
+    if result.precision_stop is not None:
+        print(stop_text(result.precision_stop, lang, scenario.currency))
     print(kpi_table(done.summary, lang, scenario.currency))
     files = ", ".join(p.name for p in done.files)
     print(_("wrote {files} to {folder}", files=files, folder=done.folder))
@@ -232,6 +245,35 @@ def _format(kpi: str, unit: str, value: float, lang: str = "en", currency: str =
     return fmt.number(value, lang, 2)
 
 
+def stop_text(stop, lang: str = "en", currency: str = "JPY") -> str:
+    """Where and why a precision-stopped run stopped, in one sentence in ``lang``."""
+    from ..words.labels import precision_stat_label
+
+    values = {
+        "paths": fmt.count(stop.paths, lang),
+        "stat": precision_stat_label(stop.stat, lang),
+        "month": stop.month,
+        "estimate": fmt.percent(stop.estimate, lang, 2)
+        if stop.stat == "p_grows"
+        else fmt.money(stop.estimate, currency, lang),
+        "half": fmt.percent(stop.relative, lang, 2),
+        "confidence": fmt.percent(stop.confidence, lang, 0),
+        "precision": fmt.percent(stop.precision, lang, 2),
+    }
+    if stop.converged:
+        return _(
+            "stopped at {paths} paths: {stat} at month {month} is {estimate}, known within "
+            "±{half} at {confidence} confidence (asked: ±{precision})",
+            **values,
+        )
+    return _(
+        "stopped at the cap of {paths} paths: {stat} at month {month} is {estimate}, known within "
+        "±{half} at {confidence} confidence, short of the ±{precision} asked (raise --max-paths or "
+        "loosen --precision)",
+        **values,
+    )
+
+
 # -- report ----------------------------------------------------------------------------------------
 
 
@@ -250,6 +292,23 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
         metavar="X",
         help=N_("ARR target for P(ARR >= target) (default: the scenario's target_arr)"),
     )
+    sampling_argument(p)
+    precision_arguments(p)
+
+
+def _stop_options(args: argparse.Namespace) -> dict:
+    """``--sampling`` and ``--precision`` (with its options) for a report, when given."""
+    out: dict = {}
+    if args.sampling is not None:
+        out["sampling"] = args.sampling
+    if args.precision is not None:
+        out["precision"] = {
+            "precision": args.precision,
+            "confidence": args.confidence,
+            "max_paths": args.max_paths,
+            "stat": args.precision_stat,
+        }
+    return out
 
 
 def report(args: argparse.Namespace) -> int:
@@ -268,6 +327,7 @@ def report(args: argparse.Namespace) -> int:
             target_arr=args.target_arr,
             lang=args.lang,
             name=output_slug(args.scenario),
+            **_stop_options(args),
         )
     except ScenarioError:
         raise

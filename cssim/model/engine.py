@@ -16,8 +16,9 @@ from collections.abc import Callable
 import numpy as np
 
 from . import sampling
-from .blocks import BLOCK_PATHS, BLOCKS_PER_PASS
+from .blocks import BLOCKS_PER_PASS, blocks
 from .buckets import Buckets
+from .design import ParameterDraws, with_sampling
 from .distributions import _Dist
 from .errors import ScenarioError
 from .fields import walk
@@ -118,35 +119,6 @@ class _BlockDraws:
         return sampling.poisson(lam, self._uniform(lam.shape, purpose))
 
 
-def _uniforms(streams: list[Streams], key: str, segment: Segment, sizes: list[int]):
-    """``uniform(path)``: the uniforms of parameter ``path`` (``<segment name>.churn.monthly``), from
-    the stream keyed by the segment's stream ``key`` and the field path inside the segment, usage
-    states named by their position (:func:`stream_field`)."""
-    prefix = segment.name + "."
-
-    def uniform(path: str) -> np.ndarray:
-        field = stream_field(segment, path[len(prefix) :] if path.startswith(prefix) else path)
-        return np.concatenate(
-            [
-                s.generator(key, "parameter", field).random(n)
-                for s, n in zip(streams, sizes, strict=True)
-            ]
-        )
-
-    return uniform
-
-
-def stream_field(segment: Segment, field: str) -> str:
-    """The field path that keys a parameter's stream: as written, except that a transition between
-    usage states names the states by position (``health.transitions.1.2``), so a scenario whose states
-    are renamed or translated draws the same numbers."""
-    parts = field.split(".")
-    if segment.health is not None and parts[:2] == ["health", "transitions"] and len(parts) == 4:
-        names = segment.health.names
-        return f"health.transitions.{names.index(parts[2])}.{names.index(parts[3])}"
-    return field
-
-
 def simulate_blocks(
     scenario: Scenario, entropy: int, plan: list[tuple[int, int]], *, bucketed: bool = True
 ) -> list[dict]:
@@ -163,8 +135,10 @@ def simulate_blocks(
     paths = int(sum(sizes))
     H = scenario.horizon_months
     out: list[dict] = [{} for _ in plan]
-    for key, seg in zip(scenario.stream_keys(), scenario.segments, strict=True):
-        params = segment_parameters(seg, _uniforms(streams, key, seg, sizes))
+    # every segment's parameters at once: correlations reorder them across segments
+    design = ParameterDraws(scenario, streams, sizes)
+    for i, (key, seg) in enumerate(zip(scenario.stream_keys(), scenario.segments, strict=True)):
+        params = segment_parameters(seg, design.for_segment(i, seg))
         if seg.health is not None:
             if not bucketed:
                 raise ValueError("the per-cohort reference engine does not model usage states")
@@ -202,14 +176,6 @@ def simulate_block(
     return simulate_blocks(scenario, entropy, [(block, size)], bucketed=bucketed)[0]
 
 
-def blocks(paths: int) -> list[tuple[int, int, int]]:
-    """``(block, first_path, size)`` for a run of ``paths`` paths."""
-    out = []
-    for b, first in enumerate(range(0, paths, BLOCK_PATHS)):
-        out.append((b, first, min(BLOCK_PATHS, paths - first)))
-    return out
-
-
 def simulate(
     scenario: Scenario,
     paths: int = 10_000,
@@ -218,6 +184,11 @@ def simulate(
     progress: bool = False,
     executor=None,
     summary: bool = False,
+    sampling: str | None = None,
+    precision: float | None = None,
+    confidence: float = 0.95,
+    max_paths: int | None = None,
+    precision_stat: str = "mean",
 ):
     """Run the Monte Carlo.
 
@@ -238,6 +209,15 @@ def simulate(
         Keep mergeable statistics instead of every path (:mod:`cssim.model.summary`): memory stays bounded
         whatever ``paths`` is; means, standard errors and probabilities are exact, quantiles within the
         sketch's stated relative error.
+    sampling : "random", "lhs", "sobol" or None
+        How the uncertain parameters are drawn (:mod:`cssim.model.design`); None keeps the scenario's
+        ``sampling`` (``random`` when it gives none). Process noise is always plain Monte Carlo.
+    precision, confidence, max_paths, precision_stat
+        With ``precision`` (0.01 is 1%), ``paths`` is not used: blocks are added until
+        ``precision_stat`` of ARR at the horizon (``mean``, ``p10``, ``p50``, ``p90`` or ``p_grows``) is
+        known within ``precision`` of itself at ``confidence``, estimated from the blocks as replicates,
+        or until ``max_paths`` (default 200,000); ``result.precision_stop`` says where and why it stopped
+        (:mod:`cssim.model.precision`).
 
     Returns
     -------
@@ -251,10 +231,30 @@ def simulate(
         raise TypeError(
             "simulate() takes a Scenario: use cssim.load_scenario(path) or Scenario.from_dict(data)"
         )
+    scenario = with_sampling(scenario, sampling)
+    if precision is not None:
+        from . import precision as stop
+
+        max_paths = stop.DEFAULT_MAX_PATHS if max_paths is None else max_paths
+        stop.check_precision(precision, confidence, max_paths, precision_stat)
+        paths = max_paths
     too_many = paths_problem(scenario, int(paths), summary=summary)
     if too_many is not None:  # refused before any memory is taken
         raise ScenarioError(scenario.name, [too_many])
     entropy = resolve_seed(seed)
+    if precision is not None:
+        return stop.simulate_to_precision(
+            precision_pass,
+            scenario,
+            entropy,
+            precision,
+            confidence=confidence,
+            max_paths=max_paths,
+            stat=precision_stat,
+            executor=executor,
+            summary=summary,
+            progress=progress,
+        )
     plan = blocks(int(paths))
     # Blocks are simulated a pass of several at a time (fewer, larger numpy calls; each block on its own
     # streams, so the numbers are those of one block at a time); tasks for an executor are smaller while
@@ -315,4 +315,23 @@ def simulate_pass(
     for (block, size), part in zip(plan, parts, strict=True):
         out.append(summarise_block(scenario, entropy, block, size, part))
     parts.clear()
+    return out
+
+
+def precision_pass(
+    scenario: Scenario, entropy: int, plan: list[tuple[int, int]], summary: bool, stat: str
+) -> list[tuple[dict, np.ndarray]]:
+    """Blocks in one pass, each with what its statistic is computed from (:func:`block_values`;
+    a picklable task for any executor)."""
+    from .precision import block_values
+
+    parts = simulate_blocks(scenario, entropy, plan)
+    out = []
+    for (block, size), part in zip(plan, parts, strict=True):
+        values = block_values(scenario, part, stat)
+        if summary:
+            from .summary import summarise_block
+
+            part = summarise_block(scenario, entropy, block, size, part)
+        out.append((part, values))
     return out

@@ -10,8 +10,9 @@ rate ``g`` closes the loop (``new(t) = m C(t - 1)`` with ``m = (1 + g)^(1/12) - 
 solved month by month. With constant churn and rate acquisition this reduces to MODEL.md's closed forms,
 ``E[C_t] = N_0 (1 + m - c)^t``, ``NRR = ((1 - c)(1 + e - d))^12`` and ``GRR = ((1 - c)(1 - d))^12``.
 
-Uncertain parameters are integrated over a deterministic quasi-random (Sobol) grid; additive metrics are
-then exact expectations, and ratios (NRR, ARPA, churn rates) are averages of the per-grid-point ratios.
+Uncertain parameters are integrated over a deterministic quasi-random (Sobol) grid, their correlations
+(``correlations:``) as a normal copula with those rank correlations; additive metrics are then exact
+expectations, and ratios (NRR, ARPA, churn rates) are averages of the per-grid-point ratios.
 
 This is a separate implementation from the Monte Carlo engine on purpose: the tests check each against
 the other and both against the closed forms.
@@ -25,6 +26,7 @@ import numpy as np
 
 from ._lazy import LazyModule
 from ._lazy import pandas as pd
+from .correlation import correlation_plan, normal_copula
 from .engine import segment_parameters
 from .result import TOTAL, SimulationResult
 from .scenario import Scenario
@@ -33,7 +35,7 @@ from .stored import STORED
 
 qmc = LazyModule("scipy.stats.qmc")
 
-__all__ = ["expected"]
+__all__ = ["expected", "expected_at"]
 
 #: Grid points used to integrate over uncertain parameters.
 NODES = 1024
@@ -97,8 +99,22 @@ def expected_result(scenario: Scenario, nodes: int = NODES) -> SimulationResult:
         grid = qmc.Sobol(q, scramble=False).random(nodes)
         grid = (grid + 0.5 / nodes) % 1.0  # centre the points: none at 0
         columns = {path: grid[:, i] for i, path in enumerate(uncertain)}
+        plan = correlation_plan(scenario)
+        if plan is not None:  # the rank correlations, as a normal copula on the grid
+            columns = normal_copula(columns, plan)
     else:
         nodes, columns = 1, {}
+    return expected_at(scenario, columns, nodes)
+
+
+def expected_at(scenario: Scenario, columns: dict, nodes: int) -> SimulationResult:
+    """The expected path at ``nodes`` points of the uncertain parameters, wrapped as a result whose
+    'paths' are the points: ``columns[path]`` are the uniforms each parameter's quantile function
+    takes (``Scenario.uncertain()`` paths; a joint's parameters through the joint's draw).
+
+    :func:`expected_result` integrates over a grid of them; sensitivity analyses evaluate a run's own
+    draws or a Saltelli design (``E[ARR | parameters]``, process noise averaged out exactly).
+    """
     H = scenario.horizon_months
     stored, params, year = {}, {}, {}
     for seg in scenario.segments:

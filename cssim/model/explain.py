@@ -192,6 +192,8 @@ def say(err: dict, param: bool, root: type[BaseModel]) -> str:
         return f"unknown field; allowed here: {', '.join(_expected(ctx))}"
     if kind == "literal_error" and loc and loc[-1] == "language":
         return "must be one of en, ja (the language of reports and pages)"
+    if kind == "literal_error" and loc and loc[-1] == "sampling":
+        return "must be one of random, lhs, sobol (how the uncertain parameters are drawn)"
     if kind in ("union_tag_invalid", "literal_error"):
         return f"kind must be one of {', '.join(_KINDS)}"
     if kind == "invalid_key":

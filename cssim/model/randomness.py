@@ -32,6 +32,7 @@ PURPOSES = {
     "contraction": 4,
     "transition": 5,  # usage states: the stayers' moves between states
     "state": 6,  # usage states: the split of new customers over the states
+    "correlation": 7,  # correlations: each parameter's permutation of the scores (Iman-Conover)
 }
 
 

@@ -64,6 +64,9 @@ class SimulationResult:
     segments : list of str
     """
 
+    #: Where and why a precision-stopped run stopped (:class:`cssim.model.precision.PrecisionStop`).
+    precision_stop = None
+
     def __init__(
         self, scenario: Scenario, seed: int, paths: int, stored: dict, params: dict, year_mrr: dict
     ):

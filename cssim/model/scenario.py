@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from . import explain
+from .correlation import Correlation, correlation_problems
 from .distributions import _Dist
 from .errors import Problem, ScenarioError
 from .fields import _Model, walk
@@ -56,6 +57,13 @@ class Scenario(_Model):
     #: What each equal-effort lever would cost a month (in ``currency``), to rank them at equal cost
     #: as well; optional, any of :data:`EqualEffortLever`.
     lever_costs: dict[EqualEffortLever, LeverCost] | None = Field(None, min_length=1)
+    #: How the uncertain parameters are drawn: ``random`` (None), ``lhs`` or ``sobol``
+    #: (:mod:`cssim.model.design`); ``--sampling`` and ``simulate(sampling=)`` win.
+    sampling: Literal["random", "lhs", "sobol"] | None = None
+    #: Spearman rank correlations between uncertain parameters (:mod:`cssim.model.correlation`).
+    correlations: list[Correlation] | None = Field(None, max_length=400)
+    #: Use the closest consistent matrix when the correlations are not (the report says so).
+    correlations_repair: bool | None = Field(None, strict=True)
     #: Stream keys set by :meth:`with_stream_keys` (not part of the scenario's data).
     _stream_keys: tuple[str, ...] | None = PrivateAttr(None)
 
@@ -91,7 +99,7 @@ class Scenario(_Model):
             scenario = cls.model_validate(data)
         except ValidationError as e:
             raise ScenarioError(source, explain.problems(e, data, lines or {}, cls)) from None
-        found = capacity_problems(scenario)
+        found = capacity_problems(scenario) + correlation_problems(scenario)
         if found:
             problems = [
                 Problem(

@@ -155,6 +155,9 @@ class SummaryResult:
         The sketch's relative accuracy.
     """
 
+    #: Where and why a precision-stopped run stopped (:class:`cssim.model.precision.PrecisionStop`).
+    precision_stop = None
+
     def __init__(self, scenario: Scenario, seed: int, paths: int, state: dict, alpha: float):
         self.scenario = scenario
         self.seed = seed

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..model.scenario import Scenario
 
-__all__ = ["AnalysisRun", "PlanRun", "run_compare", "run_cs_plan", "run_sweep"]
+__all__ = ["AnalysisRun", "PlanRun", "run_compare", "run_cs_plan", "run_sensitivity", "run_sweep"]
 
 
 @dataclass(frozen=True)
@@ -144,3 +144,42 @@ def run_cs_plan(
         share = float(np.nanmedian(today.get("arr_at_risk_share")[:, -1]))
     files = write_cs_plan(plan, Path(out_dir), lang, at_risk_share=share)
     return PlanRun(plan, plan_sentences(plan, lang, share), files)
+
+
+def run_sensitivity(
+    scenario: Scenario,
+    source: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    method: str = "given",
+    paths: int = 10_000,
+    seed: int = 42,
+    n: int = 1024,
+    lang: str = "en",
+) -> AnalysisRun:
+    """Global sensitivity (:func:`cssim.sensitivity`) written as ``DIR/<name>/sensitivity.csv`` (one row
+    per uncertain parameter: ``parameter``, ``label`` in ``lang``, ``output``, ``S1``, ``S1_conf``,
+    ``ST``, ``ST_conf``, ``spearman``; through the formula-safe CSV writer) and ``sensitivity.png``
+    (drawn in ``lang``), ``<name>`` from the scenario's file."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..analysis.indices import sensitivity
+    from ..model.atomic import atomic as _atomic
+    from ..model.csvout import write_csv
+    from .naming import output_slug
+
+    folder = Path(out_dir) / output_slug(source)
+    found = sensitivity(scenario, method, paths=paths, seed=seed, n=n)
+    files = [write_csv(found.to_frame(lang), folder / "sensitivity.csv")]
+    ax = found.plot(lang=lang)
+    files.append(
+        _atomic(
+            folder / "sensitivity.png",
+            lambda p: ax.figure.savefig(p, dpi=120, bbox_inches="tight", format="png"),
+        )
+    )
+    plt.close(ax.figure)
+    return AnalysisRun(found, files)

@@ -133,6 +133,7 @@ def plan(
     max_memory: int | None = None,
     max_customers: float | None = MAX_CUSTOMERS,
     lang: str | None = None,
+    sampling: str | None = None,
 ) -> list[Job]:
     """One :class:`Job` per source, each with its own output folder inside ``out_dir``."""
     jobs = []
@@ -142,9 +143,10 @@ def plan(
         except OSError:
             content = b""  # reported when the job loads it
         h = _digest(content)
-        key = _digest(
-            json.dumps([h, paths, seed, report, lang, __version__, _template_hash()]).encode()
-        )
+        settings = [h, paths, seed, report, lang, __version__, _template_hash()]
+        if sampling is not None:  # a batch with the scenarios' own sampling keeps its keys
+            settings.append(sampling)
+        key = _digest(json.dumps(settings).encode())
         jobs.append(
             Job(
                 str(src),
@@ -159,6 +161,7 @@ def plan(
                 max_memory,
                 max_customers,
                 lang,
+                sampling,
             )
         )
     return jobs
@@ -259,6 +262,7 @@ def run_batch(
     max_memory: int | None = -1,
     max_customers: float | None = MAX_CUSTOMERS,
     lang: str | None = None,
+    sampling: str | None = None,
 ) -> BatchResult:
     """Run every scenario, writing ``manifest.json`` and ``index.html`` into ``out_dir`` as each finishes.
 
@@ -281,6 +285,8 @@ def run_batch(
     max_customers : refuse a scenario whose expected customers pass this in some month
     lang : language of ``index.html`` and of the reports (``en`` or ``ja``); by default each report
         follows its scenario's ``language:`` and the index is in English
+    sampling : how every scenario's uncertain parameters are drawn (``random``, ``lhs`` or ``sobol``);
+        by default each scenario's own ``sampling:``
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -296,6 +302,7 @@ def run_batch(
         max_memory=max_memory,
         max_customers=max_customers,
         lang=lang,
+        sampling=sampling,
     )
     remove_stale_temporaries(out)
     for job in todo:

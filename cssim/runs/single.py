@@ -18,6 +18,7 @@ from ..model.csvout import write_csv
 from ..model.engine import simulate as _simulate
 from ..model.expected import expected
 from ..model.metrics import METRICS
+from ..model.precision import DEFAULT_MAX_PATHS
 from ..model.result import SimulationResult
 from ..model.scenario import Scenario
 from ..words.i18n import Translator
@@ -141,6 +142,11 @@ def run_scenario(
     scheduler: str | None = None,
     progress: bool = False,
     lang: str = "en",
+    sampling: str | None = None,
+    precision: float | None = None,
+    confidence: float = 0.95,
+    max_paths: int | None = None,
+    precision_stat: str = "mean",
 ) -> ScenarioRun:
     """Simulate ``scenario`` and write its tables into ``out_dir/<slug>/`` (``cssim run``).
 
@@ -159,6 +165,11 @@ def run_scenario(
         ``scheduler`` (the numbers are the same)
     progress : show a progress bar
     lang : language of the error messages
+    sampling : how the uncertain parameters are drawn (``random``, ``lhs``, ``sobol``; default the
+        scenario's)
+    precision, confidence, max_paths, precision_stat : stop when ARR's statistic at the horizon is known
+        to ``precision`` (relative) at ``confidence`` (``paths`` is then not used) and write
+        ``precision.csv``: the paths used, the estimate, the achieved half-width and why it stopped
 
     Raises
     ------
@@ -171,6 +182,18 @@ def run_scenario(
     if summary_mode is None:
         summary_mode = full_run_bytes(scenario, paths) > FULL_RUN_BYTES
     options: dict = {"summary": True} if summary_mode else {}
+    options["sampling"] = sampling
+    if precision is not None:
+        options.update(
+            precision=precision,
+            confidence=confidence,
+            max_paths=max_paths,
+            precision_stat=precision_stat,
+        )
+        paths = max_paths or DEFAULT_MAX_PATHS
+        if summary is None:
+            summary_mode = full_run_bytes(scenario, paths) > FULL_RUN_BYTES
+            options["summary"] = summary_mode
     if scheduler:
         options["scheduler"] = scheduler
     elif jobs > 1:
@@ -181,6 +204,8 @@ def run_scenario(
         raise RunError(_("simulating {scenario} failed: {error}", scenario=source, error=e)) from e
     try:
         tables = run_tables(scenario, result, months)
+        if result.precision_stop is not None:
+            tables["precision.csv"] = (pd.DataFrame([result.precision_stop.to_dict()]), False)
         table = tables["summary.csv"][0]
     except Exception as e:
         raise RunError(_("summarising {scenario} failed: {error}", scenario=source, error=e)) from e

@@ -54,6 +54,7 @@ class Job:
     max_memory: int | None = None
     max_customers: float | None = MAX_CUSTOMERS
     lang: str | None = None
+    sampling: str | None = None  # how uncertain parameters are drawn; None: each scenario's own
 
 
 @contextmanager
@@ -145,7 +146,7 @@ def run_job(job: Job) -> dict:
             stage = "limits"
             _check_limits(job, scenario)
             stage = "simulate"
-            result = simulate(scenario, paths=job.paths, seed=job.seed)
+            result = simulate(scenario, paths=job.paths, seed=job.seed, sampling=job.sampling)
             stage = "write"
             folder.mkdir(parents=True, exist_ok=True)
             result.save(folder / "result.npz")

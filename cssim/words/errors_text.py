@@ -88,6 +88,7 @@ MESSAGES = (
     N_("must be a mapping of fields"),
     N_("a distribution needs a kind: one of {kinds}"),
     N_("must be one of en, ja (the language of reports and pages)"),
+    N_("must be one of random, lhs, sobol (how the uncertain parameters are drawn)"),
     N_("kind must be one of {kinds}"),
     N_("a key must be text (a field name)"),
     N_("must be true or false"),
@@ -200,6 +201,24 @@ MESSAGES = (
     N_("--vary {text}: name a field before '=', e.g. churn.monthly=0.01:0.05:5"),
     N_("--vary {field}: {value} is not allowed: give finite numbers"),
     N_("a sweep varies one or two fields, not {n}"),
+    # correlations between uncertain parameters (cssim.model.correlation)
+    N_(
+        "a and b must be two different parameters, got {name} twice (a parameter's correlation with itself is 1)"
+    ),
+    N_(
+        "{name} is drawn by its segment's joint, whose covariance already sets how it moves with the joint's other parameters: a rank correlation on top would be mixed into the joint's draw and not hold; leave it out of correlations, or out of the joint"
+    ),
+    N_(
+        "{name} is a fixed number ({value}), not uncertain: give it a distribution or a [low, high] range to correlate it"
+    ),
+    N_("{name} is not an uncertain parameter of this scenario; they are: {names}"),
+    N_("the pair {a} and {b} is already given in correlations[{first}]; give each pair once"),
+    N_(
+        "with the pairs listed before it, {a} and {b} can have a rho of at most {limit}: the correlations are not consistent (their matrix is not positive semi-definite); the closest consistent correlations are {pairs}: write those, or set correlations_repair: true to have cssim use them"
+    ),
+    N_(
+        "with the pairs listed before it, {a} and {b} can have a rho of at least {limit}: the correlations are not consistent (their matrix is not positive semi-definite); the closest consistent correlations are {pairs}: write those, or set correlations_repair: true to have cssim use them"
+    ),
 )
 
 #: What billing exports are refused for (``cssim.data.reading``, ``cssim.data.calibrate``).

@@ -281,6 +281,22 @@ def metric_label(metric: str, lang: str | None = None) -> str:
     return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
 
 
+#: the statistics of ARR at the horizon a run can stop on (``--precision-stat``), as people say them
+PRECISION_STAT_LABELS: dict[str, str] = {
+    "mean": N_("mean ARR"),
+    "p10": N_("ARR's P10"),
+    "p50": N_("median ARR"),
+    "p90": N_("ARR's P90"),
+    "p_grows": N_("P(ARR grows)"),
+}
+
+
+def precision_stat_label(stat: str, lang: str | None = None) -> str:
+    """A precision stop's statistic (``mean`` -> ``mean ARR`` / ``ARRの平均``)."""
+    _ = Translator(lang or "en")
+    return _(PRECISION_STAT_LABELS[stat]) if stat in PRECISION_STAT_LABELS else stat
+
+
 #: lever name (cssim.analysis.levers.LEVERS) -> its name with the change it makes, ``{change}``
 LEVER_LABELS: dict[str, str] = {
     "churn_pt": N_("Churn {change} a month"),

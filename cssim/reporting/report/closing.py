@@ -10,7 +10,7 @@ from .context import ReportContext
 from .markup import Html, _p, _section, _table, _terms, render
 from .tables import precision_table
 
-__all__ = ["appendix", "footnote", "glossary", "precision"]
+__all__ = ["appendix", "footnote", "glossary", "methods", "precision"]
 
 
 def appendix(ctx: ReportContext) -> Html:
@@ -53,9 +53,104 @@ def precision(ctx: ReportContext) -> Html:
     return _section(
         t("Appendix: precision"),
         _p(text),
+        *(_p(m) for m in methods(ctx)),
         _table(table.set_index(table.columns[0])),
         cls="precision appendix",
     )
+
+
+def methods(ctx: ReportContext) -> list[str]:
+    """How the uncertain assumptions were drawn (sampling, correlations) and, for a run that stopped
+    by itself, where and why: nothing for a scenario without uncertain assumptions and a fixed count."""
+    from ...model.correlation import correlation_plan
+    from ...model.design import sampling_of
+    from ...words.labels import parameter_label, precision_stat_label
+
+    sc, r, t, lang = ctx.scenario, ctx.result, ctx.t, ctx.lang
+    out = []
+    if sc.uncertain():
+        out.append(
+            {
+                "random": t(
+                    "The uncertain assumptions are drawn at random for each simulated future "
+                    "(plain Monte Carlo)."
+                ),
+                "lhs": t(
+                    "The uncertain assumptions are drawn by Latin hypercube sampling: in each block "
+                    "of 1,000 simulated futures every assumption takes one value from each of 1,000 "
+                    "equally likely slices of its range, which makes averages more precise than "
+                    "plain random draws. The standard errors below treat the futures as "
+                    "independent, so for averages they are, if anything, too large."
+                ),
+                "sobol": t(
+                    "The uncertain assumptions are drawn from scrambled Sobol sequences: in each "
+                    "block of 1,000 simulated futures their values cover their ranges evenly, "
+                    "together, which makes averages more precise than plain random draws. The "
+                    "standard errors below treat the futures as independent, so for averages they "
+                    "are, if anything, too large."
+                ),
+            }[sampling_of(sc)]
+        )
+    plan = correlation_plan(sc)
+    if plan is not None:
+        pairs = "; ".join(
+            f"{parameter_label(plan.names[i], sc, lang)} ~ "
+            f"{parameter_label(plan.names[j], sc, lang)} {fm.number(plan.spearman[i, j], lang, 2)}"
+            for i in range(len(plan.names))
+            for j in range(i + 1, len(plan.names))
+            if plan.spearman[i, j] != 0
+        )
+        if plan.repaired:
+            out.append(
+                t(
+                    "The correlations the scenario asks for are not consistent with one another; "
+                    "the closest consistent ones are used instead (rank correlations: {pairs}), "
+                    "imposed by reordering each block's draws.",
+                    pairs=pairs,
+                )
+            )
+        else:
+            out.append(
+                t(
+                    "The assumptions move together as the scenario asks (rank correlations: "
+                    "{pairs}), imposed by reordering each block's draws.",
+                    pairs=pairs,
+                )
+            )
+    stop = r.precision_stop
+    if stop is not None:
+        values = {
+            "paths": fm.count(stop.paths, lang),
+            "stat": precision_stat_label(stop.stat, lang),
+            "month": stop.month,
+            "half": fm.percent(stop.half_width, lang, 2)
+            if stop.stat == "p_grows"
+            else ctx.money(stop.half_width),
+            "relative": fm.percent(stop.relative, lang, 2),
+            "confidence": fm.percent(stop.confidence, lang, 0),
+            "precision": fm.percent(stop.precision, lang, 2),
+        }
+        if stop.converged:
+            out.append(
+                t(
+                    "The simulation stopped by itself at {paths} simulated futures, when {stat} at "
+                    "month {month} was known within ±{half} ({relative}) at {confidence} "
+                    "confidence, as asked (±{precision}); the interval comes from the blocks of "
+                    "1,000 futures taken as independent repeats.",
+                    **values,
+                )
+            )
+        else:
+            out.append(
+                t(
+                    "The simulation stopped at its cap of {paths} simulated futures before {stat} "
+                    "at month {month} was known within ±{precision}: it is known within ±{half} "
+                    "({relative}) at {confidence} confidence; the interval comes from the blocks "
+                    "of 1,000 futures taken as independent repeats.",
+                    **values,
+                )
+            )
+    return out
 
 
 #: The terms of :data:`cssim.words.glossary.GLOSSARY` a report's reader meets, in the order the

@@ -36,9 +36,21 @@ def check_parameters(
     target_arr: Any = None,
     months: Any = None,
     lang: Any = None,
+    sampling: Any = None,
+    precision: Any = None,
 ) -> None:
     """Raise ``ValueError`` naming every report parameter that is not allowed."""
     problems = []
+    if sampling is not None and sampling not in ("random", "lhs", "sobol"):
+        problems.append(f"sampling must be 'random', 'lhs', 'sobol' or None, got {sampling!r}")
+    if precision is not None:
+        from ...model.precision import check_precision
+
+        stop = _stop_options(precision)
+        try:
+            check_precision(**stop)
+        except (TypeError, ValueError) as e:
+            problems.append(str(e))
 
     def is_int(x):
         return isinstance(x, int | np.integer) and not isinstance(x, bool)
@@ -62,6 +74,20 @@ def check_parameters(
         problems.append(f"lang must be 'en', 'ja' or None, got {lang!r}")
     if problems:
         raise ValueError("report parameters: " + "; ".join(problems))
+
+
+def _stop_options(precision: Any) -> dict:
+    """The precision stop's options from a report's ``precision`` parameter: a number (the relative
+    tolerance) or a mapping with ``precision`` and optionally ``confidence``, ``max_paths``, ``stat``."""
+    from ...model.precision import DEFAULT_MAX_PATHS
+
+    given = precision if isinstance(precision, dict) else {"precision": precision}
+    return {
+        "precision": given.get("precision"),
+        "confidence": given.get("confidence", 0.95),
+        "max_paths": given.get("max_paths") or DEFAULT_MAX_PATHS,
+        "stat": given.get("stat", "mean"),
+    }
 
 
 def _scenario(scenario_path: str | os.PathLike, months: int | None) -> Scenario:
@@ -178,8 +204,14 @@ def prepare(
     months: int | None = None,
     result_path: str | os.PathLike | None = None,
     lang: str | None = None,
+    sampling: str | None = None,
+    precision: float | dict | None = None,
 ) -> ReportContext:
     """Validate the report's parameters, load the scenario and simulate it.
+
+    ``sampling`` overrides the scenario's ``sampling:``; ``precision`` (a relative tolerance, or a
+    mapping with ``precision``, ``confidence``, ``max_paths`` and ``stat``) stops the run when ARR's
+    statistic at the horizon is known to it (``paths`` is then not used).
 
     ``months`` overrides the scenario's horizon; ``target_arr`` its ARR target; ``lang`` its
     ``language:`` (English when neither is given). With ``result_path`` (a result written by
@@ -189,11 +221,24 @@ def prepare(
     From here on, warnings in this process are recorded in ``ctx.warnings`` instead of being printed:
     in a report kernel a printed warning would land in the page (with the machine's paths).
     """
-    check_parameters(paths, seed, target_arr, months, lang)
+    check_parameters(paths, seed, target_arr, months, lang, sampling, precision)
     start = time.perf_counter()
     if result_path is None:
         scenario = _scenario(scenario_path, months)
-        result = simulate(scenario, paths=int(paths), seed=int(seed))
+        if precision is None:
+            result = simulate(scenario, paths=int(paths), seed=int(seed), sampling=sampling)
+        else:
+            stop = _stop_options(precision)
+            result = simulate(
+                scenario,
+                seed=int(seed),
+                sampling=sampling,
+                precision=stop["precision"],
+                confidence=stop["confidence"],
+                max_paths=stop["max_paths"],
+                precision_stat=stop["stat"],
+            )
+        scenario = result.scenario  # its sampling: the sections' own runs draw the same way
     else:
         result = SimulationResult.load(result_path)
         scenario = result.scenario

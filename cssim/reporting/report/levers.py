@@ -180,8 +180,10 @@ def strategy(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
 
 
 def sensitivity(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
-    """Which uncertain assumptions move ARR at the horizon: a tornado and rank correlations."""
-    from ...analysis.sensitivity import global_sensitivity, tornado
+    """Which uncertain assumptions move ARR at the horizon: a tornado, rank correlations and first-order
+    indices with intervals (SALib's RBD-FAST on the report's own run, :func:`cssim.sensitivity`)."""
+    from ...analysis.indices import sensitivity as indices
+    from ...analysis.sensitivity import tornado
 
     sc, t, lang = ctx.scenario, ctx.t, ctx.lang
     title = t("Which assumptions matter")
@@ -196,29 +198,30 @@ def sensitivity(ctx: ReportContext, paths: int = ANALYSIS_PATHS) -> Html:
             ),
         )
     tor = tornado(sc)
-    g = global_sensitivity(sc, paths=min(paths, ctx.result.paths), seed=ctx.result.seed)
-    gf = g.to_frame()
+    found = indices(sc, result=ctx.result)
+    gf = found.frame
     table = pd.DataFrame(
         {
-            t("Assumption"): [parameter_label(p, sc, lang) for p in gf["input"]],
-            t("Rank correlation with ARR"): [
-                f"{fm.number(v, lang, 2)} (± {fm.number(2 * s, lang, 2)})"
-                for v, s in zip(gf["spearman"], gf["spearman_se"], strict=True)
+            t("Assumption"): [parameter_label(p, sc, lang) for p in gf["parameter"]],
+            t("Rank correlation with ARR"): [fm.number(v, lang, 2) for v in gf["spearman"]],
+            t("Share of the spread of expected ARR it explains on its own"): [
+                f"{fm.percent(v, lang, 0)} (± {fm.percent(c, lang, 0)})"
+                for v, c in zip(gf["S1"], gf["S1_conf"], strict=True)
             ],
         }
     )
-    if "first_order" in gf:
-        table[t("Share of ARR's variance")] = [
-            f"{fm.percent(v, lang, 0)} (± {fm.percent(2 * s, lang, 0)})"
-            for v, s in zip(gf["first_order"], gf["first_order_se"], strict=True)
-        ]
     return _section(
         title,
         _p(
             t(
                 "Tornado: each uncertain assumption at its P10 and P90 with the others at their "
                 "medians (expected ARR at the horizon). Table: how closely each assumption moves "
-                "with ARR when all of them vary together."
+                "with ARR when all of them vary together, and the share of the spread of expected "
+                "ARR at the horizon that it explains on its own (a first-order Sobol index, "
+                "estimated by RBD-FAST from this run's own draws, with its 95% interval). Together "
+                "the assumptions explain {explained} of the spread of simulated ARR; the rest is "
+                "chance: which customers churn and how many join.",
+                explained=fm.percent(min(found.explained or 0.0, 1.0), lang, 0),
             )
         ),
         _figure(

@@ -148,6 +148,8 @@ def render_report(
     keep_notebook: bool = True,
     timeout: float | None = 1800,
     lang: str | None = None,
+    sampling: str | None = None,
+    precision: float | dict | None = None,
 ) -> Path:
     """Run the report notebook for a scenario and write ``<out_dir>/<scenario stem>.html``.
 
@@ -178,6 +180,11 @@ def render_report(
     lang : {"en", "ja"}, optional
         The report's language; default the scenario's ``language:``, else English. The page's
         ``<html lang>`` follows it.
+    sampling : {"random", "lhs", "sobol"}, optional
+        How the uncertain parameters are drawn (default: the scenario's ``sampling:``).
+    precision : float or dict, optional
+        Stop when ARR's statistic at the horizon is known to this relative tolerance (or a mapping with
+        ``precision``, ``confidence``, ``max_paths`` and ``stat``); ``paths`` is then not used.
 
     Returns
     -------
@@ -194,7 +201,7 @@ def render_report(
         The notebook failed: the message names the cell and the error, and the partly executed
         notebook is kept as ``<out_dir>/<stem>.failed.ipynb``.
     """
-    check_parameters(paths, seed, target_arr, months, lang)
+    check_parameters(paths, seed, target_arr, months, lang, sampling, precision)
     scenario_path = Path(scenario_path).resolve()
     scenario = _scenario(scenario_path, months)
     lang = resolve_lang(lang, scenario.language)
@@ -229,6 +236,8 @@ def render_report(
         "months": None if months is None else int(months),
         "result_path": None if result_path is None else str(result_path),
         "lang": lang,
+        "sampling": sampling,
+        "precision": precision,
     }
     try:
         try:
