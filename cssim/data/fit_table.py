@@ -11,7 +11,9 @@ import pandas as pd
 from scipy import linalg, stats
 
 from ..model.errors import Problem
+from ..model.joint import narrow_to_ranges
 from ..model.scenario import Scenario
+from ..model.segment import Segment
 from .calibration import Calibration
 from .fitting import ACQUISITION_FORMS, Fits, fit_all
 from .history import BillingHistory, build_history, cohort_table
@@ -151,6 +153,14 @@ def _normal_dist(mean: float, se: float, lo: float, hi: float) -> float | dict:
     return {"kind": "normal", "mean": float(mean), "sd": float(se)}
 
 
+def _field(seg: dict, name: str) -> float:
+    """The number at the field path ``name`` (``acquisition.growth``) of a segment given as data."""
+    node = seg
+    for part in name.split("."):
+        node = node[part]
+    return float(node)
+
+
 def _pos_dist(mean: float, se: float) -> float | dict:
     if not (mean > 0) or not (se > 0):
         return float(mean)
@@ -212,10 +222,17 @@ def _scenario(
             *(block[2] for block in joint)
         )  # churn and acquisition: separate data
         cov = (cov + cov.T) / 2
+        # a fit's uncertainty may reach past a field's range (growth below -0.5): keep the draws
+        # inside by construction and say so in the description
+        centres = {n: _field(seg, n) for n in names}
+        fitted, narrowed = narrow_to_ranges(
+            Segment, centres, {"parameters": names, "scales": scales, "covariance": cov}
+        )
+        notes += [n.describe() for n in narrowed]
         seg["joint"] = {
             "parameters": names,
             "scales": scales,
-            "covariance": [[float(f"{x:.6g}") for x in row] for row in cov],
+            "covariance": [[float(f"{x:.6g}") for x in row] for row in fitted["covariance"]],
         }
     for key, mv in (("expansion", expansion), ("contraction", contraction)):
         if mv is not None and mv.rate > 0 and mv.probability > 0:

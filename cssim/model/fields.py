@@ -9,14 +9,16 @@ model's numeric parameters by field path.
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from .distributions import MIN_MASS_INSIDE, Distribution, Interval90, _Dist
 
-__all__ = ["TAGS", "NonNegative", "Param", "Positive", "Rate", "walk"]
+__all__ = ["TAGS", "FieldRange", "NonNegative", "Param", "Positive", "Rate", "field_range", "walk"]
 
 #: The union tags of a :func:`Param` (names pydantic puts in an error's location).
 TAGS = {"number", "distribution", "interval"}
@@ -32,6 +34,25 @@ def _pick(value: Any) -> str:
 
 def _to_interval(v: list[float]) -> Interval90:
     return Interval90(kind="interval90", low=v[0], high=v[1])
+
+
+@dataclass(frozen=True)
+class FieldRange:
+    """The allowed range of a :func:`Param` field, kept in its annotation (:func:`field_range` reads it).
+
+    ``low`` and ``high`` are the bounds (``-inf``/``inf`` where there is none); ``*_open`` say whether
+    the bound itself is excluded.
+    """
+
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+
+    def __contains__(self, x: float) -> bool:
+        above = x > self.low if self.low_open else x >= self.low
+        below = x < self.high if self.high_open else x <= self.high
+        return above and below
 
 
 def _allowed(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:
@@ -95,6 +116,7 @@ def Param(
         | Annotated[interval, Tag("interval")],
         Discriminator(_pick),
         AfterValidator(bound),
+        FieldRange(lo, hi, gt is not None, lt is not None),
     ]
 
 
@@ -107,6 +129,31 @@ class _Model(BaseModel):
     """Frozen, and unknown keys are errors."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def field_range(model: type[BaseModel], name: str) -> FieldRange | None:
+    """The allowed range of the :func:`Param` field ``name`` (``acquisition.growth``) of ``model``, or
+    None when ``name`` is not such a field."""
+    *head, last = name.split(".")
+    for part in head:
+        field = model.model_fields.get(part)
+        sub = _models(field.annotation) if field is not None else []
+        if not sub:
+            return None
+        model = sub[0]
+    field = model.model_fields.get(last)
+    if field is None:
+        return None
+    found = [m for m in field.metadata if isinstance(m, FieldRange)]
+    for arg in typing.get_args(field.annotation):  # ``Param(...) | None``
+        found += [m for m in getattr(arg, "__metadata__", ()) if isinstance(m, FieldRange)]
+    return found[0] if found else None
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models(arg)]
 
 
 def walk(model: BaseModel, prefix: str) -> Iterator[tuple[str, Any]]:
