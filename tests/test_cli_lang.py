@@ -192,6 +192,7 @@ BAD_SCENARIOS = {
     "kind": "name: x\n" + SEGMENT.replace("{monthly: 0.02}", "{monthly: {kind: gauss, mean: 1}}"),
     "interval": "name: x\n" + SEGMENT.replace("0.02", "[0.01, 0.02, 0.03]"),
     "yes": "name: x\n" + SEGMENT.replace("customers: 100", "customers: yes"),
+    "empty mapping": "name: x\n" + SEGMENT.replace("customers: 100", "customers: !!map {}"),
     "both prices": "name: x\n" + SEGMENT + "    seats: {per_account: 5, price: 10}\n",
     "empty": "",
     "syntax": "name: [x\n" + SEGMENT,

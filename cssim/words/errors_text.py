@@ -407,7 +407,9 @@ def translate_message(message: str, lang: str | None = None) -> str:
     _ = Translator(lang or "en")
     if _.lang == "en":
         return message
-    found = _match(message, _patterns(MESSAGES + DATA_MESSAGES), hints=True)
+    found = _match_with_hint(message) or _match(
+        message, _patterns(MESSAGES + DATA_MESSAGES), hints=True
+    )
     if found is None:
         return message
     template, values, rest = found
@@ -448,6 +450,21 @@ def rows_text(rows: str, lang: str | None = None) -> str:
     if more:
         text += _(", and {n} more", n=more.group(1))
     return text
+
+
+def _match_with_hint(message: str) -> tuple[str, dict[str, str], str] | None:
+    """``(template, values, trailing hint)`` when ``message`` ends in `` (hint)``, one of the
+    :data:`HINTS`, and the rest is a template: the hint is split off first, so that a template ending
+    in a value (``one of {kinds}``) never swallows it."""
+    if not message.endswith(")"):
+        return None
+    i = message.rfind(" (")
+    while i > 0:
+        if _match(message[i + 2 : -1], _hint_patterns()):
+            found = _match(message[:i], _patterns(MESSAGES + DATA_MESSAGES))
+            return (found[0], found[1], message[i:]) if found else None
+        i = message.rfind(" (", 0, i)
+    return None
 
 
 def _match(message: str, patterns, hints: bool = False) -> tuple[str, dict[str, str], str] | None:
