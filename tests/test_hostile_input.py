@@ -28,7 +28,14 @@ from cssim import Scenario, ScenarioError, load_scenario
 from cssim.data.calibrate import calibrate
 from cssim.data.reading import MAX_SPAN_MONTHS
 from cssim.model.edits import PathError, parse_path
-from cssim.model.limits import MAX_CUSTOMERS, MAX_MONEY, MAX_PATHS, paths_problem
+from cssim.model.limits import (
+    MAX_AMOUNT,
+    MAX_CUSTOMERS,
+    MAX_MONEY,
+    MAX_PATHS,
+    MIN_LEVER_COST,
+    paths_problem,
+)
 from cssim.model.yamlio import MAX_FILE_BYTES
 from cssim.words.errors_text import scenario_error_text
 
@@ -202,13 +209,18 @@ def test_a_huge_file_is_refused_by_size_before_parsing(folder):
         ({"arpa": {"kind": "lognormal", "mean": 1.7e308, "sd": 1.0}}, "arpa", "too extreme"),
         ({"arpa": {"kind": "lognormal", "mean": 1.0, "sd": 1e300}}, "arpa", "too extreme"),
         ({"expansion": {"rate": 0.01, "probability": 5e-324}}, "expansion.probability", "0.001"),
-        ({"arpa": 1e39}, "arpa", f"at most {MAX_MONEY:.0e}"),
+        ({"arpa": 1e39}, "arpa", f"at most {MAX_AMOUNT:g}"),
+        (
+            {"arpa": MAX_AMOUNT, "expansion": {"rate": 0.1, "probability": 0.5}},
+            "arpa",
+            f"at most {MAX_MONEY:.0e}",
+        ),
         ({"customers": 100_000_000, "acquisition": {"rate": 2.0}}, "acquisition", "1,000,000,000"),
     ],
 )
 def test_values_that_would_overflow_are_refused(segment, path, says):
     data = _with(**segment)
-    if "acquisition" in segment:
+    if "acquisition" in segment or "expansion" in segment:
         data["horizon_months"] = 240
     text = str(_error(lambda: Scenario.from_dict(data)))
     assert f"segments[0].{path}" in text and says in text, text
@@ -228,7 +240,7 @@ def test_the_customer_bound_is_the_growth_it_states():
 
 
 def test_a_valid_large_scenario_simulates_finite_money():
-    s = Scenario.from_dict(_with(arpa=1e20, customers=10_000))
+    s = Scenario.from_dict(_with(arpa=MAX_AMOUNT, cac=MAX_AMOUNT, customers=10_000))
     r = cssim.simulate(s, paths=20, seed=1)
     assert np.isfinite(r["arr"]).all() and (r["arr"] > 0).all()
 
@@ -324,6 +336,143 @@ def test_a_batch_with_tex_in_names_writes_its_index(folder):
     assert (folder / "b" / "index.html").exists()
     manifest = json.loads((folder / "b" / "manifest.json").read_text())
     assert "$\\x$" in json.dumps(manifest) or manifest
+
+
+# -- the cases of issue 21 ------------------------------------------------------------------------------
+
+ABSURD_COSTS = [1.0e300, 1.0e-300, 1.7976931348623157e308, 5e-324, 0.5, 2e15]
+
+
+@pytest.mark.parametrize("cost", ABSURD_COSTS)
+def test_absurd_lever_costs_are_refused_naming_field_value_and_range(cost):
+    data = copy.deepcopy(BASE)
+    data["lever_costs"] = {"churn_pt": cost}
+    e = _error(lambda: Scenario.from_dict(data))
+    text = str(e)
+    assert "lever_costs.churn_pt" in text and f"{cost!r} is not allowed" in text, text
+    assert f"between {MIN_LEVER_COST:g} and {MAX_AMOUNT:g}" in text, text
+    japanese = scenario_error_text(e, "ja")
+    assert not english_left(japanese, shown_parts(e)), japanese
+    assert f"{MAX_AMOUNT:g}" in japanese and "lever_costs.churn_pt" in japanese
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        (("segments", 0, "arpa"), 1e300),
+        (("segments", 0, "new_arpa"), 1.7976931348623157e308),
+        (("segments", 0, "cac"), 2e15),
+        (("segments", 0, "cs", "csm_cost"), 1e16),
+        (("segments", 0, "cs", "tools"), 1e300),
+        (("segments", 0, "cs", "tools_per_account"), 1e20),
+        (("target_arr",), 1e300),
+        (("segments", 0, "seats", "price"), 1e17),
+    ],
+)
+def test_every_money_field_is_bounded_to_what_a_business_can_spend(where, value):
+    data = copy.deepcopy(BASE)
+    seg = data["segments"][0]
+    seg["cs"] = {"accounts_per_csm": 100, "csm_cost": 500_000}
+    if where[-1] == "price":
+        del seg["arpa"]
+        seg["seats"] = {"per_account": 10, "price": 1000}
+    node = data
+    for part in where[:-1]:
+        node = node[part]
+    node[where[-1]] = value
+    e = _error(lambda: Scenario.from_dict(data))
+    path = ".".join(str(p) for p in where).replace(".0.", "[0].")
+    assert len(e.problems) == 1 and e.problems[0].path == path, str(e)
+    assert f"{value!r} is not allowed: must be at most {MAX_AMOUNT:g}" in str(e), str(e)
+    japanese = scenario_error_text(e, "ja")
+    assert not english_left(japanese, shown_parts(e)), japanese
+
+
+@pytest.mark.parametrize("cost", [MIN_LEVER_COST, MAX_AMOUNT])
+def test_levers_at_the_bounds_of_their_costs_rank_every_lever_finitely(folder, cost):
+    """The cheapest and the dearest lever cost allowed: every lever in per_cost.csv, finite, exit 0."""
+    import pandas as pd
+
+    data = copy.deepcopy(BASE)
+    data["horizon_months"] = 12
+    data["lever_costs"] = {"churn_pt": cost, "price_rel": 100_000}
+    f = _write(
+        folder, yaml.safe_dump(data), f"cost-{'min' if cost == MIN_LEVER_COST else 'max'}.yaml"
+    )
+    out = _cli("levers", str(f), "--out", str(folder / "lv"), "--paths", "60")
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr and "Warning" not in out.stderr, out.stderr
+    per_cost = pd.read_csv(folder / "lv" / f.stem / "per_cost.csv")
+    assert set(per_cost["lever"]) == {"churn_pt", "price_rel"}
+    assert np.isfinite(per_cost[["cost_total", "per_cost"]].to_numpy(float)).all()
+
+
+def test_levers_of_an_absurd_cost_exit_2_before_simulating(folder):
+    data = copy.deepcopy(BASE)
+    data["lever_costs"] = {"churn_pt": 1.0e300}
+    f = _write(folder, yaml.safe_dump(data), "absurd.yaml")
+    for command in ("validate", "levers"):
+        out = _cli(
+            command, str(f), *(["--out", str(folder / "o")] if command != "validate" else [])
+        )
+        assert out.returncode == 2, (command, out.stderr)
+        assert "lever_costs.churn_pt" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_an_empty_mapping_for_a_number_is_said_wholly_in_japanese(folder):
+    """``customers: !!map {}`` (issue 21, 8): the hint after the message is Japanese too."""
+    text = BASE_YAML.replace("customers: 300", "customers: !!map {}")
+    f = _write(folder, text, "map.yaml")
+    e = _error(lambda: load_scenario(f))
+    japanese = scenario_error_text(e, "ja")
+    assert "or write" not in japanese and "interval" not in japanese.replace("interval90", ""), (
+        japanese
+    )
+    assert not english_left(japanese, shown_parts(e)), japanese
+    out = _cli("--lang", "ja", "validate", str(f))
+    assert out.returncode == 2 and "or write" not in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize(
+    ("where", "name"),
+    [
+        ("name", "a\x00b"),
+        ("segment", "SMB\x00"),
+        ("name", "tab\there"),
+        ("segment", "line\nbreak"),
+        ("segment", "bell\x07"),
+        ("name", "del\x7f"),
+        ("segment", "c1\x85"),
+        ("name", "bidi\u202eevil"),
+    ],
+)
+def test_control_characters_in_names_are_refused(where, name):
+    data = copy.deepcopy(BASE)
+    if where == "name":
+        data["name"] = name
+    else:
+        data["segments"][0]["name"] = name
+    e = _error(lambda: Scenario.from_dict(data))
+    path = "name" if where == "name" else "segments[0].name"
+    assert e.problems[0].path == path and "control character" in str(e), str(e)
+    code = f"U+{ord(next(c for c in name if not c.isprintable() or c == chr(0x202E))):04X}"
+    assert code in str(e), str(e)
+    japanese = scenario_error_text(e, "ja")
+    assert not english_left(japanese, shown_parts(e)) and code in japanese, japanese
+
+
+def test_a_nul_byte_in_a_yaml_name_is_refused(folder):
+    f = _write(folder, BASE_YAML.replace("name: SMB", 'name: "SM\\0B"'), "nul.yaml")
+    e = _error(lambda: load_scenario(f))
+    assert "segments[0].name" in str(e) and "U+0000" in str(e), str(e)
+
+
+def test_a_description_keeps_its_lines_but_not_a_nul():
+    data = copy.deepcopy(BASE)
+    data["description"] = "two lines\n\tand a tab\r\n"
+    Scenario.from_dict(data)
+    data["description"] = "a\x00b"
+    assert "U+0000" in str(_error(lambda: Scenario.from_dict(data)))
 
 
 # -- property-based families -----------------------------------------------------------------------------

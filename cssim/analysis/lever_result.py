@@ -41,6 +41,14 @@ def outcome_label(metric: str, lang: str | None = None) -> str:
     return metric_label(metric, lang)
 
 
+def _mean(a: np.ndarray) -> float:
+    """The mean of the values that are numbers; NaN, without numpy's warning, when there are none
+    (NRR where the base has no MRR a year before)."""
+    a = np.asarray(a, dtype=float)
+    a = a[~np.isnan(a)]
+    return float(a.mean()) if a.size else math.nan
+
+
 def _stats(d: np.ndarray) -> dict:
     d = d[np.isfinite(d)]
     if d.size == 0:
@@ -98,7 +106,7 @@ class LeverResult:
                         "segment": seg,
                         "size": self.sizes[name],
                         "metric": metric,
-                        "base": float(np.nanmean(self.base[metric])),
+                        "base": _mean(self.base[metric]),
                         **_stats(d),
                     }
                 )

@@ -18,7 +18,18 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 
 from .distributions import MIN_MASS_INSIDE, Distribution, Interval90, _Dist
 
-__all__ = ["TAGS", "FieldRange", "NonNegative", "Param", "Positive", "Rate", "field_range", "walk"]
+__all__ = [
+    "TAGS",
+    "FieldRange",
+    "Name",
+    "NonNegative",
+    "Param",
+    "Positive",
+    "Rate",
+    "Text",
+    "field_range",
+    "walk",
+]
 
 #: The union tags of a :func:`Param` (names pydantic puts in an error's location).
 TAGS = {"number", "distribution", "interval"}
@@ -119,6 +130,48 @@ def Param(
         FieldRange(lo, hi, gt is not None, lt is not None),
     ]
 
+
+#: Characters that change how text around them is laid out without showing themselves: bidirectional
+#: embeddings, overrides and isolates (a name could read backwards).
+_BIDI_CONTROLS = {*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
+
+
+def _control(text: str, allowed: str = "") -> tuple[int, str] | None:
+    """The first control character of ``text`` not in ``allowed``, with its 1-based position."""
+    import unicodedata
+
+    for i, ch in enumerate(text, 1):
+        if ch in allowed:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI_CONTROLS:
+            return i, f"U+{ord(ch):04X}"
+    return None
+
+
+def _printable(text: str) -> str:
+    found = _control(text)
+    if found is not None:
+        raise ValueError(
+            f"must not contain control characters; found {found[1]} at character {found[0]}"
+        )
+    return text
+
+
+def _readable(text: str) -> str:
+    found = _control(text, allowed="\t\n\r")
+    if found is not None:
+        raise ValueError(
+            "must not contain control characters other than line breaks and tabs; found "
+            f"{found[1]} at character {found[0]}"
+        )
+    return text
+
+
+#: A name (of a scenario or a segment): text without control characters (a NUL, a line break, a tab,
+#: a bidirectional override), which would cut or disguise it in files, tables and pages.
+Name = Annotated[str, AfterValidator(_printable)]
+#: Free text (a description): line breaks and tabs allowed, no other control character.
+Text = Annotated[str, AfterValidator(_readable)]
 
 Rate = Param(ge=0, le=1)
 NonNegative = Param(ge=0)

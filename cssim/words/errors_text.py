@@ -200,6 +200,10 @@ MESSAGES = (
     N_("--vary {text}: name a field before '=', e.g. churn.monthly=0.01:0.05:5"),
     N_("--vary {field}: {value} is not allowed: give finite numbers"),
     N_("a sweep varies one or two fields, not {n}"),
+    N_("must not contain control characters; found {code} at character {position}"),
+    N_(
+        "must not contain control characters other than line breaks and tabs; found {code} at character {position}"
+    ),
 )
 
 #: What billing exports are refused for (``cssim.data.reading``, ``cssim.data.calibrate``).
@@ -370,6 +374,12 @@ HINTS = (
     N_("put it in quotes to make it text"),
     N_("write {n}"),
     N_("or write a [low, high] 90% interval"),
+    N_(
+        "a lever's monthly cost in the scenario's currency is between {low} and {high}; leave out the cost of a lever that is free"
+    ),
+    N_(
+        "money in the scenario's currency is at most {limit}, more than any business takes in a year"
+    ),
 )
 
 #: Placeholders whose values are themselves messages (``0 to 4``, ``more than 1e300``).
