@@ -315,10 +315,26 @@ class Comparison:
 
     def to_html(self, lang: str | None = None) -> str:
         """The comparison as an HTML table (what a notebook shows), in ``lang`` (English by default)."""
+        from ..words.tables import html_table
+
+        cap, columns, rows = self._table(lang)
+        return html_table(rows, columns, caption=cap)
+
+    def text(self, lang: str | None = None) -> str:
+        """The comparison as lines of text for a terminal, in ``lang`` (what ``cssim compare`` prints;
+        the ``repr`` stays English): the caption, then each scenario's figures by column."""
+        cap, columns, rows = self._table(lang)
+        lines = [cap]
+        for first, *cells in rows:
+            lines.append(f"  {first}")
+            lines += [f"    {c}: {v}" for c, v in zip(columns[1:], cells, strict=True)]
+        return "\n".join(lines)
+
+    def _table(self, lang: str | None) -> tuple[str, tuple[str, ...], list[tuple]]:
+        """The caption, columns and rows of :meth:`to_html` and :meth:`text`."""
         from ..words import formatting as fm
         from ..words.i18n import Translator
         from ..words.labels import metric_label
-        from ..words.tables import html_table
 
         _ = Translator(lang or "en")
         currency = self.results[0].scenario.currency
@@ -358,7 +374,7 @@ class Comparison:
             paths=fm.count(self.paths, lang),
             seed=self.seed,
         )
-        return html_table(rows, columns, caption=cap)
+        return cap, columns, rows
 
 
 def _fmt(metric: str, x: float) -> str:

@@ -260,9 +260,21 @@ class LeverResult:
 
     def to_html(self, lang: str | None = None) -> str:
         """The levers, best first, as an HTML table (what a notebook shows), in ``lang``."""
+        from ..words.tables import html_table
+
+        caption, rows = self._table(lang)
+        return html_table(rows, caption=caption)
+
+    def text(self, lang: str | None = None) -> str:
+        """The levers, best first, as lines of text for a terminal, in ``lang`` (what ``cssim levers``
+        prints; the ``repr`` stays English)."""
+        caption, rows = self._table(lang)
+        return "\n".join([caption, *(f"  {name}: {effect}" for name, effect in rows)])
+
+    def _table(self, lang: str | None) -> tuple[str, list[tuple[str, str]]]:
+        """The caption and ``(lever, effect)`` rows of :meth:`to_html` and :meth:`text`."""
         from ..words import formatting as fm
         from ..words.i18n import Translator
-        from ..words.tables import html_table
 
         _ = Translator(lang or "en")
         names = self.names(lang)
@@ -290,4 +302,4 @@ class LeverResult:
             currency=self.scenario.currency,
             paths=fm.count(self.paths, lang),
         )
-        return html_table(rows, caption=cap)
+        return cap, rows

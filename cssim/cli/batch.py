@@ -95,7 +95,9 @@ def batch(args: argparse.Namespace) -> int:
         progress=True,
         timeout=args.timeout,
         max_memory=-1 if args.max_memory is None else int(args.max_memory * 2**30),
-        lang=args.lang,
+        # --lang or $CSSIM_LANG, else the scenarios' common language for the index and the
+        # progress; None lets each report follow its own scenario's language:
+        lang=args.lang or (current_lang() if current_lang() != "en" else None),
     )
     c = res.counts()
     print(

@@ -3,7 +3,8 @@
 - exit codes :data:`OK` (0), :data:`FAILED` (1, a run failed) and :data:`BAD_INPUT` (2, bad input);
 - :class:`BadInput` (arguments argparse cannot check alone) and :class:`~cssim.runs.errors.RunError`
   (a step of a run failed), which :func:`fail` turns into one readable line on stderr;
-- the language of this run's messages (``--lang``, else ``$CSSIM_LANG``) and :func:`_`, which says a
+- the language of this run's messages (``--lang``, else ``$CSSIM_LANG``, else the language the
+  command's scenarios share, else English: :func:`scenario_language`) and :func:`_`, which says a
   message in it;
 - argument types that refuse bad numbers with a clear message, and the arguments several commands take
   (``--paths``/``--seed``, ``--jobs``/``--scheduler``, a scenario and its ``--out``);
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ __all__ = [
     "paths_and_seed",
     "positive_float",
     "positive_int",
+    "scenario_language",
     "simulation_arguments",
 ]
 
@@ -92,6 +95,50 @@ _LANG_HELP = N_(
 def current_lang() -> str:
     """The language of this run (``en`` until :func:`cssim.cli.main` has read the arguments)."""
     return _LANG[0]
+
+
+#: ``language: ja`` at the top of a YAML file (quoted or not, a comment after it), for a file that
+#: cannot be parsed: its errors are still said in its language.
+_LANGUAGE_LINE = re.compile(r"""^language:\s*["']?(\w+)["']?\s*(?:#.*)?$""", re.M)
+
+
+def _declared_language(path: Path) -> str | None:
+    """The ``language:`` a scenario file declares (``en`` or ``ja``), or None (none, or unreadable)."""
+    from ..model.yamlio import MAX_FILE_BYTES, parse_yaml
+
+    try:
+        with path.open("rb") as f:
+            text = f.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    data, _lines, problems = parse_yaml(text)
+    if not problems and isinstance(data, dict):
+        value = data.get("language")
+    else:
+        found = _LANGUAGE_LINE.search(text)
+        value = found.group(1) if found else None
+    return value if value in LANGS else None
+
+
+def scenario_language(args: argparse.Namespace) -> str | None:
+    """The language the command's scenario files share (their ``language:``), or None.
+
+    The files are the command's ``scenario``, ``files`` (``validate``), ``scenarios`` (``compare``) or
+    ``sources`` (``batch``: folders give their ``*.yaml``); a file without ``language:`` is English.
+    None when there are no scenario files (``calibrate``) or they do not all share one language, so
+    that the run speaks English (README: ``--lang``, else ``$CSSIM_LANG``, else the scenario's
+    ``language:``, else English).
+    """
+    paths: list[Path] = []
+    for name in ("scenario", "files", "scenarios", "sources"):
+        given = getattr(args, name, None)
+        paths += [given] if isinstance(given, Path) else list(given or [])
+    if getattr(args, "sources", None):
+        from ..runs.batch import expand_sources
+
+        paths = expand_sources(paths)
+    found = {_declared_language(p) or "en" for p in paths if isinstance(p, Path)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _(message: str, /, **kwargs) -> str:
