@@ -475,6 +475,57 @@ def test_a_description_keeps_its_lines_but_not_a_nul():
     assert "U+0000" in str(_error(lambda: Scenario.from_dict(data)))
 
 
+MALFORMED_SCHEDULERS = [
+    "notaurl",
+    "http://127.0.0.1:8786",
+    "",
+    "tcp://127.0.0.1:99999",
+    "tcp://:8786",
+    "tcp://127.0.0.1",
+    "tcp://127.0.0.1:0",
+    "tcp://127.0.0.1:abc",
+    "tcp://127.0.0.1:8786/path",
+    "tcp://a b:8786",
+]
+
+
+@pytest.mark.parametrize("address", MALFORMED_SCHEDULERS)
+def test_malformed_scheduler_addresses_exit_2_before_anything_runs(folder, address):
+    out_dir = folder / "never"
+    f = str(_write(folder, BASE_YAML))
+    start = time.monotonic()
+    out = _cli("run", f, "--out", str(out_dir), "--paths", "50", "--scheduler", address)
+    assert out.returncode == 2, (address, out.stderr)
+    assert time.monotonic() - start < 20
+    assert "tcp://HOST:PORT" in out.stderr and "Traceback" not in out.stderr, out.stderr
+    assert not out_dir.exists()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", ["run", "batch", "sweep"])
+def test_an_unreachable_scheduler_is_refused_within_seconds(folder, command):
+    f = str(_write(folder, BASE_YAML))
+    out_dir = folder / f"unreachable-{command}"
+    extra = {"sweep": ["--vary", "churn.monthly=0.01,0.02"]}.get(command, [])
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    start = time.monotonic()
+    out = _cli(command, f, *extra, "--out", str(out_dir), "--scheduler", address, "--paths", "50")
+    took = time.monotonic() - start
+    assert out.returncode == 2, out.stderr
+    assert took < 15, f"took {took:.1f} s"
+    assert "cannot reach a Dask scheduler" in out.stderr and address in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and not out_dir.exists()
+    ja = _cli("--lang", "ja", command, f, *extra, "--out", str(out_dir), "--scheduler", address)
+    assert ja.returncode == 2 and "Dask のスケジューラ" in ja.stderr, ja.stderr
+
+
 # -- property-based families -----------------------------------------------------------------------------
 
 
@@ -637,6 +688,134 @@ def test_huge_files_are_refused_by_size(folder, extra, kind):
     scenario = _load_text(folder, text)
     if len(text.encode()) > MAX_FILE_BYTES:
         assert scenario is None
+
+
+#: outcomes of the families of issue 21's surfaces that are not scenario files (scheduler addresses)
+SURFACES: Counter = Counter()
+
+addresses = st.one_of(
+    st.text(st.sampled_from("tcpudxlsw:/[]. 0123456789abcdef-_@%?#"), max_size=40),
+    st.tuples(
+        st.sampled_from(["tcp", "tls", "ws", "wss", "ucx", "http", "https", "inproc", "TCP", ""]),
+        st.sampled_from(["127.0.0.1", "localhost", "[::1]", "::1", "", "a b", "host.example"]),
+        st.one_of(st.integers(-5, 70_000).map(str), st.sampled_from(["", "abc", "8786/x", "１"])),
+    ).map(lambda t: (f"{t[0]}://" if t[0] else "") + t[1] + (f":{t[2]}" if t[2] != "" else "")),
+)
+
+
+@settings(HOSTILE, max_examples=2000)
+@given(address=addresses)
+def test_scheduler_addresses(address):
+    """Any text given to --scheduler: read as HOST:PORT with a port of 1 to 65535, or refused by the
+    argument's type with a message saying what an address looks like (exit 2 before anything runs)."""
+    import argparse
+
+    from cssim.cli.common import scheduler_address
+    from cssim.runs.distributed import parse_address
+
+    FAMILIES.add("test_scheduler_addresses")
+    SURFACES["scheduler addresses tried"] += 1
+    try:
+        assert scheduler_address(address) == address
+    except argparse.ArgumentTypeError as e:
+        SURFACES["scheduler addresses refused"] += 1
+        assert "tcp://HOST:PORT" in str(e), str(e)
+        return
+    SURFACES["scheduler addresses read"] += 1
+    parsed = parse_address(address)
+    assert 1 <= parsed.port <= 65535 and parsed.host and " " not in parsed.host
+
+
+money_values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=1e12, max_value=1.7976931348623157e308),
+    st.floats(min_value=5e-324, max_value=2.0),
+    st.sampled_from([1.0, 1e15, 1e15 * (1 + 1e-15), 0.999999, 5e-324, 1e-300, 1e300, -1.0, 0.0]),
+    st.integers(-(10**20), 10**20),
+    st.sampled_from(["1e3", "100", True, None, [1, 2], {"kind": "normal", "mean": 1e16, "sd": 1}]),
+)
+
+
+@st.composite
+def priced(draw) -> dict:
+    data = copy.deepcopy(BASE)
+    data["horizon_months"] = 12
+    seg = data["segments"][0]
+    costs = {}
+    for lever in draw(
+        st.lists(
+            st.sampled_from(["churn_pt", "expansion_pt", "price_rel", "acquisition_rel", "x"]),
+            min_size=0,
+            max_size=4,
+        )
+    ):
+        costs[lever] = draw(money_values)
+    if costs:
+        data["lever_costs"] = costs
+    for field in draw(
+        st.lists(st.sampled_from(["arpa", "new_arpa", "cac", "target_arr", "cs"]), max_size=3)
+    ):
+        x = draw(money_values)
+        if field == "target_arr":
+            data["target_arr"] = x
+        elif field == "cs":
+            seg["cs"] = {draw(st.sampled_from(["csm_cost", "tools", "tools_per_account"])): x}
+        else:
+            seg[field] = x
+    return data
+
+
+@settings(HOSTILE, max_examples=1500)
+@given(data=priced())
+def test_money_fields_and_lever_costs(data):
+    """Lever costs and money fields of any size: a clear error, or a scenario whose levers rank
+    finitely at equal cost and whose money formats in both languages (issue 21, 4 and 5)."""
+    from cssim.analysis.levers import EQUAL_EFFORT, levers
+    from cssim.words.formatting import money
+
+    FAMILIES.add("test_money_fields_and_lever_costs")
+    scenario = _judge(lambda: Scenario.from_dict(data), "<dict>")
+    if scenario is None or not scenario.lever_costs or TALLY["levers ranked"] >= 40:
+        return
+    TALLY["levers ranked"] += 1
+    names = list(scenario.lever_costs)
+    res = levers(
+        scenario, paths=20, seed=1, size=EQUAL_EFFORT, names=names, costs=scenario.lever_costs
+    )
+    table = res.per_cost()
+    assert set(table["lever"]) == set(names)
+    assert np.isfinite(table[["cost_total", "per_cost"]].to_numpy(float)).all()
+    for x in table[["cost_total", "median"]].to_numpy(float).ravel():
+        assert money(x, scenario.currency, "en") and money(x, scenario.currency, "ja")
+
+
+@settings(HOSTILE, max_examples=1500)
+@given(
+    horizon=st.one_of(
+        st.integers(-5, 2000), st.floats(allow_nan=True), st.sampled_from(["12", None, True])
+    ),
+    discount=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.none()),
+    language=st.one_of(
+        st.sampled_from(["en", "ja", "JA", "fr", "", "日本語", None, 1, ["ja"]]),
+        st.text(max_size=4),
+    ),
+    name=st.text(st.characters(max_codepoint=0x2070), min_size=0, max_size=8),
+)
+def test_ltv_horizon_language_and_names(horizon, discount, language, name):
+    """ltv_horizon_months, discount_rate, language: and names holding any character: a valid
+    scenario or a clear error in both languages; a valid one's names hold no control character."""
+    FAMILIES.add("test_ltv_horizon_language_and_names")
+    data = copy.deepcopy(BASE)
+    data["ltv_horizon_months"] = horizon
+    data["discount_rate"] = discount
+    data["language"] = language
+    data["segments"][0]["name"] = name
+    scenario = _judge(lambda: Scenario.from_dict(data), "<dict>")
+    if scenario is not None:
+        from cssim.model.fields import _control
+
+        assert _control(scenario.segments[0].name) is None
+        assert scenario.language in (None, "en", "ja")
 
 
 months = st.one_of(
@@ -817,10 +996,11 @@ def test_a_large_file_shows_progress(tmp_path, monkeypatch):
 def test_zz_the_tally():
     """The counts for the report: everything tried ended in a valid scenario or a clear error."""
     print(f"\nhostile input tally: {dict(TALLY)}")
+    print(f"other surfaces: {dict(SURFACES)}")
     assert TALLY["anything else"] == 0
     distinct = {left[0]: (english, japanese) for english, japanese, left in JAPANESE_LEFT}
     assert not distinct, "Japanese errors with English left:\n" + "\n".join(
         f"{k!r}\n  {e}\n  {j}" for k, (e, j) in list(distinct.items())[:200]
     )
-    if len(FAMILIES) == 7:  # every family ran (not a -k selection)
+    if len(FAMILIES) == 10:  # every family ran (not a -k selection)
         assert TALLY["tried"] >= 10_000

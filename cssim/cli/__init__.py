@@ -38,6 +38,7 @@ from .common import (  # noqa: F401
     Command,
     RunError,
     check_paths,
+    check_scheduler,
     fail,
     lang_argument,
     scenario_language,
@@ -124,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # language its scenarios share, else English (resolved once, here)
         _LANG[0] = resolve_lang(args.lang or scenario_language(args))
         check_paths(args)
+        check_scheduler(args)
         return args.handler(args)
     except (Exception, KeyboardInterrupt) as e:
         return fail(e, args)

@@ -36,6 +36,7 @@ __all__ = [
     "Command",
     "RunError",
     "check_paths",
+    "check_scheduler",
     "current_lang",
     "executor_arguments",
     "fail",
@@ -47,6 +48,7 @@ __all__ = [
     "positive_float",
     "positive_int",
     "scenario_language",
+    "scheduler_address",
     "simulation_arguments",
 ]
 
@@ -252,12 +254,40 @@ def simulation_arguments(p: argparse.ArgumentParser, out_help: str) -> None:
     )
 
 
+def scheduler_address(text: str) -> str:
+    """An argparse type for ``--scheduler``: ``tcp://HOST:PORT`` (:func:`cssim.runs.distributed.parse_address`)."""
+    from ..runs.distributed import SCHEMES, AddressError, parse_address
+
+    try:
+        parse_address(text)
+    except AddressError as e:
+        example = _("write tcp://HOST:PORT, such as tcp://127.0.0.1:8786")
+        if e.kind == "scheme":
+            why = _(
+                "a Dask scheduler speaks {schemes}, not {scheme}",
+                schemes=", ".join(SCHEMES),
+                scheme=e.detail,
+            )
+            example = _("{reason}; {advice}", reason=why, advice=example)
+        elif e.kind == "port":
+            why = _(
+                "the port must be a whole number from 1 to 65535, not {port}", port=repr(e.detail)
+            )
+            example = _("{reason}; {advice}", reason=why, advice=example)
+        raise argparse.ArgumentTypeError(
+            _("{address} is not a scheduler address: {advice}", address=repr(text), advice=example)
+        ) from None
+    return text
+
+
 def executor_arguments(p: argparse.ArgumentParser, jobs_help: str, scheduler_help: str) -> None:
     """``--jobs N`` (local processes) or ``--scheduler ADDRESS`` (a Dask cluster), as every command
     that runs work in parallel takes them, one or the other; the help says what runs where."""
     where = p.add_mutually_exclusive_group()
     where.add_argument("--jobs", type=positive_int, default=1, metavar="N", help=jobs_help)
-    where.add_argument("--scheduler", default=None, metavar="ADDRESS", help=scheduler_help)
+    where.add_argument(
+        "--scheduler", type=scheduler_address, default=None, metavar="ADDRESS", help=scheduler_help
+    )
 
 
 # -- before and after a command ---------------------------------------------------------------------
@@ -272,6 +302,31 @@ def check_paths(args: argparse.Namespace) -> None:
         problem = _limits.paths_problem(load_scenario(args.scenario), args.paths, summary=summary)
         if problem is not None:
             raise ScenarioError(str(args.scenario), [problem])
+
+
+def check_scheduler(args: argparse.Namespace) -> None:
+    """Refuse, within a few seconds and before anything runs, a ``--scheduler`` nothing answers at."""
+    address = getattr(args, "scheduler", None)
+    if address is None:
+        return
+    from ..runs.distributed import unreachable
+
+    why = unreachable(address)
+    if why is None:
+        return
+    kind, detail = why
+    reason = {
+        "refused": lambda: _(
+            "nothing is listening there (connection refused); start a scheduler (dask scheduler) "
+            "or check the address"
+        ),
+        "timeout": lambda: _("no answer within {seconds} s", seconds=detail),
+        "host": lambda: _("the host {host} is not known", host=detail),
+        "other": lambda: detail,
+    }[kind]()
+    raise BadInput(
+        _("cannot reach a Dask scheduler at {address}: {reason}", address=address, reason=reason)
+    )
 
 
 def _memory_advice(args: argparse.Namespace) -> str:

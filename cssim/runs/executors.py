@@ -32,15 +32,16 @@ def run_tasks(
         return
     if executor is not None:
         yield from _from_futures({executor.submit(fn, x): i for i, x in enumerate(items)})
-    elif scheduler:
+    elif scheduler is not None:
         try:
-            from distributed import Client
             from distributed import as_completed as dask_completed
         except ImportError as e:  # pragma: no cover - the dask extra is installed by make setup
             raise RuntimeError(
                 "--scheduler needs dask.distributed: pip install 'cssim[dask]'"
             ) from e
-        with Client(scheduler, timeout="30s") as client:
+        from .distributed import connect
+
+        with connect(scheduler) as client:
             futures = {client.submit(fn, x, pure=False): i for i, x in enumerate(items)}
             for f in dask_completed(list(futures)):
                 try:
