@@ -9,8 +9,10 @@ last test checks that nothing else did.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
 import subprocess
 import sys
 import time
@@ -524,6 +526,127 @@ def test_an_unreachable_scheduler_is_refused_within_seconds(folder, command):
     assert "Traceback" not in out.stderr and not out_dir.exists()
     ja = _cli("--lang", "ja", command, f, *extra, "--out", str(out_dir), "--scheduler", address)
     assert ja.returncode == 2 and "Dask のスケジューラ" in ja.stderr, ja.stderr
+
+
+def _slow_batch(folder: Path, n: int, name: str) -> Path:
+    """``n`` scenarios of a few seconds each (10,000 paths over 60 months) in ``folder/name``."""
+    src = folder / name
+    src.mkdir()
+    for i in range(n):
+        data = copy.deepcopy(BASE)
+        data["name"] = f"slow {i}"
+        data["horizon_months"] = 60
+        data["segments"][0]["churn"] = {"monthly": 0.01 + 0.002 * i}
+        (src / f"s{i}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    return src
+
+
+def _batch(src: Path, out: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cssim.cli", "batch", str(src), "--out", str(out), "--no-report"]
+        + ["--paths", "10000", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux: /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited (only its parent's reaping is left)
+
+
+def _wait(condition, seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_killing_a_batch_kills_its_workers_and_nothing_more_is_written(folder):
+    """kill -9 of a batch's main process (issue 21, 11): its workers exit within seconds and write no
+    scenario after it (they went on writing into --out, then idled forever)."""
+    import signal
+
+    src, out = _slow_batch(folder, 6, "to-kill"), folder / "killed"
+    batch = _batch(src, out, "--jobs", "2")
+    workers: list[int] = []
+    try:
+        assert _wait(lambda: len(_children(batch.pid)) >= 2, 60), "the workers never started"
+        assert _wait(lambda: (out / "manifest.json").exists(), 60)
+        workers = _children(batch.pid)
+        os.kill(batch.pid, signal.SIGKILL)
+        killed_at = time.time()
+        batch.wait(10)
+        assert _wait(lambda: not any(_alive(p) for p in workers), 10), "workers outlived the batch"
+        time.sleep(1.0)
+        late = [
+            p.relative_to(out)
+            for p in out.rglob("*")
+            if p.is_file() and p.stat().st_mtime > killed_at + 0.5
+        ]
+        assert not late, f"written after the batch was killed: {late}"
+    finally:
+        for pid in _children(batch.pid) + workers + [batch.pid]:  # never leave a worker behind
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        batch.wait(10)
+
+
+def test_a_second_batch_into_the_same_folder_is_refused_at_once(folder):
+    """Two batches into one --out (issue 21, 12): the second exits 2 at once naming the first; the
+    first completes untouched."""
+    src, out = _slow_batch(folder, 3, "shared-src"), folder / "shared"
+    first = _batch(src, out)
+    try:
+        assert _wait(lambda: (out / "manifest.json").exists(), 60)
+        start = time.monotonic()
+        second = _cli("batch", str(src), "--out", str(out), "--no-report", "--paths", "10000")
+        assert time.monotonic() - start < 20
+        assert second.returncode == 2, second.stderr
+        assert "another batch" in second.stderr and str(first.pid) in second.stderr, second.stderr
+        ja = _cli("--lang", "ja", "batch", str(src), "--out", str(out), "--no-report")
+        assert ja.returncode == 2 and "別のバッチ" in ja.stderr, ja.stderr
+        _, err = first.communicate(timeout=300)
+        assert first.returncode == 0, err
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert [e["status"] for e in manifest["scenarios"]] == ["ok"] * 3
+    finally:
+        first.kill()
+        first.wait(10)
+
+
+def test_the_lock_of_a_killed_batch_does_not_block_the_next(folder):
+    import signal
+
+    src, out = _slow_batch(folder, 2, "stale-src"), folder / "stale"
+    first = _batch(src, out)
+    assert _wait(lambda: (out / "manifest.json").exists(), 60)
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(10)
+    again = _cli("batch", str(src), "--out", str(out), "--no-report", "--paths", "10000")
+    assert again.returncode == 0, again.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [e["status"] for e in manifest["scenarios"]] == ["ok", "ok"]
 
 
 # -- property-based families -----------------------------------------------------------------------------

@@ -5,13 +5,28 @@ Every task carries its own explicit seed, so results never depend on where or in
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any
 
-__all__ = ["executor", "run_tasks"]
+__all__ = ["executor", "process_pool", "run_tasks"]
+
+
+def process_pool(jobs: int) -> ProcessPoolExecutor:
+    """``jobs`` spawned worker processes (safe beside threads, kernels and a Dask client in this
+    process) that die with this process (:mod:`cssim.runs.lifeline`)."""
+    from .lifeline import watch_parent
+
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=get_context("spawn"),
+        initializer=watch_parent,
+        initargs=(os.getpid(), threading.current_thread() is threading.main_thread()),
+    )
 
 
 def run_tasks(
@@ -55,7 +70,7 @@ def run_tasks(
             except Exception as e:
                 yield i, e
     else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        with process_pool(jobs) as pool:
             yield from _from_futures({pool.submit(fn, x): i for i, x in enumerate(items)})
 
 
@@ -71,7 +86,7 @@ def executor(jobs: int = 1, scheduler: str | None = None) -> Iterator[Executor |
             yield dask
     elif jobs > 1:
         # spawned, not forked: safe beside threads (a kernel, a Dask client) in this process
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        with process_pool(jobs) as pool:
             pool.window = 2 * jobs  # finished blocks waiting for an earlier one stay few
             yield pool
     else:
