@@ -35,6 +35,7 @@ from pathlib import Path
 
 from .._version import __version__
 from .executors import run_tasks
+from .folder_lock import FolderBusy, folder_lock
 from .manifest import (
     MANIFEST,
     STATUS_LABELS,
@@ -50,6 +51,7 @@ __all__ = [
     "INDEX",
     "MANIFEST",
     "BatchResult",
+    "FolderBusy",
     "Job",
     "LimitExceeded",
     "expand_sources",
@@ -281,9 +283,51 @@ def run_batch(
     max_customers : refuse a scenario whose expected customers pass this in some month
     lang : language of ``index.html`` and of the reports (``en`` or ``ja``); by default each report
         follows its scenario's ``language:`` and the index is in English
+
+    Raises
+    ------
+    FolderBusy
+        Another batch is writing into ``out_dir`` (:mod:`cssim.runs.folder_lock`); nothing was done.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out):
+        return _run_batch(
+            sources,
+            out,
+            jobs=jobs,
+            scheduler=scheduler,
+            paths=paths,
+            seed=seed,
+            force=force,
+            report=report,
+            progress=progress,
+            executor=executor,
+            timeout=timeout,
+            max_memory=max_memory,
+            max_customers=max_customers,
+            lang=lang,
+        )
+
+
+def _run_batch(
+    sources: Iterable[str | os.PathLike],
+    out: Path,
+    *,
+    jobs: int,
+    scheduler: str | None,
+    paths: int,
+    seed: int,
+    force: bool,
+    report: bool,
+    progress: bool | str,
+    executor: Executor | None,
+    timeout: float | None,
+    max_memory: int | None,
+    max_customers: float | None,
+    lang: str | None,
+) -> BatchResult:
+    """:func:`run_batch` once it holds the output folder's lock."""
     if max_memory == -1:
         max_memory = default_max_memory(1 if scheduler or executor else jobs)
     todo = plan(
