@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..model.arrays import binomial_se
 from ..model.display import compact_money as _money
 from ..model.engine import simulate
 from ..model.metrics import METRICS
@@ -159,7 +160,7 @@ class Comparison:
             for x in q:
                 row[f"p{round(100 * x):02d}_diff"] = float(np.quantile(d, x)) if n else np.nan
             row["p_beats"] = p
-            row["p_beats_se"] = float(np.sqrt(p * (1 - p) / n)) if n else np.nan
+            row["p_beats_se"] = binomial_se(p, n)
             row["p_tie"] = float(np.mean(d == 0)) if n else np.nan
             rows.append(row)
         return pd.DataFrame(rows)

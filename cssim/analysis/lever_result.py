@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..model.arrays import binomial_se, mean_se
 from ..model.display import compact_money as _money
 from ..model.scenario import Scenario
 from ..words.i18n import N_
@@ -58,7 +59,7 @@ def _stats(d: np.ndarray) -> dict:
         "median": float(np.median(d)),
         "p10": float(np.quantile(d, 0.1)),
         "p90": float(np.quantile(d, 0.9)),
-        "mc_se": float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else np.nan,
+        "mc_se": mean_se(d),
     }
 
 
@@ -167,7 +168,7 @@ class LeverResult:
                     "roi_p10": st["p10"],
                     "roi_p90": st["p90"],
                     "p_positive": p,
-                    "p_positive_se": math.sqrt(p * (1 - p) / r.size),
+                    "p_positive_se": binomial_se(p, r.size),
                 }
             )
         return pd.DataFrame(rows)

@@ -41,6 +41,7 @@ from .common import (  # noqa: F401
     check_scheduler,
     fail,
     lang_argument,
+    say_limits,
     scenario_language,
 )
 from .help import (
@@ -126,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _LANG[0] = resolve_lang(args.lang or scenario_language(args))
         check_paths(args)
         check_scheduler(args)
+        say_limits(args)
         return args.handler(args)
     except (Exception, KeyboardInterrupt) as e:
         return fail(e, args)

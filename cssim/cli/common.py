@@ -47,6 +47,7 @@ __all__ = [
     "paths_and_seed",
     "positive_float",
     "positive_int",
+    "say_limits",
     "scenario_language",
     "scheduler_address",
     "simulation_arguments",
@@ -302,6 +303,37 @@ def check_paths(args: argparse.Namespace) -> None:
         problem = _limits.paths_problem(load_scenario(args.scenario), args.paths, summary=summary)
         if problem is not None:
             raise ScenarioError(str(args.scenario), [problem])
+
+
+def say_limits(args: argparse.Namespace) -> None:
+    """Cap ``--jobs`` at the CPUs this process may use, and say so; say that one path has no
+    standard errors. On stderr, in the run's language."""
+    jobs = getattr(args, "jobs", None)
+    if isinstance(jobs, int) and jobs > 1:
+        from ..runs.executors import usable_cpus
+
+        cpus = usable_cpus()
+        if jobs > cpus:
+            print(
+                _(
+                    "cssim {command}: --jobs {jobs} is more than the {cpus} CPU(s) this process may "
+                    "use; running {cpus} (more processes would only wait for each other)",
+                    command=args.command,
+                    jobs=jobs,
+                    cpus=cpus,
+                ),
+                file=sys.stderr,
+            )
+            args.jobs = cpus
+    if getattr(args, "paths", None) == 1:
+        print(
+            _(
+                "cssim {command}: with 1 path, standard errors cannot be estimated (they need at "
+                "least 2 paths): they read – or are left empty",
+                command=args.command,
+            ),
+            file=sys.stderr,
+        )
 
 
 def check_scheduler(args: argparse.Namespace) -> None:

@@ -13,16 +13,25 @@ from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any
 
-__all__ = ["executor", "process_pool", "run_tasks"]
+__all__ = ["executor", "process_pool", "run_tasks", "usable_cpus"]
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system says, else all of them)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS, Windows)
+        return max(1, os.cpu_count() or 1)
 
 
 def process_pool(jobs: int) -> ProcessPoolExecutor:
-    """``jobs`` spawned worker processes (safe beside threads, kernels and a Dask client in this
-    process) that die with this process (:mod:`cssim.runs.lifeline`)."""
+    """``jobs`` spawned worker processes, at most :func:`usable_cpus` (more would only wait for each
+    other; the numbers are the same however many run), safe beside threads, kernels and a Dask client
+    in this process, that die with this process (:mod:`cssim.runs.lifeline`)."""
     from .lifeline import watch_parent
 
     return ProcessPoolExecutor(
-        max_workers=jobs,
+        max_workers=max(1, min(jobs, usable_cpus())),
         mp_context=get_context("spawn"),
         initializer=watch_parent,
         initargs=(os.getpid(), threading.current_thread() is threading.main_thread()),
