@@ -390,9 +390,10 @@ def test_more_jobs_than_cpus_are_capped_and_said(tmp_path):
     import os
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    CLI = (sys.executable, "-m", "cssim.cli")
+    more = ("--paths", "200", "--jobs", str(cpus + 30))
     out = subprocess.run(
-        [sys.executable, "-m", "cssim.cli", "run", "scenarios/growth-vs-churn.yaml"]
-        + ["--out", str(tmp_path), "--paths", "200", "--jobs", str(cpus + 30)],
+        [*CLI, "run", "scenarios/growth-vs-churn.yaml", "--out", str(tmp_path), *more],
         capture_output=True,
         text=True,
         timeout=120,
@@ -402,7 +403,9 @@ def test_more_jobs_than_cpus_are_capped_and_said(tmp_path):
 
 
 def test_one_path_says_standard_errors_cannot_be_estimated(tmp_path, capsys):
-    code = cli.main(["run", "scenarios/growth-vs-churn.yaml", "--out", str(tmp_path), "--paths", "1"])
+    code = cli.main(
+        ["run", "scenarios/growth-vs-churn.yaml", "--out", str(tmp_path), "--paths", "1"]
+    )
     assert code == cli.OK
     assert "standard errors cannot be estimated" in capsys.readouterr().err
     summary = pd.read_csv(tmp_path / "growth-vs-churn" / "summary.csv")

@@ -541,10 +541,12 @@ def _slow_batch(folder: Path, n: int, name: str) -> Path:
     return src
 
 
+CLI = (sys.executable, "-m", "cssim.cli")
+
+
 def _batch(src: Path, out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "cssim.cli", "batch", str(src), "--out", str(out), "--no-report"]
-        + ["--paths", "10000", *extra],
+        [*CLI, "batch", str(src), "--out", str(out), *extra, "--no-report", "--paths", "10000"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

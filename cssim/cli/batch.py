@@ -110,6 +110,9 @@ def batch(args: argparse.Namespace) -> int:
                 started=e.started or "?",
             )
         ) from e
+    if sys.stderr.isatty():  # a progress bar has no lines: say the duplicates here
+        for d in res.duplicates:
+            print(_("{source}: the same file as {same_as}, which runs once", **d), file=sys.stderr)
     c = res.counts()
     print(
         _(
