@@ -891,8 +891,8 @@ def priced(draw) -> dict:
 
 
 @settings(HOSTILE, max_examples=1500)
-@given(data=priced())
-def test_money_fields_and_lever_costs(data):
+@given(data=priced(), rank=st.integers(0, 9))
+def test_money_fields_and_lever_costs(data, rank):
     """Lever costs and money fields of any size: a clear error, or a scenario whose levers rank
     finitely at equal cost and whose money formats in both languages (issue 21, 4 and 5)."""
     from cssim.analysis.levers import EQUAL_EFFORT, levers
@@ -900,7 +900,7 @@ def test_money_fields_and_lever_costs(data):
 
     FAMILIES.add("test_money_fields_and_lever_costs")
     scenario = _judge(lambda: Scenario.from_dict(data), "<dict>")
-    if scenario is None or not scenario.lever_costs or TALLY["levers ranked"] >= 40:
+    if scenario is None or not scenario.lever_costs or rank:  # rank one valid case in ten
         return
     TALLY["levers ranked"] += 1
     names = list(scenario.lever_costs)
