@@ -114,13 +114,16 @@ def _declared_language(path: Path) -> str | None:
             text = f.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return None
-    data, _lines, problems = parse_yaml(text)
+    try:  # finding the language must never stop a command: its errors are said in English then
+        data, _lines, problems = parse_yaml(text)
+    except Exception:
+        data, problems = None, ["unreadable"]
     if not problems and isinstance(data, dict):
         value = data.get("language")
     else:
         found = _LANGUAGE_LINE.search(text)
         value = found.group(1) if found else None
-    return value if value in LANGS else None
+    return value if isinstance(value, str) and value in LANGS else None
 
 
 def scenario_language(args: argparse.Namespace) -> str | None:
