@@ -422,3 +422,42 @@ def test_cohort_triangles_calibrate_or_say_what_is_wrong_with_the_data(tmp_path)
                 assert 0 <= ends["acquisition.count"][0] and ends["acquisition.count"][1] <= 1e7
 
     check()
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("a", "2021-01", "1000000000000001.0"), ("a", "2021-03", "0")],
+        [("a", "2021-01", "10"), ("b", "2021-02", "5e15"), ("b", "2021-03", "5e15")],
+    ],
+)
+def test_money_past_what_a_scenario_takes_is_said_in_terms_of_the_data(tmp_path, rows):
+    """An MRR past the scenario's bound on money (1e15) is refused as data, naming the file and what
+    to check, not as a scenario field (segments[0].arpa) the user never wrote."""
+    from cssim.model.limits import MAX_AMOUNT
+    from cssim.words.errors_text import scenario_error_text
+
+    from .helpers import english_left
+
+    path = tmp_path / "big.csv"
+    path.write_text("customer,month,mrr\n" + "".join(f"{c},{m},{v}\n" for c, m, v in rows))
+    with pytest.raises(CalibrationError) as info:
+        calibrate(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}: ") and "segments[0]" not in text, text
+    assert f"{MAX_AMOUNT:g}" in text and "mrr" in text, text
+    japanese = scenario_error_text(info.value, "ja")
+    assert not english_left(japanese, [str(path)]), japanese
+
+
+def test_a_wide_new_customer_arpa_near_the_bound_stays_a_valid_field():
+    """New customers' ARPA close to the bound with a wide standard error: a lognormal only where it puts
+    90% of its mass inside the field's range, else the number (as a normal rate is)."""
+    from cssim.data.fit_table import _pos_dist
+
+    from .helpers import one_segment
+
+    for mean, se in ((9e14, 5e14), (9.9e14, 1e12), (5e4, 1e4), (1e15, 0.0)):
+        one_segment(new_arpa=_pos_dist(mean, se))  # validates
+    assert _pos_dist(5e4, 1e4) == {"kind": "lognormal", "mean": 5e4, "sd": 1e4}
+    assert _pos_dist(9e14, 5e14) == 9e14

@@ -4,6 +4,7 @@ whose uncertain parameters carry the fits' uncertainty (what :func:`cssim.calibr
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from scipy import linalg, stats
 
 from ..model.errors import Problem
 from ..model.joint import narrow_to_ranges
+from ..model.limits import MAX_AMOUNT
 from ..model.scenario import Scenario
 from ..model.segment import Segment
 from .calibration import Calibration
@@ -161,10 +163,46 @@ def _field(seg: dict, name: str) -> float:
     return float(node)
 
 
-def _pos_dist(mean: float, se: float) -> float | dict:
+def _pos_dist(mean: float, se: float, hi: float = MAX_AMOUNT) -> float | dict:
+    """An amount as lognormal(mean, sd = SE) when it keeps 90% of its mass at most ``hi`` (the field's
+    bound), else the number."""
     if not (mean > 0) or not (se > 0):
         return float(mean)
+    sigma = math.sqrt(math.log1p((se / mean) ** 2))
+    mu = math.log(mean) - sigma**2 / 2
+    if stats.norm.cdf((math.log(hi) - mu) / sigma) < 0.9:
+        return float(mean)
     return {"kind": "lognormal", "mean": float(mean), "sd": float(se)}
+
+
+def _money_problems(fits: Fits) -> list[Problem]:
+    """The fitted amounts a scenario cannot hold (past :data:`MAX_AMOUNT`), said in terms of the data."""
+    out = []
+    arpa = fits.start.arpa
+    new = fits.new_arpa.mean if fits.new_arpa is not None else 0.0
+    if not arpa <= MAX_AMOUNT:
+        out.append(
+            Problem(
+                "",
+                f"the average MRR of the customers active in the last month is {_amount(arpa)}, "
+                f"more than the {MAX_AMOUNT:g} a scenario's money may be: check the mrr column for "
+                "a mistyped amount or one in the wrong unit",
+            )
+        )
+    if not new <= MAX_AMOUNT:
+        out.append(
+            Problem(
+                "",
+                f"the average first MRR of new customers is {_amount(new)}, more than the "
+                f"{MAX_AMOUNT:g} a scenario's money may be: check the mrr column for a mistyped "
+                "amount or one in the wrong unit",
+            )
+        )
+    return out
+
+
+def _amount(x: float) -> str:
+    return f"{x:,.0f}" if x < 1e21 else f"{x:.4g}"
 
 
 def _scenario(
@@ -184,6 +222,9 @@ def _scenario(
     holdout, notes = fits.holdout, list(fits.notes)
     first, last = str(d.months[0]), str(d.months[-1])
     customers = fits.start.customers
+    found = _money_problems(fits)
+    if found:
+        raise CalibrationError(source, found)
     seg: dict = {"name": segment, "customers": customers, "arpa": fits.start.arpa}
     if fits.new_arpa is not None:
         seg["new_arpa"] = _pos_dist(fits.new_arpa.mean, fits.new_arpa.se)

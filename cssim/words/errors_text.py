@@ -355,6 +355,12 @@ DATA_MESSAGES = (
     N_(
         "reading stopped at row {row} after {limit} cells that cannot be read; the rest of the file was not checked"
     ),
+    N_(
+        "the average MRR of the customers active in the last month is {amount}, more than the {limit} a scenario's money may be: check the mrr column for a mistyped amount or one in the wrong unit"
+    ),
+    N_(
+        "the average first MRR of new customers is {amount}, more than the {limit} a scenario's money may be: check the mrr column for a mistyped amount or one in the wrong unit"
+    ),
 )
 
 #: Parts of messages that are values of a template above (``0 to 4`` in ``segment indices: {allowed}``).
