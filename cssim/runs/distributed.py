@@ -31,6 +31,9 @@ __all__ = [
 SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
 #: Seconds to wait for a TCP connection to the scheduler before saying it cannot be reached.
 REACH_TIMEOUT = 3.0
+#: Seconds to keep trying an address where nothing listens yet: a scheduler started a moment before
+#: (``dask scheduler &`` then ``cssim batch``, as the README does) takes a few seconds to listen.
+STARTING_WAIT = 10.0
 #: How long the Dask client may take to greet a scheduler it reached (its own default is 30 s).
 CONNECT_TIMEOUT = "10s"
 
@@ -84,20 +87,31 @@ def parse_address(text: str) -> SchedulerAddress:
     return SchedulerAddress(scheme, m.group("host"), int(port))
 
 
-def unreachable(address: str, timeout: float = REACH_TIMEOUT) -> tuple[str, str] | None:
+def unreachable(
+    address: str, timeout: float = REACH_TIMEOUT, starting: float = STARTING_WAIT
+) -> tuple[str, str] | None:
     """Why nothing answers at ``address`` (a TCP connection within ``timeout`` seconds), or None.
 
-    ``("refused", "")``: nothing listens on that port; ``("timeout", seconds)``: no answer;
-    ``("host", host)``: the host name is not known; ``("other", reason)`` otherwise. A ``ucx``
-    address is not checked (it is not TCP).
+    ``("refused", "")``: nothing listens on that port, tried again for ``starting`` seconds (a
+    scheduler that is starting); ``("timeout", seconds)``: no answer; ``("host", host)``: the host
+    name is not known; ``("other", reason)`` otherwise. A ``ucx`` address is not checked (not TCP).
     """
+    import time
+
     a = parse_address(address)
     if a.scheme == "ucx":
         return None
     host = a.host.strip("[]")
+    give_up = time.monotonic() + starting
     try:
-        with socket.create_connection((host, a.port), timeout=timeout):
-            return None
+        while True:
+            try:
+                with socket.create_connection((host, a.port), timeout=timeout):
+                    return None
+            except ConnectionRefusedError:
+                if time.monotonic() >= give_up:
+                    raise
+                time.sleep(0.25)
     except ConnectionRefusedError:
         return ("refused", "")
     except TimeoutError:
