@@ -140,3 +140,36 @@ def test_batch_renders_every_good_report_through_the_cli(sources, tmp_path):
     second = subprocess.run(cmd, capture_output=True, text=True)
     assert second.returncode == 1
     assert "2 up to date" in second.stdout
+
+
+def test_a_second_link_to_one_scenario_is_said_and_recorded(sources, tmp_path):
+    """Two names for one file run once (issue 21): the one left out is printed and recorded in the
+    manifest with the name that runs, not dropped without a word."""
+    import subprocess
+    import sys
+
+    CLI = (sys.executable, "-m", "cssim.cli")
+    (sources / "link.yaml").symlink_to(sources / "a.yaml")
+    (sources / "twice.yaml").symlink_to(sources / "link.yaml")
+    out = tmp_path / "out"
+    res = run_batch([sources], out, paths=200, seed=1, report=False, progress=False)
+    same = {Path(d["source"]).name: Path(d["same_as"]).name for d in res.duplicates}
+    assert same == {"link.yaml": "a.yaml", "twice.yaml": "a.yaml"}
+    assert _manifest(out)["duplicates"] == res.duplicates
+    assert [Path(e["source"]).name for e in res.entries] == ["a.yaml", "b.yaml", "broken.yaml"]
+    cli = subprocess.run(
+        [
+            *CLI,
+            "batch",
+            str(sources),
+            "--out",
+            str(tmp_path / "c"),
+            "--no-report",
+            "--paths",
+            "200",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert f"{sources / 'link.yaml'}" in cli.stderr and "the same file as" in cli.stderr, cli.stderr

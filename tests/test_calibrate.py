@@ -338,3 +338,126 @@ def test_scenario_is_written_atomically(constant, tmp_path):
     out = cal.write_scenario(tmp_path / "deep" / "s.yaml")
     assert cssim.load_scenario(out) == cal.scenario
     assert [p.name for p in out.parent.iterdir()] == ["s.yaml"]
+
+
+# -- a joint the scenario format allows, by construction (issue 21) ------------------------------------------
+
+#: Cohorts of 100, 80, 60 and 40, each losing about 8% a month: new cohorts shrink fast, so the
+#: acquisition growth is near -0.29 a month and its uncertainty reaches past the field's -0.5.
+TRIANGLE = (
+    "cohort,period,active\n2024-01,0,100\n2024-01,1,92\n2024-01,2,84\n2024-01,3,77\n2024-02,0,80\n"
+    "2024-02,1,73\n2024-02,2,67\n2024-03,0,60\n2024-03,1,55\n2024-04,0,40\n"
+)
+
+
+def _joint_ends(segment):
+    """Each jointly drawn field at the joint's clipping limit, low and high (the engine's extreme draws:
+    the marginal's quantiles 0 and 1 are its centre -/+ JOINT_SD_LIMIT standard deviations)."""
+    out = {}
+    for name in segment.joint.parameters:
+        node = segment
+        for part in name.split("."):
+            node = getattr(node, part)
+        m = segment.joint.marginal(name, float(node))
+        out[name] = (float(m.ppf(0.0)), float(m.ppf(1.0)))
+    return out
+
+
+def test_a_clean_cohort_triangle_calibrates_to_a_scenario_it_accepts(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    path.write_text(TRIANGLE)
+    cal = calibrate(path)
+    seg = cal.scenario.segments[0]
+    assert seg.acquisition.growth < -0.2 and "acquisition.growth" in seg.joint.parameters
+    lo, hi = _joint_ends(seg)["acquisition.growth"]
+    assert -0.5 <= lo < seg.acquisition.growth < hi <= 1.0
+    # the narrowing is said, with the standard error the fit gave and the one kept
+    assert "acquisition.growth" in cal.scenario.description
+    assert "narrowed" in cal.scenario.description
+    # the written scenario reads back and simulates with every growth draw inside the range
+    assert calibrate_cli(path, tmp_path / "t.yaml") == 0, capsys.readouterr().err
+    again = cssim.load_scenario(tmp_path / "t.yaml")
+    r = cssim.simulate(again, paths=400, seed=2)
+    assert np.isfinite(r["arr"]).all()
+
+
+def test_cohort_triangles_calibrate_or_say_what_is_wrong_with_the_data(tmp_path):
+    """Any shrinking cohort triangle: a scenario whose joint draws stay in range, or an error about the
+    data (never about a field the user did not write)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        sizes=st.lists(st.integers(1, 400), min_size=2, max_size=6),
+        keep=st.floats(0.3, 0.999),
+    )
+    def check(sizes, keep):
+        rows = ["cohort,period,active"]
+        n = len(sizes)
+        for i, size in enumerate(sizes):
+            active = float(size)
+            for k in range(n - i):
+                rows.append(f"2024-{i + 1:02d},{k},{round(active)}")
+                active *= keep
+        path = tmp_path / "tri.csv"
+        path.write_text("\n".join(rows) + "\n")
+        try:
+            cal = calibrate(path)
+        except CalibrationError as e:
+            assert "joint draws" not in str(e) and "scenario calibrated from" not in str(e), str(e)
+            return
+        seg = cal.scenario.segments[0]
+        if seg.joint is not None:
+            ends = _joint_ends(seg)
+            if "acquisition.growth" in ends:
+                assert -0.5 <= ends["acquisition.growth"][0] and ends["acquisition.growth"][1] <= 1
+            if "acquisition.count" in ends:
+                assert 0 <= ends["acquisition.count"][0] and ends["acquisition.count"][1] <= 1e7
+
+    check()
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("a", "2021-01", "1000000000000001.0"), ("a", "2021-03", "0")],
+        [("a", "2021-01", "10"), ("b", "2021-02", "5e15"), ("b", "2021-03", "5e15")],
+    ],
+)
+def test_money_past_what_a_scenario_takes_is_said_in_terms_of_the_data(tmp_path, rows):
+    """An MRR past the scenario's bound on money (1e15) is refused as data, naming the file and what
+    to check, not as a scenario field (segments[0].arpa) the user never wrote."""
+    from cssim.model.limits import MAX_AMOUNT
+    from cssim.words.errors_text import scenario_error_text
+
+    from .helpers import english_left
+
+    path = tmp_path / "big.csv"
+    path.write_text("customer,month,mrr\n" + "".join(f"{c},{m},{v}\n" for c, m, v in rows))
+    with pytest.raises(CalibrationError) as info:
+        calibrate(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}: ") and "segments[0]" not in text, text
+    assert f"{MAX_AMOUNT:g}" in text and "mrr" in text, text
+    japanese = scenario_error_text(info.value, "ja")
+    assert not english_left(japanese, [str(path)]), japanese
+
+
+def test_a_wide_new_customer_arpa_near_the_bound_stays_a_valid_field():
+    """New customers' ARPA close to the bound with a wide standard error: a lognormal only where it puts
+    90% of its mass inside the field's range, else the number (as a normal rate is)."""
+    from cssim.data.fit_table import _pos_dist
+
+    from .helpers import one_segment
+
+    for mean, se in ((9e14, 5e14), (9.9e14, 1e12), (5e4, 1e4), (1e15, 0.0)):
+        one_segment(new_arpa=_pos_dist(mean, se))  # validates
+    assert _pos_dist(5e4, 1e4) == {"kind": "lognormal", "mean": 5e4, "sd": 1e4}
+    assert _pos_dist(9e14, 5e14) == 9e14

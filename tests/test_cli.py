@@ -383,3 +383,31 @@ def test_report_bad_target_arr_exits_2(value, fake_report, small_scenario_path):
     with pytest.raises(SystemExit) as exc:
         cli.main(["report", str(small_scenario_path), "--target-arr", value])
     assert exc.value.code == 2
+
+
+def test_more_jobs_than_cpus_are_capped_and_said(tmp_path):
+    """--jobs past the CPUs this process may use only makes processes wait for each other (issue 21:
+    30 processes on 2 cores ran 2.4 times slower than 2): capped, and the run says so."""
+    import os
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    CLI = (sys.executable, "-m", "cssim.cli")
+    more = ("--paths", "200", "--jobs", str(cpus + 30))
+    out = subprocess.run(
+        [*CLI, "run", "scenarios/growth-vs-churn.yaml", "--out", str(tmp_path), *more],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert f"--jobs {cpus + 30} is more than the {cpus} CPU" in out.stderr, out.stderr
+
+
+def test_one_path_says_standard_errors_cannot_be_estimated(tmp_path, capsys):
+    code = cli.main(
+        ["run", "scenarios/growth-vs-churn.yaml", "--out", str(tmp_path), "--paths", "1"]
+    )
+    assert code == cli.OK
+    assert "standard errors cannot be estimated" in capsys.readouterr().err
+    summary = pd.read_csv(tmp_path / "growth-vs-churn" / "summary.csv")
+    assert summary[["mc_se", "median_se"]].isna().all().all()

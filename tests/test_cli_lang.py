@@ -193,6 +193,7 @@ BAD_SCENARIOS = {
     "kind": "name: x\n" + SEGMENT.replace("{monthly: 0.02}", "{monthly: {kind: gauss, mean: 1}}"),
     "interval": "name: x\n" + SEGMENT.replace("0.02", "[0.01, 0.02, 0.03]"),
     "yes": "name: x\n" + SEGMENT.replace("customers: 100", "customers: yes"),
+    "empty mapping": "name: x\n" + SEGMENT.replace("customers: 100", "customers: !!map {}"),
     "both prices": "name: x\n" + SEGMENT + "    seats: {per_account: 5, price: 10}\n",
     "empty": "",
     "syntax": "name: [x\n" + SEGMENT,
@@ -269,3 +270,98 @@ def test_billing_export_errors_in_japanese(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{data}: 問題が" in err and "3行目" in err and "'abc'" in err, err
     assert not english_left(err, [str(data)]), err
+
+
+# -- the scenario's language: when no --lang nor $CSSIM_LANG is given (issue 21) --------------------------
+
+JA = (
+    "language: ja\nname: 日本語のシナリオ\nhorizon_months: 12\nsegments:\n  - name: 全顧客\n"
+    "    customers: 200\n    arpa: 50000\n    acquisition: {rate: 0.2}\n"
+    "    churn: {monthly: 0.03}\n"
+)
+EN = (
+    JA.replace("language: ja\n", "").replace("日本語のシナリオ", "English").replace("全顧客", "All")
+)
+
+
+@pytest.fixture()
+def no_env_lang(monkeypatch):
+    monkeypatch.delenv(cli.LANG_ENV, raising=False)
+
+
+def _file(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_a_japanese_scenario_is_validated_in_japanese(tmp_path, capsys, no_env_lang):
+    bad = _file(tmp_path, "bad.yaml", JA.replace("customers: 200", "customers: -1"))
+    assert cli.main(["validate", bad]) == cli.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "-1 は使えません: 0 以上にしてください" in err, err
+    assert cli.main(["run", bad, "--out", str(tmp_path)]) == cli.BAD_INPUT
+    assert "は使えません" in capsys.readouterr().err
+    broken = _file(tmp_path, "broken.yaml", JA + "  - name: [x\n")  # not YAML: read by its line
+    assert cli.main(["validate", broken]) == cli.BAD_INPUT
+    assert "YAML として読めません" in capsys.readouterr().err
+
+
+def test_a_japanese_scenario_runs_in_japanese(tmp_path, capsys, no_env_lang):
+    ja = _file(tmp_path, "ja.yaml", JA)
+    assert cli.main(["run", ja, "--paths", "100", "--out", str(tmp_path)]) == cli.OK
+    out = capsys.readouterr().out
+    assert "KPI(中央値)" in out and "書き出しました" in out, out
+
+
+def test_levers_sweep_and_compare_of_japanese_scenarios_speak_japanese(
+    tmp_path, capsys, no_env_lang
+):
+    ja = _file(tmp_path, "ja.yaml", JA)
+    ja2 = _file(tmp_path, "ja2.yaml", JA.replace("0.03", "0.02"))
+    assert cli.main(["levers", ja, "--paths", "60", "--out", str(tmp_path / "lv")]) == cli.OK
+    out = capsys.readouterr().out
+    assert "<LeverResult" not in out and JAPANESE.search(out), out
+    page = (tmp_path / "lv" / "ja" / "levers.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in page
+    vary = ["--vary", "churn.monthly=0.01,0.02"]
+    assert cli.main(["sweep", ja, *vary, "--paths", "60", "--out", str(tmp_path / "sw")]) == 0
+    assert '<html lang="ja">' in (tmp_path / "sw" / "sweep.html").read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["compare", ja, ja2, "--paths", "60", "--out", str(tmp_path / "c")]) == 0
+    out = capsys.readouterr().out
+    assert "<Comparison" not in out and JAPANESE.search(out), out
+    assert '<html lang="ja">' in (tmp_path / "c" / "compare.html").read_text(encoding="utf-8")
+
+
+def test_the_environment_and_the_flag_win_over_the_scenario(tmp_path, capsys, monkeypatch):
+    bad = _file(tmp_path, "bad.yaml", JA.replace("customers: 200", "customers: -1"))
+    monkeypatch.setenv(cli.LANG_ENV, "en")
+    assert cli.main(["validate", bad]) == cli.BAD_INPUT
+    assert "-1 is not allowed" in capsys.readouterr().err
+    monkeypatch.delenv(cli.LANG_ENV)
+    assert cli.main(["validate", bad, "--lang", "en"]) == cli.BAD_INPUT
+    assert "-1 is not allowed" in capsys.readouterr().err
+
+
+def test_scenarios_of_different_languages_are_spoken_of_in_english(tmp_path, capsys, no_env_lang):
+    ja = _file(tmp_path, "ja.yaml", JA.replace("customers: 200", "customers: -1"))
+    en = _file(tmp_path, "en.yaml", EN.replace("customers: 200", "customers: -1"))
+    assert cli.main(["validate", ja, en]) == cli.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "is not allowed" in err and "は使えません" not in err, err
+    ja2 = _file(tmp_path, "ja2.yaml", JA.replace("customers: 200", "customers: -2"))
+    assert cli.main(["validate", ja, ja2]) == cli.BAD_INPUT
+    assert "は使えません" in capsys.readouterr().err
+
+
+def test_compare_and_levers_print_their_result_in_the_chosen_language(tmp_path, capsys):
+    en = _file(tmp_path, "en.yaml", EN)
+    en2 = _file(tmp_path, "en2.yaml", EN.replace("0.03", "0.02"))
+    assert cli.main(["--lang", "ja", "levers", en, "--paths", "60", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "<LeverResult" not in out and "施策の効果" in out, out
+    args = ["--lang", "ja", "compare", en, en2, "--paths", "60", "--out", str(tmp_path / "c")]
+    assert cli.main(args) == cli.OK
+    out = capsys.readouterr().out
+    assert "<Comparison" not in out and "共通の乱数" in out, out

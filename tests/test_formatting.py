@@ -80,3 +80,27 @@ def test_format_frame_reads_like_a_person_wrote_it_in_both_languages():
     assert list(format_frame(df, kinds, "en")["arr"]) == ["¥352M", "¥3.52M"]
     html = styler(df.assign(x=[1.234567e-5, 2.5e9]), kinds, "en").to_html()
     assert "e+" not in html and "e-0" not in html and "¥352M" in html
+
+
+def test_a_finite_value_never_raises_in_any_format():
+    """Every finite float, from the smallest subnormal to the largest double, formats in both languages
+    (Babel's decimal arithmetic refuses numbers past about 1e28: issue 21 crashed levers on 1e300)."""
+    values = [5e-324, 1e-300, 1.7976931348623157e308]
+    values += [sign * 10.0**e * m for e in range(-12, 309) for m in (1.0, 3.7) for sign in (1, -1)]
+    values = [v for v in values if math.isfinite(v)]
+    for lang in ("en", "ja"):
+        for v in values:
+            texts = [fmt.money(v, cur, lang) for cur in ("JPY", "USD", "EUR")]
+            texts += [fmt.number(v, lang, 2), fmt.count(v, lang), fmt.percent(v, lang)]
+            texts += [fmt.points(v, lang), fmt.months(v, lang, 1)]
+            texts += [fmt.format_value(v, k, lang) for k in fmt.KINDS]
+            texts += fmt.tick_labels([v, 2 * v if math.isfinite(2 * v) else v / 2], lang)
+            assert all(isinstance(t, str) and t for t in texts), (v, lang, texts)
+
+
+def test_money_past_what_babel_writes_stays_readable():
+    assert fmt.money(1e300, "JPY", "en") == "¥1e+300"
+    assert fmt.money(-1e40, "USD", "en") == "-$1e+40"
+    assert fmt.money(1e300, "JPY", "ja") == "1e+300円"
+    assert fmt.number(1.7976931348623157e308, "en") == "1.8e+308"
+    assert fmt.percent(1e300, "ja") == "1e+302%"

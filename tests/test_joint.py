@@ -354,3 +354,33 @@ def test_calibrate_emits_the_joint_of_its_fit_on_the_sample():
     assert cov[i, names.index("acquisition.count")] == 0.0  # churn and acquisition: separate data
     # the scenario it writes loads back equal and simulates
     assert Scenario.from_dict(cal.scenario.to_dict()) == cal.scenario
+
+
+def test_narrowing_a_joint_keeps_its_correlations_and_its_draws_in_range():
+    """A covariance whose growth draws would pass -0.5 is cut to the room the range leaves, and only there."""
+    from cssim.model.joint import JOINT_SD_LIMIT, joint_room, narrow_to_ranges
+    from cssim.model.segment import Segment
+
+    S = np.array([[0.05, 0.02], [0.02, 0.0088]])
+    joint = {
+        "parameters": ["acquisition.count", "acquisition.growth"],
+        "scales": ["log", "log1p"],
+        "covariance": S.tolist(),
+    }
+    centres = {"acquisition.count": 30.0, "acquisition.growth": -0.288}
+    out, narrowed = narrow_to_ranges(Segment, centres, joint)
+    assert [n.name for n in narrowed] == ["acquisition.growth"]
+    T = np.asarray(out["covariance"])
+    assert T[0, 0] == S[0, 0]  # the count keeps its variance
+    corr = lambda M: M[0, 1] / np.sqrt(M[0, 0] * M[1, 1])  # noqa: E731
+    assert np.isclose(corr(T), corr(S))
+    low = np.expm1(np.log1p(-0.288) - JOINT_SD_LIMIT * np.sqrt(T[1, 1]))
+    assert -0.5 <= low < -0.49
+    room = joint_room("log1p", -0.288, -0.5, 1.0)
+    assert np.isclose(room, (np.log1p(-0.288) - np.log1p(-0.5)) / JOINT_SD_LIMIT)
+    # nothing to narrow: the joint comes back as it was
+    small = {**joint, "covariance": (S / 100).tolist()}
+    assert narrow_to_ranges(Segment, centres, small) == (small, [])
+    # scales that keep their bounds (log above 0, logit within (0, 1)) never narrow
+    assert joint_room("log", 1e-9, 0.0, float("inf")) == float("inf")
+    assert joint_room("logit", 0.5, 0.0, 1.0) == float("inf")

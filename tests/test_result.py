@@ -149,3 +149,33 @@ def test_growth_past_the_count_storage_is_refused_not_wrapped():
         one_segment(
             horizon=24, customers=100_000_000, acquisition={"rate": 100.0}, churn={"monthly": 0.0}
         )
+
+
+def test_one_path_has_no_standard_error_anywhere():
+    """With one path a standard error cannot be estimated (issue 21): NaN everywhere one is reported,
+    never the 0.0 a binomial or order-statistic formula gives; two paths give finite ones."""
+    import warnings
+
+    from cssim.analysis.compare import compare
+    from cssim.analysis.levers import levers
+    from cssim.analysis.sweep import sweep
+
+    s = three_segments(horizon=12).replace({"target_arr": 1.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no numpy warning on the way
+        for summary in (
+            cssim.simulate(s, paths=1, seed=3).summary(),
+            cssim.simulate(s, paths=1, seed=3, summary=True).summary(),
+        ):
+            assert summary[["mc_se", "median_se"]].isna().all().all(), summary
+        r = cssim.simulate(s, paths=1, seed=3)
+        assert np.isnan(r.mc_se("arr")).all() and np.isnan(r.headline()["arr_mean_se"])
+        assert r.unit_economics()[["mc_se", "median_se"]].isna().all().all()
+        c = compare([s, s.replace({"segments[0].churn.monthly": 0.02})], paths=1, seed=3)
+        assert c.summary()[["mean_diff_se", "p_beats_se"]].isna().all().all()
+        lv = levers(s, paths=1, seed=3, costs={"churn_pt": 1000.0})
+        assert lv.to_frame()["mc_se"].isna().all() and lv.roi()["p_positive_se"].isna().all()
+        sw = sweep(s, {"segments[0].churn.monthly": [0.02, 0.03]}, paths=1, seed=3)
+        assert sw.table[["arr_mean_se", "p_arr_grows_se"]].isna().all().all()
+    two = cssim.simulate(s, paths=2, seed=3).summary()
+    assert two[two.unit != "probability"]["mc_se"].notna().any()

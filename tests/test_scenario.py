@@ -622,8 +622,10 @@ def test_lever_costs_are_optional_and_name_the_report_levers(tmp_path):
             "'churn' is not allowed: unknown field; allowed here: "
             "churn_pt, expansion_pt, price_rel, acquisition_rel",
         ),
-        ("{price_rel: -5}", "lever_costs.price_rel", "-5 is not allowed: must be greater than 0"),
-        ("{price_rel: 0}", "lever_costs.price_rel", "must be greater than 0"),
+        ("{price_rel: -5}", "lever_costs.price_rel", "-5 is not allowed: must be at least 1"),
+        ("{price_rel: 0}", "lever_costs.price_rel", "must be at least 1 (a lever's monthly cost"),
+        ("{price_rel: 0.5}", "lever_costs.price_rel", "between 1 and 1e+15"),
+        ("{price_rel: 1.0e+300}", "lever_costs.price_rel", "must be at most 1e+15"),
         ("{price_rel: '400000'}", "lever_costs.price_rel", "must be a number"),
         ("{price_rel: .inf}", "lever_costs.price_rel", "must be a finite number"),
         ("{}", "lever_costs", "needs at least 1 item"),

@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cssim import Scenario, ScenarioError, load_scenario
+from cssim.model.fields import _control
+from cssim.model.limits import MAX_AMOUNT, MIN_LEVER_COST
 
 FUZZ = settings(
     derandomize=True,
@@ -36,6 +38,10 @@ VALID: dict[str, Any] = {
     "horizon_months": 13,
     "currency": "JPY",
     "target_arr": 1.0e9,
+    "discount_rate": 0.1,
+    "ltv_horizon_months": 60,
+    "language": "ja",
+    "lever_costs": {"churn_pt": 1_800_000, "price_rel": 400_000},
     "segments": [
         {
             "name": "SMB",
@@ -130,6 +136,14 @@ FIELDS = [
     "csm_cost",
     "tools",
     "tools_per_account",
+    "discount_rate",
+    "ltv_horizon_months",
+    "language",
+    "lever_costs",
+    "churn_pt",
+    "expansion_pt",
+    "price_rel",
+    "acquisition_rel",
 ]
 TRICKY = [
     "1e3",
@@ -150,6 +164,13 @@ TRICKY = [
     "JPY",
     "2024-01-01",
     "SMB",
+    "ja",
+    "en",
+    "fr",
+    "1.0e+300",
+    "5e-324",
+    "S\x00MB",
+    "\u202eBMS",
 ]
 
 scalars = (
@@ -227,6 +248,11 @@ def _only_scenario_errors(load, source: str) -> None:
         return
     assert isinstance(scenario, Scenario)
     assert Scenario.from_dict(scenario.to_dict()) == scenario
+    # what is valid is what a business can have (issue 21): costs in range, names without controls
+    for cost in (scenario.lever_costs or {}).values():
+        assert MIN_LEVER_COST <= cost <= MAX_AMOUNT, cost
+    for name in [scenario.name, *scenario.segment_names]:
+        assert _control(name) is None, repr(name)
 
 
 @pytest.fixture(scope="module")
@@ -370,6 +396,24 @@ EXTREMES = [math.nan, math.inf, -math.inf, 10**400, -(10**400), 2**63, "x" * 10_
 def test_extreme_values_in_every_kind_of_field(field, value):
     data = copy.deepcopy(VALID)
     data["segments"][0][field] = value
+    _only_scenario_errors(lambda: Scenario.from_dict(data), "<dict>")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        pytest.param(field, value, id=f"{field}-{i}")
+        for field in ("ltv_horizon_months", "discount_rate", "language", "target_arr", "churn_pt")
+        for i, value in enumerate([*EXTREMES, 1e300, 5e-324, -1, 0, 0.5, "ja\x00", ["ja"]])
+    ],
+)
+def test_extreme_values_in_the_scenario_wide_fields(field, value):
+    """The fields beside the segments (LTV horizon, discount, language, target, a lever's cost)."""
+    data = copy.deepcopy(VALID)
+    if field == "churn_pt":
+        data["lever_costs"][field] = value
+    else:
+        data[field] = value
     _only_scenario_errors(lambda: Scenario.from_dict(data), "<dict>")
 
 

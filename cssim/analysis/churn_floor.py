@@ -7,12 +7,12 @@ and lever, with its chart and its faces.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from ..model.arrays import mean_se
 from ..model.display import compact_money as _money
 from ..model.engine import simulate
 from ..model.randomness import resolve_seed
@@ -180,7 +180,7 @@ def marginal_value(
                     arr_base=float(b.mean()),
                     arr_after=float(b.mean() + d.mean()),
                     gain=float(d.mean()),
-                    mc_se=float(d.std(ddof=1) / math.sqrt(d.size)),
+                    mc_se=mean_se(d),
                 )
             row["gain_pct"] = row["gain"] / row["arr_base"]
             row["gain_per_unit"] = row["gain"] / x

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..model.arrays import binomial_se
 from ..model.display import compact_money as _money
 from ..model.engine import simulate
 from ..model.metrics import METRICS
@@ -159,7 +160,7 @@ class Comparison:
             for x in q:
                 row[f"p{round(100 * x):02d}_diff"] = float(np.quantile(d, x)) if n else np.nan
             row["p_beats"] = p
-            row["p_beats_se"] = float(np.sqrt(p * (1 - p) / n)) if n else np.nan
+            row["p_beats_se"] = binomial_se(p, n)
             row["p_tie"] = float(np.mean(d == 0)) if n else np.nan
             rows.append(row)
         return pd.DataFrame(rows)
@@ -315,10 +316,26 @@ class Comparison:
 
     def to_html(self, lang: str | None = None) -> str:
         """The comparison as an HTML table (what a notebook shows), in ``lang`` (English by default)."""
+        from ..words.tables import html_table
+
+        cap, columns, rows = self._table(lang)
+        return html_table(rows, columns, caption=cap)
+
+    def text(self, lang: str | None = None) -> str:
+        """The comparison as lines of text for a terminal, in ``lang`` (what ``cssim compare`` prints;
+        the ``repr`` stays English): the caption, then each scenario's figures by column."""
+        cap, columns, rows = self._table(lang)
+        lines = [cap]
+        for first, *cells in rows:
+            lines.append(f"  {first}")
+            lines += [f"    {c}: {v}" for c, v in zip(columns[1:], cells, strict=True)]
+        return "\n".join(lines)
+
+    def _table(self, lang: str | None) -> tuple[str, tuple[str, ...], list[tuple]]:
+        """The caption, columns and rows of :meth:`to_html` and :meth:`text`."""
         from ..words import formatting as fm
         from ..words.i18n import Translator
         from ..words.labels import metric_label
-        from ..words.tables import html_table
 
         _ = Translator(lang or "en")
         currency = self.results[0].scenario.currency
@@ -358,7 +375,7 @@ class Comparison:
             paths=fm.count(self.paths, lang),
             seed=self.seed,
         )
-        return html_table(rows, columns, caption=cap)
+        return cap, columns, rows
 
 
 def _fmt(metric: str, x: float) -> str:

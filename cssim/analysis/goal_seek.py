@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..model.arrays import binomial_se
 from ..model.edits import PathError, format_path, parse_path
 from ..model.engine import simulate
 from ..model.errors import Problem
@@ -268,7 +269,7 @@ def goal_seek(
         metric,
         good,
         pgood,
-        math.sqrt(pgood * (1 - pgood) / paths),
+        binomial_se(pgood, paths),
         bad,
         paths,
         int(seed),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..model.arrays import binomial_se, mean_se
 from ..model.display import compact_money as _money
 from ..model.scenario import Scenario
 from ..words.i18n import N_
@@ -41,6 +42,14 @@ def outcome_label(metric: str, lang: str | None = None) -> str:
     return metric_label(metric, lang)
 
 
+def _mean(a: np.ndarray) -> float:
+    """The mean of the values that are numbers; NaN, without numpy's warning, when there are none
+    (NRR where the base has no MRR a year before)."""
+    a = np.asarray(a, dtype=float)
+    a = a[~np.isnan(a)]
+    return float(a.mean()) if a.size else math.nan
+
+
 def _stats(d: np.ndarray) -> dict:
     d = d[np.isfinite(d)]
     if d.size == 0:
@@ -50,7 +59,7 @@ def _stats(d: np.ndarray) -> dict:
         "median": float(np.median(d)),
         "p10": float(np.quantile(d, 0.1)),
         "p90": float(np.quantile(d, 0.9)),
-        "mc_se": float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else np.nan,
+        "mc_se": mean_se(d),
     }
 
 
@@ -98,7 +107,7 @@ class LeverResult:
                         "segment": seg,
                         "size": self.sizes[name],
                         "metric": metric,
-                        "base": float(np.nanmean(self.base[metric])),
+                        "base": _mean(self.base[metric]),
                         **_stats(d),
                     }
                 )
@@ -182,7 +191,7 @@ class LeverResult:
                     "roi_p10": st["p10"],
                     "roi_p90": st["p90"],
                     "p_positive": p,
-                    "p_positive_se": math.sqrt(p * (1 - p) / r.size),
+                    "p_positive_se": binomial_se(p, r.size),
                 }
             )
         return pd.DataFrame(rows)
@@ -275,9 +284,21 @@ class LeverResult:
 
     def to_html(self, lang: str | None = None) -> str:
         """The levers, best first, as an HTML table (what a notebook shows), in ``lang``."""
+        from ..words.tables import html_table
+
+        caption, rows = self._table(lang)
+        return html_table(rows, caption=caption)
+
+    def text(self, lang: str | None = None) -> str:
+        """The levers, best first, as lines of text for a terminal, in ``lang`` (what ``cssim levers``
+        prints; the ``repr`` stays English)."""
+        caption, rows = self._table(lang)
+        return "\n".join([caption, *(f"  {name}: {effect}" for name, effect in rows)])
+
+    def _table(self, lang: str | None) -> tuple[str, list[tuple[str, str]]]:
+        """The caption and ``(lever, effect)`` rows of :meth:`to_html` and :meth:`text`."""
         from ..words import formatting as fm
         from ..words.i18n import Translator
-        from ..words.tables import html_table
 
         _ = Translator(lang or "en")
         names = self.names(lang)
@@ -305,4 +326,4 @@ class LeverResult:
             currency=self.scenario.currency,
             paths=fm.count(self.paths, lang),
         )
-        return html_table(rows, caption=cap)
+        return cap, rows

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..model.arrays import binomial_se, mean_se
 from ..model.edits import parse_path
 from ..model.engine import simulate
 from ..model.scenario import Scenario
@@ -96,9 +97,9 @@ def _run_point(point: _Point) -> dict:
         "arr_p10": float(np.quantile(arr[:, t], 0.1)),
         "arr_p90": float(np.quantile(arr[:, t], 0.9)),
         "arr_mean": float(arr[:, t].mean()),
-        "arr_mean_se": float(arr[:, t].std(ddof=1) / np.sqrt(r.paths)),
+        "arr_mean_se": mean_se(arr[:, t]),
         "p_arr_grows": p,
-        "p_arr_grows_se": float(np.sqrt(p * (1 - p) / r.paths)),
+        "p_arr_grows_se": binomial_se(p, r.paths),
         "customers_median": float(np.median(r["customers"][:, t])),
         "nrr_median": float(np.nanmedian(r["nrr"][:, t])) if t >= 12 else float("nan"),
     }

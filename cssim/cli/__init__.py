@@ -11,7 +11,8 @@ prints what it returns; it gives an exit code:
 - 2: bad input (an invalid or missing scenario, bad arguments).
 
 No command prints a Python traceback: errors are one readable message on stderr
-(:func:`cssim.cli.common.fail`), in the language of ``--lang`` or ``$CSSIM_LANG``.
+(:func:`cssim.cli.common.fail`), in the language of ``--lang``, else ``$CSSIM_LANG``, else the
+scenarios' own ``language:`` (when they share one), else English.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ from .common import (  # noqa: F401
     Command,
     RunError,
     check_paths,
+    check_scheduler,
     fail,
     lang_argument,
+    say_limits,
+    scenario_language,
 )
 from .help import (
     WideHelpFormatter,
@@ -117,9 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     with argparse_speaks(lang):
         args = build_parser(lang).parse_args(argv)
     args.lang = args.lang or args.top_lang or env or None
-    _LANG[0] = resolve_lang(args.lang)
     try:
+        # the language of everything this command says: --lang, else $CSSIM_LANG, else the
+        # language its scenarios share, else English (resolved once, here)
+        _LANG[0] = resolve_lang(args.lang or scenario_language(args))
         check_paths(args)
+        check_scheduler(args)
+        say_limits(args)
         return args.handler(args)
     except (Exception, KeyboardInterrupt) as e:
         return fail(e, args)

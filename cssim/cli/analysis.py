@@ -90,7 +90,7 @@ def compare(args: argparse.Namespace) -> int:
         metric=args.metric,
         lang=current_lang(),
     )
-    print(done.result)
+    print(done.result.text(current_lang()))
     print(_("wrote {files}", files=", ".join(map(str, done.files))))
     return OK
 
@@ -134,7 +134,7 @@ def levers(args: argparse.Namespace) -> int:
         )
     except OSError as e:
         raise RunError(_("writing {folder} failed: {error}", folder=folder, error=e)) from e
-    print(out["result"])
+    print(out["result"].text(current_lang()))
     files = ", ".join(p.name for p in out["files"])
     print(_("wrote {files} to {folder}", files=files, folder=folder))
     return OK

@@ -83,23 +83,39 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
 
 def batch(args: argparse.Namespace) -> int:
     """Run every scenario (:func:`~cssim.runs.batch.run_batch`); its counts, then each failure."""
-    from ..runs.batch import run_batch
+    from ..runs.batch import FolderBusy, run_batch
 
-    res = run_batch(
-        args.sources,
-        args.out,
-        jobs=args.jobs,
-        scheduler=args.scheduler,
-        paths=args.paths,
-        seed=args.seed,
-        force=args.force,
-        report=args.report,
-        progress=True,
-        timeout=args.timeout,
-        max_memory=-1 if args.max_memory is None else int(args.max_memory * 2**30),
-        lang=args.lang,
-        sampling=args.sampling,
-    )
+    try:
+        res = run_batch(
+            args.sources,
+            args.out,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            paths=args.paths,
+            seed=args.seed,
+            force=args.force,
+            report=args.report,
+            progress=True,
+            timeout=args.timeout,
+            max_memory=-1 if args.max_memory is None else int(args.max_memory * 2**30),
+            # --lang or $CSSIM_LANG, else the scenarios' common language for the index and the
+            # progress; None lets each report follow its own scenario's language:
+            lang=args.lang or (current_lang() if current_lang() != "en" else None),
+            sampling=args.sampling,
+        )
+    except FolderBusy as e:
+        raise BadInput(
+            _(
+                "another batch is writing into {out} (process {pid}, since {started}); wait for it "
+                "to finish, or give another --out",
+                out=e.folder,
+                pid=e.pid if e.pid is not None else "?",
+                started=e.started or "?",
+            )
+        ) from e
+    if sys.stderr.isatty():  # a progress bar has no lines: say the duplicates here
+        for d in res.duplicates:
+            print(_("{source}: the same file as {same_as}, which runs once", **d), file=sys.stderr)
     c = res.counts()
     print(
         _(

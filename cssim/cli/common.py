@@ -3,7 +3,8 @@
 - exit codes :data:`OK` (0), :data:`FAILED` (1, a run failed) and :data:`BAD_INPUT` (2, bad input);
 - :class:`BadInput` (arguments argparse cannot check alone) and :class:`~cssim.runs.errors.RunError`
   (a step of a run failed), which :func:`fail` turns into one readable line on stderr;
-- the language of this run's messages (``--lang``, else ``$CSSIM_LANG``) and :func:`_`, which says a
+- the language of this run's messages (``--lang``, else ``$CSSIM_LANG``, else the language the
+  command's scenarios share, else English: :func:`scenario_language`) and :func:`_`, which says a
   message in it;
 - argument types that refuse bad numbers with a clear message, and the arguments several commands take
   (``--paths``/``--seed``, ``--jobs``/``--scheduler``, a scenario and its ``--out``);
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ __all__ = [
     "Command",
     "RunError",
     "check_paths",
+    "check_scheduler",
     "current_lang",
     "executor_arguments",
     "fail",
@@ -44,6 +47,9 @@ __all__ = [
     "paths_and_seed",
     "positive_float",
     "positive_int",
+    "say_limits",
+    "scenario_language",
+    "scheduler_address",
     "simulation_arguments",
 ]
 
@@ -92,6 +98,53 @@ _LANG_HELP = N_(
 def current_lang() -> str:
     """The language of this run (``en`` until :func:`cssim.cli.main` has read the arguments)."""
     return _LANG[0]
+
+
+#: ``language: ja`` at the top of a YAML file (quoted or not, a comment after it), for a file that
+#: cannot be parsed: its errors are still said in its language.
+_LANGUAGE_LINE = re.compile(r"""^language:\s*["']?(\w+)["']?\s*(?:#.*)?$""", re.M)
+
+
+def _declared_language(path: Path) -> str | None:
+    """The ``language:`` a scenario file declares (``en`` or ``ja``), or None (none, or unreadable)."""
+    from ..model.yamlio import MAX_FILE_BYTES, parse_yaml
+
+    try:
+        with path.open("rb") as f:
+            text = f.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    try:  # finding the language must never stop a command: its errors are said in English then
+        data, _lines, problems = parse_yaml(text)
+    except Exception:
+        data, problems = None, ["unreadable"]
+    if not problems and isinstance(data, dict):
+        value = data.get("language")
+    else:
+        found = _LANGUAGE_LINE.search(text)
+        value = found.group(1) if found else None
+    return value if isinstance(value, str) and value in LANGS else None
+
+
+def scenario_language(args: argparse.Namespace) -> str | None:
+    """The language the command's scenario files share (their ``language:``), or None.
+
+    The files are the command's ``scenario``, ``files`` (``validate``), ``scenarios`` (``compare``) or
+    ``sources`` (``batch``: folders give their ``*.yaml``); a file without ``language:`` is English.
+    None when there are no scenario files (``calibrate``) or they do not all share one language, so
+    that the run speaks English (README: ``--lang``, else ``$CSSIM_LANG``, else the scenario's
+    ``language:``, else English).
+    """
+    paths: list[Path] = []
+    for name in ("scenario", "files", "scenarios", "sources"):
+        given = getattr(args, name, None)
+        paths += [given] if isinstance(given, Path) else list(given or [])
+    if getattr(args, "sources", None):
+        from ..runs.batch import expand_sources
+
+        paths = expand_sources(paths)
+    found = {_declared_language(p) or "en" for p in paths if isinstance(p, Path)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _(message: str, /, **kwargs) -> str:
@@ -286,12 +339,40 @@ def precision_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def scheduler_address(text: str) -> str:
+    """An argparse type for ``--scheduler``: ``tcp://HOST:PORT`` (:func:`cssim.runs.distributed.parse_address`)."""
+    from ..runs.distributed import SCHEMES, AddressError, parse_address
+
+    try:
+        parse_address(text)
+    except AddressError as e:
+        example = _("write tcp://HOST:PORT, such as tcp://127.0.0.1:8786")
+        if e.kind == "scheme":
+            why = _(
+                "a Dask scheduler speaks {schemes}, not {scheme}",
+                schemes=", ".join(SCHEMES),
+                scheme=e.detail,
+            )
+            example = _("{reason}; {advice}", reason=why, advice=example)
+        elif e.kind == "port":
+            why = _(
+                "the port must be a whole number from 1 to 65535, not {port}", port=repr(e.detail)
+            )
+            example = _("{reason}; {advice}", reason=why, advice=example)
+        raise argparse.ArgumentTypeError(
+            _("{address} is not a scheduler address: {advice}", address=repr(text), advice=example)
+        ) from None
+    return text
+
+
 def executor_arguments(p: argparse.ArgumentParser, jobs_help: str, scheduler_help: str) -> None:
     """``--jobs N`` (local processes) or ``--scheduler ADDRESS`` (a Dask cluster), as every command
     that runs work in parallel takes them, one or the other; the help says what runs where."""
     where = p.add_mutually_exclusive_group()
     where.add_argument("--jobs", type=positive_int, default=1, metavar="N", help=jobs_help)
-    where.add_argument("--scheduler", default=None, metavar="ADDRESS", help=scheduler_help)
+    where.add_argument(
+        "--scheduler", type=scheduler_address, default=None, metavar="ADDRESS", help=scheduler_help
+    )
 
 
 # -- before and after a command ---------------------------------------------------------------------
@@ -309,6 +390,62 @@ def check_paths(args: argparse.Namespace) -> None:
         problem = _limits.paths_problem(load_scenario(args.scenario), paths, summary=summary)
         if problem is not None:
             raise ScenarioError(str(args.scenario), [problem])
+
+
+def say_limits(args: argparse.Namespace) -> None:
+    """Cap ``--jobs`` at the CPUs this process may use, and say so; say that one path has no
+    standard errors. On stderr, in the run's language."""
+    jobs = getattr(args, "jobs", None)
+    if isinstance(jobs, int) and jobs > 1:
+        from ..runs.executors import usable_cpus
+
+        cpus = usable_cpus()
+        if jobs > cpus:
+            print(
+                _(
+                    "cssim {command}: --jobs {jobs} is more than the {cpus} CPU(s) this process may "
+                    "use; running {cpus} (more processes would only wait for each other)",
+                    command=args.command,
+                    jobs=jobs,
+                    cpus=cpus,
+                ),
+                file=sys.stderr,
+            )
+            args.jobs = cpus
+    if getattr(args, "paths", None) == 1:
+        print(
+            _(
+                "cssim {command}: with 1 path, standard errors cannot be estimated (they need at "
+                "least 2 paths): they read – or are left empty",
+                command=args.command,
+            ),
+            file=sys.stderr,
+        )
+
+
+def check_scheduler(args: argparse.Namespace) -> None:
+    """Refuse, within a few seconds and before anything runs, a ``--scheduler`` nothing answers at."""
+    address = getattr(args, "scheduler", None)
+    if address is None:
+        return
+    from ..runs.distributed import unreachable
+
+    why = unreachable(address)
+    if why is None:
+        return
+    kind, detail = why
+    reason = {
+        "refused": lambda: _(
+            "nothing is listening there (connection refused); start a scheduler (dask scheduler) "
+            "or check the address"
+        ),
+        "timeout": lambda: _("no answer within {seconds} s", seconds=detail),
+        "host": lambda: _("the host {host} is not known", host=detail),
+        "other": lambda: detail,
+    }[kind]()
+    raise BadInput(
+        _("cannot reach a Dask scheduler at {address}: {reason}", address=address, reason=reason)
+    )
 
 
 def _memory_advice(args: argparse.Namespace) -> str:

@@ -4,6 +4,7 @@ whose uncertain parameters carry the fits' uncertainty (what :func:`cssim.calibr
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,10 @@ import pandas as pd
 from scipy import linalg, stats
 
 from ..model.errors import Problem
+from ..model.joint import narrow_to_ranges
+from ..model.limits import MAX_AMOUNT
 from ..model.scenario import Scenario
+from ..model.segment import Segment
 from .calibration import Calibration
 from .fitting import ACQUISITION_FORMS, Fits, fit_all
 from .history import BillingHistory, build_history, cohort_table
@@ -151,10 +155,54 @@ def _normal_dist(mean: float, se: float, lo: float, hi: float) -> float | dict:
     return {"kind": "normal", "mean": float(mean), "sd": float(se)}
 
 
-def _pos_dist(mean: float, se: float) -> float | dict:
+def _field(seg: dict, name: str) -> float:
+    """The number at the field path ``name`` (``acquisition.growth``) of a segment given as data."""
+    node = seg
+    for part in name.split("."):
+        node = node[part]
+    return float(node)
+
+
+def _pos_dist(mean: float, se: float, hi: float = MAX_AMOUNT) -> float | dict:
+    """An amount as lognormal(mean, sd = SE) when it keeps 90% of its mass at most ``hi`` (the field's
+    bound), else the number."""
     if not (mean > 0) or not (se > 0):
         return float(mean)
+    sigma = math.sqrt(math.log1p((se / mean) ** 2))
+    mu = math.log(mean) - sigma**2 / 2
+    if stats.norm.cdf((math.log(hi) - mu) / sigma) < 0.9:
+        return float(mean)
     return {"kind": "lognormal", "mean": float(mean), "sd": float(se)}
+
+
+def _money_problems(fits: Fits) -> list[Problem]:
+    """The fitted amounts a scenario cannot hold (past :data:`MAX_AMOUNT`), said in terms of the data."""
+    out = []
+    arpa = fits.start.arpa
+    new = fits.new_arpa.mean if fits.new_arpa is not None else 0.0
+    if not arpa <= MAX_AMOUNT:
+        out.append(
+            Problem(
+                "",
+                f"the average MRR of the customers active in the last month is {_amount(arpa)}, "
+                f"more than the {MAX_AMOUNT:g} a scenario's money may be: check the mrr column for "
+                "a mistyped amount or one in the wrong unit",
+            )
+        )
+    if not new <= MAX_AMOUNT:
+        out.append(
+            Problem(
+                "",
+                f"the average first MRR of new customers is {_amount(new)}, more than the "
+                f"{MAX_AMOUNT:g} a scenario's money may be: check the mrr column for a mistyped "
+                "amount or one in the wrong unit",
+            )
+        )
+    return out
+
+
+def _amount(x: float) -> str:
+    return f"{x:,.0f}" if x < 1e21 else f"{x:.4g}"
 
 
 def _scenario(
@@ -174,6 +222,9 @@ def _scenario(
     holdout, notes = fits.holdout, list(fits.notes)
     first, last = str(d.months[0]), str(d.months[-1])
     customers = fits.start.customers
+    found = _money_problems(fits)
+    if found:
+        raise CalibrationError(source, found)
     seg: dict = {"name": segment, "customers": customers, "arpa": fits.start.arpa}
     if fits.new_arpa is not None:
         seg["new_arpa"] = _pos_dist(fits.new_arpa.mean, fits.new_arpa.se)
@@ -212,10 +263,17 @@ def _scenario(
             *(block[2] for block in joint)
         )  # churn and acquisition: separate data
         cov = (cov + cov.T) / 2
+        # a fit's uncertainty may reach past a field's range (growth below -0.5): keep the draws
+        # inside by construction and say so in the description
+        centres = {n: _field(seg, n) for n in names}
+        fitted, narrowed = narrow_to_ranges(
+            Segment, centres, {"parameters": names, "scales": scales, "covariance": cov}
+        )
+        notes += [n.describe() for n in narrowed]
         seg["joint"] = {
             "parameters": names,
             "scales": scales,
-            "covariance": [[float(f"{x:.6g}") for x in row] for row in cov],
+            "covariance": [[float(f"{x:.6g}") for x in row] for row in fitted["covariance"]],
         }
     for key, mv in (("expansion", expansion), ("contraction", contraction)):
         if mv is not None and mv.rate > 0 and mv.probability > 0:

@@ -1,10 +1,33 @@
-"""Small array helpers the engines share: parameters shaped to broadcast, and a safe divide."""
+"""Small array helpers the engines share: parameters shaped to broadcast, a safe divide, and the
+standard errors every table reports (NaN where fewer than two paths leave nothing to estimate)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["col", "divide", "pcol", "prow"]
+__all__ = ["binomial_se", "col", "divide", "mean_se", "pcol", "prow"]
+
+
+def mean_se(values) -> float:
+    """The standard error of the mean of ``values``: ``sd / sqrt(n)`` with the sample sd (``n - 1``).
+
+    NaN when there are fewer than two values: one path says nothing about the spread (it is not 0).
+    """
+    values = np.asarray(values, dtype=float)
+    n = values.size
+    return float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+
+
+def binomial_se(p, n):
+    """The binomial standard error of a share ``p`` of ``n`` paths: ``sqrt(p (1 - p) / n)``.
+
+    NaN where ``n`` is below 2: with one path the share is 0 or 1 and the formula gives 0, a certainty
+    that one path cannot give. Arrays broadcast.
+    """
+    p, n = np.asarray(p, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.where(n >= 2, np.sqrt(p * (1.0 - p) / np.maximum(n, 1.0)), np.nan)
+    return float(se) if se.ndim == 0 else se
 
 
 def divide(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, hint_for
 from .fields import TAGS
+from .limits import MAX_AMOUNT, MIN_LEVER_COST, MONEY_FIELDS
 from .yamlio import LineMap
 
 __all__ = ["line", "line_path", "problems", "say", "show_path"]
@@ -118,7 +119,7 @@ def _explain(real: tuple, errs: list[tuple[str, dict, Any]], data: Any, root: ty
             path, value = (*real, "kind"), value["kind"]
         elif kind == "value_error" and _is_container(value):
             value = ...  # a check across fields: the message names the values
-        hint = hint_for(value if value is not ... else None)
+        hint = hint_for(value if value is not ... else None) or _money_hint(real, kind)
         if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
             hint = " (put it in quotes to make it text)"
         elif (
@@ -128,6 +129,22 @@ def _explain(real: tuple, errs: list[tuple[str, dict, Any]], data: Any, root: ty
         ):
             hint = f" (write {int(value)})"
         yield path, msg + hint, value
+
+
+def _money_hint(path: tuple, kind: str) -> str:
+    """Why money has bounds, after a bound's complaint about a lever's cost or a money field."""
+    if path and path[0] == "lever_costs" and kind in ("greater_than_equal", "less_than_equal"):
+        return (
+            f" (a lever's monthly cost in the scenario's currency is between {MIN_LEVER_COST:g} "
+            f"and {MAX_AMOUNT:g}; leave out the cost of a lever that is free)"
+        )
+    names = [p for p in path if isinstance(p, str)]
+    if names and names[-1] in MONEY_FIELDS and kind == "less_than_equal":
+        return (
+            f" (money in the scenario's currency is at most {MAX_AMOUNT:g}, more than any "
+            "business takes in a year)"
+        )
+    return ""
 
 
 def say(err: dict, param: bool, root: type[BaseModel]) -> str:

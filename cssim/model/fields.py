@@ -9,14 +9,27 @@ model's numeric parameters by field path.
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from .distributions import MIN_MASS_INSIDE, Distribution, Interval90, _Dist
 
-__all__ = ["TAGS", "NonNegative", "Param", "Positive", "Rate", "walk"]
+__all__ = [
+    "TAGS",
+    "FieldRange",
+    "Name",
+    "NonNegative",
+    "Param",
+    "Positive",
+    "Rate",
+    "Text",
+    "field_range",
+    "walk",
+]
 
 #: The union tags of a :func:`Param` (names pydantic puts in an error's location).
 TAGS = {"number", "distribution", "interval"}
@@ -32,6 +45,25 @@ def _pick(value: Any) -> str:
 
 def _to_interval(v: list[float]) -> Interval90:
     return Interval90(kind="interval90", low=v[0], high=v[1])
+
+
+@dataclass(frozen=True)
+class FieldRange:
+    """The allowed range of a :func:`Param` field, kept in its annotation (:func:`field_range` reads it).
+
+    ``low`` and ``high`` are the bounds (``-inf``/``inf`` where there is none); ``*_open`` say whether
+    the bound itself is excluded.
+    """
+
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+
+    def __contains__(self, x: float) -> bool:
+        above = x > self.low if self.low_open else x >= self.low
+        below = x < self.high if self.high_open else x <= self.high
+        return above and below
 
 
 def _allowed(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:
@@ -95,8 +127,51 @@ def Param(
         | Annotated[interval, Tag("interval")],
         Discriminator(_pick),
         AfterValidator(bound),
+        FieldRange(lo, hi, gt is not None, lt is not None),
     ]
 
+
+#: Characters that change how text around them is laid out without showing themselves: bidirectional
+#: embeddings, overrides and isolates (a name could read backwards).
+_BIDI_CONTROLS = {*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
+
+
+def _control(text: str, allowed: str = "") -> tuple[int, str] | None:
+    """The first control character of ``text`` not in ``allowed``, with its 1-based position."""
+    import unicodedata
+
+    for i, ch in enumerate(text, 1):
+        if ch in allowed:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI_CONTROLS:
+            return i, f"U+{ord(ch):04X}"
+    return None
+
+
+def _printable(text: str) -> str:
+    found = _control(text)
+    if found is not None:
+        raise ValueError(
+            f"must not contain control characters; found {found[1]} at character {found[0]}"
+        )
+    return text
+
+
+def _readable(text: str) -> str:
+    found = _control(text, allowed="\t\n\r")
+    if found is not None:
+        raise ValueError(
+            "must not contain control characters other than line breaks and tabs; found "
+            f"{found[1]} at character {found[0]}"
+        )
+    return text
+
+
+#: A name (of a scenario or a segment): text without control characters (a NUL, a line break, a tab,
+#: a bidirectional override), which would cut or disguise it in files, tables and pages.
+Name = Annotated[str, AfterValidator(_printable)]
+#: Free text (a description): line breaks and tabs allowed, no other control character.
+Text = Annotated[str, AfterValidator(_readable)]
 
 Rate = Param(ge=0, le=1)
 NonNegative = Param(ge=0)
@@ -107,6 +182,31 @@ class _Model(BaseModel):
     """Frozen, and unknown keys are errors."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def field_range(model: type[BaseModel], name: str) -> FieldRange | None:
+    """The allowed range of the :func:`Param` field ``name`` (``acquisition.growth``) of ``model``, or
+    None when ``name`` is not such a field."""
+    *head, last = name.split(".")
+    for part in head:
+        field = model.model_fields.get(part)
+        sub = _models(field.annotation) if field is not None else []
+        if not sub:
+            return None
+        model = sub[0]
+    field = model.model_fields.get(last)
+    if field is None:
+        return None
+    found = [m for m in field.metadata if isinstance(m, FieldRange)]
+    for arg in typing.get_args(field.annotation):  # ``Param(...) | None``
+        found += [m for m in getattr(arg, "__metadata__", ()) if isinstance(m, FieldRange)]
+    return found[0] if found else None
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models(arg)]
 
 
 def walk(model: BaseModel, prefix: str) -> Iterator[tuple[str, Any]]:

@@ -8,15 +8,26 @@ covariance, and the parameter is ``g^{-1}(y_i)`` (docs/MODEL.md, "Parameters dra
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Annotated, Literal, get_args
 
 from pydantic import Field, ValidationError, model_validator
 
 from .distributions import _Dist
 from .explain import say
-from .fields import _Model, walk
+from .fields import _Model, field_range, walk
 
-__all__ = ["JOINT_SCALES", "JOINT_SD_LIMIT", "Joint", "JointMarginal", "JointScale", "check_joint"]
+__all__ = [
+    "JOINT_SCALES",
+    "JOINT_SD_LIMIT",
+    "Joint",
+    "JointMarginal",
+    "JointScale",
+    "Narrowed",
+    "check_joint",
+    "joint_room",
+    "narrow_to_ranges",
+]
 
 #: Scales a joint normal may use: the parameter is ``g^{-1}(g(value) + z)``, z the correlated normal.
 JointScale = Literal["linear", "log", "log1p", "logit"]
@@ -217,3 +228,89 @@ def check_joint(segment) -> None:
                 ) from None
             finally:
                 node[last] = was
+
+
+# -- a joint that stays inside its fields' ranges ------------------------------------------------------
+
+#: Share of the room a narrowed standard deviation takes, so that rounding the covariance to six
+#: significant digits (as a calibrated scenario writes it) never takes a draw past the bound.
+_ROOM_SHARE = 0.999
+
+
+def joint_room(kind: str, centre: float, low: float, high: float) -> float:
+    """The largest standard deviation on the ``kind`` scale whose draws stay within ``[low, high]``.
+
+    Draws go at most :data:`JOINT_SD_LIMIT` standard deviations from ``g(centre)``, so the room is
+
+        s_max = min(g(c) - g(low), g(high) - g(c)) / JOINT_SD_LIMIT
+
+    over the bounds the scale does not already keep (``log`` keeps above 0, ``log1p`` above -1 and
+    ``logit`` within (0, 1): their ``g`` of those bounds is infinite). ``inf`` when nothing limits it;
+    0 when the centre is on a bound or outside the range.
+    """
+    import numpy as np
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = float(_scale(kind, centre))
+        room = math.inf
+        for bound, side in ((low, -1.0), (high, 1.0)):
+            if not math.isfinite(bound):
+                continue
+            gb = float(_scale(kind, bound))
+            if math.isnan(gb):  # a bound outside the scale's domain: the scale keeps the draws
+                continue
+            distance = side * (gb - g)
+            if math.isfinite(distance):
+                room = min(room, max(distance, 0.0) / JOINT_SD_LIMIT)
+    return room
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    """A jointly drawn parameter whose uncertainty was narrowed to keep its draws in its field's range:
+    its standard deviation on its scale as fitted (``sd``) and as kept (``kept``), and the range."""
+
+    name: str
+    scale: str
+    sd: float
+    kept: float
+    low: float
+    high: float
+
+    def describe(self) -> str:
+        """One sentence for a scenario's description (English, as calibration notes are)."""
+        return (
+            f"The uncertainty of {self.name} is narrowed from a standard deviation of {self.sd:.4g} "
+            f"to {self.kept:.4g} on its {self.scale} scale, so that its joint draws "
+            f"({JOINT_SD_LIMIT:g} standard deviations at most) stay within the allowed range "
+            f"[{self.low:g}, {self.high:g}]; its correlations are kept."
+        )
+
+
+def narrow_to_ranges(model, centres: dict[str, float], joint: dict) -> tuple[dict, list[Narrowed]]:
+    """``joint`` (as data) with each parameter's variance cut to what its field's range allows.
+
+    ``model`` is the segment's class, whose fields give the ranges (:func:`~cssim.model.fields.field_range`);
+    ``centres`` the parameters' values. A parameter ``i`` whose standard deviation ``s_i`` exceeds its
+    room ``r_i`` (:func:`joint_room`) is rescaled by ``k_i = r_i / s_i``: the covariance becomes
+    ``k_i k_j S_ij``, which keeps it positive semi-definite and every correlation unchanged. Returns the
+    joint and what was narrowed (empty when nothing was), so the caller can say so.
+    """
+    import numpy as np
+
+    S = np.asarray(joint["covariance"], dtype=float)
+    k = np.ones(len(S))
+    narrowed = []
+    for i, (name, kind) in enumerate(zip(joint["parameters"], joint["scales"], strict=True)):
+        rng = field_range(model, name)
+        sd = math.sqrt(max(float(S[i, i]), 0.0))
+        if rng is None or sd == 0.0:
+            continue
+        room = _ROOM_SHARE * joint_room(kind, float(centres[name]), rng.low, rng.high)
+        if sd > room:
+            k[i] = room / sd
+            narrowed.append(Narrowed(name, kind, sd, room, float(rng.low), float(rng.high)))
+    if not narrowed:
+        return joint, []
+    S = S * k[:, None] * k[None, :]
+    return {**joint, "covariance": S.tolist()}, narrowed

@@ -31,13 +31,33 @@ if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario
     from .segment import Segment
 
-__all__ = ["MAX_CUSTOMERS", "MAX_MONEY", "capacity_problems"]
+__all__ = [
+    "MAX_AMOUNT",
+    "MAX_CUSTOMERS",
+    "MAX_MONEY",
+    "MIN_LEVER_COST",
+    "MONEY_FIELDS",
+    "capacity_problems",
+]
 
 #: Most customers a segment may reach (the store holds 2,147,483,647; the rest is room for noise).
 MAX_CUSTOMERS = 1_000_000_000
 #: Largest money figure (ARR, cumulative costs) a scenario may reach; 32-bit floats end at 3.4e38.
 MAX_MONEY = 1e30
 _Q = 1e-4
+
+#: Largest amount of money any one field of a scenario may hold (ARPA, new ARPA, seat price, CAC, CS
+#: costs, target ARR, a lever's monthly cost), in the scenario's currency: one quadrillion, more than
+#: the largest business takes in a year in yen (about 5e13) or dollars, with room for currencies of
+#: small units (a trillion dong is about 4e7 dollars). Past it a figure is a typing slip, not a plan.
+MAX_AMOUNT = 1e15
+#: Smallest monthly cost of a lever, in the scenario's currency: a lever that costs less than one yen,
+#: dollar or euro a month is free, and ranking it "per unit of cost" divides by almost nothing.
+MIN_LEVER_COST = 1.0
+#: The fields that hold money (a price or a cost), each at most :data:`MAX_AMOUNT`.
+MONEY_FIELDS = frozenset(
+    {"arpa", "new_arpa", "price", "cac", "csm_cost", "tools", "tools_per_account", "target_arr"}
+)
 
 
 def _hi(value: Any, default: float = 0.0) -> float:

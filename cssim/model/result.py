@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ._lazy import pandas as pd
+from .arrays import binomial_se
 from .atomic import atomic as _atomic
 from .derived import check_metric, derive
 from .display import compact_money as _money
@@ -175,8 +177,11 @@ class SimulationResult:
         """Monte Carlo standard error of the mean per month: sd / sqrt(paths)."""
         a = self.get(metric, segment)
         n = np.sum(~np.isnan(a), axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.nanstd(a, axis=0, ddof=1) / np.sqrt(n)
+        if a.shape[0] < 2:  # one path: nothing to estimate a spread from
+            return np.full(a.shape[1], np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # months with fewer than 2 values
+            return np.where(n > 1, np.nanstd(a, axis=0, ddof=1) / np.sqrt(n), np.nan)
 
     def quantiles(
         self,
@@ -566,7 +571,7 @@ def _stats(col: np.ndarray) -> dict:
         "p10": float(np.quantile(srt, 0.1)),
         "p90": float(np.quantile(srt, 0.9)),
         "mc_se": float(col.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan,
-        "median_se": float((hi - lo) / (2 * _Z95)),
+        "median_se": float((hi - lo) / (2 * _Z95)) if n > 1 else np.nan,
     }
 
 
@@ -577,7 +582,7 @@ def _prob(hits: np.ndarray) -> dict:
         "median": np.nan,
         "p10": np.nan,
         "p90": np.nan,
-        "mc_se": float(np.sqrt(p * (1 - p) / hits.size)),
+        "mc_se": binomial_se(p, hits.size),
         "median_se": np.nan,
     }
 

@@ -19,8 +19,8 @@ from . import explain
 from .correlation import Correlation, correlation_problems
 from .distributions import _Dist
 from .errors import Problem, ScenarioError
-from .fields import _Model, walk
-from .limits import capacity_problems
+from .fields import Name, Text, _Model, walk
+from .limits import MAX_AMOUNT, MIN_LEVER_COST, capacity_problems
 from .segment import Segment
 from .yamlio import MAX_FILE_BYTES, LineMap, _too_large, dump_yaml, parse_yaml
 
@@ -32,7 +32,10 @@ __all__ = ["EqualEffortLever", "Scenario", "Segment", "load_scenario"]
 EqualEffortLever = Literal[
     "churn_pt", "expansion_pt", "price_rel", "acquisition_rel", "new_healthy_pt", "csms_add"
 ]
-LeverCost = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+#: A lever's monthly cost in the scenario's currency, from :data:`MIN_LEVER_COST` to :data:`MAX_AMOUNT`.
+LeverCost = Annotated[
+    float, Field(ge=MIN_LEVER_COST, le=MAX_AMOUNT, allow_inf_nan=False, strict=True)
+]
 
 
 class Scenario(_Model):
@@ -41,11 +44,11 @@ class Scenario(_Model):
     Build one with :func:`load_scenario` (YAML) or :meth:`Scenario.from_dict`.
     """
 
-    name: str = Field(min_length=1, max_length=120)
-    description: str = Field("", max_length=5000)
+    name: Annotated[Name, Field(min_length=1, max_length=120)]
+    description: Annotated[Text, Field(max_length=5000)] = ""
     horizon_months: int = Field(36, ge=1, le=240, strict=True)
     currency: str = Field("JPY", pattern=r"^[A-Z]{3}$")
-    target_arr: float | None = Field(None, gt=0, strict=True)
+    target_arr: float | None = Field(None, gt=0, le=MAX_AMOUNT, strict=True)
     #: Annual rate for the model-consistent LTV (cssim.model.ltv); None means its 10% default.
     discount_rate: float | None = Field(None, ge=0, le=1)
     #: Months of a new customer's life the model-consistent LTV counts; None counts the whole life (a

@@ -11,9 +11,15 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from .fields import NonNegative, Param, Positive, Rate, _Model
+from .fields import Name, NonNegative, Param, Positive, Rate, _Model
 from .health import Health, Hire, Response
 from .joint import Joint, check_joint
+from .limits import MAX_AMOUNT
+
+#: An amount of money in the scenario's currency (a price, a cost): at most :data:`MAX_AMOUNT`.
+Money = Param(ge=0, le=MAX_AMOUNT)
+#: A price, above 0 and at most :data:`MAX_AMOUNT`.
+Price = Param(gt=0, le=MAX_AMOUNT)
 
 __all__ = [
     "Acquisition",
@@ -136,9 +142,9 @@ class CSCosts(_Model):
     hires: list[Hire] | None = Field(None, min_length=1, max_length=60)
     #: Customer-facing hours a CSM has a month; None is :data:`cssim.model.health.HOURS_PER_CSM`.
     hours_per_csm: Param(gt=0, le=744) | None = None
-    csm_cost: NonNegative = 0.0
-    tools: NonNegative = 0.0
-    tools_per_account: NonNegative = 0.0
+    csm_cost: Money = 0.0
+    tools: Money = 0.0
+    tools_per_account: Money = 0.0
     response: list[Response] | None = Field(None, min_length=1, max_length=20)
 
     @model_validator(mode="after")
@@ -168,7 +174,7 @@ class Seats(_Model):
     """Seat-based pricing: ARPA = seats per account x price per seat (expansion = seat growth)."""
 
     per_account: Positive
-    price: Positive
+    price: Price
 
 
 class TenureSpread(_Model):
@@ -204,21 +210,21 @@ class TenureSpread(_Model):
 class Segment(_Model):
     """One customer segment (SMB, enterprise, ...): see MODEL.md for what every number means."""
 
-    name: str = Field(min_length=1, max_length=60)
+    name: Annotated[Name, Field(min_length=1, max_length=60)]
     #: A stable key for the segment's random numbers; by default its position in the scenario
     #: (:meth:`cssim.model.scenario.Scenario.stream_keys`).
     id: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     customers: Param(ge=0, le=100_000_000, integer=True)
-    arpa: Positive | None = None
+    arpa: Price | None = None
     seats: Seats | None = None
-    new_arpa: Positive | None = None
+    new_arpa: Price | None = None
     starting_tenure: Annotated[int, Field(ge=0, le=600, strict=True)] | TenureSpread = 0
     acquisition: Acquisition
     churn: Churn
     expansion: Movement | None = None
     contraction: Movement | None = None
     gross_margin: Rate = 0.8
-    cac: NonNegative = 0.0
+    cac: Money = 0.0
     cs: CSCosts | None = None
     health: Health | None = None
     joint: Joint | None = None

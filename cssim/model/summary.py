@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .arrays import binomial_se
 from .display import compact_money as _money
 from .display import html_table
 from .metrics import METRICS
@@ -234,7 +235,7 @@ class SummaryResult:
         if counts is None:
             raise ValueError(f"{self.scenario.name!r} has no target_arr, so no P(ARR >= target)")
         p = counts / self.paths
-        return p, np.sqrt(p * (1.0 - p) / self.paths)
+        return p, binomial_se(p, self.paths)
 
     def sketch(self, metric: str, segment: str = TOTAL) -> LogHistogram:
         """The quantile sketch of one metric (see :mod:`cssim.model.sketch` for its bound)."""

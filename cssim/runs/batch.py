@@ -35,6 +35,7 @@ from pathlib import Path
 
 from .._version import __version__
 from .executors import run_tasks
+from .folder_lock import FolderBusy, folder_lock
 from .manifest import (
     MANIFEST,
     STATUS_LABELS,
@@ -50,9 +51,11 @@ __all__ = [
     "INDEX",
     "MANIFEST",
     "BatchResult",
+    "FolderBusy",
     "Job",
     "LimitExceeded",
     "expand_sources",
+    "find_sources",
     "run_batch",
 ]
 
@@ -65,6 +68,9 @@ class BatchResult:
 
     out_dir: Path
     entries: list[dict] = field(default_factory=list)
+    #: Sources left out because they name a file given before (a second link to it):
+    #: ``{"source": ..., "same_as": ...}``, also in the manifest.
+    duplicates: list[dict] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict]:
@@ -94,11 +100,18 @@ class BatchResult:
 
 
 def expand_sources(sources: Iterable[str | os.PathLike]) -> list[Path]:
-    """Scenario files from files and folders, in order, once each.
+    """Scenario files from files and folders, in order, once each (:func:`find_sources`)."""
+    return find_sources(sources)[0]
+
+
+def find_sources(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], list[dict]]:
+    """Scenario files from files and folders, in order, once each; and those left out as duplicates.
 
     A folder gives its ``*.yaml`` and ``*.yml`` entries (sorted) that are not folders: regular files and
     links, a link that dangles or loops included, so that every source is reported (as a failure when
     it cannot be read) rather than dropped. A source that does not exist is kept for the same reason.
+    A source that names a file given before (a link to it, or the same path twice) is left out and
+    listed as ``{"source": path, "same_as": the path that runs}``.
     """
     out: list[Path] = []
     for src in sources:
@@ -109,13 +122,16 @@ def expand_sources(sources: Iterable[str | os.PathLike]) -> list[Path]:
             )
         else:
             out.append(p)
-    seen, unique = set(), []
+    seen: dict[str, Path] = {}
+    unique, duplicates = [], []
     for p in out:
         k = os.path.realpath(p)  # never raises, even on a link loop
         if k not in seen:
-            seen.add(k)
+            seen[k] = p
             unique.append(p)
-    return unique
+        elif str(p) != str(seen[k]):  # the same path given twice is not worth a word
+            duplicates.append({"source": str(p), "same_as": str(seen[k])})
+    return unique, duplicates
 
 
 def _digest(data: bytes) -> str:
@@ -287,13 +303,58 @@ def run_batch(
         follows its scenario's ``language:`` and the index is in English
     sampling : how every scenario's uncertain parameters are drawn (``random``, ``lhs`` or ``sobol``);
         by default each scenario's own ``sampling:``
+
+    Raises
+    ------
+    FolderBusy
+        Another batch is writing into ``out_dir`` (:mod:`cssim.runs.folder_lock`); nothing was done.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out):
+        return _run_batch(
+            sources,
+            out,
+            jobs=jobs,
+            scheduler=scheduler,
+            paths=paths,
+            seed=seed,
+            force=force,
+            report=report,
+            progress=progress,
+            executor=executor,
+            timeout=timeout,
+            max_memory=max_memory,
+            max_customers=max_customers,
+            lang=lang,
+            sampling=sampling,
+        )
+
+
+def _run_batch(
+    sources: Iterable[str | os.PathLike],
+    out: Path,
+    *,
+    jobs: int,
+    scheduler: str | None,
+    paths: int,
+    seed: int,
+    force: bool,
+    report: bool,
+    progress: bool | str,
+    executor: Executor | None,
+    timeout: float | None,
+    max_memory: int | None,
+    max_customers: float | None,
+    lang: str | None,
+    sampling: str | None,
+) -> BatchResult:
+    """:func:`run_batch` once it holds the output folder's lock."""
     if max_memory == -1:
         max_memory = default_max_memory(1 if scheduler or executor else jobs)
+    found, duplicates = find_sources(sources)
     todo = plan(
-        expand_sources(sources),
+        found,
         out,
         paths,
         seed,
@@ -309,7 +370,7 @@ def run_batch(
         remove_stale_temporaries(out / job.slug)
     previous = {} if force else load_manifest(out)
     entries: dict[str, dict] = {}
-    settings = {"paths": paths, "seed": seed, "report": report}
+    settings = {"paths": paths, "seed": seed, "report": report, "duplicates": duplicates}
     runnable = []
     for job in todo:
         before = previous.get(job.source)
@@ -341,12 +402,14 @@ def run_batch(
                 **counts,
             )
         )
+    for d in duplicates:
+        shown.line(_("{source}: the same file as {same_as}, which runs once", **d))
     for job in todo:
         if job.source in entries:
             shown.finished(entries[job.source])
 
     def current() -> BatchResult:
-        return BatchResult(out, [entries.get(j.source) or _pending(j) for j in todo])
+        return BatchResult(out, [entries.get(j.source) or _pending(j) for j in todo], duplicates)
 
     def save() -> BatchResult:
         res = current()

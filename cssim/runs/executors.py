@@ -5,13 +5,37 @@ Every task carries its own explicit seed, so results never depend on where or in
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any
 
-__all__ = ["executor", "run_tasks"]
+__all__ = ["executor", "process_pool", "run_tasks", "usable_cpus"]
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system says, else all of them)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS, Windows)
+        return max(1, os.cpu_count() or 1)
+
+
+def process_pool(jobs: int) -> ProcessPoolExecutor:
+    """``jobs`` spawned worker processes, at most :func:`usable_cpus` (more would only wait for each
+    other; the numbers are the same however many run), safe beside threads, kernels and a Dask client
+    in this process, that die with this process (:mod:`cssim.runs.lifeline`)."""
+    from .lifeline import watch_parent
+
+    return ProcessPoolExecutor(
+        max_workers=max(1, min(jobs, usable_cpus())),
+        mp_context=get_context("spawn"),
+        initializer=watch_parent,
+        initargs=(os.getpid(), threading.current_thread() is threading.main_thread()),
+    )
 
 
 def run_tasks(
@@ -32,15 +56,16 @@ def run_tasks(
         return
     if executor is not None:
         yield from _from_futures({executor.submit(fn, x): i for i, x in enumerate(items)})
-    elif scheduler:
+    elif scheduler is not None:
         try:
-            from distributed import Client
             from distributed import as_completed as dask_completed
         except ImportError as e:  # pragma: no cover - the dask extra is installed by make setup
             raise RuntimeError(
                 "--scheduler needs dask.distributed: pip install 'cssim[dask]'"
             ) from e
-        with Client(scheduler, timeout="30s") as client:
+        from .distributed import connect
+
+        with connect(scheduler) as client:
             futures = {client.submit(fn, x, pure=False): i for i, x in enumerate(items)}
             for f in dask_completed(list(futures)):
                 try:
@@ -54,7 +79,7 @@ def run_tasks(
             except Exception as e:
                 yield i, e
     else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        with process_pool(jobs) as pool:
             yield from _from_futures({pool.submit(fn, x): i for i, x in enumerate(items)})
 
 
@@ -70,7 +95,7 @@ def executor(jobs: int = 1, scheduler: str | None = None) -> Iterator[Executor |
             yield dask
     elif jobs > 1:
         # spawned, not forked: safe beside threads (a kernel, a Dask client) in this process
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        with process_pool(jobs) as pool:
             pool.window = 2 * jobs  # finished blocks waiting for an earlier one stay few
             yield pool
     else:

@@ -9,6 +9,7 @@ entry with ``status: failed``, the stage and the reason, so one scenario never s
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -22,6 +23,7 @@ from pathlib import Path
 from .._version import __version__
 from ..model.csvout import write_csv
 from ..model.errors import ScenarioError
+from .lifeline import parent_gone
 from .manifest import fingerprint, remove_stale_temporaries
 
 __all__ = ["MAX_CUSTOMERS", "Job", "LimitExceeded", "estimated_bytes", "run_job"]
@@ -146,8 +148,10 @@ def run_job(job: Job) -> dict:
             stage = "limits"
             _check_limits(job, scenario)
             stage = "simulate"
+            _stop_if_orphaned()
             result = simulate(scenario, paths=job.paths, seed=job.seed, sampling=job.sampling)
             stage = "write"
+            _stop_if_orphaned()  # nothing is written for a batch that is gone
             folder.mkdir(parents=True, exist_ok=True)
             result.save(folder / "result.npz")
             result.to_csv(folder / "summary.csv", what="summary")
@@ -160,6 +164,7 @@ def run_job(job: Job) -> dict:
         }
         if job.report:
             stage = "report"
+            _stop_if_orphaned()
             html = _render_with_retry(job, folder)
             outputs["report"] = f"{job.slug}/{html.name}"
         entry.update(
@@ -193,6 +198,13 @@ def run_job(job: Job) -> dict:
     entry["seconds"] = round(time.perf_counter() - started, 3)
     entry["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return entry
+
+
+def _stop_if_orphaned() -> None:
+    """End this worker process at once when the batch that started it is gone (:mod:`cssim.runs.lifeline`):
+    a scenario written now would be one no manifest records."""
+    if parent_gone():
+        os._exit(1)
 
 
 #: Errors from starting a kernel (port races, jupyter_client #487) that are worth another try.

@@ -219,6 +219,10 @@ MESSAGES = (
     N_(
         "with the pairs listed before it, {a} and {b} can have a rho of at least {limit}: the correlations are not consistent (their matrix is not positive semi-definite); the closest consistent correlations are {pairs}: write those, or set correlations_repair: true to have cssim use them"
     ),
+    N_("must not contain control characters; found {code} at character {position}"),
+    N_(
+        "must not contain control characters other than line breaks and tabs; found {code} at character {position}"
+    ),
 )
 
 #: What billing exports are refused for (``cssim.data.reading``, ``cssim.data.calibrate``).
@@ -370,6 +374,12 @@ DATA_MESSAGES = (
     N_(
         "reading stopped at row {row} after {limit} cells that cannot be read; the rest of the file was not checked"
     ),
+    N_(
+        "the average MRR of the customers active in the last month is {amount}, more than the {limit} a scenario's money may be: check the mrr column for a mistyped amount or one in the wrong unit"
+    ),
+    N_(
+        "the average first MRR of new customers is {amount}, more than the {limit} a scenario's money may be: check the mrr column for a mistyped amount or one in the wrong unit"
+    ),
 )
 
 #: Parts of messages that are values of a template above (``0 to 4`` in ``segment indices: {allowed}``).
@@ -389,6 +399,12 @@ HINTS = (
     N_("put it in quotes to make it text"),
     N_("write {n}"),
     N_("or write a [low, high] 90% interval"),
+    N_(
+        "a lever's monthly cost in the scenario's currency is between {low} and {high}; leave out the cost of a lever that is free"
+    ),
+    N_(
+        "money in the scenario's currency is at most {limit}, more than any business takes in a year"
+    ),
 )
 
 #: Placeholders whose values are themselves messages (``0 to 4``, ``more than 1e300``).
@@ -426,7 +442,9 @@ def translate_message(message: str, lang: str | None = None) -> str:
     _ = Translator(lang or "en")
     if _.lang == "en":
         return message
-    found = _match(message, _patterns(MESSAGES + DATA_MESSAGES), hints=True)
+    found = _match_with_hint(message) or _match(
+        message, _patterns(MESSAGES + DATA_MESSAGES), hints=True
+    )
     if found is None:
         return message
     template, values, rest = found
@@ -467,6 +485,21 @@ def rows_text(rows: str, lang: str | None = None) -> str:
     if more:
         text += _(", and {n} more", n=more.group(1))
     return text
+
+
+def _match_with_hint(message: str) -> tuple[str, dict[str, str], str] | None:
+    """``(template, values, trailing hint)`` when ``message`` ends in `` (hint)``, one of the
+    :data:`HINTS`, and the rest is a template: the hint is split off first, so that a template ending
+    in a value (``one of {kinds}``) never swallows it."""
+    if not message.endswith(")"):
+        return None
+    i = message.rfind(" (")
+    while i > 0:
+        if _match(message[i + 2 : -1], _hint_patterns()):
+            found = _match(message[:i], _patterns(MESSAGES + DATA_MESSAGES))
+            return (found[0], found[1], message[i:]) if found else None
+        i = message.rfind(" (", 0, i)
+    return None
 
 
 def _match(message: str, patterns, hints: bool = False) -> tuple[str, dict[str, str], str] | None:

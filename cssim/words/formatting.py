@@ -93,6 +93,13 @@ def _half_up(x: float, decimals: int) -> float:
     return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
 
 
+def _plain(x: float, shift: int = 0) -> str:
+    """``x x 10**shift`` in scientific notation (``1e+300``, ``1.8e+308``), for numbers past what
+    Babel's decimal arithmetic writes (about 1e28); never overflows, even shifted."""
+    mantissa, exponent = f"{x:.2e}".split("e")
+    return f"{float(mantissa):g}e{int(exponent) + shift:+03d}"
+
+
 def _compact(x: float, lang: str | None, significant: int = 3) -> str:
     from babel.numbers import format_compact_decimal
 
@@ -169,6 +176,19 @@ def money(x: float, currency: str = "JPY", lang: str | None = None, *, significa
     """
     if x is None or not math.isfinite(x):
         return "–"
+    try:
+        return _money(x, currency, lang, significant)
+    except ArithmeticError:  # past Babel's decimal precision: a finite amount still reads
+        from babel.numbers import get_currency_symbol
+
+        lang = resolve_lang(lang)
+        if currency == "JPY" and lang == "ja":
+            return f"{_plain(x)}円"
+        sign = MINUS if x < 0 else ""
+        return f"{sign}{get_currency_symbol(currency, _locale(lang))}{_plain(abs(x))}"
+
+
+def _money(x: float, currency: str, lang: str | None, significant: int) -> str:
     lang = resolve_lang(lang)
     loc = _locale(lang)
     if currency == "JPY" and lang == "ja":
@@ -231,7 +251,10 @@ def number(x: float, lang: str | None = None, digits: int = 0) -> str:
     from babel.numbers import format_decimal
 
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return _minus(format_decimal(x, format=fmt, locale=_locale(lang)))
+    try:
+        return _minus(format_decimal(x, format=fmt, locale=_locale(lang)))
+    except ArithmeticError:  # past Babel's decimal precision
+        return _plain(x)
 
 
 def count(x: float, lang: str | None = None) -> str:
@@ -247,8 +270,11 @@ def percent(x: float, lang: str | None = None, digits: int = 1, *, sign: bool = 
     from babel.numbers import format_percent
 
     fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    text = format_percent(x, format=fmt, locale=_locale(lang))
-    text = _minus(_trim(text[:-1]) + "%")
+    try:
+        text = format_percent(x, format=fmt, locale=_locale(lang))
+        text = _minus(_trim(text[:-1]) + "%")
+    except ArithmeticError:  # past Babel's decimal precision
+        text = _plain(x, shift=2) + "%"
     if text in ("\u22120%",):
         text = "0%"
     return ("+" + text) if sign and x > 0 and text != "0%" else text
@@ -323,14 +349,18 @@ def tick_labels(values, lang: str | None = None, suffix: str = "", prefix: str =
             continue
         unit, name = next(((u, n) for u, n in _TICK_UNITS[lang] if abs(x) >= u), (1.0, ""))
         scaled = abs(x) / unit
-        if step is None:
-            decimals = max(0, 2 - math.floor(math.log10(scaled)))
-        else:
-            decimals = _spacing_decimals(step / unit)
-        decimals = min(decimals, 12)
-        text = format_decimal(
-            round(scaled, decimals), format="#,##0." + "#" * decimals, locale=_locale(lang)
-        )
+        try:
+            if step is None:
+                decimals = max(0, 2 - math.floor(math.log10(scaled)))
+            else:
+                decimals = _spacing_decimals(step / unit)
+            decimals = min(decimals, 12)
+            text = format_decimal(
+                round(scaled, decimals), format="#,##0." + "#" * decimals, locale=_locale(lang)
+            )
+        except ArithmeticError:  # past Babel's decimal precision, or a step too fine to write
+            out.append(("\u2212" if x < 0 else "") + prefix + _plain(abs(x)) + suffix)
+            continue
         if decimals == 0:
             text = text.rstrip(".")
         out.append(("\u2212" if x < 0 else "") + prefix + text + name + suffix)
