@@ -104,3 +104,23 @@ def test_categorical_tick_labels_are_escaped():
     ax.bar([MATH, BROKEN], [1, 2])
     shown = _drawn(plain_figure(fig))
     assert _has(shown, MATH) and _has(shown, BROKEN)
+
+
+def test_a_tex_like_segment_name_draws_in_the_reports_sensitivity_and_lever_sections(tmp_path):
+    """Issue 21, item 6: a segment named ``$\\frac$ tier`` beside one uncertain churn crashed the
+    report's sensitivity cell (mathtext parse error); every label goes through one escaping path."""
+    from cssim.reporting import report
+
+    source = tmp_path / "tex.yaml"
+    source.write_text(
+        "name: TeX test\nhorizon_months: 12\nsegments:\n"
+        "  - {name: SMB, customers: 500, arpa: 10000, acquisition: {rate: 0.2},\n"
+        "     churn: {monthly: {kind: beta, mean: 0.03, sd: 0.01}}}\n"
+        "  - {name: '$\\frac$ tier', customers: 100, arpa: 50000, acquisition: {rate: 0.1},\n"
+        "     churn: {monthly: 0.01}}\n",
+        encoding="utf-8",
+    )
+    ctx = report.prepare(source, paths=200, seed=1)
+    for section in (report.sensitivity, report.strategy, report.growth, report.unit_economics):
+        html = section(ctx)._repr_html_()
+        assert "data:image/png;base64" in html

@@ -27,6 +27,37 @@ class ReportError(RuntimeError):
     """The report notebook failed; the message names the cell, the error and the kept notebook."""
 
 
+#: Prefix of the private folder of a report kernel's sockets (``/tmp/cssim-kernel-XXXX``).
+KERNEL_PREFIX = "cssim-kernel-"
+
+
+def _remove_orphaned_kernel_folders() -> None:
+    """Remove kernel socket folders whose report process is gone (killed before it could clean up).
+
+    Each folder holds ``owner``, the process id that made it; a folder whose owner no longer runs
+    (or that has no owner file and is more than a day old) is removed. Folders of live reports stay.
+    """
+    import time
+
+    for folder in Path(tempfile.gettempdir()).glob(KERNEL_PREFIX + "*"):
+        try:
+            owner = folder / "owner"
+            if owner.is_file():
+                pid = int(owner.read_text(encoding="ascii").strip())
+                try:
+                    os.kill(pid, 0)
+                    continue  # its report still runs
+                except ProcessLookupError:
+                    pass
+                except PermissionError:
+                    continue  # another user's live process
+            elif time.time() - folder.stat().st_mtime < 86_400:
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):
+            continue
+
+
 def _kernel_manager_class():
     """A kernel manager that always starts this interpreter, whatever kernelspecs are installed."""
     from jupyter_client.kernelspec import KernelSpec
@@ -42,7 +73,9 @@ def _kernel_manager_class():
             super().__init__(**kwargs)
             self._ipc_dir = None
             if self.transport == "ipc":
-                self._ipc_dir = tempfile.mkdtemp(prefix="cssim-kernel-")
+                _remove_orphaned_kernel_folders()
+                self._ipc_dir = tempfile.mkdtemp(prefix=KERNEL_PREFIX)
+                Path(self._ipc_dir, "owner").write_text(str(os.getpid()), encoding="ascii")
                 self.ip = os.path.join(self._ipc_dir, "k")
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
