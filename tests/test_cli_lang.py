@@ -360,7 +360,7 @@ def test_compare_and_levers_print_their_result_in_the_chosen_language(tmp_path, 
     en2 = _file(tmp_path, "en2.yaml", EN.replace("0.03", "0.02"))
     assert cli.main(["--lang", "ja", "levers", en, "--paths", "60", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "<LeverResult" not in out and "施策の効果" in out, out
+    assert "<LeverResult" not in out and "打ち手の効果" in out, out
     args = ["--lang", "ja", "compare", en, en2, "--paths", "60", "--out", str(tmp_path / "c")]
     assert cli.main(args) == cli.OK
     out = capsys.readouterr().out

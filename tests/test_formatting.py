@@ -100,7 +100,10 @@ def test_a_finite_value_never_raises_in_any_format():
 
 def test_money_past_what_babel_writes_stays_readable():
     assert fmt.money(1e300, "JPY", "en") == "¥1e+300"
-    assert fmt.money(-1e40, "USD", "en") == "-$1e+40"
+    assert fmt.money(-1e40, "USD", "en") == "\u2212$1e+40"
     assert fmt.money(1e300, "JPY", "ja") == "1e+300円"
+    assert fmt.money(-1e40, "JPY", "ja") == "\u22121e+40円"
+    assert fmt.money(1e24, "EUR", "ja") == "€1e+24"
+    assert fmt.money(9.99e14, "JPY", "en") == "¥999T"
     assert fmt.number(1.7976931348623157e308, "en") == "1.8e+308"
     assert fmt.percent(1e300, "ja") == "1e+302%"

@@ -163,7 +163,7 @@ def test_the_precision_appendix_states_the_method_and_the_stop(tmp_path, lang):
     assert stop.converged and ctx.result.scenario.sampling == "lhs"
     if lang == "en":
         assert "Latin hypercube sampling" in text
-        assert "rank correlations: Churn ~ Expansion" in text and " \u22120.4)" in text
+        assert "rank correlations: Churn ~ Expansion" in text and " \u22120.40)" in text
         assert f"stopped by itself at {stop.paths:,} simulated futures" in text
     else:
         assert "ラテン超方格法" in text and "順位相関" in text and "自ら止まりました" in text

@@ -324,6 +324,8 @@ def test_template_is_committed_without_outputs():
         "months",
         "result_path",
         "lang",
+        "sampling",
+        "precision",
     }
     # thin: every other code cell is a call into cssim.reporting.report
     for c in code[1:]:

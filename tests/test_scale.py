@@ -240,11 +240,14 @@ def test_cssim_run_chooses_summary_mode_past_the_memory_threshold(
     assert "summary mode" not in capsys.readouterr().out
 
 
-def test_cssim_run_with_an_unreachable_scheduler_exits_1(
+def test_a_scheduler_lost_after_the_address_check_fails_the_run_with_exit_1(
     small_scenario_path, tmp_path, capsys, monkeypatch
 ):
+    """An address nothing answers at is refused up front as bad input (exit 2, test_hostile_runs);
+    a scheduler that answered the check and is gone when the run connects is a failed run (exit 1)."""
     import cssim.runs.distributed as dist
 
+    monkeypatch.setattr(dist, "unreachable", lambda address: None)
     real = dist.dask_executor
     monkeypatch.setattr(dist, "dask_executor", lambda address: real(address, timeout="1s"))
     args = ["run", str(small_scenario_path), "--paths", "10", "--scheduler", "tcp://127.0.0.1:9"]

@@ -176,16 +176,23 @@ def money(x: float, currency: str = "JPY", lang: str | None = None, *, significa
     """
     if x is None or not math.isfinite(x):
         return "–"
-    try:
-        return _money(x, currency, lang, significant)
-    except ArithmeticError:  # past Babel's decimal precision: a finite amount still reads
-        from babel.numbers import get_currency_symbol
+    if abs(x) < _SCIENTIFIC_MONEY:
+        try:
+            return _money(x, currency, lang, significant)
+        except ArithmeticError:  # past Babel's decimal precision
+            pass
+    # a thousand trillion and more (a typo or an overflow upstream) still reads, in scientific notation
+    from babel.numbers import get_currency_symbol
 
-        lang = resolve_lang(lang)
-        if currency == "JPY" and lang == "ja":
-            return f"{_plain(x)}円"
-        sign = MINUS if x < 0 else ""
-        return f"{sign}{get_currency_symbol(currency, _locale(lang))}{_plain(abs(x))}"
+    lang = resolve_lang(lang)
+    sign = MINUS if x < 0 else ""
+    if currency == "JPY" and lang == "ja":
+        return f"{sign}{_plain(abs(x))}円"
+    return f"{sign}{get_currency_symbol(currency, _locale(lang))}{_plain(abs(x))}"
+
+
+#: From here money is written in scientific notation (1,000兆円, ¥1000T have no larger unit to read)
+_SCIENTIFIC_MONEY = 1e15
 
 
 def _money(x: float, currency: str, lang: str | None, significant: int) -> str:
