@@ -9,10 +9,114 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..words.i18n import N_
+from ..words.i18n import N_, Translator
 from .common import Command, current_lang, paths_and_seed, positive_int
 
 __all__ = ["COMMANDS"]
+
+
+# -- how to read the file (both commands) ---------------------------------------------------------
+
+FORMATS = ("mrr", "subscriptions", "wide", "invoices", "cohort")
+
+
+def _fx(text: str) -> tuple[str, str]:
+    """``USD=150``: one unit of USD is worth 150 of the scenario's currency (checked when read)."""
+    code, sep, rate = text.partition("=")
+    if not sep or not code.strip() or not rate.strip():
+        raise argparse.ArgumentTypeError(
+            Translator(current_lang())(
+                "{value!r} is not a rate: write CODE=RATE, such as USD=150", value=text
+            )
+        )
+    return code.strip(), rate.strip()
+
+
+def _reading_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of :func:`cssim.data.intake.read_billing`, checked when the file is read."""
+    g = p.add_argument_group(N_("reading the file"))
+    g.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help=N_("the file's format (default: detected from the headers)"),
+    )
+    g.add_argument(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        help=N_("text encoding, such as cp932 (default: UTF-8, UTF-16 by BOM, else CP932)"),
+    )
+    g.add_argument(
+        "--timezone",
+        default=None,
+        metavar="ZONE",
+        help=N_("the business's time zone, such as Asia/Tokyo (default: UTC)"),
+    )
+    g.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help=N_("the last day the data describe, such as 2026-01-31 (default: the latest date)"),
+    )
+    g.add_argument(
+        "--currency",
+        default=None,
+        metavar="CODE",
+        help=N_("the scenario's currency (default: the file's currency column, else JPY)"),
+    )
+    g.add_argument(
+        "--fx",
+        type=_fx,
+        action="append",
+        default=None,
+        metavar="CODE=RATE",
+        help=N_("the value of one unit of another currency in the scenario's, such as USD=150"),
+    )
+    g.add_argument(
+        "--tax-included",
+        default=None,
+        metavar="RATE",
+        help=N_("amounts include tax at RATE (such as 0.10): take it out"),
+    )
+    g.add_argument(
+        "--interval",
+        default=None,
+        metavar="INTERVAL",
+        help=N_("billing interval of invoice lines that do not say it (month, year, 月, 年)"),
+    )
+    order = g.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=True,
+        default=None,
+        help=N_("read 01/02/2024 as 1 February (default: such dates are refused)"),
+    )
+    order.add_argument(
+        "--monthfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=False,
+        help=N_("read 01/02/2024 as 2 January"),
+    )
+
+
+def read_options(args: argparse.Namespace) -> dict:
+    """The reading options given on the command line, as keyword arguments of the reader."""
+    given = {
+        "format": args.format,
+        "encoding": args.encoding,
+        "timezone": args.timezone,
+        "as_of": args.as_of,
+        "currency": args.currency,
+        "fx": dict(args.fx) if args.fx else None,
+        "tax_included": args.tax_included,
+        "interval": args.interval,
+        "dayfirst": args.dayfirst,
+    }
+    return {k: v for k, v in given.items() if v is not None}
 
 
 # -- calibrate -------------------------------------------------------------------------------------
@@ -23,7 +127,10 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
         "data",
         type=Path,
         metavar="DATA.csv",
-        help=N_("MRR table (customer, month, mrr) or cohort table (cohort, period, active)"),
+        help=N_(
+            "a billing export: MRR table (customer, month, mrr), subscription periods, a customer x "
+            "month sheet, invoice lines, or a cohort table (cohort, period, active)"
+        ),
     )
     p.add_argument(
         "--out",
@@ -46,6 +153,34 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help=N_("also backtest on the last N months (shown in the report)"),
     )
+    g = p.add_argument_group(N_("usage states"))
+    g.add_argument(
+        "--usage",
+        type=Path,
+        default=None,
+        metavar="USAGE.csv",
+        help=N_(
+            "usage per customer and month (customer, month, and a usage share 0-1, a count with "
+            "--usage-max, or a state): fit the segment's usage states"
+        ),
+    )
+    g.add_argument(
+        "--usage-max",
+        type=float,
+        default=None,
+        metavar="N",
+        help=N_("the count that means full use, when the usage column is a count"),
+    )
+    g.add_argument(
+        "--states",
+        default=None,
+        metavar="TEXT",
+        help=N_(
+            "states from the least used up with the share each ends below (default: "
+            "dormant<0.2,at risk<0.6,healthy; in Japanese 休眠<0.2,要注意<0.6,健全)"
+        ),
+    )
+    _reading_arguments(p)
 
 
 def calibrate(args: argparse.Namespace) -> int:
@@ -53,7 +188,15 @@ def calibrate(args: argparse.Namespace) -> int:
     from ..runs.calibration import calibrate_cli
 
     return calibrate_cli(
-        args.data, args.out, args.report, backtest_months=args.backtest or 0, lang=current_lang()
+        args.data,
+        args.out,
+        args.report,
+        backtest_months=args.backtest or 0,
+        lang=current_lang(),
+        read_options=read_options(args),
+        usage=args.usage,
+        usage_max=args.usage_max,
+        states=args.states,
     )
 
 
@@ -62,7 +205,10 @@ def calibrate(args: argparse.Namespace) -> int:
 
 def _backtest_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "data", type=Path, metavar="DATA.csv", help=N_("MRR table (customer, month, mrr)")
+        "data",
+        type=Path,
+        metavar="DATA.csv",
+        help=N_("a billing export with MRR per customer (any format but a cohort table)"),
     )
     p.add_argument(
         "--holdout",
@@ -80,6 +226,7 @@ def _backtest_arguments(p: argparse.ArgumentParser) -> None:
         paths_help=N_("Monte Carlo paths of the forecast (default: 2000)"),
         seed_help=N_("random seed, 0 or more (default: 42)"),
     )
+    _reading_arguments(p)
 
 
 def backtest(args: argparse.Namespace) -> int:
@@ -87,14 +234,20 @@ def backtest(args: argparse.Namespace) -> int:
     from ..runs.calibration import backtest_cli
 
     return backtest_cli(
-        args.data, args.holdout, args.out, paths=args.paths, seed=args.seed, lang=current_lang()
+        args.data,
+        args.holdout,
+        args.out,
+        paths=args.paths,
+        seed=args.seed,
+        lang=current_lang(),
+        read_options=read_options(args),
     )
 
 
 COMMANDS = (
     Command(
         "calibrate",
-        N_("fit a scenario to billing data (an MRR or cohort CSV)"),
+        N_("fit a scenario to a billing export (MRR, subscriptions, sheet, invoices or cohorts)"),
         _calibrate_arguments,
         calibrate,
     ),

@@ -21,6 +21,7 @@ The CLI calls :func:`cssim.runs.calibration.calibrate_cli`, which also writes th
 
 from __future__ import annotations
 
+from ..model.errors import Problem
 from .backtest import _backtest_table, backtest
 from .calibration import Calibration
 from .fit_table import calibrate_table, read
@@ -55,6 +56,9 @@ def calibrate(
     backtest_paths: int = 1000,
     seed: int = 0,
     forms: dict | None = None,
+    usage=None,
+    usage_max: float | None = None,
+    states=None,
     **read_options,
 ) -> Calibration:
     """Calibrate a one-segment scenario from billing data.
@@ -86,6 +90,14 @@ def calibrate(
         Fix the forms instead of choosing them: ``{"churn": "monthly" | "onboarding" | "sbg",
         "acquisition": "count" | "count_growth" | "rate"}`` (either key; for studies and for teams that
         know their contract terms).
+    usage : path or DataFrame, optional
+        Usage per customer and month (:func:`cssim.data.usage.read_usage`): the scenario's segment
+        then has usage states fitted from it and the billing data (:mod:`cssim.data.health_fit`),
+        in ``Calibration.health``.
+    usage_max : float, optional
+        The count that means full use, when the usage column is a count.
+    states : str or StateBands, optional
+        The thresholds from usage share to state (default ``dormant<0.2, at risk<0.6, healthy``).
     **read_options
         ``format``, ``encoding``, ``timezone``, ``as_of``, ``fx``, ``tax_included``, ``interval``,
         ``dayfirst``: how to read the file (see :func:`cssim.data.intake.read_billing`).
@@ -109,6 +121,8 @@ def calibrate(
         holdout_fraction=holdout_fraction,
         forms=forms,
     )
+    if usage is not None:
+        cal = _with_health(cal, reading, usage, usage_max, states)
     if backtest_months:
         from dataclasses import replace
 
@@ -121,3 +135,30 @@ def calibrate(
         )
         cal = replace(cal, backtest=bt)
     return cal
+
+
+def _with_health(cal: Calibration, reading, usage, usage_max, states) -> Calibration:
+    """``cal`` with its segment's ``health:`` fitted from ``usage`` and the billing table."""
+    from dataclasses import replace
+
+    from ..model.scenario import Scenario
+    from .health_fit import fit_health
+    from .usage import StateBands, parse_bands, read_usage
+
+    if reading.kind != "mrr":
+        raise CalibrationError(
+            reading.source,
+            [Problem("", "usage states need a per-customer billing table, not a cohort table")],
+        )
+    if isinstance(states, str):
+        try:
+            states = parse_bands(states)
+        except ValueError as e:
+            raise CalibrationError(str(usage), [Problem("states", str(e))]) from None
+    bands = states if isinstance(states, StateBands) else None
+    read = read_usage(usage, usage_max=usage_max, bands=bands)
+    fit = fit_health(reading.table, read, reading.source)
+    data = cal.scenario.to_dict()
+    data["segments"][0]["health"] = fit.block()
+    scenario = Scenario.from_dict(data, source=f"{reading.source} + {read.source}")
+    return replace(cal, scenario=scenario, health=fit, usage=read)

@@ -30,6 +30,8 @@ class Calibration:
     backtest: object = field(default=None, repr=False)
     notes: tuple = ()
     provenance: Provenance | None = field(default=None, repr=False)
+    health: object = field(default=None, repr=False)  # a HealthFit, with usage data
+    usage: object = field(default=None, repr=False)  # the Usage read
 
     # the fitted pieces, by name (see :class:`~cssim.data.fitting.Fits`)
     churn = property(lambda self: self.fits.churn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["synthetic_mrr"]
+__all__ = ["synthetic_mrr", "synthetic_usage"]
 
 
 def synthetic_mrr(
@@ -82,3 +82,60 @@ def synthetic_mrr(
             "mrr": np.round(values, 2),
         }
     )
+
+
+def synthetic_usage(
+    months: int = 24,
+    customers: int = 2000,
+    *,
+    transitions=((0.90, 0.08, 0.02), (0.15, 0.75, 0.10), (0.05, 0.15, 0.80)),
+    churn=(0.01, 0.03, 0.08),
+    start=(0.6, 0.3, 0.1),
+    new=(0.5, 0.4, 0.1),
+    bands=(0.6, 0.2),
+    new_per_month: float = 60.0,
+    arpa: float = 50_000.0,
+    first: str = "2023-01",
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Billing (customer, month, mrr) and usage (customer, month, usage) from a known state process,
+    SYNTHETIC, for tests of :func:`cssim.data.health_fit.fit_health`.
+
+    States are listed healthiest first (healthy, at risk, dormant). Month 0 has ``customers`` split by
+    ``start``. In each later month, as the engine orders it: a customer in state ``s`` churns with
+    ``churn[s]``; a stayer moves with ``transitions[s]``; then Poisson(``new_per_month``) customers join,
+    their states drawn from ``new``. A month's usage share is uniform within its state's band: healthy
+    from ``bands[0]`` to 1, at risk from ``bands[1]`` to ``bands[0]``, dormant below ``bands[1]`` (so the
+    default thresholds of :mod:`cssim.data.usage` give the states back exactly).
+    """
+    rng = np.random.default_rng(seed)
+    P = np.asarray(transitions, float)
+    c = np.asarray(churn, float)
+    k = len(c)
+    edges = np.array([1.0, *bands, 0.0])  # upper, lower of state s: edges[s], edges[s + 1]
+    state = rng.choice(k, size=customers, p=start)
+    ids = np.arange(customers)
+    next_id = customers
+    period0 = pd.Period(first, freq="M")
+    rows_c, rows_t, rows_s = [ids], [np.zeros(customers, int)], [state]
+    for t in range(1, months):
+        stay = rng.random(len(ids)) >= c[state]
+        ids, state = ids[stay], state[stay]
+        u = rng.random(len(ids))
+        state = (u[:, None] > np.cumsum(P[state], axis=1)[:, :-1]).sum(axis=1)
+        joined = rng.poisson(new_per_month)
+        ids = np.concatenate([ids, np.arange(next_id, next_id + joined)])
+        state = np.concatenate([state, rng.choice(k, size=joined, p=new)])
+        next_id += joined
+        rows_c.append(ids)
+        rows_t.append(np.full(len(ids), t))
+        rows_s.append(state)
+    cust = np.concatenate(rows_c)
+    t = np.concatenate(rows_t)
+    s = np.concatenate(rows_s)
+    month = [str(period0 + int(i)) for i in t]
+    names = [f"C{i:05d}" for i in cust]
+    share = edges[s + 1] + (edges[s] - edges[s + 1]) * rng.random(len(s))
+    billing = pd.DataFrame({"customer": names, "month": month, "mrr": arpa})
+    usage = pd.DataFrame({"customer": names, "month": month, "usage": np.round(share, 4)})
+    return billing, usage

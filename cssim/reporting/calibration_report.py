@@ -167,6 +167,14 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
             ],
         }
     ]
+    if cal.provenance is not None:  # how the file was read, so a reader can check it first
+        sections.insert(
+            0, {"heading": _("How the file was read"), "list": cal.provenance.lines(lang)}
+        )
+    if cal.health is not None:  # usage states right after the fitted figures: what CS leaders look for
+        from .health_fit_text import health_fit_sections
+
+        sections += health_fit_sections(cal, lang)
     churn_rows = [
         [
             _("constant monthly churn, all customers"),

@@ -22,25 +22,43 @@ def calibrate_cli(
     report_dir=None,
     *,
     horizon_months: int = 36,
-    currency: str = "JPY",
     backtest_months: int = 0,
     lang: str = "en",
+    read_options: dict | None = None,
+    usage=None,
+    usage_max: float | None = None,
+    states: str | None = None,
 ) -> int:
-    """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR]``: 0 ok, 2 bad data, 1 failed.
+    """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR] [--usage USAGE.csv]``: 0 ok, 2 bad data, 1 failed.
 
-    Prints what it wrote on stdout and any error as one message on stderr (never a traceback).
+    Prints how the file was read (its provenance) and what it wrote on stdout, and any error as one
+    message on stderr (never a traceback). ``read_options`` go to the reader (``format``,
+    ``encoding``, ``currency`` ...; :func:`cssim.data.intake.read_billing`).
     """
+    if usage is not None and states is None:
+        from ..data.usage import DEFAULT_BANDS
+
+        states = DEFAULT_BANDS.get(lang, DEFAULT_BANDS["en"])  # state names in the reader's language
     try:
         cal = calibrate(
             data_path,
             horizon_months=horizon_months,
-            currency=currency,
             backtest_months=backtest_months,
+            usage=usage,
+            usage_max=usage_max,
+            states=states,
+            **(read_options or {}),
         )
     except ScenarioError as e:
         print(scenario_error_text(e, lang), file=sys.stderr)
         return 2
     _ = Translator(lang)
+    _print_provenance(cal.provenance, lang)
+    if cal.health is not None:
+        from ..reporting.health_fit_text import health_fit_lines
+
+        for line in health_fit_lines(cal, lang):
+            print(line)
     try:
         out = cal.write_scenario(out_path)
         print(_("wrote {files}", files=out))
@@ -60,8 +78,22 @@ def calibrate_cli(
     return 0
 
 
+def _print_provenance(provenance, lang: str) -> None:
+    """How the file was read, first, so a reader checks it before the figures."""
+    if provenance is not None:
+        for line in provenance.lines(lang):
+            print(line)
+
+
 def backtest_cli(
-    data_path, holdout: int, out_dir=None, *, paths: int = 2000, seed: int = 0, lang: str = "en"
+    data_path,
+    holdout: int,
+    out_dir=None,
+    *,
+    paths: int = 2000,
+    seed: int = 0,
+    lang: str = "en",
+    read_options: dict | None = None,
 ) -> int:
     """``cssim backtest DATA.csv --holdout N [--out DIR]``: 0 ok, 2 bad data, 1 failed to write.
 
@@ -69,11 +101,12 @@ def backtest_cli(
     embedded) and ``DIR/backtest.png``.
     """
     try:
-        bt = backtest(data_path, holdout=holdout, paths=paths, seed=seed)
+        bt = backtest(data_path, holdout=holdout, paths=paths, seed=seed, **(read_options or {}))
     except ScenarioError as e:
         print(scenario_error_text(e, lang), file=sys.stderr)
         return 2
     _ = Translator(lang)
+    _print_provenance(bt.calibration.provenance, lang)
     print(
         _(
             "backtest of {source}: fitted to {cutoff}, {months} months held out",

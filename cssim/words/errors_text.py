@@ -380,6 +380,34 @@ DATA_MESSAGES = (
     N_(
         "the average first MRR of new customers is {amount}, more than the {limit} a scenario's money may be: check the mrr column for a mistyped amount or one in the wrong unit"
     ),
+    N_(
+        "{what} is above 1 in {rows}: a usage share runs from 0 to 1; for a count give --usage-max, the count that means full use"
+    ),
+    N_(
+        "states {text}: write the states from the least used up, each but the last with the share it ends below, such as dormant<0.2,at risk<0.6,healthy"
+    ),
+    N_(
+        "states {text}: the shares must rise strictly between 0 and 1, such as dormant<0.2,at risk<0.6,healthy"
+    ),
+    N_("states {text}: each state needs its own name"),
+    N_("usage_max must be a positive number, got {value}"),
+    N_(
+        "a usage file needs the columns customer, month and usage (a share from 0 to 1, or a count with --usage-max) or state; missing: {missing}; the header is {header}"
+    ),
+    N_("the usage file has no rows"),
+    N_(
+        "a customer has two rows for one month ({rows}; {n} rows in all): a usage share cannot be added up; keep one row per customer and month"
+    ),
+    N_("{what} names states not listed ({unknown}); listed: {listed}"),
+    N_("the usage file names only one state; at least 2 are needed"),
+    N_("usage states need a per-customer billing table, not a cohort table"),
+    N_(
+        "no customer and month of the usage file is a paying month in {source}: check that both files name customers the same way and cover the same months"
+    ),
+    N_(
+        "the usage file has no state for the last billing month ({month}): the start shares need the states of today's customers"
+    ),
+    N_("no customer has a state in two paying months in a row: the transitions cannot be counted"),
 )
 
 #: Parts of messages that are values of a template above (``0 to 4`` in ``segment indices: {allowed}``).
