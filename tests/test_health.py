@@ -273,7 +273,7 @@ def test_the_explorer_moves_the_healthy_share_of_new_customers_and_the_headcount
 
 
 def test_the_report_section_says_what_the_cs_team_is_worth(tmp_path):
-    from cssim.reporting.report import health, health_lead, prepare
+    from cssim.reporting.report import health, health_lead, prepare, summary
 
     path = tmp_path / "h.yaml"
     path.write_text(with_response().to_yaml(), encoding="utf-8")
@@ -283,6 +283,8 @@ def test_the_report_section_says_what_the_cs_team_is_worth(tmp_path):
         assert words in lead[0].lower() and len(lead) >= 2
         html = health(ctx)._repr_html_()
         assert html.count("data:image/png;base64") == 2  # the state mix and churn, the CS curve
+        first = summary(ctx)._repr_html_()  # the decision is on the first screen, said once
+        assert all(line in first for line in lead) and lead[0] not in html
     plain = tmp_path / "plain.yaml"
     plain.write_text(scenario(health=None).to_yaml(), encoding="utf-8")
     ctx = prepare(plain, paths=50, seed=1)

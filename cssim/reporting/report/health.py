@@ -87,7 +87,7 @@ def health(ctx: ReportContext) -> Html:
     if not _has_health(ctx):
         return Html("", text="")
     t, lang, r = ctx.t, ctx.lang, ctx.result
-    parts = [_p(line, "lead") for line in health_lead(ctx)]
+    parts = []  # the decision (health_lead) is on the first screen; here the evidence behind it
     segments = [s.name for s in ctx.scenario.segments if s.health is not None]
     for name in segments:
         seg = name if len(ctx.scenario.segments) > 1 else TOTAL

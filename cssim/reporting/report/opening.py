@@ -10,6 +10,7 @@ from ...words import formatting as fm
 from ...words.labels import lever_label
 from . import conclusion
 from .context import ReportContext
+from .health import health_lead
 from .markup import Html, _cards, _columns, _h3, _list, _p, _section, _table, render
 from .tables import assumptions_table, kpi_table
 
@@ -144,11 +145,15 @@ def summary(ctx: ReportContext) -> Html:
             "note",
         )
     )
+    health = health_lead(ctx)  # with usage states: ARR at risk and what the CS team is worth
+    if health:
+        health = [_h3(t("Customer health and the CS team")), *(_p(line) for line in health)]
     return _section(
         t("What to expect and what to do"),
         _cards(conclusion.cards(ctx)),
         *(_p(p, "lead") for p in paras[:-1]),
         _p(paras[-1]),
+        *health,
         *todo,
         cls="summary",
     )
