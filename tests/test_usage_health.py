@@ -49,7 +49,7 @@ def test_churn_by_state_is_recovered_and_inside_its_interval(known):
 
 
 def test_the_shares_are_those_of_the_last_month_and_of_first_months(known):
-    billing, usage, cal = known
+    _billing, usage, cal = known
     fit = cal.health
     last = usage[usage["month"] == usage["month"].max()]
     counts = np.array(

@@ -17,6 +17,7 @@ customer and month are an error too (a share cannot be summed), never a silent c
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -115,7 +116,7 @@ def parse_bands(text: str) -> StateBands:
                 below.append(float(limit))
             except ValueError:
                 raise unreadable from None
-    rising = all(a < b for a, b in zip(below, below[1:], strict=False))
+    rising = all(a < b for a, b in itertools.pairwise(below))
     if not rising or not all(0 < b <= 1 for b in below):
         raise ValueError(
             f"states {text!r}: the shares must rise strictly between 0 and 1, such as "

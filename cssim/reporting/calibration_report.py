@@ -171,7 +171,9 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
         sections.insert(
             0, {"heading": _("How the file was read"), "list": cal.provenance.lines(lang)}
         )
-    if cal.health is not None:  # usage states right after the fitted figures: what CS leaders look for
+    if (
+        cal.health is not None
+    ):  # usage states right after the fitted figures: what CS leaders look for
         from .health_fit_text import health_fit_sections
 
         sections += health_fit_sections(cal, lang)

@@ -38,7 +38,9 @@ def calibrate_cli(
     if usage is not None and states is None:
         from ..data.usage import DEFAULT_BANDS
 
-        states = DEFAULT_BANDS.get(lang, DEFAULT_BANDS["en"])  # state names in the reader's language
+        states = DEFAULT_BANDS.get(
+            lang, DEFAULT_BANDS["en"]
+        )  # state names in the reader's language
     try:
         cal = calibrate(
             data_path,
