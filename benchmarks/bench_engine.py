@@ -44,6 +44,7 @@ sys.path.insert(0, str(HERE))
 import cssim  # noqa: E402
 from cssim.model.buckets import Buckets, Expectation  # noqa: E402
 from cssim.model.engine import segment_parameters  # noqa: E402
+from cssim.model.states import StateBuckets  # noqa: E402
 from scenarios import growth_vs_churn, three_segments  # noqa: E402
 
 
@@ -78,9 +79,12 @@ class _Recorder(Expectation):
     def __init__(self):
         self.calls: dict[str, list] = {}
 
-    def binomial(self, n, p, purpose, plan=None):  # n: (columns drawn, 1 path)
-        p_col = np.broadcast_to(p, n.shape)[:, 0]
-        self.calls.setdefault(purpose, []).append((np.rint(n[:, 0]).astype(np.int64), p_col.copy()))
+    def binomial(self, n, p, purpose, plan=None):  # n: (columns drawn, 1 path), or (states, ...)
+        n = np.asarray(n, dtype=float)
+        p_all = np.broadcast_to(p, n.shape)
+        flat_n = n.reshape(-1, n.shape[-1])[:, 0]
+        flat_p = p_all.reshape(-1, n.shape[-1])[:, 0]
+        self.calls.setdefault(purpose, []).append((np.rint(flat_n).astype(np.int64), flat_p.copy()))
         return n * p
 
     def poisson(self, lam, purpose):
@@ -99,7 +103,8 @@ def engine_draws(scenario: cssim.Scenario) -> list[Draws]:
     out = []
     for seg in scenario.segments:
         recorder = _Recorder()
-        state = Buckets(seg, segment_parameters(seg, None), scenario.horizon_months, 1, recorder)
+        kind = StateBuckets if seg.health is not None else Buckets
+        state = kind(seg, segment_parameters(seg, None), scenario.horizon_months, 1, recorder)
         for t in range(1, scenario.horizon_months + 1):
             state.step(t)
         out += [Draws(seg.name, purpose, calls) for purpose, calls in recorder.calls.items()]
@@ -254,6 +259,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     rows.append(("three segments vs matched floor", sim3, floor3, 2.0, cause3))
 
+    # b2. usage states and a CS team (issue 17) against their own matched floor: the state moves,
+    # the split of new customers and churn by state are drawn as the engine draws them
+    health = cssim.load_scenario(HERE.parent / "scenarios" / "usage-health.yaml").replace(
+        {"horizon_months": horizon}
+    )
+    cssim.simulate(health, paths=min(paths, 1000), seed=0)
+    sim_h = best_of(lambda: cssim.simulate(health, paths=paths, seed=1), repeats)
+    draws_h = engine_draws(health)
+    floor_h = best_of(lambda: floor_time(draws_h, paths), repeats)
+    cause_h = (
+        "each state x bucket group draws its churn and its moves as successive binomials by "
+        "inverse CDF, and the per-state metrics (customers, MRR, churned by state) are stored"
+    )
+    rows.append(("usage states + CS vs matched floor", sim_h, floor_h, 2.0, cause_h))
+
     print(f"{'target':52} {'measured s':>10} {'baseline s':>10} {'ratio':>7}  verdict")
     for label, value, base, target, why in rows:
         ratio = value / base
@@ -262,7 +282,11 @@ def main(argv: list[str] | None = None) -> int:
             f"<= {target:g}x {verdict(ratio, target, 'x', why)}"
         )
     print(f"\nvariates the engine draws per path-month ({horizon} months):")
-    for label, ds in (("growth-vs-churn", draws), ("three segments", draws3)):
+    for label, ds in (
+        ("growth-vs-churn", draws),
+        ("three segments", draws3),
+        ("usage states", draws_h),
+    ):
         for d in ds:
             print(f"  {label:16} {d.segment:14} {d.purpose:12} {d.count(1) / horizon:8.1f}")
 
