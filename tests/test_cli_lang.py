@@ -365,3 +365,19 @@ def test_compare_and_levers_print_their_result_in_the_chosen_language(tmp_path, 
     assert cli.main(args) == cli.OK
     out = capsys.readouterr().out
     assert "<Comparison" not in out and "共通の乱数" in out, out
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_help_page_prints_in_both_languages(lang, capsys):
+    """A translated help with its own percent sign (``NRR 100%``, ``利用率 100%``) once crashed argparse,
+    which formats help with %: the top-level help and every command's help print and exit 0."""
+    for args in ([], *([name] for name in cli.COMMANDS)):
+        with pytest.raises(SystemExit) as e:
+            cli.main(["--lang", lang, *args, "--help"])
+        assert e.value.code == 0, args
+        out = capsys.readouterr().out
+        assert "usage" in out or "使い方" in out, (args, out[:200])
+    with pytest.raises(SystemExit):
+        cli.main(["--lang", "ja", "calibrate", "--help"])
+    out = capsys.readouterr().out
+    assert "ファイルの読み方" in out and "利用状態" in out and "100%" in out

@@ -47,6 +47,7 @@ from .common import (  # noqa: F401
 from .help import (
     WideHelpFormatter,
     argparse_speaks,
+    help_text,
     translate_help,
     wrap_wide,  # noqa: F401 (read here too)
 )
@@ -82,7 +83,10 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
         sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
         for cmd in COMMANDS.values():
             p = sub.add_parser(
-                cmd.name, help=tr(cmd.help), description=tr(cmd.help), formatter_class=formatter
+                cmd.name,
+                help=help_text(tr(cmd.help)),
+                description=tr(cmd.help),
+                formatter_class=formatter,
             )
             cmd.arguments(p)
             lang_argument(p)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 
 from ..words import formatting as fmt
 from ..words.i18n import N_, Translator
@@ -118,6 +119,15 @@ class WideHelpFormatter(argparse.HelpFormatter):
         return "\n".join(indent + line for line in wrap_wide(text, width - len(indent)))
 
 
+#: argparse's ``%(name)s``, a doubled ``%%``, or a lone percent sign (the one to double)
+_PERCENT = re.compile(r"%\(\w+\)[sdr]|%%|%")
+
+
+def help_text(text: str) -> str:
+    """``text`` as argparse's help strings must be: its own percent signs doubled."""
+    return _PERCENT.sub(lambda m: "%%" if m.group() == "%" else m.group(), text)
+
+
 def translate_help(parser: argparse.ArgumentParser, lang: str) -> None:
     """Every argument's help (written in English and marked ``N_``) in ``lang``."""
     if lang == "en":
@@ -125,4 +135,9 @@ def translate_help(parser: argparse.ArgumentParser, lang: str) -> None:
     t = Translator(lang).translations
     for action in parser._actions:
         if action.help and action.help is not argparse.SUPPRESS:
-            action.help = t.gettext(action.help)
+            # argparse formats help with %: a translation's own percent sign (100%) is doubled,
+            # its %(default)s kept
+            action.help = help_text(t.gettext(action.help))
+    for group in parser._action_groups:
+        if group.title:
+            group.title = t.gettext(group.title)
