@@ -98,12 +98,12 @@ def test_the_cli_reads_japanese_files_prints_the_fit_and_writes_the_report(tmp_p
         cli.main([*args, "--out", str(tmp_path / "s.yaml"), "--report", str(tmp_path / "r")]) == 0
     )
     out = capsys.readouterr().out
-    assert "文字コード CP932" in out and "利用率による状態: 休眠<0.2、要注意<0.6、健全" in out, out
+    assert "文字コード CP932" in out and "利用率による状態：休眠<0.2、要注意<0.6、健全" in out, out
     assert "休眠の顧客は健全の顧客の" in out and "推定できません" in out, out
     sc = cssim.load_scenario(tmp_path / "s.yaml")
     assert [s.name for s in sc.segments[0].health.states] == ["健全", "要注意", "休眠"]
     html = (tmp_path / "r" / "calibration.html").read_text(encoding="utf-8")
-    assert "利用状態: 月ごとの移り変わり" in html and "ファイルの読み方" in html
+    assert "利用状態: 月ごとの移り変わり" in html and "ファイルの読み込み結果" in html
     assert "推定できません" in html
 
 

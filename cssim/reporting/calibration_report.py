@@ -153,6 +153,23 @@ def _movement_figure(cal: Calibration, lang: str = "en"):
 
 
 #: how each fitted figure of :meth:`Calibration.summary` reads (by its English name); rates otherwise
+#: acquisition forms in words
+_ACQUISITION_FORMS = {
+    "count": N_("a steady number of new customers a month"),
+    "count_growth": N_("a number of new customers a month that grows"),
+    "rate": N_("new customers in proportion to the customer base"),
+}
+
+
+def _chosen_how(chosen_by: str) -> str:
+    """How the acquisition form was chosen, in words (``Fits.acquisition.chosen_by``)."""
+    if chosen_by.startswith("held-out"):
+        return N_("chosen by how well each form forecast held-out months")
+    if chosen_by == "given":
+        return N_("as given")
+    return N_("chosen by AIC, as the data are too short for a holdout")
+
+
 def render_report(cal: Calibration, lang: str = "en") -> str:
     """The calibration page as one HTML string, in ``lang``."""
     _ = Translator(lang)
@@ -243,10 +260,15 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
                 "heading": _("Acquisition"),
                 "paragraphs": [
                     _(
-                        "Model chosen by AIC: {model} over {months} months. AIC: {aic}.",
-                        model=a.model,
+                        "Model used: {model}, fitted to {months} months; {how} (AIC for "
+                        "reference, lower is better: {aic}).",
+                        model=_(_ACQUISITION_FORMS.get(a.model, a.model)),
                         months=a.months,
-                        aic=", ".join(f"{k} {_num(v, lang=lang)}" for k, v in a.aic.items()),
+                        how=_(_chosen_how(a.chosen_by)),
+                        aic=_(", ").join(
+                            f"{_(_ACQUISITION_FORMS.get(k, k))} {_num(v, lang=lang)}"
+                            for k, v in a.aic.items()
+                        ),
                     )
                 ],
             }

@@ -137,7 +137,7 @@ def plan_table(plan, lang: str = "en", compact: bool = False) -> tuple[list[str]
             _("Profit after CS (mean, 80% range)"),
             arr,
             "ARR:CRC",
-            _("Pays back: 12 / 24 months"),
+            _("Step from the row above pays back: 12 / 24 months"),
         ]
     else:
         columns = [
@@ -149,7 +149,7 @@ def plan_table(plan, lang: str = "en", compact: bool = False) -> tuple[list[str]
             "NRR",
             "GRR",
             "ARR:CRC",
-            _("Pays back: 12 / 24 months"),
+            _("Step from the row above pays back: 12 / 24 months"),
         ]
     rows = []
     for r in t.itertuples():
@@ -161,12 +161,14 @@ def plan_table(plan, lang: str = "en", compact: bool = False) -> tuple[list[str]
         )
         marks = [m for m, on in ((_("today"), r.current), (_("best"), r.best)) if on]
         if marks:
-            name = f"{name} ({', '.join(marks)})"
+            name = _("{level} ({marks})", level=name, marks=_(", ").join(marks))
         pay = " / ".join(
             fmt.percent(v, lang, 0) if np.isfinite(v) else "–"
             for v in (r.p_payback_12, r.p_payback_24)
         )
-        band = f"{fmt.money(r.profit_p10, cur, lang)} – {fmt.money(r.profit_p90, cur, lang)}"
+        band = fmt.span(
+            fmt.money(r.profit_p10, cur, lang), fmt.money(r.profit_p90, cur, lang), lang
+        )
         ratio = fmt.format_value(r.arr_crc_median, "ratio", lang)
         if compact:
             rows.append(

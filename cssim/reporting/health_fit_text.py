@@ -9,11 +9,15 @@ from ..words.i18n import Translator
 __all__ = ["health_fit_lines", "health_fit_sections", "what_data_cannot_say"]
 
 
-def _states(names, values, lang: str, kind: str = "percent", digits: int = 0) -> str:
+def _states(names, values, lang: str, digits: int | None = 0, per: str | None = None) -> str:
     _ = Translator(lang)
     sep = "、" if _.lang == "ja" else ", "
     return sep.join(
-        _("{state} {value}", state=n, value=fm.format_value(v, kind, lang, digits=digits))
+        _(
+            "{state} {value}",
+            state=n,
+            value=fm.format_value(v, "percent", lang, digits=digits, per=per),
+        )
         for n, v in zip(names, values, strict=True)
     )
 
@@ -25,10 +29,10 @@ def _ratio_sentence(fit, lang: str) -> str:
     if not (r[0] > 0 and r[-1] == r[-1]):
         return ""
     return _(
-        "{worst} accounts churn {times} times as often as {best} ones",
+        "{worst} accounts churn {times} as often as {best} ones",
         worst=fit.names[-1],
         best=fit.names[0],
-        times=fm.number(r[-1] / r[0], lang, 1),
+        times=fm.format_value(r[-1] / r[0], "times", lang),
     )
 
 
@@ -49,9 +53,9 @@ def _notes(fit, lang: str) -> list[str]:
 def what_data_cannot_say(lang: str) -> str:
     _ = Translator(lang)
     return _(
-        "The effect of CS coverage cannot be estimated from these data: CSMs go where the trouble is, "
-        "so coverage and health move together whatever CS does. The scenario has no cs.response; "
-        "give it as an assumption, with its uncertainty."
+        "The effect of CS cannot be estimated from these data: CSMs go where the trouble is, so CS "
+        "work and health move together whether or not CS helps. The scenario written has no CS "
+        "effect (cs.response): add it as an assumption, with its uncertainty."
     )
 
 
@@ -88,8 +92,8 @@ def health_fit_lines(cal, lang: str) -> list[str]:
         )
     )
     churn = _(
-        "Churn the month after, by state: {rates} a month",
-        rates=_states(fit.names, fit.churn_by_state, lang, "percent", 1),
+        "Churn the month after, by state: {rates}",
+        rates=_states(fit.names, fit.churn_by_state, lang, None, "month"),
     )
     ratio = _ratio_sentence(fit, lang)
     lines.append(_("{a}; {b}.", a=churn, b=ratio) if ratio else _("{a}.", a=churn))
@@ -105,6 +109,8 @@ def health_fit_sections(cal, lang: str) -> list[dict]:
     mean = fit.transition_mean()
     lo, hi = fit.transition_interval()
     pct = lambda x: fm.format_value(x, "percent", lang, digits=1)  # noqa: E731
+    monthly = lambda x: fm.format_value(x, "percent", lang, per="month")  # noqa: E731
+    times = lambda x: fm.format_value(x, "times", lang, digits=2)  # noqa: E731
     moves = {
         "heading": _("Usage states: moves a month"),
         "paragraphs": [
@@ -140,11 +146,16 @@ def health_fit_sections(cal, lang: str) -> list[dict]:
         "paragraphs": [
             _(
                 "Churn in the month after a month in each state, from the billing data; the "
-                "multiplier is that churn over the churn of all these months ({pooled} a month), as "
-                "the scenario's churn_multiplier (90% interval).",
-                pooled=pct(fit.pooled_churn),
+                "multiplier is that churn over the churn of all these months ({pooled}), the "
+                "scenario's churn multiplier (churn_multiplier; 90% interval).",
+                pooled=monthly(fit.pooled_churn),
             )
-            + (" " + _("{sentence}.", sentence=ratio[:1].upper() + ratio[1:]) if ratio else ""),
+            + (
+                ("" if _.lang == "ja" else " ")
+                + _("{sentence}.", sentence=ratio[:1].upper() + ratio[1:])
+                if ratio
+                else ""
+            ),
             what_data_cannot_say(lang),
             *_notes(fit, lang),
         ],
@@ -164,12 +175,12 @@ def health_fit_sections(cal, lang: str) -> list[dict]:
                 pct(fit.new[i]),
                 fm.count(int(fit.at_risk_months[i]), lang),
                 fm.count(int(fit.churned[i]), lang),
-                pct(fit.churn_by_state[i]),
+                monthly(fit.churn_by_state[i]),
                 _(
                     "{value} ({low} to {high})",
-                    value=fm.number(m[i], lang, 2),
-                    low=fm.number(mlo[i], lang, 2),
-                    high=fm.number(mhi[i], lang, 2),
+                    value=times(m[i]),
+                    low=times(mlo[i]),
+                    high=times(mhi[i]),
                 ),
             ]
             for i, name in enumerate(fit.names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ..data.backtest import BACKTEST_METRICS
 from ..data.calibrate import backtest, calibrate
@@ -41,11 +42,15 @@ def calibrate_cli(
         states = DEFAULT_BANDS.get(
             lang, DEFAULT_BANDS["en"]
         )  # state names in the reader's language
+    names = {}
+    if lang == "ja":  # a Japanese user's scenario has a Japanese name and segment, and says ja
+        names = {"name": f"{Path(data_path).name} から推定", "segment": "全顧客"}
     try:
         cal = calibrate(
             data_path,
             horizon_months=horizon_months,
             backtest_months=backtest_months,
+            **names,
             usage=usage,
             usage_max=usage_max,
             states=states,
@@ -54,6 +59,13 @@ def calibrate_cli(
     except ScenarioError as e:
         print(scenario_error_text(e, lang), file=sys.stderr)
         return 2
+    if lang == "ja":
+        from dataclasses import replace
+
+        from ..model.scenario import Scenario
+
+        data = {**cal.scenario.to_dict(), "language": "ja"}
+        cal = replace(cal, scenario=Scenario.from_dict(data, source=str(data_path)))
     _ = Translator(lang)
     _print_provenance(cal.provenance, lang)
     if cal.health is not None:

@@ -87,12 +87,10 @@ PARAMETERS: dict[str, Parameter] = {
     # usage states and the CS response: ``*`` stands for a state or an item, named in the label
     "health.states.*.start": Parameter(N_("{state}: share of today's customers"), "percent"),
     "health.states.*.new": Parameter(N_("{state}: share of new customers"), "percent"),
-    "health.states.*.churn_multiplier": Parameter(N_("{state}: churn multiplier"), "number"),
-    "health.states.*.expansion_multiplier": Parameter(
-        N_("{state}: expansion multiplier"), "number"
-    ),
+    "health.states.*.churn_multiplier": Parameter(N_("{state}: churn multiplier"), "times"),
+    "health.states.*.expansion_multiplier": Parameter(N_("{state}: expansion multiplier"), "times"),
     "health.states.*.contraction_multiplier": Parameter(
-        N_("{state}: contraction multiplier"), "number"
+        N_("{state}: contraction multiplier"), "times"
     ),
     "health.transitions.*.*": Parameter(N_("Move from {source} to {target}"), "percent", "month"),
     "cs.hires.*.month": Parameter(N_("Hire {n}: month"), "months"),

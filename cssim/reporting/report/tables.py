@@ -147,14 +147,22 @@ def _pct(x: float, lang: str) -> str:
     return fm.format_value(x, "percent", lang, digits="fit")
 
 
-def describe_value(name: str, value: Any, t: Translator, currency: str = "JPY") -> str:
+def describe_value(
+    name: str,
+    value: Any,
+    t: Translator,
+    currency: str = "JPY",
+    scenario: Scenario | None = None,
+    segment: str | None = None,
+) -> str:
     """A parameter's value in plain words: ``3.0% a month``, or for a distribution ``3.0% a month at
     the median, 90% between 2.0% and 4.0%`` (its 5th and 95th percentiles).
 
     ``name`` is the field inside a segment (``churn.monthly``); its kind of value and period come
     from :data:`cssim.words.labels.PARAMETERS`.
     """
-    p = labels.PARAMETERS.get(name, labels.Parameter(name, "number"))
+    found = labels.parameter_spec(name, scenario, segment)  # patterned fields too (usage states)
+    p = found[0] if found else labels.Parameter(name, "number")
 
     def show(x: float, per: str | None = None) -> str:
         return fm.format_value(x, p.kind, t.lang, currency, digits="fit", per=per)
@@ -180,8 +188,9 @@ def assumptions_table(scenario: Scenario, lang: str | None = None) -> pd.DataFra
         seg, name = labels.split_path(path, scenario)
         if name == "acquisition.growth" and scenario.segment(seg).acquisition.rate is not None:
             continue  # growth applies to count acquisition only
-        label = labels.parameter_label(name, lang=t.lang, with_segment=False)
-        rows.append((seg, label, describe_value(name, v, t, scenario.currency)))
+        # the full path, so a usage state or a CS response is named by its states, not its position
+        label = labels.parameter_label(path, scenario, lang=t.lang, with_segment=False)
+        rows.append((seg, label, describe_value(name, v, t, scenario.currency, scenario, seg)))
     return pd.DataFrame(rows, columns=[t("Segment"), t("Assumption"), t("Value")])
 
 
