@@ -74,7 +74,7 @@ def test_result_display_in_japanese(scenario):
     r = cssim.simulate(scenario, paths=300, seed=2)
     html = result_html(r, "ja")
     h = r.headline()
-    assert "36か月後のARR（中央値）" in html and "ARRが増える確率" in html
+    assert "36か月目のARR（中央値）" in html and "ARRが増える確率" in html
     assert cssim.words.formatting.money(h["arr_median"], "JPY", "ja") in html
     assert "300パス × 36か月、シード 2" in html
     assert "Paths" not in html and "median" not in html

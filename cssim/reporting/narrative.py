@@ -242,9 +242,24 @@ def derivation(result: SimulationResult, t: Translator) -> list[str]:
     """
     sc = result.scenario
     out: list[str] = []
-    for a in (growth_arithmetic(s) for s in sc.segments):
-        if a is not None:
-            out += _arithmetic_paragraphs(a, len(sc.segments) > 1, t)
+    for seg in sc.segments:
+        a = growth_arithmetic(seg)
+        if a is None:
+            continue
+        paras = _arithmetic_paragraphs(a, len(sc.segments) > 1, t)
+        if seg.health is not None:  # the arithmetic knows one churn rate; the states move it
+            paras[-1] = fm.sentences(
+                [
+                    paras[-1],
+                    t(
+                        "This arithmetic uses the churn the scenario gives before the usage "
+                        "states' multipliers; the figures on the first screen include the states, "
+                        "so they differ."
+                    ),
+                ],
+                t.lang,
+            )
+        out += paras
     return out
 
 
