@@ -130,3 +130,42 @@ def test_analysis_writes_no_files():
             isinstance(n, ast.Call) and getattr(n.func, "id", "") == "open" for n in ast.walk(tree)
         )
         assert not (calls & WRITERS) and not opens, (path.name, calls & WRITERS)
+
+
+#: the floors of docs/ARCHITECTURE.md: a module imports only its own floor and those below it
+FLOORS = {
+    "cssim._version": 0,
+    "cssim.model": 1,
+    "cssim.words": 2,
+    "cssim.analysis": 3,
+    "cssim.data": 3,
+    "cssim.reporting": 4,
+    "cssim.widgets": 4,
+    "cssim.runs": 5,
+    "cssim.cli": 6,
+}
+
+
+def _floor(module: str) -> int | None:
+    for prefix, floor in FLOORS.items():
+        if module == prefix or module.startswith(prefix + "."):
+            return floor
+    return None
+
+
+def test_every_import_points_down_or_sideways():
+    """Counting deferred imports too: model, words, analysis and data reach no higher floor (issue 16),
+    and no floor above them reaches up either; analysis and data share a floor and do not import each
+    other."""
+    graph = _graph(module_level_only=False)
+    assert any(_floor(d) == 2 for d in graph["cssim.analysis.levers"])  # the graph has floors to check
+    up = []
+    for name, deps in graph.items():
+        here = _floor(name)
+        for dep in deps:
+            there = _floor(dep)
+            if here is None or there is None:
+                continue
+            if there > here or (here == there == 3 and name.split(".")[1] != dep.split(".")[1]):
+                up.append(f"{name} -> {dep}")
+    assert up == [], up
