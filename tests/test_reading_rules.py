@@ -485,3 +485,19 @@ def test_the_fast_amount_path_agrees_with_the_parser():
     for t, v, c in zip(texts, fast, codes, strict=True):
         slow, fault = cells.amount(t)
         assert c == fault and ((np.isnan(v) and np.isnan(slow)) or v == slow), t
+
+
+def test_a_cohort_count_past_what_a_scenario_holds_is_named_not_a_crash(tmp_path, capsys):
+    """Issue 21, item 1: 1e30 active customers crashed calibrate with an OverflowError (exit 1)."""
+    from cssim import cli
+
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "cohort,period,active\nA,0,1000000000000000000000000000000\nA,1,1e19\nA,2,50\n",
+        encoding="utf-8",
+    )
+    for lang, words in (("en", "is more than 100,000,000 customers in row 2"), ("ja", "社を超えています")):
+        args = ["--lang", lang, "calibrate", str(path), "--out", str(tmp_path / "x.yaml")]
+        assert cli.main(args) == cli.BAD_INPUT
+        err = capsys.readouterr().err
+        assert words in err and "row 3" in err.replace("3行目", "row 3") and "Traceback" not in err

@@ -93,6 +93,10 @@ def _numbers(
     return pd.Series(v, index=raw.index)
 
 
+#: the most customers a cohort may count (a segment's ``customers`` is at most this)
+MAX_COHORT = 100_000_000
+
+
 def _validate_cohorts(
     raw: pd.DataFrame, source: str, names: dict[str, str] | None = None
 ) -> pd.DataFrame:
@@ -107,6 +111,17 @@ def _validate_cohorts(
         problems.append(Problem("cohort", f"cohort is empty in {_rows(blank, False)}"))
     period = _numbers(raw, "period", problems, integer=True, what=names.get("period", ""))
     active = _numbers(raw, "active", problems, integer=True, what=names.get("active", ""))
+    huge = (active > MAX_COHORT).to_numpy()  # a scenario holds at most this many customers
+    if huge.any():
+        items = list(zip(raw["row"].to_numpy()[huge], raw["active"].to_numpy()[huge], strict=False))
+        what = names.get("active") or "active"
+        problems.append(
+            Problem(
+                "active",
+                f"{what} is more than {MAX_COHORT:,} customers in {_rows(items)}",
+            )
+        )
+        active = active.where(~huge, 0)
     long = (period > MAX_SPAN_MONTHS).to_numpy()
     if long.any():
         items = list(zip(raw["row"].to_numpy()[long], raw["period"].to_numpy()[long], strict=False))

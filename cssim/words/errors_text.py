@@ -242,6 +242,7 @@ DATA_MESSAGES = (
         "month is not a month (write YYYY-MM, such as 2024-03, or a date such as 2024-03-01) in {rows}"
     ),
     N_("period is more than {limit} months in {rows}"),
+    N_("{what} is more than {limit} customers in {rows}"),
     N_(
         "the months span {span} months, from {first} (row {first_row}) to {last} (row {last_row}); calibration reads at most {limit} months ({years} years): check the {column} column for a mistyped year"
     ),
