@@ -274,8 +274,8 @@ def _left_out(opts: ReadOptions, data_end: float, last: int) -> None:
         opts.left_out.append(
             Note.of(
                 N_(
-                    "{month} is left out: the data end on {date}, before the month ended (pass as_of "
-                    "to change)."
+                    "{month} is left out: the data end on {date}, before the month ended (give "
+                    "--as-of, as_of in Python, to change)."
                 ),
                 month=str(pd.Period(ordinal=month, freq="M")),
                 date=_iso(data_end),
