@@ -152,6 +152,18 @@ def test_readme_commands_and_python_run_as_written(tmp_path):
     ):
         assert (out / path).is_file(), path
     assert cssim.load_scenario(out / "my-business.yaml")
+    # the README's promise: a batch on the Dask cluster writes the numbers of the local batch
+    import json
+
+    local, dask_run = (
+        {e["slug"]: e for e in json.loads((out / d / "manifest.json").read_text())["scenarios"]}
+        for d in ("batch", "batch-dask")
+    )
+    assert local.keys() == dask_run.keys() and len(local) >= 10
+    for slug, entry in local.items():
+        for kind in ("summary", "quantiles"):
+            name = entry["outputs"][kind]
+            assert entry["files"][name]["sha256"] == dask_run[slug]["files"][name]["sha256"], name
     assert {p.name for p in repo.iterdir()} - before == {"out"}, "outputs outside out/"
     modes = {
         str(p.relative_to(out)): oct(p.stat().st_mode & 0o777)
