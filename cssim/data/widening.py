@@ -110,9 +110,17 @@ class Widening:
 # -- widening a scenario ------------------------------------------------------------------------------
 
 
-def _mass(kind: str, mean: float, sd: float, lo: float, hi: float) -> float:
+def _mass(d: dict, sd: float, lo: float, hi: float) -> float:
+    """Share of the distribution ``d`` with its sd set to ``sd`` inside ``[lo, hi]``."""
+    kind, mean = d["kind"], float(d["mean"])
     if kind == "normal":
         return float(stats.norm.cdf(hi, mean, sd) - stats.norm.cdf(lo, mean, sd))
+    if kind == "beta":
+        low, high = float(d.get("low", 0.0)), float(d.get("high", 1.0))
+        m, v = (mean - low) / (high - low), (sd / (high - low)) ** 2
+        nu = m * (1 - m) / v - 1
+        dist = stats.beta(m * nu, (1 - m) * nu, loc=low, scale=high - low)
+        return float(dist.cdf(hi) - dist.cdf(lo))
     sigma = math.sqrt(math.log1p((sd / mean) ** 2))
     mu = math.log(mean) - sigma**2 / 2
     upper = stats.norm.cdf((math.log(hi) - mu) / sigma) if math.isfinite(hi) else 1.0
@@ -128,16 +136,15 @@ def _widen_dist(d: dict, k: float, path: str) -> dict:
     if kind == "beta":
         lo, hi = float(d.get("low", 0.0)), float(d.get("high", 1.0))
         m = (mean - lo) / (hi - lo)
-        cap = math.sqrt(m * (1 - m) / 2) * (hi - lo)
-        return {**d, "sd": float(max(sd, min(sd * k, cap)))}
+        k = max(1.0, min(k, math.sqrt(m * (1 - m) / 2) * (hi - lo) / sd))
     rng = _field_range(path)
     lo, hi = (rng.low, rng.high) if rng is not None else (-math.inf, math.inf)
-    if _mass(kind, mean, sd * k, lo, hi) >= _MASS:
+    if _mass(d, sd * k, lo, hi) >= _MASS or _mass(d, sd, lo, hi) < _MASS:
         return {**d, "sd": float(sd * k)}
     a, b = 1.0, k  # bisection on the factor: the mass inside falls as the spread grows
     for _ in range(40):
         mid = (a + b) / 2
-        a, b = (mid, b) if _mass(kind, mean, sd * mid, lo, hi) >= _MASS else (a, mid)
+        a, b = (mid, b) if _mass(d, sd * mid, lo, hi) >= _MASS else (a, mid)
     return {**d, "sd": float(sd * a)}
 
 
