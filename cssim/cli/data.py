@@ -153,6 +153,14 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help=N_("also backtest on the last N months (shown in the report)"),
     )
+    p.add_argument(
+        "--widen",
+        action="store_true",
+        help=N_(
+            "widen the bands until the company's own past forecasts (12, 9, 6 and 3 months back) "
+            "would have held 80% of what happened (shown in the report)"
+        ),
+    )
     g = p.add_argument_group(N_("usage states"))
     g.add_argument(
         "--usage",
@@ -197,6 +205,7 @@ def calibrate(args: argparse.Namespace) -> int:
         usage=args.usage,
         usage_max=args.usage_max,
         states=args.states,
+        widen=args.widen,
     )
 
 

@@ -28,6 +28,7 @@ def calibrate_cli(
     usage=None,
     usage_max: float | None = None,
     states: str | None = None,
+    widen: bool = False,
 ) -> int:
     """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR] [--usage USAGE.csv]``: 0 ok, 2 bad data, 1 failed.
 
@@ -38,7 +39,8 @@ def calibrate_cli(
     if usage is not None and states is None:
         from ..data.usage import DEFAULT_BANDS
 
-        states = DEFAULT_BANDS.get(lang, DEFAULT_BANDS["en"])  # state names in the reader's language
+        # state names in the reader's language
+        states = DEFAULT_BANDS.get(lang, DEFAULT_BANDS["en"])
     try:
         cal = calibrate(
             data_path,
@@ -47,6 +49,7 @@ def calibrate_cli(
             usage=usage,
             usage_max=usage_max,
             states=states,
+            widen=widen,
             **(read_options or {}),
         )
     except ScenarioError as e:
@@ -54,6 +57,17 @@ def calibrate_cli(
         return 2
     _ = Translator(lang)
     _print_provenance(cal.provenance, lang)
+    w = cal.widening
+    if w is not None:  # the widening is said, never hidden
+        print(
+            _(
+                "bands widened x{factor}: the company's past forecasts held {before} of what "
+                "happened in P10-P90, {after} after",
+                factor=f"{w.factor:g}",
+                before=percent(w.coverage_before, lang, 0),
+                after=percent(w.coverage_after, lang, 0),
+            )
+        )
     if cal.health is not None:
         from ..reporting.health_fit_text import health_fit_lines
 
