@@ -25,10 +25,9 @@ were already covered, and the largest factor of the grid (``reached = False``) w
 
 Scaling a spread :math:`s` by :math:`k` in the scenario format:
 
-- ``normal`` and ``lognormal`` (mean, sd): ``sd`` becomes :math:`k s`, the mean kept; cut back (by
-  bisection on the factor) until 92% of the mass lies in the field's range (the format asks 90%);
-- ``beta`` (mean, sd): ``sd`` becomes :math:`\min(k s, \sqrt{m(1-m)/2})` on the unit scale (the shape
-  keeps :math:`\alpha + \beta \ge 1`: a single hump or a flat curve, never a U);
+- ``normal``, ``lognormal`` and ``beta`` (mean, sd): ``sd`` becomes :math:`k s`, the mean kept, cut
+  back where 92% of the mass would leave the field's range and, for a beta, to
+  :math:`\sqrt{m(1-m)/2}` (:func:`~cssim.data.spread.scale_spread`);
 - a ``joint`` covariance :math:`\Sigma` becomes :math:`k^2 \Sigma` (on its log / logit / log1p scales,
   correlations unchanged), then narrowed to the fields' ranges as calibration does
   (:func:`~cssim.model.joint.narrow_to_ranges`).
@@ -45,17 +44,16 @@ of accounts) gains little even at :math:`k = 6`; ``reached`` says so.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..model.joint import narrow_to_ranges
 from ..model.scenario import Scenario
 from ..model.segment import Segment
+from .spread import scale_spread
 
 __all__ = ["GRID", "HORIZONS", "ORIGINS_BACK", "Widening", "backtest_widening", "widen_scenario"]
 
@@ -69,7 +67,6 @@ ORIGINS_BACK = (12, 9, 6, 3)
 TARGET = 0.8
 METRICS = ("customers", "mrr")
 _MIN_FIT_MONTHS = 7
-_MASS = 0.92  # keep this share inside a field's range (the format asks 0.9)
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,54 +107,10 @@ class Widening:
 # -- widening a scenario ------------------------------------------------------------------------------
 
 
-def _mass(d: dict, sd: float, lo: float, hi: float) -> float:
-    """Share of the distribution ``d`` with its sd set to ``sd`` inside ``[lo, hi]``."""
-    kind, mean = d["kind"], float(d["mean"])
-    if kind == "normal":
-        return float(stats.norm.cdf(hi, mean, sd) - stats.norm.cdf(lo, mean, sd))
-    if kind == "beta":
-        low, high = float(d.get("low", 0.0)), float(d.get("high", 1.0))
-        m, v = (mean - low) / (high - low), (sd / (high - low)) ** 2
-        nu = m * (1 - m) / v - 1
-        dist = stats.beta(m * nu, (1 - m) * nu, loc=low, scale=high - low)
-        return float(dist.cdf(hi) - dist.cdf(lo))
-    sigma = math.sqrt(math.log1p((sd / mean) ** 2))
-    mu = math.log(mean) - sigma**2 / 2
-    upper = stats.norm.cdf((math.log(hi) - mu) / sigma) if math.isfinite(hi) else 1.0
-    lower = stats.norm.cdf((math.log(lo) - mu) / sigma) if lo > 0 else 0.0
-    return float(upper - lower)
-
-
-def _widen_dist(d: dict, k: float, path: str) -> dict:
-    """A ``{kind, mean, sd}`` distribution with its sd scaled by ``k``, kept valid (module docstring)."""
-    kind, mean, sd = d.get("kind"), d.get("mean"), d.get("sd")
-    if kind not in ("normal", "lognormal", "beta") or mean is None or sd is None or k == 1:
-        return d
-    if kind == "beta":
-        lo, hi = float(d.get("low", 0.0)), float(d.get("high", 1.0))
-        m = (mean - lo) / (hi - lo)
-        k = max(1.0, min(k, math.sqrt(m * (1 - m) / 2) * (hi - lo) / sd))
-    rng = _field_range(path)
-    lo, hi = (rng.low, rng.high) if rng is not None else (-math.inf, math.inf)
-    if _mass(d, sd * k, lo, hi) >= _MASS or _mass(d, sd, lo, hi) < _MASS:
-        return {**d, "sd": float(sd * k)}
-    a, b = 1.0, k  # bisection on the factor: the mass inside falls as the spread grows
-    for _ in range(40):
-        mid = (a + b) / 2
-        a, b = (mid, b) if _mass(d, sd * mid, lo, hi) >= _MASS else (a, mid)
-    return {**d, "sd": float(sd * a)}
-
-
-def _field_range(path: str):
-    from ..model.fields import field_range
-
-    return field_range(Segment, path)
-
-
 def _walk(node, k: float, path: str):
     if isinstance(node, dict):
         if "kind" in node:
-            return _widen_dist(node, k, path)
+            return scale_spread(node, k, path) if k != 1 else node
         return {
             key: (value if key == "joint" else _walk(value, k, f"{path}.{key}" if path else key))
             for key, value in node.items()
