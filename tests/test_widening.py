@@ -71,6 +71,8 @@ def test_widened_scenario_validates_simulates_and_is_wider(tmp_path):
         source="test.csv",
         horizon_months=24,
     )
+    assert cal.widening is not None  # the default: checked against its own past, and said
+    assert f"{cal.widening.factor:g}" in cal.scenario.description or cal.widening.factor == 1
     base, wide = cal.scenario, widen_scenario(cal.scenario, 4.0)
     assert widen_scenario(base, 1.0) is base
     path = tmp_path / "wide.yaml"
@@ -96,7 +98,7 @@ def _text(page: str) -> str:
 
 def test_report_shows_the_widening_and_a_small_company_in_both_languages(shifted):
     frame, w = shifted
-    cal = cssim.calibrate(frame, source="test.csv")
+    cal = cssim.calibrate(frame, source="test.csv", widen=False)
     cal = replace(cal, scenario=widen_scenario(cal.scenario, w.factor), widening=w)
     assert cal.fits.start.customers <= 150
     # the sections in both languages, and the English page that carries them (a whole Japanese
@@ -116,7 +118,7 @@ def test_report_shows_the_widening_and_a_small_company_in_both_languages(shifted
 
 def test_report_says_when_bands_were_not_widened():
     cal = cssim.calibrate(
-        synthetic_mrr(14, customers=400, new_per_month=15, seed=2), source="test.csv"
+        synthetic_mrr(14, customers=400, new_per_month=15, seed=2), source="test.csv", widen=False
     )
     assert cal.widening is None
     assert "Bands not widened" in _text(str(widening_section(cal, "en")))

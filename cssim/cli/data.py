@@ -155,10 +155,12 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--widen",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help=N_(
             "widen the bands until the company's own past forecasts (12, 9, 6 and 3 months back) "
-            "would have held 80% of what happened (shown in the report)"
+            "would have held 80% of what happened (shown in the report; the default, --no-widen "
+            "keeps the fitted spread)"
         ),
     )
     g = p.add_argument_group(N_("usage states"))

@@ -62,8 +62,9 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
         section["paragraphs"].insert(
             0,
             _(
-                "Bands not widened: calibrate with --widen (widen=True) to check them against the "
-                "company's own past forecasts."
+                "Bands not widened: calibrated with --no-widen (widen=False), or the data leave "
+                "no past forecast to check them against (that needs a per-customer MRR table of at "
+                "least 10 months)."
             ),
         )
         return section

@@ -28,7 +28,7 @@ def calibrate_cli(
     usage=None,
     usage_max: float | None = None,
     states: str | None = None,
-    widen: bool = False,
+    widen: bool = True,
 ) -> int:
     """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR] [--usage USAGE.csv]``: 0 ok, 2 bad data, 1 failed.
 
