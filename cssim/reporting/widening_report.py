@@ -153,13 +153,11 @@ def small_company_section(cal: Calibration, lang: str = "en", paths: int = 2000)
     c = np.quantile(np.asarray(res["customers"], float)[:, h], [0.1, 0.5, 0.9])
     m = np.quantile(np.asarray(res["mrr"], float)[:, h], [0.1, 0.5, 0.9])
     money = cal.scenario.currency
+    gap = "" if lang == "ja" else " "  # Japanese sentences follow each other without a space
     text = _(
         "Few customers ({customers}): the data say little. In {months} months the 80% band of "
         "customers runs from {low} to {high} (median {median}) and of MRR from {mrr_low} to "
-        "{mrr_high}: its top is {ratio} times its bottom. With this many accounts a few churned "
-        "or expanding accounts move every figure, and the fits rest on few events, so their "
-        "standard errors are wide. Read the median as the middle of a wide range, not as a "
-        "precise forecast; plan for the whole band.",
+        "{mrr_high}: its top is {ratio} times its bottom.",
         customers=fmt.count(customers, lang),
         months=h,
         low=fmt.number(c[0], lang, 0),
@@ -168,5 +166,22 @@ def small_company_section(cal: Calibration, lang: str = "en", paths: int = 2000)
         mrr_low=fmt.format_value(m[0], "money", lang, money),
         mrr_high=fmt.format_value(m[2], "money", lang, money),
         ratio=fmt.number(m[2] / m[0], lang, 1) if m[0] > 0 else "∞",
+    )
+    if H > h:  # the scenario's horizon, where the band is widest
+        c = np.quantile(np.asarray(res["customers"], float)[:, H], [0.1, 0.9])
+        m = np.quantile(np.asarray(res["mrr"], float)[:, H], [0.1, 0.9])
+        text += gap + _(
+            "In {months} months, the scenario's horizon, the band runs from {low} to {high} "
+            "customers and from {mrr_low} to {mrr_high} of MRR.",
+            months=H,
+            low=fmt.number(c[0], lang, 0),
+            high=fmt.number(c[1], lang, 0),
+            mrr_low=fmt.format_value(m[0], "money", lang, money),
+            mrr_high=fmt.format_value(m[1], "money", lang, money),
+        )
+    text += gap + _(
+        "With this many accounts a few churned or expanding accounts move every figure, and the "
+        "fits rest on few events, so their standard errors are wide. Read the median as the "
+        "middle of a wide range, not as a precise forecast; plan for the whole band."
     )
     return {"heading": _("How much the data say"), "paragraphs": [text]}
