@@ -346,11 +346,15 @@ def test_calibrate_emits_the_joint_of_its_fit_on_the_sample():
     cov = np.asarray(seg.joint.covariance)
     i = names.index("churn.heterogeneity.alpha")
     form = cal.fits.churn_form
-    np.testing.assert_allclose(cov[i : i + 2, i : i + 2], form.covariance, rtol=1e-5)
+    # the fit's covariance, times the square of the band widening (issue 20) the scenario carries
+    k = cal.widening.factor
+    np.testing.assert_allclose(cov[i : i + 2, i : i + 2], k * k * form.covariance, rtol=1e-5)
     assert cal.acquisition.model == "count_growth"  # the sample's truth: a count that grows
     j = names.index("acquisition.count")
     assert seg.joint.scales[j : j + 2] == ["log", "log1p"]
-    np.testing.assert_allclose(cov[j : j + 2, j : j + 2], cal.acquisition.covariance, rtol=1e-5)
+    np.testing.assert_allclose(
+        cov[j : j + 2, j : j + 2], k * k * cal.acquisition.covariance, rtol=1e-5
+    )
     assert cov[i, names.index("acquisition.count")] == 0.0  # churn and acquisition: separate data
     # the scenario it writes loads back equal and simulates
     assert Scenario.from_dict(cal.scenario.to_dict()) == cal.scenario

@@ -496,7 +496,10 @@ def test_a_cohort_count_past_what_a_scenario_holds_is_named_not_a_crash(tmp_path
         "cohort,period,active\nA,0,1000000000000000000000000000000\nA,1,1e19\nA,2,50\n",
         encoding="utf-8",
     )
-    for lang, words in (("en", "is more than 100,000,000 customers in row 2"), ("ja", "社を超えています")):
+    for lang, words in (
+        ("en", "is more than 100,000,000 customers in row 2"),
+        ("ja", "社を超えています"),
+    ):
         args = ["--lang", lang, "calibrate", str(path), "--out", str(tmp_path / "x.yaml")]
         assert cli.main(args) == cli.BAD_INPUT
         err = capsys.readouterr().err

@@ -153,6 +153,16 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help=N_("also backtest on the last N months (shown in the report)"),
     )
+    p.add_argument(
+        "--widen",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=N_(
+            "widen the bands until the company's own past forecasts (12, 9, 6 and 3 months back) "
+            "would have held 80% of what happened (shown in the report; the default, --no-widen "
+            "keeps the fitted spread)"
+        ),
+    )
     g = p.add_argument_group(N_("usage states"))
     g.add_argument(
         "--usage",
@@ -197,6 +207,7 @@ def calibrate(args: argparse.Namespace) -> int:
         usage=args.usage,
         usage_max=args.usage_max,
         states=args.states,
+        widen=args.widen,
     )
 
 

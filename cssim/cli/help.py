@@ -130,14 +130,14 @@ def help_text(text: str) -> str:
 
 def translate_help(parser: argparse.ArgumentParser, lang: str) -> None:
     """Every argument's help (written in English and marked ``N_``) in ``lang``."""
-    if lang == "en":
-        return
     t = Translator(lang).translations
     for action in parser._actions:
         if action.help and action.help is not argparse.SUPPRESS:
-            # argparse formats help with %: a translation's own percent sign (100%) is doubled,
-            # its %(default)s kept
-            action.help = help_text(t.gettext(action.help))
+            # argparse formats help with %: a help's own percent sign (80%), in English or in its
+            # translation, is doubled, its %(default)s kept
+            action.help = help_text(action.help if lang == "en" else t.gettext(action.help))
+    if lang == "en":
+        return
     for group in parser._action_groups:
         if group.title:
             group.title = t.gettext(group.title)

@@ -32,6 +32,9 @@ class Calibration:
     provenance: Provenance | None = field(default=None, repr=False)
     health: object = field(default=None, repr=False)  # a HealthFit, with usage data
     usage: object = field(default=None, repr=False)  # the Usage read
+    #: the band widening from the company's own backtest (:class:`~cssim.data.widening.Widening`),
+    #: None when not asked for or not possible; the scenario carries it already
+    widening: object = field(default=None, repr=False)
 
     # the fitted pieces, by name (see :class:`~cssim.data.fitting.Fits`)
     churn = property(lambda self: self.fits.churn)
@@ -43,6 +46,17 @@ class Calibration:
     contraction = property(lambda self: self.fits.contraction)
     acquisition = property(lambda self: self.fits.acquisition)
     holdout = property(lambda self: self.fits.holdout)
+
+    @property
+    def form_weights(self) -> dict:
+        """Pseudo-BMA weights of the forms from their rolling-origin holdout scores:
+        ``{"churn": {form: weight}, "acquisition": {form: weight}}`` (empty where the forms were given
+        or too few months allowed a holdout)."""
+        a = self.acquisition
+        return {
+            "churn": dict(self.fits.churn_weights or {}),
+            "acquisition": dict(a.weights) if a is not None else {},
+        }
 
     def summary(self, lang: str | None = None) -> pd.DataFrame:
         """Every fitted figure with its standard error and whether the scenario uses it.

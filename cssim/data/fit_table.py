@@ -22,6 +22,7 @@ from .history import BillingHistory, build_history, cohort_table
 from .intake import read_billing
 from .provenance import Provenance
 from .reading import CalibrationError
+from .spread import scale_spread
 
 __all__ = ["READ_OPTIONS", "calibrate_table", "read"]
 
@@ -136,16 +137,18 @@ def _g(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _rate_dist(mean: float, se: float) -> float | dict:
-    """A rate in (0, 1) as beta(mean, sd = SE), or the number when the SE is zero or not usable."""
+def _rate_dist(mean: float, se: float, path: str) -> float | dict:
+    """A rate in (0, 1) as beta(mean, sd = SE), or the number when the SE is zero or not usable; the
+    sd cut where the beta would put less than 92% of its mass in the field's range at ``path``
+    (:func:`~cssim.data.spread.scale_spread`: a contraction probability near its floor of 0.001)."""
     if not (0 < mean < 1) or not (se > 0) or se * se >= mean * (1 - mean) * 0.99:
         return float(mean)
-    return {"kind": "beta", "mean": float(mean), "sd": float(se)}
+    return scale_spread({"kind": "beta", "mean": float(mean), "sd": float(se)}, 1.0, path)
 
 
-def _logit_dist(mean: float, logit_sd: float) -> float | dict:
+def _logit_dist(mean: float, logit_sd: float, path: str) -> float | dict:
     """A probability with a logit-scale standard error as beta(mean, sd = the delta-method SE)."""
-    return _rate_dist(mean, logit_sd * mean * (1 - mean))
+    return _rate_dist(mean, logit_sd * mean * (1 - mean), path)
 
 
 def _normal_dist(mean: float, se: float, lo: float, hi: float) -> float | dict:
@@ -243,7 +246,7 @@ def _scenario(
         }
         joint.append((list(form.names), ["logit", "logit"], form.covariance))
     else:
-        seg["churn"] = {"monthly": _logit_dist(form.monthly, form.sd[0])}
+        seg["churn"] = {"monthly": _logit_dist(form.monthly, form.sd[0], "churn.monthly")}
     if acquisition is None:
         seg["acquisition"] = {"count": 0.0}
     elif acquisition.model == "rate":
@@ -278,8 +281,8 @@ def _scenario(
     for key, mv in (("expansion", expansion), ("contraction", contraction)):
         if mv is not None and mv.rate > 0 and mv.probability > 0:
             seg[key] = {
-                "rate": _rate_dist(mv.rate, mv.rate_se),
-                "probability": _rate_dist(mv.probability, mv.probability_se),
+                "rate": _rate_dist(mv.rate, mv.rate_se, f"{key}.rate"),
+                "probability": _rate_dist(mv.probability, mv.probability_se, f"{key}.probability"),
             }
     where = Path(source).name + (f" ({source})" if Path(source).name != source else "")
     figures = [

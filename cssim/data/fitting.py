@@ -17,6 +17,7 @@ import pandas as pd
 from .acquisition_fit import ACQUISITION_FORMS, AcquisitionFit, _acquisition
 from .churn_forms import ChurnForm, _choose_churn, churn_cells
 from .constant_churn import GeometricFit, fit_geometric
+from .form_choice import forecast_origins, score_weights
 from .history import BillingHistory
 from .holdout import HoldoutCheck, _holdout
 from .retention import SBGFit, fit_sbg
@@ -120,6 +121,8 @@ class Fits:
     new_arpa: NewArpaFit | None
     start: StartingState
     notes: tuple = ()
+    #: pseudo-BMA weights of the churn forms from ``churn_scores`` (:func:`score_weights`)
+    churn_weights: dict | None = None
 
 
 def fit_all(
@@ -206,4 +209,7 @@ def fit_all(
         new_arpa=new_arpa,
         start=start,
         notes=tuple(notes),
+        churn_weights=score_weights(
+            scores, len(forecast_origins(len(d.months) - 1, holdout_fraction))
+        ),
     )

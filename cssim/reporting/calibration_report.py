@@ -184,13 +184,18 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
             ],
         }
     ]
+    from .widening_report import small_company_section, widening_section
+
+    # a small company: how wide the band is, in words, before any figure
+    small = small_company_section(cal, lang)
+    if small is not None:
+        sections.insert(0, small)
     if cal.provenance is not None:  # how the file was read, so a reader can check it first
         sections.insert(
             0, {"heading": _("How the file was read"), "list": cal.provenance.lines(lang)}
         )
-    if (
-        cal.health is not None
-    ):  # usage states right after the fitted figures: what CS leaders look for
+    # usage states right after the fitted figures: what CS leaders look for
+    if cal.health is not None:
         from .health_fit_text import health_fit_sections
 
         sections += health_fit_sections(cal, lang)
@@ -326,6 +331,7 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
         from .backtest_report import backtest_section
 
         sections.append(backtest_section(cal.backtest, lang))
+    sections.append(widening_section(cal, lang))
     cols = [c for c in _HISTORY if c in cal.history]
     from ..data.history import METRIC_DEFINITIONS
 

@@ -29,6 +29,7 @@ def calibrate_cli(
     usage=None,
     usage_max: float | None = None,
     states: str | None = None,
+    widen: bool = True,
 ) -> int:
     """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR] [--usage USAGE.csv]``: 0 ok, 2 bad data, 1 failed.
 
@@ -39,9 +40,8 @@ def calibrate_cli(
     if usage is not None and states is None:
         from ..data.usage import DEFAULT_BANDS
 
-        states = DEFAULT_BANDS.get(
-            lang, DEFAULT_BANDS["en"]
-        )  # state names in the reader's language
+        # state names in the reader's language
+        states = DEFAULT_BANDS.get(lang, DEFAULT_BANDS["en"])
     names = {}
     if lang == "ja":  # a Japanese user's scenario has a Japanese name and segment, and says ja
         names = {"name": f"{Path(data_path).name} から推定", "segment": "全顧客"}
@@ -54,6 +54,7 @@ def calibrate_cli(
             usage=usage,
             usage_max=usage_max,
             states=states,
+            widen=widen,
             **(read_options or {}),
         )
     except ScenarioError as e:
@@ -68,6 +69,17 @@ def calibrate_cli(
         cal = replace(cal, scenario=Scenario.from_dict(data, source=str(data_path)))
     _ = Translator(lang)
     _print_provenance(cal.provenance, lang)
+    w = cal.widening
+    if w is not None:  # the widening is said, never hidden
+        print(
+            _(
+                "bands widened x{factor}: the company's past forecasts held {before} of what "
+                "happened in P10-P90, {after} after",
+                factor=f"{w.factor:g}",
+                before=percent(w.coverage_before, lang, 0),
+                after=percent(w.coverage_after, lang, 0),
+            )
+        )
     if cal.health is not None:
         from ..reporting.health_fit_text import health_fit_lines
 

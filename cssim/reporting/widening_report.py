@@ -1,0 +1,187 @@
+"""The calibration report's sections on how far to trust the bands: the band widening with the backtest
+behind it and the forms' weights (:mod:`cssim.data.widening`), and, for a small company, how wide the
+band is and why, in words."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..data.backtest import BACKTEST_METRICS
+from ..words import formatting as fmt
+from ..words.i18n import N_, Translator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..data.calibration import Calibration
+
+__all__ = ["SMALL_COMPANY", "small_company_section", "widening_section"]
+
+#: at most this many customers at the end, the report says in words how little the data say
+SMALL_COMPANY = 150
+
+#: the forms' names as the report shows them
+_FORMS = {
+    "monthly": N_("constant churn"),
+    "onboarding": N_("onboarding churn"),
+    "sbg": "sBG",
+    "count": N_("a monthly count"),
+    "count_growth": N_("a growing monthly count"),
+    "rate": N_("a rate relative to the base"),
+}
+
+
+def _sep(lang: str) -> str:
+    return "、" if lang == "ja" else ", "
+
+
+def _weights(weights: dict, lang: str) -> str:
+    _ = Translator(lang)
+    if not weights:
+        return _("not compared (given, or too few months)")
+    return _sep(lang).join(
+        f"{_(_FORMS[f]) if f in _FORMS else f} {fmt.percent(w, lang, 0)}"
+        for f, w in sorted(weights.items(), key=lambda kv: -kv[1])
+    )
+
+
+def widening_section(cal: Calibration, lang: str = "en") -> dict:
+    """The band widening (its factor and the backtest behind it) and the forms' weights."""
+    _ = Translator(lang)
+    w = cal.widening
+    fw = cal.form_weights
+    weights = _(
+        "Weights of the forms from their scores on held-out months (pseudo-Bayesian model "
+        "averaging): churn {churn}; acquisition {acquisition}. The scenario uses the best form "
+        "(constant and onboarding churn averaged when close); the widening covers the rest.",
+        churn=_weights(fw["churn"], lang),
+        acquisition=_weights(fw["acquisition"], lang),
+    )
+    section: dict = {"heading": _("Band widening and form weights"), "paragraphs": [weights]}
+    if w is None:
+        section["paragraphs"].insert(
+            0,
+            _(
+                "Bands not widened: calibrated with --no-widen (widen=False), or the data leave "
+                "no past forecast to check them against (that needs a per-customer MRR table of at "
+                "least 10 months)."
+            ),
+        )
+        return section
+    origins = sorted(w.table["origin"].unique())
+    horizons = sorted(w.table["horizon"].unique())
+    said = [
+        _(
+            "The company's own past forecasts: the calibration fitted to the months up to {origins}, "
+            "simulated ({paths} paths, seed {seed}) and set against the customers and MRR "
+            "{horizons} months later. At the fitted spread {before} of these {n} truths fell inside "
+            "P10-P90; the promise is {target}.",
+            origins=_sep(lang).join(origins),
+            paths=fmt.count(w.paths, lang),
+            seed=w.seed,
+            horizons=_sep(lang).join(str(h) for h in horizons),
+            before=fmt.percent(w.coverage_before, lang, 0),
+            n=len(w.table),
+            target=fmt.percent(w.target, lang, 0),
+        )
+    ]
+    if w.factor == 1:
+        said.append(_("The bands kept their promise: they are not widened (factor 1)."))
+    elif w.reached:
+        said.append(
+            _(
+                "Every uncertain parameter's spread in the scenario is multiplied by {factor}, the "
+                "smallest factor tried that puts {after} inside.",
+                factor=fmt.number(w.factor, lang, 2),
+                after=fmt.percent(w.coverage_after, lang, 0),
+            )
+        )
+    else:
+        said.append(
+            _(
+                "Even the largest factor tried, {factor}, puts only {after} inside: the scenario "
+                "carries it, and its bands are still narrower than this company's past says they "
+                "should be.",
+                factor=fmt.number(w.factor, lang, 2),
+                after=fmt.percent(w.coverage_after, lang, 0),
+            )
+        )
+    yes = _("yes")
+    section["paragraphs"] = said + section["paragraphs"]
+    section["columns"] = [
+        _("last month fitted"),
+        _("months ahead"),
+        _("metric"),
+        _("actual"),
+        "P10",
+        "P50",
+        "P90",
+        _("inside before"),
+        _("inside after"),
+    ]
+    section["rows"] = [
+        [
+            r.origin,
+            str(r.horizon),
+            _(BACKTEST_METRICS[r.metric]),
+            *(_figure(v, r.metric, cal, lang) for v in (r.truth, r.p10, r.p50, r.p90)),
+            yes if r.covered_before else "",
+            yes if r.covered_after else "",
+        ]
+        for r in w.table.itertuples()
+    ]
+    return section
+
+
+def _figure(x: float, metric: str, cal: Calibration, lang: str) -> str:
+    if metric == "mrr":
+        return fmt.format_value(x, "money", lang, cal.scenario.currency)
+    return fmt.number(x, lang, 0)
+
+
+def small_company_section(cal: Calibration, lang: str = "en", paths: int = 2000) -> dict | None:
+    """For at most :data:`SMALL_COMPANY` customers: how wide the scenario's 80% band is, in words."""
+    from ..model.engine import simulate
+
+    customers = cal.fits.start.customers
+    if customers > SMALL_COMPANY:
+        return None
+    _ = Translator(lang)
+    H = cal.scenario.horizon_months
+    res = simulate(cal.scenario, paths=paths, seed=0)
+    h = min(12, H)
+    c = np.quantile(np.asarray(res["customers"], float)[:, h], [0.1, 0.5, 0.9])
+    m = np.quantile(np.asarray(res["mrr"], float)[:, h], [0.1, 0.5, 0.9])
+    money = cal.scenario.currency
+    gap = "" if lang == "ja" else " "  # Japanese sentences follow each other without a space
+    text = _(
+        "Few customers ({customers}): the data say little. In {months} months the 80% band of "
+        "customers runs from {low} to {high} (median {median}) and of MRR from {mrr_low} to "
+        "{mrr_high}: its top is {ratio} times its bottom.",
+        customers=fmt.count(customers, lang),
+        months=h,
+        low=fmt.number(c[0], lang, 0),
+        high=fmt.number(c[2], lang, 0),
+        median=fmt.number(c[1], lang, 0),
+        mrr_low=fmt.format_value(m[0], "money", lang, money),
+        mrr_high=fmt.format_value(m[2], "money", lang, money),
+        ratio=fmt.number(m[2] / m[0], lang, 1) if m[0] > 0 else "∞",
+    )
+    if H > h:  # the scenario's horizon, where the band is widest
+        c = np.quantile(np.asarray(res["customers"], float)[:, H], [0.1, 0.9])
+        m = np.quantile(np.asarray(res["mrr"], float)[:, H], [0.1, 0.9])
+        text += gap + _(
+            "In {months} months, the scenario's horizon, the band runs from {low} to {high} "
+            "customers and from {mrr_low} to {mrr_high} of MRR.",
+            months=H,
+            low=fmt.number(c[0], lang, 0),
+            high=fmt.number(c[1], lang, 0),
+            mrr_low=fmt.format_value(m[0], "money", lang, money),
+            mrr_high=fmt.format_value(m[1], "money", lang, money),
+        )
+    text += gap + _(
+        "With this many accounts a few churned or expanding accounts move every figure, and the "
+        "fits rest on few events, so their standard errors are wide. Read the median as the "
+        "middle of a wide range, not as a precise forecast; plan for the whole band."
+    )
+    return {"heading": _("How much the data say"), "paragraphs": [text]}
