@@ -57,6 +57,15 @@ def outputs() -> dict[str, str]:
     return out
 
 
+def libraries() -> dict[str, str]:
+    """The versions the hashes were made with: the expected path's sums and special functions may
+    change in their last bits with numpy, scipy or pandas, the simulated draws do not."""
+    import pandas
+    import scipy
+
+    return {"numpy": np.__version__, "scipy": scipy.__version__, "pandas": pandas.__version__}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -67,10 +76,14 @@ def main() -> int:
         warnings.simplefilter("ignore", RuntimeWarning)
         current = outputs()
     if args.record:
-        GOLDEN.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+        data = {**current, "_libraries": libraries()}
+        GOLDEN.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
         print(f"recorded {len(current)} hashes in {GOLDEN}")
         return 0
     golden = json.loads(GOLDEN.read_text())
+    recorded = golden.pop("_libraries", {})
+    if recorded and recorded != libraries():
+        print(f"recorded with {recorded}, running with {libraries()}")
     bad = sorted(k for k in golden.keys() | current.keys() if golden.get(k) != current.get(k))
     for k in bad:
         print(f"DIFFERS {k}")
