@@ -106,7 +106,7 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
                 after=fmt.percent(w.coverage_after, lang, 0),
             )
         )
-    yes = _("yes")
+    yes, no = _("yes"), _("no")
     section["paragraphs"] = said + section["paragraphs"]
     section["columns"] = [
         _("last month fitted"),
@@ -125,8 +125,8 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
             str(r.horizon),
             _(BACKTEST_METRICS[r.metric]),
             *(_figure(v, r.metric, cal, lang) for v in (r.truth, r.p10, r.p50, r.p90)),
-            yes if r.covered_before else "",
-            yes if r.covered_after else "",
+            yes if r.covered_before else no,
+            yes if r.covered_after else no,
         ]
         for r in w.table.itertuples()
     ]
