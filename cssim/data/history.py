@@ -11,21 +11,32 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..words.i18n import N_
 from .reading import parse_month
 
 #: The definition each history column uses, where billing tools differ (the history names its choice and
 #: carries the alternatives beside it).
 METRIC_DEFINITIONS = {
-    "logo_churn": "churned customers in the month / customers at the end of the month before",
-    "logo_churn_12m": "churned customers over 12 months / sum of the 12 monthly starting customer counts "
-    "(the trailing average monthly churn CS teams report)",
-    "logo_churn_12m_cohort": "share of the customers active 12 months ago who are not active now "
-    "(annual logo churn of a trailing cohort; reactivated customers count as retained)",
-    "nrr_12m": "MRR now of the customers active 12 months ago / their MRR then (trailing cohort)",
-    "grr_12m": "the same cohort's MRR then x the product of its monthly gross factors min(1, MRR / MRR "
-    "the month before): every contraction counts, as the engine computes GRR (used by cssim)",
-    "grr_12m_capped": "sum over the customers active 12 months ago of min(MRR now, MRR then) / their MRR "
-    "then: capped per account, so a dip that recovers within the year does not count",
+    "logo_churn": N_("churned customers in the month / customers at the end of the month before"),
+    "logo_churn_12m": N_(
+        "churned customers over 12 months / sum of the 12 monthly starting customer counts "
+        "(the trailing average monthly churn CS teams report)"
+    ),
+    "logo_churn_12m_cohort": N_(
+        "share of the customers active 12 months ago who are not active now "
+        "(annual logo churn of a trailing cohort; reactivated customers count as retained)"
+    ),
+    "nrr_12m": N_(
+        "MRR now of the customers active 12 months ago / their MRR then (trailing cohort)"
+    ),
+    "grr_12m": N_(
+        "the same cohort's MRR then x the product of its monthly gross factors min(1, MRR / MRR "
+        "the month before): every contraction counts, as the engine computes GRR (used by cssim)"
+    ),
+    "grr_12m_capped": N_(
+        "sum over the customers active 12 months ago of min(MRR now, MRR then) / their MRR "
+        "then: capped per account, so a dip that recovers within the year does not count"
+    ),
 }
 
 __all__ = ["METRIC_DEFINITIONS", "BillingHistory", "build_history", "cohort_table", "movements"]

@@ -116,7 +116,9 @@ _MOVEMENTS = {
 
 def _movement_figure(cal: Calibration, lang: str = "en"):
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
 
+    from ..words.chart_text import money_ticks
     from ..words.fonts import use_fonts
 
     use_fonts()  # Japanese names render (IPAexGothic after the Latin font)
@@ -136,6 +138,7 @@ def _movement_figure(cal: Calibration, lang: str = "en"):
             ax.bar(x, -h[col], bottom=-down, color=color, label=_(_MOVEMENTS[col]))
             down += h[col].to_numpy()
     ax.axhline(0, color="black", lw=0.6)
+    ax.yaxis.set_major_formatter(money_ticks(cal.scenario.currency, lang))
     ax.set_title(_("MRR movements per month"))
     ax.legend(ncol=5, fontsize=8)
     for col, label in (
@@ -145,6 +148,7 @@ def _movement_figure(cal: Calibration, lang: str = "en"):
     ):
         if col in h and h[col].notna().any():
             ax2.plot(x, h[col], label=_(label))
+    ax2.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax2.set_title(_("Retention KPIs"))
     ax2.legend(fontsize=8)
     step = max(1, len(x) // 10)
@@ -338,19 +342,29 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
     sections.append(
         {
             "heading": _("History"),
-            "paragraphs": [_("Definitions (billing tools differ):")],
-            "list": [f"{k}: {v}" for k, v in METRIC_DEFINITIONS.items() if k in cal.history],
             "figures": [
                 embed(_movement_figure(cal, lang), _("MRR movements and retention KPIs per month"))
             ]
             if "new_mrr" in cal.history
             else [],
-            "columns": [_("month"), *cols],
+            "columns": [_("month"), *(_(_HISTORY[c]) for c in cols)],
             "rows": [
                 [m] + [cell(_num(r[c], _kind(c), lang), r[c]) for c in cols]
                 for m, r in cal.history.iterrows()
             ],
             "sortable": True,
+        }
+    )
+    # the measures' definitions under their own heading, after the table they define
+    sections.append(
+        {
+            "heading": _("Definitions of the measures"),
+            "paragraphs": [_("Definitions (billing tools differ):")],
+            "list": [
+                f"{_(_HISTORY.get(k, k))}{'：' if lang == 'ja' else ': '}{_(v)}"
+                for k, v in METRIC_DEFINITIONS.items()
+                if k in cal.history
+            ],
         }
     )
     ct = cal.cohort_table
@@ -364,7 +378,10 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
                     "joining, by tenure in months."
                 )
             ],
-            "columns": [_("cohort"), *[str(c) for c in shown.columns]],
+            "columns": [
+                _("cohort"),
+                *[_("customers at start") if c == "size" else str(c) for c in shown.columns],
+            ],
             "rows": [
                 [i]
                 + [
@@ -402,22 +419,24 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
     )
 
 
-_HISTORY = (
-    "customers",
-    "mrr",
-    "new_customers",
-    "churned_customers",
-    "new_mrr",
-    "expansion_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "reactivation_mrr",
-    "logo_churn",
-    "nrr_12m",
-    "grr_12m",
-    "grr_12m_capped",
-    "logo_churn_12m_cohort",
-)
+#: The history table's columns (``cssim.data.history``) and their headers in the reader's words.
+_HISTORY = {
+    "customers": N_("customers"),
+    "mrr": "MRR",
+    "new_customers": N_("new customers"),
+    "churned_customers": N_("churned customers"),
+    "new_mrr": N_("new MRR"),
+    "expansion_mrr": N_("expansion MRR"),
+    "contraction_mrr": N_("contraction MRR"),
+    "churned_mrr": N_("churned MRR"),
+    "reactivation_mrr": N_("reactivation MRR"),
+    "logo_churn": N_("monthly churn"),
+    "logo_churn_12m": N_("monthly churn, 12-month average"),
+    "nrr_12m": N_("NRR (12 months)"),
+    "grr_12m": N_("GRR (12 months)"),
+    "grr_12m_capped": N_("GRR (12 months, capped)"),
+    "logo_churn_12m_cohort": N_("churn of the cohort of 12 months ago"),
+}
 
 
 def _kind(column: str) -> str:
