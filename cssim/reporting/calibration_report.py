@@ -188,7 +188,7 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
             ],
         }
     ]
-    from .widening_report import small_company_section, widening_section
+    from .widening_report import FORM_NAMES, small_company_section, widening_section
 
     # a small company: how wide the band is, in words, before any figure
     small = small_company_section(cal, lang)
@@ -242,7 +242,7 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
                     "Used in the scenario: {model}. Likelihood ratio sBG vs constant churn: {lr} "
                     "(p = {p}; the constant model is the sBG's boundary, so p uses 0.5 chi2(0) + "
                     "0.5 chi2(1)).",
-                    model=cal.churn_model,
+                    model=_(FORM_NAMES.get(cal.churn_model, cal.churn_model)),
                     lr=_num(cal.lr_test[0], lang=lang),
                     p=_num(cal.lr_test[1], lang=lang),
                 )

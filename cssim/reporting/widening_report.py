@@ -21,7 +21,7 @@ __all__ = ["SMALL_COMPANY", "small_company_section", "widening_section"]
 SMALL_COMPANY = 150
 
 #: the forms' names as the report shows them
-_FORMS = {
+FORM_NAMES = {
     "monthly": N_("constant churn"),
     "onboarding": N_("onboarding churn"),
     "sbg": "sBG",
@@ -40,7 +40,7 @@ def _weights(weights: dict, lang: str) -> str:
     if not weights:
         return _("not compared (given, or too few months)")
     return _sep(lang).join(
-        f"{_(_FORMS[f]) if f in _FORMS else f} {fmt.percent(w, lang, 0)}"
+        f"{_(FORM_NAMES[f]) if f in FORM_NAMES else f} {fmt.percent(w, lang, 0)}"
         for f, w in sorted(weights.items(), key=lambda kv: -kv[1])
     )
 
