@@ -461,3 +461,25 @@ def test_a_wide_new_customer_arpa_near_the_bound_stays_a_valid_field():
         one_segment(new_arpa=_pos_dist(mean, se))  # validates
     assert _pos_dist(5e4, 1e4) == {"kind": "lognormal", "mean": 5e4, "sd": 1e4}
     assert _pos_dist(9e14, 5e14) == 9e14
+
+
+def test_a_fast_growing_triangle_keeps_its_growth_uncertainty_within_the_limits(tmp_path):
+    """Six cohorts growing 50% a month (8 to 60 customers): the growth of new cohorts is so uncertain
+    that its draws at the top of their range would compound past the 1e9 customers a scenario may
+    hold, now that the limits read the joint's spread. Calibrate narrows the joint until they cannot,
+    says so in the description, and its scenario reads back and simulates."""
+    rows = ["cohort,period,active"]
+    for i, size in enumerate((8, 12, 18, 27, 40, 60)):
+        active = float(size)
+        for k in range(6 - i):
+            rows.append(f"2024-{i + 1:02d},{k},{round(active)}")
+            active *= 0.9
+    path = tmp_path / "tri.csv"
+    path.write_text("\n".join(rows) + "\n")
+    cal = calibrate(path)
+    assert "narrowed to" in cal.scenario.description
+    assert "customers or money a scenario may hold" in cal.scenario.description
+    out = tmp_path / "t.yaml"
+    out.write_text(cal.to_yaml(), encoding="utf-8")
+    r = cssim.simulate(cssim.load_scenario(out), paths=400, seed=2)
+    assert np.isfinite(r["customers"]).all() and r["customers"].max() <= 1e9

@@ -124,3 +124,18 @@ def test_report_says_when_bands_were_not_widened():
     assert "Bands not widened" in _text(str(widening_section(cal, "en")))
     assert "予測の幅は広げていません" in _text(str(widening_section(cal, "ja")))
     assert small_company_section(cal, "en") is None
+
+
+def test_the_grid_stops_where_a_wider_spread_would_pass_a_scenarios_limits(shifted):
+    """A factor whose widened scenario would be refused (its spread past what a scenario may hold:
+    customers it could reach, or joint draws its fields do not allow) is not tried, and the widest
+    factor is the last one a scenario can hold: before, the refusal ended the calibration, and a
+    widened spread the limits did not see could hang the engine (test_joint)."""
+    frame, _ = shifted
+    r = read(frame, "test.csv", None, {})
+    with pytest.raises(cssim.ScenarioError):
+        cal = cssim.calibrate(frame, widen=False)
+        widen_scenario(cal.scenario, 10_000)
+    w = backtest_widening(r.table, r.kind, r.source, r.provenance, grid=(1.0, 1.5, 10_000), **FAST)
+    assert list(w.coverage) == [1.0, 1.5]
+    assert w.factor == 1.5 and not w.reached

@@ -21,7 +21,7 @@ The CLI calls :func:`cssim.runs.calibration.calibrate_cli`, which also writes th
 
 from __future__ import annotations
 
-from ..model.errors import Problem
+from ..model.errors import Problem, ScenarioError
 from .backtest import _backtest_table, backtest
 from .calibration import Calibration
 from .fit_table import calibrate_table, read
@@ -170,7 +170,15 @@ def _widened(cal, reading, paths: int, seed: int, options: dict) -> Calibration:
     )
     if w is None:
         return cal
-    return replace(cal, scenario=widen_scenario(cal.scenario, w.factor), widening=w)
+    for k in sorted((g for g in w.coverage if g <= w.factor), reverse=True):
+        try:
+            scenario = widen_scenario(cal.scenario, k)
+        except ScenarioError:  # wider, it could reach more customers than a scenario may hold
+            continue
+        if k != w.factor:  # the factor the scenario can carry, said as not reaching the target
+            w = replace(w, factor=k, reached=False, coverage_after=w.coverage[k])
+        return replace(cal, scenario=scenario, widening=w)
+    return cal
 
 
 def _with_health(cal: Calibration, reading, usage, usage_max, states) -> Calibration:

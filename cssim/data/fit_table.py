@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
-from ..model.errors import Problem
+from ..model.errors import Problem, ScenarioError
 from ..model.joint import narrow_to_ranges
 from ..model.limits import MAX_AMOUNT
 from ..model.scenario import Scenario
@@ -362,4 +362,39 @@ def _scenario(
         "currency": currency,
         "segments": [seg],
     }
-    return Scenario.from_dict(data, source=f"scenario calibrated from {source}")
+    return _within_limits(data, source)
+
+
+def _within_limits(data: dict, source: str) -> Scenario:
+    """The calibrated scenario, its joint uncertainty narrowed if its spread could take the segment
+    past the customers or money a scenario may hold (:mod:`cssim.model.limits`).
+
+    A few months of fast-growing acquisition leave a growth so uncertain that its draws at the top of
+    their range compound past 1e9 customers: the covariance is scaled by ``s^2`` for the largest
+    ``s`` of 1/2, 1/4, ... 1/64 that the limits accept (the correlations kept), and the description
+    says so. Centres that pass the limits on their own are never changed; when even they do not,
+    the limits' own error is raised.
+    """
+    try:
+        return Scenario.from_dict(data, source=f"scenario calibrated from {source}")
+    except ScenarioError as first:
+        seg = data["segments"][0]
+        if "joint" not in seg:
+            raise
+        cov = np.asarray(seg["joint"]["covariance"], float)
+        for i in range(1, 7):
+            factor = 0.5**i
+            seg["joint"]["covariance"] = [
+                [float(f"{x:.6g}") for x in row] for row in cov * factor**2
+            ]
+            note = (
+                f" The joint uncertainty ({', '.join(seg['joint']['parameters'])}) is narrowed to "
+                f"{factor:g} of its fitted standard deviations, so that its draws cannot take the "
+                "segment past the customers or money a scenario may hold."
+            )
+            narrowed = {**data, "description": (data["description"] + note)[:5000]}
+            try:
+                return Scenario.from_dict(narrowed, source=f"scenario calibrated from {source}")
+            except ScenarioError:
+                continue
+        raise first from None

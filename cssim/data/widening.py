@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..model.errors import ScenarioError
 from ..model.joint import narrow_to_ranges
 from ..model.scenario import Scenario
 from ..model.segment import Segment
@@ -223,10 +224,18 @@ def backtest_widening(
         return None
     coverage, bands = {}, {}
     chosen = None
+    tried = []
     for k in grid:
+        try:
+            widened = [(cut, hs, widen_scenario(scenario, k)) for cut, hs, scenario in fitted]
+        except ScenarioError:
+            # wider, the spread would let the company reach more customers or money than a
+            # scenario may hold (cssim.model.limits): the last factor tried is the widest
+            break
+        tried.append(k)
         rows = []
-        for cut, hs, scenario in fitted:
-            res = simulate(widen_scenario(scenario, k), paths=paths, seed=seed)
+        for cut, hs, scenario in widened:
+            res = simulate(scenario, paths=paths, seed=seed)
             for metric in METRICS:
                 sims = np.asarray(res[metric], float)
                 for h in hs:
@@ -239,7 +248,7 @@ def backtest_widening(
             chosen = k
             break
     reached = chosen is not None
-    k_star = chosen if reached else grid[-1]
+    k_star = chosen if reached else tried[-1]
     first = grid[0]
     table = pd.DataFrame(
         [

@@ -78,18 +78,36 @@ def _lo(value: Any, default: float = 0.0) -> float:
     return float(value)
 
 
+def _drawn(seg: Segment, name: str, value: Any) -> Any:
+    """``value`` of field ``name`` as the engine draws it: a number in the segment's ``joint`` is the
+    centre of its joint marginal, whose spread the bounds must see (a wide covariance on a growth
+    reaches as far as a wide distribution does)."""
+    j = seg.joint
+    if (
+        j is not None
+        and name in j.parameters
+        and value is not None
+        and not isinstance(value, _Dist)
+    ):
+        return j.marginal(name, float(value))
+    return value
+
+
 def _customer_bound(seg: Segment, horizon: int) -> tuple[float, float]:
     """Largest expected customers and new customers in a month, parameters at their unfavourable ends."""
     a = seg.acquisition
-    m = (1.0 + _hi(a.rate)) ** (1 / 12) - 1.0 if a.rate is not None else 0.0
-    count, growth = _hi(a.count), _hi(a.growth)
+    rate = _drawn(seg, "acquisition.rate", a.rate)
+    m = (1.0 + _hi(rate)) ** (1 / 12) - 1.0 if a.rate is not None else 0.0
+    count = _hi(_drawn(seg, "acquisition.count", a.count))
+    growth = _hi(_drawn(seg, "acquisition.growth", a.growth))
     ch = seg.churn
     if ch.monthly is not None:
-        c = _lo(ch.monthly)
+        c = _lo(_drawn(seg, "churn.monthly", ch.monthly))
         if ch.onboarding is not None:
-            c = min(c, _lo(ch.onboarding.monthly))
+            c = min(c, _lo(_drawn(seg, "churn.onboarding.monthly", ch.onboarding.monthly)))
     elif ch.annual_renewal is not None:
-        c = 1.0 - (1.0 - min(_lo(ch.annual_renewal), 1.0)) ** (1 / 12)
+        r = _lo(_drawn(seg, "churn.annual_renewal", ch.annual_renewal))
+        c = 1.0 - (1.0 - min(r, 1.0)) ** (1 / 12)
     else:
         c = 0.0
     n = most = _hi(seg.customers)
@@ -106,7 +124,8 @@ def _customer_bound(seg: Segment, horizon: int) -> tuple[float, float]:
 def _money_bound(seg: Segment, horizon: int, customers: float, new: float) -> float:
     arpa = _hi(seg.arpa) if seg.seats is None else _hi(seg.seats.per_account) * _hi(seg.seats.price)
     arpa = max(arpa, _hi(seg.new_arpa))
-    grow = (1.0 + _hi(seg.expansion.rate if seg.expansion else None)) ** horizon
+    rate = _drawn(seg, "expansion.rate", seg.expansion.rate) if seg.expansion else None
+    grow = (1.0 + _hi(rate)) ** horizon
     monthly = customers * arpa * grow + new * _hi(seg.cac)
     if seg.cs is not None:
         cs = seg.cs
