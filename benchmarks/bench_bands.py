@@ -77,7 +77,11 @@ def _forecasts(frame: pd.DataFrame, name: str, paths: int, seed: int) -> tuple[d
     # every factor of the grid is simulated (one seed: common random numbers), so the summary can
     # show the chosen factor ("widened") and what another selection rule would have given
     for f in GRID:
-        res = cssim.simulate(widen_scenario(cal.scenario, f), paths=paths, seed=seed)
+        try:
+            widened = widen_scenario(cal.scenario, f)
+        except cssim.ScenarioError:  # past a scenario's limits: the widening never goes this far
+            break
+        res = cssim.simulate(widened, paths=paths, seed=seed)
         out[f"k={f:g}"] = {m: np.asarray(res[m], float) for m in METRICS}
     info = {
         "fitted": f"{cal.churn_model}/{cal.acquisition.model if cal.acquisition else '-'}",
