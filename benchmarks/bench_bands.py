@@ -70,7 +70,7 @@ def _forecasts(frame: pd.DataFrame, name: str, paths: int, seed: int) -> tuple[d
     cal = cssim.calibrate(frame, source=name, horizon_months=36, widen=False)
     t1 = time.perf_counter()
     r = read(frame, name, None, {})
-    w = backtest_widening(r.table, r.kind, r.source, r.provenance, seed=seed)
+    w = backtest_widening(r.table, r.kind, r.source, r.provenance, seed=seed, carrier=cal.scenario)
     t2 = time.perf_counter()
     k = w.factor if w is not None else 1.0
     out = {}

@@ -21,7 +21,7 @@ The CLI calls :func:`cssim.runs.calibration.calibrate_cli`, which also writes th
 
 from __future__ import annotations
 
-from ..model.errors import Problem, ScenarioError
+from ..model.errors import Problem
 from .backtest import _backtest_table, backtest
 from .calibration import Calibration
 from .fit_table import calibrate_table, read
@@ -51,6 +51,7 @@ def calibrate(
     currency: str | None = None,
     arpa: float | None = None,
     segment: str = "All customers",
+    language: str | None = None,
     holdout_fraction: float = 2 / 3,
     backtest_months: int = 0,
     backtest_paths: int = 1000,
@@ -74,8 +75,8 @@ def calibrate(
         ``Calibration.provenance``.
     source : str, optional
         The name used in messages and in the scenario description (default: the file path).
-    name, horizon_months, segment
-        Scenario fields.
+    name, horizon_months, segment, language
+        Scenario fields (``language`` is left out when None: English).
     currency : str, optional
         The scenario's currency; by default the file's currency column, else JPY (see
         :mod:`cssim.data.currency`).
@@ -133,6 +134,7 @@ def calibrate(
         segment=segment,
         holdout_fraction=holdout_fraction,
         forms=forms,
+        language=language,
     )
     if widen and reading.kind == "mrr":
         options = {"currency": currency, "segment": segment, "holdout_fraction": holdout_fraction}
@@ -167,18 +169,11 @@ def _widened(cal, reading, paths: int, seed: int, options: dict) -> Calibration:
         options=options,
         paths=paths,
         seed=seed,
+        carrier=cal.scenario,  # the factor chosen is one this scenario can carry
     )
     if w is None:
         return cal
-    for k in sorted((g for g in w.coverage if g <= w.factor), reverse=True):
-        try:
-            scenario = widen_scenario(cal.scenario, k)
-        except ScenarioError:  # wider, it could reach more customers than a scenario may hold
-            continue
-        if k != w.factor:  # the factor the scenario can carry, said as not reaching the target
-            w = replace(w, factor=k, reached=False, coverage_after=w.coverage[k])
-        return replace(cal, scenario=scenario, widening=w)
-    return cal
+    return replace(cal, scenario=widen_scenario(cal.scenario, w.factor), widening=w)
 
 
 def _with_health(cal: Calibration, reading, usage, usage_max, states) -> Calibration:

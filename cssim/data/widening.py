@@ -176,6 +176,7 @@ def backtest_widening(
     horizons: tuple = HORIZONS,
     origins_back: tuple = ORIGINS_BACK,
     target: float = TARGET,
+    carrier: Scenario | None = None,
 ) -> Widening | None:
     """Find the spread factor :math:`k^*` from past forecasts of this company (module docstring).
 
@@ -188,6 +189,9 @@ def backtest_widening(
         ``segment`` ...).
     paths, seed : int
         Monte Carlo paths of each past forecast, and their seed (one seed for every factor).
+    carrier : Scenario, optional
+        The scenario that will carry the factor (the calibration on all months): a factor is tried
+        only if it and every past fit can be widened by it within a scenario's limits.
 
     Returns
     -------
@@ -224,15 +228,15 @@ def backtest_widening(
         return None
     coverage, bands = {}, {}
     chosen = None
-    tried = []
     for k in grid:
         try:
             widened = [(cut, hs, widen_scenario(scenario, k)) for cut, hs, scenario in fitted]
+            if carrier is not None:
+                widen_scenario(carrier, k)
         except ScenarioError:
             # wider, the spread would let the company reach more customers or money than a
             # scenario may hold (cssim.model.limits): the last factor tried is the widest
             break
-        tried.append(k)
         rows = []
         for cut, hs, scenario in widened:
             res = simulate(scenario, paths=paths, seed=seed)
@@ -248,7 +252,7 @@ def backtest_widening(
             chosen = k
             break
     reached = chosen is not None
-    k_star = chosen if reached else tried[-1]
+    k_star = chosen if reached else max(coverage)  # the widest factor tried
     first = grid[0]
     table = pd.DataFrame(
         [
