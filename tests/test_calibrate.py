@@ -483,3 +483,15 @@ def test_a_fast_growing_triangle_keeps_its_growth_uncertainty_within_the_limits(
     out.write_text(cal.to_yaml(), encoding="utf-8")
     r = cssim.simulate(cssim.load_scenario(out), paths=400, seed=2)
     assert np.isfinite(r["customers"]).all() and r["customers"].max() <= 1e9
+
+
+def test_a_japanese_calibration_writes_a_japanese_scenario(tmp_path):
+    """``cssim calibrate --lang ja`` names the scenario and its segment in Japanese and writes
+    ``language: ja``, so every later command speaks Japanese; in English none of it is written."""
+    path = tmp_path / "売上.csv"
+    synthetic_mrr(14, customers=120, churn=0.03, new_per_month=5, seed=2).to_csv(path, index=False)
+    assert calibrate_cli(path, tmp_path / "ja.yaml", lang="ja", widen=False) == 0
+    ja = cssim.load_scenario(tmp_path / "ja.yaml")
+    assert (ja.language, ja.name, ja.segment_names) == ("ja", "売上.csv から推定", ["全顧客"])
+    assert calibrate_cli(path, tmp_path / "en.yaml", widen=False) == 0
+    assert "language:" not in (tmp_path / "en.yaml").read_text(encoding="utf-8")

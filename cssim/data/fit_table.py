@@ -61,6 +61,7 @@ def calibrate_table(
     segment: str = "All customers",
     holdout_fraction: float = 2 / 3,
     forms: dict | None = None,
+    language: str | None = None,
 ) -> Calibration:
     """:func:`calibrate` on a table already read."""
     if kind == "mrr" and provenance is not None:
@@ -106,6 +107,7 @@ def calibrate_table(
         currency=currency,
         segment=segment,
         warnings=warnings,
+        language=language,
     )
     return Calibration(
         source=source,
@@ -218,6 +220,7 @@ def _scenario(
     currency: str,
     segment: str,
     warnings: tuple[str, ...] = (),
+    language: str | None = None,
 ) -> Scenario:
     """The one-segment scenario the fits describe (uncertain parameters carry their standard errors)."""
     churn, sbg, lr = fits.churn, fits.sbg, fits.lr_test
@@ -361,6 +364,7 @@ def _scenario(
         "horizon_months": int(horizon),
         "currency": currency,
         "segments": [seg],
+        **({"language": language} if language else {}),
     }
     return _within_limits(data, source)
 
@@ -375,26 +379,29 @@ def _within_limits(data: dict, source: str) -> Scenario:
     says so. Centres that pass the limits on their own are never changed; when even they do not,
     the limits' own error is raised.
     """
+    where = f"scenario calibrated from {source}"
     try:
-        return Scenario.from_dict(data, source=f"scenario calibrated from {source}")
+        return Scenario.from_dict(data, source=where)
     except ScenarioError as first:
         seg = data["segments"][0]
         if "joint" not in seg:
             raise
-        cov = np.asarray(seg["joint"]["covariance"], float)
-        for i in range(1, 7):
-            factor = 0.5**i
-            seg["joint"]["covariance"] = [
-                [float(f"{x:.6g}") for x in row] for row in cov * factor**2
-            ]
+        joint = seg["joint"]
+        cov = np.asarray(joint["covariance"], float)
+        for factor in 0.5 ** np.arange(1, 7):
             note = (
-                f" The joint uncertainty ({', '.join(seg['joint']['parameters'])}) is narrowed to "
+                f" The joint uncertainty ({', '.join(joint['parameters'])}) is narrowed to "
                 f"{factor:g} of its fitted standard deviations, so that its draws cannot take the "
                 "segment past the customers or money a scenario may hold."
             )
-            narrowed = {**data, "description": (data["description"] + note)[:5000]}
+            covariance = [[float(f"{x:.6g}") for x in row] for row in cov * factor**2]
+            narrowed = {
+                **data,
+                "description": (data["description"] + note)[:5000],
+                "segments": [{**seg, "joint": {**joint, "covariance": covariance}}],
+            }
             try:
-                return Scenario.from_dict(narrowed, source=f"scenario calibrated from {source}")
+                return Scenario.from_dict(narrowed, source=where)
             except ScenarioError:
                 continue
         raise first from None

@@ -44,7 +44,7 @@ def calibrate_cli(
         states = DEFAULT_BANDS.get(lang, DEFAULT_BANDS["en"])
     names = {}
     if lang == "ja":  # a Japanese user's scenario has a Japanese name and segment, and says ja
-        names = {"name": f"{Path(data_path).name} から推定", "segment": "全顧客"}
+        names = {"name": f"{Path(data_path).name} から推定", "segment": "全顧客", "language": "ja"}
     try:
         cal = calibrate(
             data_path,
@@ -60,13 +60,6 @@ def calibrate_cli(
     except ScenarioError as e:
         print(scenario_error_text(e, lang), file=sys.stderr)
         return 2
-    if lang == "ja":
-        from dataclasses import replace
-
-        from ..model.scenario import Scenario
-
-        data = {**cal.scenario.to_dict(), "language": "ja"}
-        cal = replace(cal, scenario=Scenario.from_dict(data, source=str(data_path)))
     _ = Translator(lang)
     _print_provenance(cal.provenance, lang)
     w = cal.widening
