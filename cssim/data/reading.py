@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ..model.errors import Problem, ScenarioError
+from ..model.fields import field_range
+from ..model.segment import Segment
 from . import cells
 from .faults import MAX_ROWS, Faults
 
@@ -93,8 +95,8 @@ def _numbers(
     return pd.Series(v, index=raw.index)
 
 
-#: the most customers a cohort may count (a segment's ``customers`` is at most this)
-MAX_COHORT = 100_000_000
+#: the most customers a cohort may count: a segment's ``customers`` field's upper bound
+MAX_COHORT = int(field_range(Segment, "customers").high)
 
 
 def _validate_cohorts(
