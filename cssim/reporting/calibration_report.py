@@ -156,15 +156,6 @@ def _movement_figure(cal: Calibration, lang: str = "en"):
     return fig
 
 
-#: how each fitted figure of :meth:`Calibration.summary` reads (by its English name); rates otherwise
-#: acquisition forms in words
-_ACQUISITION_FORMS = {
-    "count": N_("a steady number of new customers a month"),
-    "count_growth": N_("a number of new customers a month that grows"),
-    "rate": N_("new customers in proportion to the customer base"),
-}
-
-
 def _chosen_how(chosen_by: str) -> str:
     """How the acquisition form was chosen, in words (``Fits.acquisition.chosen_by``)."""
     if chosen_by.startswith("held-out"):
@@ -271,11 +262,11 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
                     _(
                         "Model used: {model}, fitted to {months} months; {how} (AIC for "
                         "reference, lower is better: {aic}).",
-                        model=_(_ACQUISITION_FORMS.get(a.model, a.model)),
+                        model=_(FORM_NAMES.get(a.model, a.model)),
                         months=a.months,
                         how=_(_chosen_how(a.chosen_by)),
                         aic=_(", ").join(
-                            f"{_(_ACQUISITION_FORMS.get(k, k))} {_num(v, lang=lang)}"
+                            f"{_(FORM_NAMES.get(k, k))} {_num(v, lang=lang)}"
                             for k, v in a.aic.items()
                         ),
                     )
@@ -361,7 +352,7 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
             "heading": _("Definitions of the measures"),
             "paragraphs": [_("Definitions (billing tools differ):")],
             "list": [
-                f"{_(_HISTORY.get(k, k))}{'：' if lang == 'ja' else ': '}{_(v)}"
+                _("{term}: {definition}", term=_(_HISTORY.get(k, k)), definition=_(v))
                 for k, v in METRIC_DEFINITIONS.items()
                 if k in cal.history
             ],

@@ -20,14 +20,14 @@ __all__ = ["SMALL_COMPANY", "small_company_section", "widening_section"]
 #: at most this many customers at the end, the report says in words how little the data say
 SMALL_COMPANY = 150
 
-#: the forms' names as the report shows them
+#: the churn and acquisition forms' names as the calibration page shows them
 FORM_NAMES = {
     "monthly": N_("constant churn"),
     "onboarding": N_("onboarding churn"),
     "sbg": "sBG",
-    "count": N_("a monthly count"),
-    "count_growth": N_("a growing monthly count"),
-    "rate": N_("a rate relative to the base"),
+    "count": N_("a steady number of new customers a month"),
+    "count_growth": N_("a number of new customers a month that grows"),
+    "rate": N_("new customers in proportion to the customer base"),
 }
 
 
