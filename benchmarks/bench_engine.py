@@ -247,12 +247,15 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("growth-vs-churn vs floor (1 binomial + 1 Poisson)", sim, floor, 3.0, cause))
     rows.append(("growth-vs-churn vs numpy peer (totals only)", sim, peer, 3.0, cause))
 
+    def matched(scenario: cssim.Scenario) -> tuple[float, float, list[Draws]]:
+        """simulate() and numpy drawing exactly the variates the engine draws, best of ``repeats``."""
+        cssim.simulate(scenario, paths=min(paths, 1000), seed=0)  # warm-up
+        sim = best_of(lambda: cssim.simulate(scenario, paths=paths, seed=1), repeats)
+        ds = engine_draws(scenario)
+        return sim, best_of(lambda: floor_time(ds, paths), repeats), ds
+
     # b. three segments against their own matched floor
-    three = three_segments(horizon)
-    cssim.simulate(three, paths=min(paths, 1000), seed=0)
-    sim3 = best_of(lambda: cssim.simulate(three, paths=paths, seed=1), repeats)
-    draws3 = engine_draws(three)
-    floor3 = best_of(lambda: floor_time(draws3, paths), repeats)
+    sim3, floor3, draws3 = matched(three_segments(horizon))
     cause3 = (
         "inverse-CDF sampling (one uniform per variate, searched in numpy) costs more per variate "
         "than numpy's BTPE/PTRS samplers, and sBG keeps every tenure apart"
@@ -261,13 +264,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # b2. usage states and a CS team (issue 17) against their own matched floor: the state moves,
     # the split of new customers and churn by state are drawn as the engine draws them
-    health = cssim.load_scenario(HERE.parent / "scenarios" / "usage-health.yaml").replace(
-        {"horizon_months": horizon}
-    )
-    cssim.simulate(health, paths=min(paths, 1000), seed=0)
-    sim_h = best_of(lambda: cssim.simulate(health, paths=paths, seed=1), repeats)
-    draws_h = engine_draws(health)
-    floor_h = best_of(lambda: floor_time(draws_h, paths), repeats)
+    health = cssim.load_scenario(HERE.parent / "scenarios" / "usage-health.yaml")
+    sim_h, floor_h, draws_h = matched(health.replace({"horizon_months": horizon}))
     cause_h = (
         "each state x bucket group draws its churn and its moves as successive binomials by "
         "inverse CDF, and the per-state metrics (customers, MRR, churned by state) are stored"
