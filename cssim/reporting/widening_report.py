@@ -52,7 +52,7 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
     fw = cal.form_weights
     weights = _(
         "Weights of the forms from their scores on held-out months (pseudo-Bayesian model "
-        "averaging): churn {churn}; acquisition {acquisition}. The scenario uses the best form "
+        "averaging): churn: {churn}; acquisition: {acquisition}. The scenario uses the best form "
         "(constant and onboarding churn averaged when close); the widening covers the rest.",
         churn=_weights(fw["churn"], lang),
         acquisition=_weights(fw["acquisition"], lang),
