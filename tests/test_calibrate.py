@@ -495,3 +495,19 @@ def test_a_japanese_calibration_writes_a_japanese_scenario(tmp_path):
     assert (ja.language, ja.name, ja.segment_names) == ("ja", "売上.csv から推定", ["全顧客"])
     assert calibrate_cli(path, tmp_path / "en.yaml", widen=False) == 0
     assert "language:" not in (tmp_path / "en.yaml").read_text(encoding="utf-8")
+
+
+def test_contraction_rarer_than_a_scenario_allows_keeps_its_expected_rate():
+    """Accounts that contract less often than the 0.001 a month a scenario allows: the calibration writes
+    0.001 with the fitted rate (smaller, more frequent moves) and says so, instead of refusing the data."""
+    frame = synthetic_mrr(
+        36, 3000, seed=4, churn=0.02, contraction=(0.00015, 0.0004), new_per_month=60.0
+    )
+    cal = calibrate(frame, source="rare.csv", widen=False)
+    fit = cal.fits.contraction
+    assert 0 < fit.probability < 0.001  # the data's own frequency, below the field's floor
+    con = cal.scenario.segments[0].contraction
+    assert con.probability == 0.001
+    rate = con.rate if isinstance(con.rate, float) else con.rate.mean
+    assert rate == pytest.approx(fit.rate, rel=1e-6)
+    assert "fewer than the 0.001 a scenario allows" in cal.scenario.description

@@ -15,7 +15,7 @@ from ..model.errors import Problem, ScenarioError
 from ..model.joint import narrow_to_ranges
 from ..model.limits import MAX_AMOUNT
 from ..model.scenario import Scenario
-from ..model.segment import Segment
+from ..model.segment import MIN_MOVE_PROBABILITY, Segment
 from .calibration import Calibration
 from .fitting import ACQUISITION_FORMS, Fits, fit_all
 from .history import BillingHistory, build_history, cohort_table
@@ -287,6 +287,15 @@ def _scenario(
                 "rate": _rate_dist(mv.rate, mv.rate_se, f"{key}.rate"),
                 "probability": _rate_dist(mv.probability, mv.probability_se, f"{key}.probability"),
             }
+            if mv.probability < MIN_MOVE_PROBABILITY:
+                # rarer than the field allows: the same expected rate in smaller, more frequent moves
+                seg[key]["probability"] = MIN_MOVE_PROBABILITY
+                notes.append(
+                    f"{key.capitalize()}: {_g(mv.probability)} of staying accounts moved a month, "
+                    f"fewer than the {MIN_MOVE_PROBABILITY:g} a scenario allows; the scenario uses "
+                    f"{MIN_MOVE_PROBABILITY:g} with the same expected rate {_g(mv.rate)} (smaller, more "
+                    "frequent moves)."
+                )
     where = Path(source).name + (f" ({source})" if Path(source).name != source else "")
     figures = [
         f"Calibrated by cssim from {where}, months {first} to {last} "
