@@ -111,7 +111,10 @@ def test_acquisition_form_is_chosen_on_held_out_months():
 def test_sample_forecast_starts_from_observed_tenures_and_new_customer_arpa():
     cal = cssim.calibrate(SAMPLE)
     seg = cal.scenario.segments[0]
-    assert cal.acquisition.model == "count_growth"  # the generator's true form
+    # the generator's true form (a growing count) and a rate on its growing base forecast the held-out
+    # months about equally well: neither is ruled out, a constant count is
+    w = cal.acquisition.weights
+    assert w["count_growth"] >= 0.4 and w["rate"] >= 0.4 and w["count"] < 0.01
     assert seg.new_arpa == 50_000.0  # every new customer of the sample pays 50,000 (SE 0)
     t = cal.fits.start
     assert t.tenures.max() == 36 and len(t.tenures) == t.customers

@@ -10,7 +10,7 @@ from dataclasses import replace as _replace
 import numpy as np
 from scipy import optimize, stats
 
-from .form_choice import forecast_origins, score_weights
+from .form_choice import forecast_origins, mix_normals, score_weights
 
 __all__ = ["ACQUISITION_FORMS", "AcquisitionFit", "expected_new"]
 
@@ -135,6 +135,30 @@ def expected_new(fit: AcquisitionFit, base: np.ndarray) -> np.ndarray:
 ACQUISITION_FORMS = ("count", "count_growth", "rate")
 
 
+def _projected_base(
+    fit: AcquisitionFit, n_before: np.ndarray, base: np.ndarray, c: int, T: int
+) -> np.ndarray:
+    r"""The customers at the start of months ``c .. T - 1`` as a rate form would forecast them at origin
+    ``c``: only what was known then.
+
+    .. math:: \hat b_c = b_c, \qquad \hat b_{t+1} = \hat b_t\,(1 - \hat c) + m\,\hat b_t,
+
+    with :math:`\hat c` the monthly logo churn of the 12 months before the origin (churned / at risk,
+    churned in month k being :math:`b_k + n_k - b_{k+1}`). Scoring a rate on the base that actually
+    came would let it see the future: its forecast compounds its own errors, and the holdout must too.
+    """
+    w = slice(max(0, c - 12), c)  # the last year before the origin: churn that falls with tenure
+    at_risk = base[w].sum()
+    churned = (base[w] + n_before[w] - base[1 : c + 1][w]).sum()
+    churn = float(np.clip(churned / at_risk, 0.0, 1.0)) if at_risk > 0 else 0.0
+    out = np.empty(T - c)
+    b = float(base[c])
+    for k in range(T - c):
+        out[k] = b
+        b = b * (1.0 - churn) + fit.monthly_rate * b
+    return out
+
+
 def _acquisition(
     new: np.ndarray, customers: np.ndarray, holdout: int | None = None, only: str | None = None
 ) -> AcquisitionFit | None:
@@ -142,8 +166,8 @@ def _acquisition(
 
     At each forecast origin c (rolling, :func:`~cssim.data.form_choice.forecast_origins`; or the one origin ``T - holdout``), each form is
     fitted to the months before c and scored by ``sum_t log Poisson(n_t | lambda_t)`` over every later
-    month, where ``lambda_t`` is the form's forecast (a rate uses the actual base at the start of each
-    month); scores are summed over origins. The chosen form is then refitted to all months; when the
+    month, where ``lambda_t`` is the form's forecast made at c (a rate on the base it would have
+    forecast then, :func:`_projected_base`, not the base that came); scores are summed over origins. The chosen form is then refitted to all months; when the
     count wins, the forecast uses the count with growth (a count is its case growth = 0), so it carries
     the growth the data allow and its uncertainty instead of assuming none. With too few months the
     choice falls back to AIC. ``aic``, ``holdout_ll`` and ``weights`` (:func:`score_weights`) keep every
@@ -171,7 +195,8 @@ def _acquisition(
             if part is None:
                 scores[f] = -math.inf
                 continue
-            lam = np.maximum(expected_new(part, base[c:]), 1e-12)
+            ahead = base[c:] if f != "rate" else _projected_base(part, n[:c], base, c, T)
+            lam = np.maximum(expected_new(part, ahead), 1e-12)
             scores[f] = scores.get(f, 0.0) + _poisson_ll(n[c:], lam)
     scores = {f: v for f, v in scores.items() if np.isfinite(v)}
     weights: dict = {}
@@ -198,4 +223,90 @@ def _acquisition(
         best = min(aic, key=aic.get)
         chosen_by = "AIC (too few months for a holdout)"
     fit = full[best]
+    if weights and max(weights.values()) < SURE:
+        averaged = _averaged(full, weights, n, base, customers[-1])
+        if averaged is not None:
+            fit = averaged
+            chosen_by += (
+                "; no form has "
+                + f"{SURE:.0%} of the weight: the forms are averaged by weight as one growing count"
+            )
     return _replace(fit, aic=dict(aic), holdout_ll=scores, weights=weights, chosen_by=chosen_by)
+
+
+#: a form with at least this weight is used alone; below it the forms are averaged (:func:`_averaged`)
+SURE = 0.95
+
+
+def _as_growing_count(
+    fit: AcquisitionFit, n: np.ndarray, base: np.ndarray, last: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    r"""A form as (mean, covariance) of :math:`(\log n_T, \log(1 + g))`, the count in the first month
+    after the data and the monthly growth.
+
+    count: :math:`(\log \bar n, 0)`, growth exactly 0; growing count: its own fit; rate: the count it
+    implies next month, :math:`m N_T`, growing as the base it forecasts grows, :math:`g = m - \hat c`
+    (:math:`\hat c` the last year's monthly logo churn, as in :func:`_projected_base`), with the
+    delta-method covariance from the standard errors of :math:`m` and :math:`\hat c`.
+    """
+    if fit.model == "count":
+        if not fit.count > 0:
+            return None
+        return np.array([math.log(fit.count), 0.0]), np.diag([(fit.count_se / fit.count) ** 2, 0.0])
+    if fit.model == "count_growth":
+        if fit.covariance is None:
+            return None
+        return np.array([math.log(fit.count), math.log1p(fit.growth)]), np.asarray(fit.covariance)
+    m, m_se = fit.monthly_rate, fit.monthly_rate_se
+    w = slice(max(0, len(n) - 12), len(n))
+    at_risk = base[w].sum()
+    ahead = np.r_[base[1:], last][w]
+    churned = (base[w] + n[w] - ahead).sum()
+    if not (m > 0 and last > 0 and at_risk > 0):
+        return None
+    c = float(np.clip(churned / at_risk, 0.0, 1.0))
+    c_se = math.sqrt(c * (1 - c) / at_risk)
+    k = 1.0 + m - c
+    if not 0.5 < k < 2.0:  # outside the scenario's allowed growth
+        return None
+    cov = np.array(
+        [[(m_se / m) ** 2, m_se**2 / (m * k)], [m_se**2 / (m * k), (m_se**2 + c_se**2) / k**2]]
+    )
+    return np.array([math.log(m * last), math.log(k)]), cov
+
+
+def _averaged(
+    full: dict, weights: dict, n: np.ndarray, base: np.ndarray, last: float
+) -> AcquisitionFit | None:
+    r"""The forms averaged by weight as one growing count: each form as :func:`_as_growing_count`, then
+    the normal with the mixture's mean and covariance (:func:`~cssim.data.form_choice.mix_normals`),
+
+    .. math:: \mu = \sum_k w_k \mu_k, \qquad
+              \Sigma = \sum_k w_k \left(S_k + (\mu_k - \mu)(\mu_k - \mu)^T\right),
+
+    so the forms' disagreement becomes spread. None when a form cannot be put this way."""
+    parts = []
+    for form, w in weights.items():
+        if w <= 0 or form not in full:
+            continue
+        as_count = _as_growing_count(full[form], n, base, last)
+        if as_count is None:
+            return None
+        parts.append((w, *as_count))
+    if not parts:
+        return None
+    mu, cov = mix_normals(parts)
+    cov = (cov + cov.T) / 2
+    growth = math.expm1(mu[1])
+    if not -0.5 < growth < 1.0:
+        return None
+    T = len(n)
+    return AcquisitionFit(
+        "count_growth",
+        count=math.exp(mu[0]),
+        count_se=math.exp(mu[0]) * math.sqrt(cov[0, 0]),
+        growth=growth,
+        growth_se=math.exp(mu[1]) * math.sqrt(cov[1, 1]),
+        months=T,
+        covariance=cov,
+    )

@@ -1,0 +1,63 @@
+"""Acquisition forms averaged by their held-out weights (cssim.data.acquisition_fit, issue 20): a rate
+as the growing count it implies, the forms' disagreement as spread, and one form alone when it is sure."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from cssim.data.acquisition_fit import SURE, _acquisition, _as_growing_count, _fit_form
+from cssim.data.form_choice import mix_normals
+
+
+def test_a_rate_is_the_count_it_implies_growing_as_its_base():
+    """New customers m N_t on a base losing c a month, exactly: next month m N_T new customers, and
+    the base (so the count) grows by 1 + m - c a month."""
+    m, c, T = 0.02, 0.03, 36
+    N = 1000.0 * (1 + m - c) ** np.arange(T + 1)
+    new = np.r_[np.nan, m * N[:-1]]
+    n, base = new[1:], N[:-1]
+    fit = _fit_form("rate", n, base, {})
+    assert fit.monthly_rate == pytest.approx(m)
+    mu, cov = _as_growing_count(fit, n, base, N[-1])
+    assert mu[0] == pytest.approx(math.log(m * N[-1]))
+    assert mu[1] == pytest.approx(math.log1p(m - c))
+    assert np.all(np.linalg.eigvalsh(cov) >= -1e-15)
+
+
+def test_forms_that_disagree_are_averaged_with_their_disagreement_as_spread():
+    """A steady count of 30 a month beside a base that grows 0.5% a month: the held-out months favour
+    the count (about 94%) over a rate, not to 95%, so the forms are averaged; the average sits between
+    them and its growth is less certain than the forms' own uncertainty averaged."""
+    rng = np.random.default_rng(3)
+    T = 37
+    N = 1000.0 * 1.005 ** np.arange(T)
+    new = np.r_[np.nan, rng.poisson(30.0, T - 1)].astype(float)
+    fit = _acquisition(new, N)
+    assert max(fit.weights.values()) < SURE
+    assert fit.model == "count_growth" and "averaged by weight" in fit.chosen_by
+    n, base = new[1:], N[:-1]
+    parts = [
+        (w, *_as_growing_count(_fit_form(f, n, base, {}), n, base, N[-1]))
+        for f, w in fit.weights.items()
+    ]
+    mu, cov = mix_normals(parts)
+    assert math.log(fit.count) == pytest.approx(mu[0])
+    assert math.log1p(fit.growth) == pytest.approx(mu[1])
+    np.testing.assert_allclose(fit.covariance, cov, rtol=1e-12, atol=1e-15)
+    growths = [p[1][1] for p in parts]
+    assert min(growths) < mu[1] < max(growths)
+    within = sum(w * S[1, 1] for w, _, S in parts) / sum(w for w, _, _ in parts)
+    assert cov[1, 1] > within  # the forms' disagreement is added to their own uncertainty
+
+
+def test_a_form_the_holdout_is_sure_of_is_used_alone():
+    """Counts growing 2% a month on a shrinking base: only the growing count follows them."""
+    rng = np.random.default_rng(5)
+    T = 37
+    new = np.r_[np.nan, rng.poisson(30 * 1.02 ** np.arange(T - 1))].astype(float)
+    fit = _acquisition(new, 2000 * 0.97 ** np.arange(T))
+    assert fit.weights["count_growth"] >= SURE
+    assert "averaged" not in fit.chosen_by
