@@ -85,6 +85,8 @@ def _forecasts(frame: pd.DataFrame, name: str, paths: int, seed: int) -> tuple[d
         out[f"k={f:g}"] = {m: np.asarray(res[m], float) for m in METRICS}
     info = {
         "fitted": f"{cal.churn_model}/{cal.acquisition.model if cal.acquisition else '-'}",
+        "leavers": cal.fits.leavers.ratio if cal.fits.leavers is not None else np.nan,
+        "leavers_said": bool(cal.fits.leavers is not None and cal.fits.leavers.differs),
         "factor": k,
         "reached": bool(w.reached) if w is not None else False,
         "seconds_calibrate": t1 - t0,
@@ -230,6 +232,17 @@ def summarise(table: pd.DataFrame) -> None:
             f"per company: calibrate {f.seconds_calibrate.mean():.1f}, widening "
             f"{f.seconds_widening.mean():.1f}"
         )
+        if "leavers" in g:  # the MRR lean where the leavers' size differs (leaver_size)
+            fitted = g[(g.variant == "as fitted") & (g.metric == "mrr")]
+            per = fitted.groupby(["leavers_said", "horizon"]).err.median()
+            print(
+                f"leavers' MRR / average: median {f.leavers.median():.2f}, said in "
+                f"{f.leavers_said.mean():.0%}; MRR median error as fitted, said / not: "
+                + ", ".join(
+                    f"{h} months {per.get((True, h), np.nan):+.1%} / {per.get((False, h), np.nan):+.1%}"
+                    for h in HORIZONS
+                )
+            )
         print(
             "factor by size: "
             + ", ".join(f"{s}: {v:.2f}" for s, v in f.groupby("size").factor.mean().items())

@@ -326,6 +326,13 @@ def _scenario(
         "monthly": f"constant monthly churn {_g(form.monthly)}",
     }[form.form]
     figures.append(f"Churn model used: {used}; chosen by {fits.churn_chosen_by}.")
+    lv = fits.leavers
+    if lv is not None and lv.differs:
+        figures.append(
+            f"Customers who left paid on average {lv.ratio:.0%} of the average account's MRR (SE "
+            f"{lv.se:.0%}; {lv.departures} departures); the scenario's churn takes a leaver's MRR as "
+            f"its cohort's average, so its MRR forecast leans {'low' if lv.ratio < 1 else 'high'}."
+        )
     for key, mv in (("Expansion", expansion), ("Contraction", contraction)):
         if mv is not None:
             figures.append(

@@ -20,6 +20,7 @@ from .constant_churn import GeometricFit, fit_geometric
 from .form_choice import forecast_origins, score_weights
 from .history import BillingHistory
 from .holdout import HoldoutCheck, _holdout
+from .leaver_size import LeaverSize, leaver_size
 from .retention import SBGFit, fit_sbg
 from .starting_state import StartingState, _tenure_mix, _tenures
 
@@ -123,6 +124,8 @@ class Fits:
     notes: tuple = ()
     #: pseudo-BMA weights of the churn forms from ``churn_scores`` (:func:`score_weights`)
     churn_weights: dict | None = None
+    #: the leavers' MRR against the average account's (:mod:`cssim.data.leaver_size`); None without MRR
+    leavers: LeaverSize | None = None
 
 
 def fit_all(
@@ -165,11 +168,12 @@ def fit_all(
         churn_cells(d), len(d.months) - 1, holdout_fraction, forms.get("churn")
     )
     churn_model = form.form
-    expansion = contraction = new_arpa = None
+    expansion = contraction = new_arpa = leavers = None
     if d.M is not None:
         expansion = _movement(history, "expansion")
         contraction = _movement(history, "contraction")
         new_arpa = _new_arpa(d.M)
+        leavers = leaver_size(d.M)
     acquisition = _acquisition(d.new, d.customers, only=forms.get("acquisition"))
     customers = round(d.customers[-1])
     if d.M is not None:
@@ -212,4 +216,5 @@ def fit_all(
         churn_weights=score_weights(
             scores, len(forecast_origins(len(d.months) - 1, holdout_fraction))
         ),
+        leavers=leavers,
     )

@@ -15,7 +15,7 @@ from ..words.i18n import N_, Translator
 if TYPE_CHECKING:  # pragma: no cover
     from ..data.calibration import Calibration
 
-__all__ = ["SMALL_COMPANY", "small_company_section", "widening_section"]
+__all__ = ["SMALL_COMPANY", "leaver_text", "small_company_section", "widening_section"]
 
 #: at most this many customers at the end, the report says in words how little the data say
 SMALL_COMPANY = 150
@@ -52,12 +52,17 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
     fw = cal.form_weights
     weights = _(
         "Weights of the forms from their scores on held-out months (pseudo-Bayesian model "
-        "averaging): churn: {churn}; acquisition: {acquisition}. The scenario uses the best form "
-        "(constant and onboarding churn averaged when close); the widening covers the rest.",
+        "averaging): churn: {churn}; acquisition: {acquisition}. The scenario uses the best form; "
+        "constant and onboarding churn are averaged when close, and the acquisition forms are "
+        "averaged as one growing count when none has 95% of the weight. The widening covers the "
+        "rest.",
         churn=_weights(fw["churn"], lang),
         acquisition=_weights(fw["acquisition"], lang),
     )
     section: dict = {"heading": _("Band widening and form weights"), "paragraphs": [weights]}
+    leavers = leaver_text(cal, lang)
+    if leavers:
+        section["paragraphs"].append(leavers)
     if w is None:
         section["paragraphs"].insert(
             0,
@@ -131,6 +136,37 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
         for r in w.table.itertuples()
     ]
     return section
+
+
+def leaver_text(cal: Calibration, lang: str = "en") -> str | None:
+    """What the leavers' size (:mod:`cssim.data.leaver_size`) means for the MRR forecast, when it
+    differs from the average account's."""
+    lv = cal.fits.leavers
+    if lv is None or not lv.differs:
+        return None
+    _ = Translator(lang)
+    figures = {
+        "ratio": fmt.percent(lv.ratio, lang, 0),
+        "se": fmt.percent(lv.se, lang, 0),
+        "n": fmt.count(lv.departures, lang),
+    }
+    if lv.ratio < 1:
+        return _(
+            "Customers who left paid on average {ratio} of the average account's MRR (standard "
+            "error {se}; {n} departures): smaller accounts leave more often, so this company loses "
+            "MRR more slowly than customers. The scenario's churn takes a leaver's MRR as its "
+            "cohort's average, so its MRR forecast leans low, more so further ahead. Calibrating "
+            "each size band on its own, as a segment each, reduces it.",
+            **figures,
+        )
+    return _(
+        "Customers who left paid on average {ratio} of the average account's MRR (standard error "
+        "{se}; {n} departures): larger accounts leave more often, so this company loses MRR faster "
+        "than customers. The scenario's churn takes a leaver's MRR as its cohort's average, so its "
+        "MRR forecast leans high, more so further ahead. Calibrating each size band on its own, as "
+        "a segment each, reduces it.",
+        **figures,
+    )
 
 
 def _figure(x: float, metric: str, cal: Calibration, lang: str) -> str:

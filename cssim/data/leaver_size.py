@@ -1,0 +1,59 @@
+r"""Are the customers who leave smaller than the rest? The MRR of each departure against the average.
+
+cssim's churn takes a leaver's MRR as its cohort's average (churn independent of account size,
+docs/MODEL.md). Billing data can check it: for every customer active in month :math:`t - 1` and gone in
+month :math:`t`, its last MRR relative to the average MRR of the customers active in :math:`t - 1`,
+
+.. math:: x_i = M_{i,t-1} \Big/ \overline{M}_{t-1}, \qquad
+          \hat\rho = \frac1k \sum_i x_i, \qquad \mathrm{SE}(\hat\rho) = s_x / \sqrt{k},
+
+over the :math:`k` departures. :math:`\hat\rho < 1` means small accounts leave more often: MRR is lost
+more slowly than customers, and a forecast that takes leavers at the average loses too much MRR (its
+MRR leans low, more so further ahead). :math:`\hat\rho > 1` the other way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["SIZE_GAP", "LeaverSize", "leaver_size"]
+
+#: a ratio this far from 1 (and more than two standard errors away) is worth saying
+SIZE_GAP = 0.1
+
+
+@dataclass(frozen=True)
+class LeaverSize:
+    """``ratio`` (:math:`\\hat\\rho`) with its standard error ``se`` over ``departures`` leavers."""
+
+    ratio: float
+    se: float
+    departures: int
+
+    @property
+    def differs(self) -> bool:
+        """True when the leavers' size differs from the average by at least :data:`SIZE_GAP` and by
+        more than two standard errors."""
+        gap = abs(self.ratio - 1.0)
+        return gap >= SIZE_GAP and gap > 2.0 * self.se
+
+
+def leaver_size(M: np.ndarray) -> LeaverSize | None:
+    """:math:`\\hat\\rho` from an accounts x months MRR matrix ``M`` (0 = not a customer that month);
+    None with fewer than 10 departures."""
+    M = np.asarray(M, float)
+    before, after = M[:, :-1], M[:, 1:]
+    active = before > 0
+    counts = active.sum(0)
+    average = np.divide(
+        np.where(active, before, 0.0).sum(0), counts, out=np.zeros(counts.shape), where=counts > 0
+    )
+    left = active & (after <= 0)
+    x = (before / np.where(average > 0, average, np.inf))[left]
+    k = int(x.size)
+    if k < 10:
+        return None
+    return LeaverSize(float(x.mean()), float(x.std(ddof=1) / math.sqrt(k)), k)

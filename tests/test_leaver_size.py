@@ -1,0 +1,74 @@
+"""The leavers' MRR against the average account's (cssim.data.leaver_size): exact on a hand-made table,
+against the closed form when churn falls with account size, and said in the calibration's words."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cssim
+from cssim.data.leaver_size import leaver_size
+from cssim.reporting.widening_report import leaver_text, widening_section
+
+
+def test_hand_made_table_gives_the_exact_ratio():
+    """20 accounts at 100 and 20 at 300; 10 of the small ones leave: the average is 200, each leaver
+    paid half of it."""
+    M = np.zeros((40, 2))
+    M[:20, 0], M[20:, 0] = 100.0, 300.0
+    M[10:, 1] = M[10:, 0]
+    lv = leaver_size(M)
+    assert lv.departures == 10
+    assert lv.ratio == pytest.approx(0.5)
+    assert lv.se == pytest.approx(0.0)
+    assert lv.differs
+    assert leaver_size(M[:, :1]) is None  # no month to leave in
+
+
+def _size_dependent(accounts, months, slope, seed, churn=0.03):
+    """Lognormal account sizes (log-sd 1) whose monthly churn is ``churn x (size / median)^-slope``."""
+    rng = np.random.default_rng(seed)
+    size = np.exp(rng.normal(0.0, 1.0, accounts)) * 100.0
+    alive = np.ones(accounts, bool)
+    M = np.zeros((accounts, months))
+    for t in range(months):
+        M[alive, t] = size[alive]
+        alive &= rng.random(accounts) >= np.minimum(churn * (size / 100.0) ** -slope, 1.0)
+    return M
+
+
+def test_churn_falling_with_size_is_measured_against_its_closed_form():
+    r"""One month of churn with hazard :math:`c\,s^{-b}` on lognormal sizes (log-sd :math:`\sigma`):
+    :math:`E[s\,h(s)] / (E[s]\,E[h(s)]) = e^{-b \sigma^2}`; size-independent churn gives 1."""
+    for slope, truth in ((0.5, math.exp(-0.5)), (0.0, 1.0)):
+        M = _size_dependent(200_000, 2, slope, seed=7)
+        lv = leaver_size(M)
+        assert lv.departures > 3000
+        # the sample mean of sizes stands in for E[s]: its error is far below the leavers' SE
+        assert abs(lv.ratio - truth) <= 4 * lv.se
+        assert lv.differs == (slope > 0)
+
+
+def test_the_calibration_says_the_mrr_forecast_leans_low_in_both_languages():
+    M = _size_dependent(4000, 24, 0.5, seed=3)
+    months = pd.period_range("2024-01", periods=24, freq="M").astype(str)
+    i, t = np.nonzero(M)
+    frame = pd.DataFrame({"customer": [f"C{k}" for k in i], "month": months[t], "mrr": M[i, t]})
+    cal = cssim.calibrate(frame, source="sizes.csv", widen=False)
+    assert cal.fits.leavers.ratio < 0.8 and cal.fits.leavers.differs
+    assert "so its MRR forecast leans low" in cal.scenario.description
+    en = widening_section(cal, "en")["paragraphs"]
+    ja = widening_section(cal, "ja")["paragraphs"]
+    assert leaver_text(cal, "en") in en and "smaller accounts leave more often" in en[-1]
+    assert "低めに偏り" in ja[-1] and "小さな顧客ほど解約しやすく" in ja[-1]
+
+
+def test_size_independent_churn_says_nothing():
+    frame = cssim.data.synthetic.synthetic_mrr(24, 2000, seed=2, churn=0.03, new_per_month=40.0)
+    cal = cssim.calibrate(frame, source="plain.csv", widen=False)
+    assert cal.fits.leavers is not None and not cal.fits.leavers.differs
+    assert leaver_text(cal, "en") is None
+    assert "leans" not in cal.scenario.description
