@@ -11,7 +11,8 @@ import pytest
 
 import cssim
 from cssim.data.leaver_size import leaver_size
-from cssim.reporting.widening_report import leaver_text, widening_section
+from cssim.reporting.calibration_report import render_report
+from cssim.reporting.widening_report import leaver_section, leaver_text
 
 
 def test_hand_made_table_gives_the_exact_ratio():
@@ -60,15 +61,21 @@ def test_the_calibration_says_the_mrr_forecast_leans_low_in_both_languages():
     cal = cssim.calibrate(frame, source="sizes.csv", widen=False)
     assert cal.fits.leavers.ratio < 0.8 and cal.fits.leavers.differs
     assert "so its MRR forecast leans low" in cal.scenario.description
-    en = widening_section(cal, "en")["paragraphs"]
-    ja = widening_section(cal, "ja")["paragraphs"]
-    assert leaver_text(cal, "en") in en and "smaller accounts leave more often" in en[-1]
-    assert "低めに偏り" in ja[-1] and "小さな顧客ほど解約しやすく" in ja[-1]
+    en, ja = leaver_section(cal, "en"), leaver_section(cal, "ja")
+    assert en["heading"] == "The size of the customers who leave"
+    assert ja["heading"] == "解約する顧客の規模"
+    assert en["paragraphs"] == [leaver_text(cal, "en")]
+    assert "smaller accounts leave more often" in en["paragraphs"][0]
+    assert (
+        "低めに偏り" in ja["paragraphs"][0] and "小さな顧客ほど解約しやすく" in ja["paragraphs"][0]
+    )
+    page = render_report(cal, "en")
+    assert "The size of the customers who leave" in page and "smaller accounts leave" in page
 
 
 def test_size_independent_churn_says_nothing():
     frame = cssim.data.synthetic.synthetic_mrr(24, 2000, seed=2, churn=0.03, new_per_month=40.0)
     cal = cssim.calibrate(frame, source="plain.csv", widen=False)
     assert cal.fits.leavers is not None and not cal.fits.leavers.differs
-    assert leaver_text(cal, "en") is None
+    assert leaver_text(cal, "en") is None and leaver_section(cal, "en") is None
     assert "leans" not in cal.scenario.description

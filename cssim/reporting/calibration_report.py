@@ -179,7 +179,12 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
             ],
         }
     ]
-    from .widening_report import FORM_NAMES, small_company_section, widening_section
+    from .widening_report import (
+        FORM_NAMES,
+        leaver_section,
+        small_company_section,
+        widening_section,
+    )
 
     # a small company: how wide the band is, in words, before any figure
     small = small_company_section(cal, lang)
@@ -327,6 +332,9 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
 
         sections.append(backtest_section(cal.backtest, lang))
     sections.append(widening_section(cal, lang))
+    leavers = leaver_section(cal, lang)
+    if leavers is not None:
+        sections.append(leavers)
     cols = [c for c in _HISTORY if c in cal.history]
     from ..data.history import METRIC_DEFINITIONS
 

@@ -15,7 +15,13 @@ from ..words.i18n import N_, Translator
 if TYPE_CHECKING:  # pragma: no cover
     from ..data.calibration import Calibration
 
-__all__ = ["SMALL_COMPANY", "leaver_text", "small_company_section", "widening_section"]
+__all__ = [
+    "SMALL_COMPANY",
+    "leaver_section",
+    "leaver_text",
+    "small_company_section",
+    "widening_section",
+]
 
 #: at most this many customers at the end, the report says in words how little the data say
 SMALL_COMPANY = 150
@@ -60,9 +66,6 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
         acquisition=_weights(fw["acquisition"], lang),
     )
     section: dict = {"heading": _("Band widening and form weights"), "paragraphs": [weights]}
-    leavers = leaver_text(cal, lang)
-    if leavers:
-        section["paragraphs"].append(leavers)
     if w is None:
         section["paragraphs"].insert(
             0,
@@ -138,6 +141,17 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
     return section
 
 
+def leaver_section(cal: Calibration, lang: str = "en") -> dict | None:
+    """The section on the leavers' size, when it differs from the average account's."""
+    text = leaver_text(cal, lang)
+    if text is None:
+        return None
+    return {
+        "heading": Translator(lang)("The size of the customers who leave"),
+        "paragraphs": [text],
+    }
+
+
 def leaver_text(cal: Calibration, lang: str = "en") -> str | None:
     """What the leavers' size (:mod:`cssim.data.leaver_size`) means for the MRR forecast, when it
     differs from the average account's."""
@@ -155,16 +169,17 @@ def leaver_text(cal: Calibration, lang: str = "en") -> str | None:
             "Customers who left paid on average {ratio} of the average account's MRR (standard "
             "error {se}; {n} departures): smaller accounts leave more often, so this company loses "
             "MRR more slowly than customers. The scenario's churn takes a leaver's MRR as its "
-            "cohort's average, so its MRR forecast leans low, more so further ahead. Calibrating "
-            "each size band on its own, as a segment each, reduces it.",
+            "cohort's average, so its MRR forecast leans low, more so further ahead. Splitting the "
+            "billing file by account size and calibrating each part as a segment of its own "
+            "reduces it.",
             **figures,
         )
     return _(
         "Customers who left paid on average {ratio} of the average account's MRR (standard error "
         "{se}; {n} departures): larger accounts leave more often, so this company loses MRR faster "
         "than customers. The scenario's churn takes a leaver's MRR as its cohort's average, so its "
-        "MRR forecast leans high, more so further ahead. Calibrating each size band on its own, as "
-        "a segment each, reduces it.",
+        "MRR forecast leans high, more so further ahead. Splitting the billing file by account size "
+        "and calibrating each part as a segment of its own reduces it.",
         **figures,
     )
 
