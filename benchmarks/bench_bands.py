@@ -127,6 +127,7 @@ def out_of_family(i: int, seed: np.random.SeedSequence, paths: int) -> list[dict
     totals = frame.groupby("month").agg(customers=("mrr", "size"), mrr=("mrr", "sum"))
     actual = {m: totals[m].reindex(months, fill_value=0).to_numpy(float) for m in METRICS}
     forms = f"drift {p['drift']:+.1f}, annual {p['annual']:.0%}, frailty {p['frailty_var']:.1f}"
+    info = {**info, "break_after_data": p["break"] > 36}  # acquisition's trend changes unseen
     rows = _rows("companies", i, size, forms, fc, info, lambda m, h: float(actual[m][36 + h]))
     for m in METRICS:  # the oracle: the generator's own futures
         for h in HORIZONS:
@@ -242,6 +243,19 @@ def summarise(table: pd.DataFrame) -> None:
                     f"{h} months {per.get((True, h), np.nan):+.1%} / {per.get((False, h), np.nan):+.1%}"
                     for h in HORIZONS
                 )
+            )
+        if "break_after_data" in g and g.break_after_data.notna().any():
+            w = g[(g.variant == "widened") & (g.horizon == 36)]
+            after = w.break_after_data.astype(float) > 0.5  # bool, or 0/1 read back from a CSV
+            per = w.groupby([after, "metric"]).err.median()
+            print(
+                "36 months, widened, median error with acquisition's trend break inside the data / "
+                "after it: "
+                + ", ".join(
+                    f"{m} {per.get((False, m), np.nan):+.1%} / {per.get((True, m), np.nan):+.1%}"
+                    for m in METRICS
+                )
+                + f" ({(f.break_after_data.astype(float) > 0.5).sum()} of {len(f)} after)"
             )
         print(
             "factor by size: "
