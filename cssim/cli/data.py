@@ -163,6 +163,16 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
             "keeps the fitted spread)"
         ),
     )
+    p.add_argument(
+        "--size-bands",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help=N_(
+            "one segment per size band of each customer's first MRR (2 to 5 bands), each fitted on "
+            "its own customers: for a company whose small accounts leave more often (default 1)"
+        ),
+    )
     g = p.add_argument_group(N_("usage states"))
     g.add_argument(
         "--usage",
@@ -208,6 +218,7 @@ def calibrate(args: argparse.Namespace) -> int:
         usage_max=args.usage_max,
         states=args.states,
         widen=args.widen,
+        size_bands=args.size_bands,
     )
 
 

@@ -10,8 +10,8 @@
 It computes the history (MRR movements as ChartMogul defines them, logo churn, NRR and GRR over trailing 12
 months, a cohort retention table), fits churn (constant, onboarding or shifted-beta-geometric, chosen on
 held-out months from rolling forecast origins), expansion and contraction rates, and acquisition (a
-monthly count, with or without growth, or a rate relative to the base, chosen likewise; count and count
-with growth averaged), and turns the fit into a :class:`~cssim.Scenario` that starts from today's
+monthly count, with or without growth, or a rate relative to the base, chosen likewise and averaged by
+their held-out weights when none is sure), and turns the fit into a :class:`~cssim.Scenario` that starts from today's
 customers by observed tenure and whose uncertain parameters carry the fits' uncertainty, correlated
 parameters jointly (a segment's ``joint``, from the curvature of the log-likelihood). Bad data raise :class:`CalibrationError` naming the file and the
 rows (as numbered in the file: the header is row 1).
@@ -62,6 +62,7 @@ def calibrate(
     states=None,
     widen: bool = True,
     widen_paths: int = 400,
+    size_bands: int = 1,
     **read_options,
 ) -> Calibration:
     """Calibrate a one-segment scenario from billing data.
@@ -112,6 +113,12 @@ def calibrate(
         ``Calibration.widening`` holds the factor and the backtest behind it (None for a cohort table, or fewer than 10 months).
     widen_paths : int
         Monte Carlo paths of each past forecast of that backtest.
+    size_bands : int
+        1 (the default): one segment. 2 to 5: one segment per size band of each customer's first MRR
+        (:mod:`cssim.data.size_bands`), each calibrated (and widened) on its own customers, so a
+        company whose small accounts leave more often keeps its MRR; ``Calibration.bands`` holds each
+        band's calibration, and the history and fits of the whole file stay for reference. Needs a
+        per-customer MRR table; not with ``usage`` or ``backtest_months``.
     **read_options
         ``format``, ``encoding``, ``timezone``, ``as_of``, ``fx``, ``tax_included``, ``interval``,
         ``dayfirst``: how to read the file (see :func:`cssim.data.intake.read_billing`).
@@ -122,6 +129,26 @@ def calibrate(
         The data cannot be used; the message names the file, the column, the rows and the cells.
     """
     reading = read(data, source, currency, read_options)
+    if size_bands != 1:
+        return _banded(
+            reading,
+            size_bands,
+            usage=usage,
+            backtest_months=backtest_months,
+            widen=widen,
+            widen_paths=widen_paths,
+            seed=seed,
+            options={
+                "name": name,
+                "horizon_months": horizon_months,
+                "currency": currency,
+                "arpa": arpa,
+                "holdout_fraction": holdout_fraction,
+                "forms": forms,
+                "language": language,
+            },
+            segment=segment,
+        )
     cal = calibrate_table(
         reading.table,
         reading.kind,
@@ -153,6 +180,63 @@ def calibrate(
         )
         cal = replace(cal, backtest=bt)
     return cal
+
+
+def _banded(
+    reading,
+    bands: int,
+    *,
+    usage,
+    backtest_months: int,
+    widen: bool,
+    widen_paths: int,
+    seed: int,
+    options: dict,
+    segment: str,
+) -> Calibration:
+    """One segment per size band (:func:`~cssim.data.size_bands.size_bands`), each calibrated and
+    widened on its own customers; the whole file's calibration carries the history and the bands."""
+    from dataclasses import replace
+
+    from ..model.scenario import Scenario
+    from .size_bands import band_names, size_bands
+
+    refused = []
+    if reading.kind != "mrr":
+        refused.append("size bands need a per-customer billing table, not a cohort table")
+    if usage is not None:
+        refused.append("size bands and usage states together are not supported: choose one")
+    if backtest_months:
+        refused.append("size bands and --backtest together are not supported: backtest without bands")
+    if refused:
+        raise CalibrationError(reading.source, [Problem("size_bands", m) for m in refused])
+    whole = calibrate_table(
+        reading.table, reading.kind, reading.source, reading.provenance, segment=segment, **options
+    )
+    edges, parts = size_bands(reading.table, bands, reading.source)
+    currency = whole.scenario.currency
+    names = band_names(edges, currency, options.get("language"))
+    cals = []
+    for name, rows in zip(names, parts, strict=True):
+        part = replace(reading, table=rows)
+        cal = calibrate_table(rows, reading.kind, reading.source, reading.provenance, segment=name, **options)
+        if widen:
+            widening = {k: options[k] for k in ("currency", "holdout_fraction", "forms")}
+            cal = _widened(cal, part, widen_paths, seed, {**widening, "segment": name})
+        cals.append(cal)
+    data = whole.scenario.to_dict()
+    data["segments"] = [c.scenario.to_dict()["segments"][0] for c in cals]
+    head = (
+        f"Calibrated by cssim from {reading.source} in {bands} segments by size (each customer's "
+        f"first MRR; edges {', '.join(f'{e:g}' for e in edges)} {currency}), each fitted on its own "
+        "customers."
+    )
+    room = (5000 - len(head)) // bands - 4
+    data["description"] = " ".join(
+        [head] + [f"[{n}] {c.scenario.description[:room]}" for n, c in zip(names, cals, strict=True)]
+    )[:5000]
+    scenario = Scenario.from_dict(data, source=f"scenario calibrated from {reading.source}")
+    return replace(whole, scenario=scenario, bands=tuple(zip(names, cals, strict=True)))
 
 
 def _widened(cal, reading, paths: int, seed: int, options: dict) -> Calibration:

@@ -35,6 +35,9 @@ class Calibration:
     #: the band widening from the company's own backtest (:class:`~cssim.data.widening.Widening`),
     #: None when not asked for or not possible; the scenario carries it already
     widening: object = field(default=None, repr=False)
+    #: ``(name, Calibration)`` per size band when calibrated by size (``size_bands``): the scenario
+    #: has one segment per band; empty otherwise
+    bands: tuple = field(default=(), repr=False)
 
     # the fitted pieces, by name (see :class:`~cssim.data.fitting.Fits`)
     churn = property(lambda self: self.fits.churn)

@@ -174,11 +174,13 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
             "heading": _("Fitted figures"),
             "columns": [_("Parameter"), _("estimate"), _("standard error"), _("in scenario")],
             "rows": [
-                [name, cell(est, raw_est), cell(se, raw_se), yes if used else ""]
+                # by size band the scenario uses each band's own fits, none of these
+                [name, cell(est, raw_est), cell(se, raw_se), yes if used and not cal.bands else ""]
                 for name, est, se, used, raw_est, raw_se in cal.summary_cells(lang)
             ],
         }
     ]
+    from .size_band_report import size_band_section
     from .widening_report import (
         FORM_NAMES,
         leaver_section,
@@ -186,6 +188,9 @@ def render_report(cal: Calibration, lang: str = "en") -> str:
         widening_section,
     )
 
+    bands = size_band_section(cal, lang)  # by size band: each band's own fit, before the whole's
+    if bands is not None:
+        sections.insert(0, bands)
     # a small company: how wide the band is, in words, before any figure
     small = small_company_section(cal, lang)
     if small is not None:

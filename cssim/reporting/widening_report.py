@@ -66,6 +66,15 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
         acquisition=_weights(fw["acquisition"], lang),
     )
     section: dict = {"heading": _("Band widening and form weights"), "paragraphs": [weights]}
+    if cal.bands:
+        section["paragraphs"].insert(
+            0,
+            _(
+                "Calibrated by size band: each band's spread was widened on its own past forecasts "
+                "(its factor is in the size bands table). The weights below are the whole file's."
+            ),
+        )
+        return section
     if w is None:
         section["paragraphs"].insert(
             0,

@@ -11,7 +11,7 @@ from ..model.errors import ScenarioError
 from ..reporting.backtest_report import write_backtest
 from ..reporting.calibration_report import write_report
 from ..words.errors_text import scenario_error_text
-from ..words.formatting import display_width, percent
+from ..words.formatting import count, display_width, percent
 from ..words.i18n import Translator
 
 __all__ = ["backtest_cli", "calibrate_cli"]
@@ -30,6 +30,7 @@ def calibrate_cli(
     usage_max: float | None = None,
     states: str | None = None,
     widen: bool = True,
+    size_bands: int = 1,
 ) -> int:
     """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR] [--usage USAGE.csv]``: 0 ok, 2 bad data, 1 failed.
 
@@ -55,6 +56,7 @@ def calibrate_cli(
             usage_max=usage_max,
             states=states,
             widen=widen,
+            size_bands=size_bands,
             **(read_options or {}),
         )
     except ScenarioError as e:
@@ -62,17 +64,16 @@ def calibrate_cli(
         return 2
     _ = Translator(lang)
     _print_provenance(cal.provenance, lang)
-    w = cal.widening
-    if w is not None:  # the widening is said, never hidden
+    for band, part in cal.bands:
         print(
             _(
-                "bands widened x{factor}: the company's past forecasts held {before} of what "
-                "happened in P10-P90, {after} after",
-                factor=f"{w.factor:g}",
-                before=percent(w.coverage_before, lang, 0),
-                after=percent(w.coverage_after, lang, 0),
+                "size band {name}: {customers} customers at the end",
+                name=band,
+                customers=count(part.fits.start.customers, lang),
             )
         )
+        _print_widening(part.widening, lang, indent="  ")
+    _print_widening(cal.widening, lang)
     if cal.health is not None:
         from ..reporting.health_fit_text import health_fit_lines
 
@@ -95,6 +96,23 @@ def calibrate_cli(
         )
         return 1
     return 0
+
+
+def _print_widening(w, lang: str, indent: str = "") -> None:
+    """The widening, said, never hidden."""
+    if w is None:
+        return
+    _ = Translator(lang)
+    print(
+        indent
+        + _(
+            "bands widened x{factor}: the company's past forecasts held {before} of what "
+            "happened in P10-P90, {after} after",
+            factor=f"{w.factor:g}",
+            before=percent(w.coverage_before, lang, 0),
+            after=percent(w.coverage_after, lang, 0),
+        )
+    )
 
 
 def _print_provenance(provenance, lang: str) -> None:

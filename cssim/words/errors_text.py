@@ -402,6 +402,17 @@ DATA_MESSAGES = (
     N_("{what} names states not listed ({unknown}); listed: {listed}"),
     N_("the usage file names only one state; at least 2 are needed"),
     N_("usage states need a per-customer billing table, not a cohort table"),
+    # calibration by size band (cssim.data.size_bands)
+    N_("{n} size bands: give 2 to {most}"),
+    N_(
+        "the customers' first MRRs do not split into {n} bands (too few distinct amounts): give fewer bands"
+    ),
+    N_(
+        "size band {k} of {n} has {customers} customers ({active} active in the last month); each band needs at least {least} and some active at the end: give fewer bands"
+    ),
+    N_("size bands need a per-customer billing table, not a cohort table"),
+    N_("size bands and usage states together are not supported: choose one"),
+    N_("size bands and --backtest together are not supported: backtest without bands"),
     N_(
         "no customer and month of the usage file is a paying month in {source}: check that both files name customers the same way and cover the same months"
     ),
