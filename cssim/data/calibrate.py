@@ -207,7 +207,9 @@ def _banded(
     if usage is not None:
         refused.append("size bands and usage states together are not supported: choose one")
     if backtest_months:
-        refused.append("size bands and --backtest together are not supported: backtest without bands")
+        refused.append(
+            "size bands and --backtest together are not supported: backtest without bands"
+        )
     if refused:
         raise CalibrationError(reading.source, [Problem("size_bands", m) for m in refused])
     whole = calibrate_table(
@@ -219,7 +221,9 @@ def _banded(
     cals = []
     for name, rows in zip(names, parts, strict=True):
         part = replace(reading, table=rows)
-        cal = calibrate_table(rows, reading.kind, reading.source, reading.provenance, segment=name, **options)
+        cal = calibrate_table(
+            rows, reading.kind, reading.source, reading.provenance, segment=name, **options
+        )
         if widen:
             widening = {k: options[k] for k in ("currency", "holdout_fraction", "forms")}
             cal = _widened(cal, part, widen_paths, seed, {**widening, "segment": name})
@@ -233,7 +237,8 @@ def _banded(
     )
     room = (5000 - len(head)) // bands - 4
     data["description"] = " ".join(
-        [head] + [f"[{n}] {c.scenario.description[:room]}" for n, c in zip(names, cals, strict=True)]
+        [head]
+        + [f"[{n}] {c.scenario.description[:room]}" for n, c in zip(names, cals, strict=True)]
     )[:5000]
     scenario = Scenario.from_dict(data, source=f"scenario calibrated from {reading.source}")
     return replace(whole, scenario=scenario, bands=tuple(zip(names, cals, strict=True)))
