@@ -228,12 +228,14 @@ def with_variants(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of the variants compared: as fitted (k = 1), widened (the chosen factor), widened by
     the one-standard-error rule, and the oracle."""
     key = table.variant
+    # calibrated by size band: its own "widened" rows (each band widened on its own past)
+    banded = table["banded"].fillna(False).astype(bool) if "banded" in table else key != key
     k_se = table.apply(_one_se_factor, axis=1)
     parts = [
         table[key == "k=1"].assign(variant="as fitted"),
-        table[(key == "k=" + table.factor.map(lambda f: f"{f:g}")) | (key == "widened")].assign(
-            variant="widened"
-        ),
+        table[
+            (key == "widened") | ((key == "k=" + table.factor.map(lambda f: f"{f:g}")) & ~banded)
+        ].assign(variant="widened"),
         table[key == "k=" + k_se.map(lambda f: f"{f:g}")].assign(variant="widened 1SE"),
         table[key == "oracle"],
     ]

@@ -178,17 +178,17 @@ def leaver_text(cal: Calibration, lang: str = "en") -> str | None:
             "Customers who left paid on average {ratio} of the average account's MRR (standard "
             "error {se}; {n} departures): smaller accounts leave more often, so this company loses "
             "MRR more slowly than customers. The scenario's churn takes a leaver's MRR as its "
-            "cohort's average, so its MRR forecast leans low, more so further ahead. Splitting the "
-            "billing file by account size and calibrating each part as a segment of its own "
-            "reduces it.",
+            "cohort's average, so its MRR forecast leans low, more so further ahead. Calibrating "
+            "by size band (cssim calibrate --size-bands 3: a segment per band of first MRR) "
+            "removes most of it.",
             **figures,
         )
     return _(
         "Customers who left paid on average {ratio} of the average account's MRR (standard error "
         "{se}; {n} departures): larger accounts leave more often, so this company loses MRR faster "
         "than customers. The scenario's churn takes a leaver's MRR as its cohort's average, so its "
-        "MRR forecast leans high, more so further ahead. Splitting the billing file by account size "
-        "and calibrating each part as a segment of its own reduces it.",
+        "MRR forecast leans high, more so further ahead. Calibrating by size band (cssim "
+        "calibrate --size-bands 3: a segment per band of first MRR) removes most of it.",
         **figures,
     )
 
