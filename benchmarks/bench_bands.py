@@ -164,7 +164,8 @@ def out_of_family(i: int, seed: np.random.SeedSequence, paths: int) -> list[dict
     totals = frame.groupby("month").agg(customers=("mrr", "size"), mrr=("mrr", "sum"))
     actual = {m: totals[m].reindex(months, fill_value=0).to_numpy(float) for m in METRICS}
     forms = f"drift {p['drift']:+.1f}, annual {p['annual']:.0%}, frailty {p['frailty_var']:.1f}"
-    info = {**info, "break_after_data": p["break"] > 36}  # acquisition's trend changes unseen
+    # the growth after the break first applies at month break + 1: a break at 36 is unseen too
+    info = {**info, "break_after_data": p["break"] >= 36}
     rows = _rows("companies", i, size, forms, fc, info, lambda m, h: float(actual[m][36 + h]))
     for m in METRICS:  # the oracle: the generator's own futures
         for h in HORIZONS:

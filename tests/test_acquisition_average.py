@@ -8,7 +8,13 @@ import math
 import numpy as np
 import pytest
 
-from cssim.data.acquisition_fit import SURE, _acquisition, _as_growing_count, _fit_form
+from cssim.data.acquisition_fit import (
+    SURE,
+    _acquisition,
+    _as_growing_count,
+    _fit_form,
+    _projected_base,
+)
 from cssim.data.form_choice import mix_normals
 
 
@@ -25,6 +31,21 @@ def test_a_rate_is_the_count_it_implies_growing_as_its_base():
     assert mu[0] == pytest.approx(math.log(m * N[-1]))
     assert mu[1] == pytest.approx(math.log1p(m - c))
     assert np.all(np.linalg.eigvalsh(cov) >= -1e-15)
+
+
+def test_a_rate_is_scored_on_the_base_it_would_have_forecast():
+    """On an exact base ``N_{t+1} = N_t (1 + m - c)`` the projection from any origin, knowing only the
+    months before it, is the base that came; on a base that turns, it is not."""
+    m, c, T = 0.02, 0.03, 36
+    N = 1000.0 * (1 + m - c) ** np.arange(T + 1)
+    n, base = m * N[:-1], N[:-1]
+    fit = _fit_form("rate", n, base, {})
+    for origin in (6, 12, 24, 33):
+        np.testing.assert_allclose(_projected_base(fit, n[:origin], base, origin, T), base[origin:])
+    turned = base.copy()
+    turned[20:] *= 1.1 ** np.arange(1, T - 19)  # the base grows 10% a month after month 20
+    ahead = _projected_base(fit, n[:12], turned, 12, T)
+    assert ahead[-1] < turned[-1] / 2  # the future growth was not known at month 12
 
 
 def test_forms_that_disagree_are_averaged_with_their_disagreement_as_spread():

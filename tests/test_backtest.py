@@ -115,6 +115,7 @@ def test_sample_forecast_starts_from_observed_tenures_and_new_customer_arpa():
     # months about equally well: neither is ruled out, a constant count is
     w = cal.acquisition.weights
     assert w["count_growth"] >= 0.4 and w["rate"] >= 0.4 and w["count"] < 0.01
+    assert "averaged by weight" in cal.acquisition.chosen_by  # so the scenario carries both
     assert seg.new_arpa == 50_000.0  # every new customer of the sample pays 50,000 (SE 0)
     t = cal.fits.start
     assert t.tenures.max() == 36 and len(t.tenures) == t.customers

@@ -41,6 +41,26 @@ def _size_dependent(accounts, months, slope, seed, churn=0.03):
     return M
 
 
+def test_accounts_that_grow_with_tenure_are_not_mistaken_for_small_leavers():
+    """Every account joins at 100 and grows 3% a month; churn is 10% a month in the first three months
+    of tenure and 1% after, whatever the size. Against all active customers the leavers look small
+    (young accounts are small and leave more); against their own cohort they are exactly average."""
+    rng = np.random.default_rng(0)
+    T, per = 36, 200
+    blocks = []
+    for join in range(T):
+        m, alive = np.zeros((per, T)), np.ones(per, bool)
+        for t in range(join, T):
+            tenure = t - join
+            if tenure:
+                alive &= rng.random(per) >= (0.10 if tenure <= 3 else 0.01)
+            m[alive, t] = 100 * 1.03**tenure
+        blocks.append(m)
+    lv = leaver_size(np.vstack(blocks))
+    assert lv.departures > 2000
+    assert lv.ratio == pytest.approx(1.0) and not lv.differs
+
+
 def test_churn_falling_with_size_is_measured_against_its_closed_form():
     r"""One month of churn with hazard :math:`c\,s^{-b}` on lognormal sizes (log-sd :math:`\sigma`):
     :math:`E[s\,h(s)] / (E[s]\,E[h(s)]) = e^{-b \sigma^2}`; size-independent churn gives 1."""

@@ -212,34 +212,44 @@ def _banded(
         )
     if refused:
         raise CalibrationError(reading.source, [Problem("size_bands", m) for m in refused])
-    whole = calibrate_table(
-        reading.table, reading.kind, reading.source, reading.provenance, segment=segment, **options
+    edges, parts = size_bands(reading.table, bands, reading.source)  # refused before any fit
+    provenance = reading.provenance
+    currency = (
+        (provenance.currency if provenance is not None else None) or options["currency"] or "JPY"
     )
-    edges, parts = size_bands(reading.table, bands, reading.source)
-    currency = whole.scenario.currency
     names = band_names(edges, currency, options.get("language"))
+    whole = calibrate_table(
+        reading.table, reading.kind, reading.source, provenance, segment=segment, **options
+    )
     cals = []
     for name, rows in zip(names, parts, strict=True):
-        part = replace(reading, table=rows)
-        cal = calibrate_table(
-            rows, reading.kind, reading.source, reading.provenance, segment=name, **options
-        )
-        if widen:
-            widening = {k: options[k] for k in ("currency", "holdout_fraction", "forms")}
-            cal = _widened(cal, part, widen_paths, seed, {**widening, "segment": name})
+        try:
+            cal = calibrate_table(
+                rows, reading.kind, reading.source, provenance, segment=name, **options
+            )
+            if widen:
+                widening = {k: options[k] for k in ("currency", "holdout_fraction", "forms")}
+                part = replace(reading, table=rows)
+                cal = _widened(cal, part, widen_paths, seed, {**widening, "segment": name})
+        except CalibrationError as e:  # say which band the data fail in
+            raise CalibrationError(
+                reading.source,
+                [replace(p, path=f"{name}: {p.path}" if p.path else name) for p in e.problems],
+            ) from None
         cals.append(cal)
     data = whole.scenario.to_dict()
     data["segments"] = [c.scenario.to_dict()["segments"][0] for c in cals]
     head = (
         f"Calibrated by cssim from {reading.source} in {bands} segments by size (each customer's "
-        f"first MRR; edges {', '.join(f'{e:g}' for e in edges)} {currency}), each fitted on its own "
-        "customers."
+        f"first MRR; edges {', '.join(f'{e:,.0f}' for e in edges)} {currency}), each fitted on its "
+        "own customers."
     )
-    room = (5000 - len(head)) // bands - 4
-    data["description"] = " ".join(
-        [head]
-        + [f"[{n}] {c.scenario.description[:room]}" for n, c in zip(names, cals, strict=True)]
-    )[:5000]
+    parts_text = []
+    for name, cal in zip(names, cals, strict=True):
+        # the notes first (narrowed spreads, assumptions), so that a cut keeps them
+        text = " ".join([f"[{name}]", *cal.notes, cal.scenario.description])
+        parts_text.append(text[: (5000 - len(head)) // bands - 1])
+    data["description"] = " ".join([head, *parts_text])[:5000]
     scenario = Scenario.from_dict(data, source=f"scenario calibrated from {reading.source}")
     return replace(whole, scenario=scenario, bands=tuple(zip(names, cals, strict=True)))
 

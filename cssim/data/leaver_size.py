@@ -2,12 +2,16 @@ r"""Are the customers who leave smaller than the rest? The MRR of each departure
 
 cssim's churn takes a leaver's MRR as its cohort's average (churn independent of account size,
 docs/MODEL.md). Billing data can check it: for every customer active in month :math:`t - 1` and gone in
-month :math:`t`, its last MRR relative to the average MRR of the customers active in :math:`t - 1`,
+month :math:`t`, its last MRR relative to the average MRR in :math:`t - 1` of the active customers of
+its own cohort :math:`g(i)` (the month it was first seen; those already there at the start are one
+cohort), so that accounts that grow with tenure, and churn that changes with tenure, are not mistaken
+for size:
 
-.. math:: x_i = M_{i,t-1} \Big/ \overline{M}_{t-1}, \qquad
+.. math:: x_i = M_{i,t-1} \Big/ \overline{M}_{g(i),t-1}, \qquad
           \hat\rho = \frac1k \sum_i x_i, \qquad \mathrm{SE}(\hat\rho) = s_x / \sqrt{k},
 
-over the :math:`k` departures. :math:`\hat\rho < 1` means small accounts leave more often: MRR is lost
+over the :math:`k` departures from cohorts with at least two active customers that month (a lone
+customer is its own average). :math:`\hat\rho < 1` means small accounts leave more often: MRR is lost
 more slowly than customers, and a forecast that takes leavers at the average loses too much MRR (its
 MRR leans low, more so further ahead). :math:`\hat\rho > 1` the other way.
 """
@@ -45,14 +49,22 @@ def leaver_size(M: np.ndarray) -> LeaverSize | None:
     """:math:`\\hat\\rho` from an accounts x months MRR matrix ``M`` (0 = not a customer that month);
     None with fewer than 10 departures."""
     M = np.asarray(M, float)
-    before, after = M[:, :-1], M[:, 1:]
-    active = before > 0
-    counts = active.sum(0)
-    average = np.divide(
-        np.where(active, before, 0.0).sum(0), counts, out=np.zeros(counts.shape), where=counts > 0
-    )
-    left = active & (after <= 0)
-    x = (before / np.where(average > 0, average, np.inf))[left]
+    paying = M > 0
+    seen = paying.any(1)
+    M, paying = M[seen], paying[seen]
+    cohort = paying.argmax(1)  # the month each customer is first seen
+    groups = M.shape[1]
+    x = []
+    for t in range(1, M.shape[1]):
+        active = paying[:, t - 1]
+        g = cohort[active]
+        n = np.bincount(g, minlength=groups)
+        total = np.bincount(g, weights=M[active, t - 1], minlength=groups)
+        left = active & ~paying[:, t]
+        gl = cohort[left]
+        ok = n[gl] >= 2
+        x.append(M[left, t - 1][ok] / (total[gl][ok] / n[gl][ok]))
+    x = np.concatenate(x) if x else np.empty(0)
     k = int(x.size)
     if k < 10:
         return None

@@ -46,9 +46,9 @@ def size_band_section(cal: Calibration, lang: str = "en") -> dict | None:
     first, last = cal.bands[0][1].fits.churn.churn, cal.bands[-1][1].fits.churn.churn
     text = _(
         "The scenario has {n} segments, one per size band of each customer's first MRR, each "
-        "fitted and widened on its own customers: {small} of the smallest band's customers leave "
-        "a month against {large} of the largest's. The sections below describe the fit to all "
-        "customers together, for reference; the scenario uses the bands.",
+        "fitted on its own customers: {small} of the smallest band's customers leave a month "
+        "against {large} of the largest's. The sections below describe the fit to all customers "
+        "together, for reference; the scenario uses the bands.",
         n=len(cal.bands),
         small=fmt.percent(first, lang, 2),
         large=fmt.percent(last, lang, 2),

@@ -67,11 +67,17 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
     )
     section: dict = {"heading": _("Band widening and form weights"), "paragraphs": [weights]}
     if cal.bands:
+        widened = any(b.widening is not None for _name, b in cal.bands)
         section["paragraphs"].insert(
             0,
             _(
                 "Calibrated by size band: each band's spread was widened on its own past forecasts "
                 "(its factor is in the size bands table). The weights below are the whole file's."
+            )
+            if widened
+            else _(
+                "Calibrated by size band, bands not widened (--no-widen, or too few months). The "
+                "weights below are the whole file's."
             ),
         )
         return section
@@ -152,7 +158,7 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
 
 def leaver_section(cal: Calibration, lang: str = "en") -> dict | None:
     """The section on the leavers' size, when it differs from the average account's."""
-    text = leaver_text(cal, lang)
+    text = leaver_text(cal, lang) if not cal.bands else None  # by band: the band table says it
     if text is None:
         return None
     return {
