@@ -134,29 +134,35 @@ def expected_new(fit: AcquisitionFit, base: np.ndarray) -> np.ndarray:
 
 ACQUISITION_FORMS = ("count", "count_growth", "rate")
 
+#: a form with at least this weight is used alone; below it the forms are averaged (:func:`_averaged`)
+SURE = 0.95
+
+
+def _recent_churn(n: np.ndarray, base: np.ndarray, following: np.ndarray) -> tuple[float, float]:
+    """The monthly logo churn of the last 12 of these months and the customer-months it rests on:
+    churned in month k is ``base_k + n_k - following_k`` (``following_k`` the base a month later)."""
+    w = slice(max(0, len(n) - 12), len(n))
+    at_risk = float(base[w].sum())
+    if at_risk <= 0:
+        return 0.0, 0.0
+    churned = float((base[w] + n[w] - following[w]).sum())
+    return float(np.clip(churned / at_risk, 0.0, 1.0)), at_risk
+
 
 def _projected_base(
     fit: AcquisitionFit, n_before: np.ndarray, base: np.ndarray, c: int, T: int
 ) -> np.ndarray:
     r"""The customers at the start of months ``c .. T - 1`` as a rate form would forecast them at origin
-    ``c``: only what was known then.
+    ``c``: only what was known then,
 
-    .. math:: \hat b_c = b_c, \qquad \hat b_{t+1} = \hat b_t\,(1 - \hat c) + m\,\hat b_t,
+    .. math:: \hat b_{c+k} = b_c\,(1 - \hat c + m)^k,
 
-    with :math:`\hat c` the monthly logo churn of the 12 months before the origin (churned / at risk,
-    churned in month k being :math:`b_k + n_k - b_{k+1}`). Scoring a rate on the base that actually
-    came would let it see the future: its forecast compounds its own errors, and the holdout must too.
+    with :math:`\hat c` the monthly logo churn of the 12 months before the origin
+    (:func:`_recent_churn`). Scoring a rate on the base that actually came would let it see the
+    future: its forecast compounds its own errors, and the holdout must too.
     """
-    w = slice(max(0, c - 12), c)  # the last year before the origin: churn that falls with tenure
-    at_risk = base[w].sum()
-    churned = (base[w] + n_before[w] - base[1 : c + 1][w]).sum()
-    churn = float(np.clip(churned / at_risk, 0.0, 1.0)) if at_risk > 0 else 0.0
-    out = np.empty(T - c)
-    b = float(base[c])
-    for k in range(T - c):
-        out[k] = b
-        b = b * (1.0 - churn) + fit.monthly_rate * b
-    return out
+    churn, _ = _recent_churn(n_before, base[:c], base[1 : c + 1])
+    return base[c] * (1.0 - churn + fit.monthly_rate) ** np.arange(T - c)
 
 
 def _acquisition(
@@ -234,10 +240,6 @@ def _acquisition(
     return _replace(fit, aic=dict(aic), holdout_ll=scores, weights=weights, chosen_by=chosen_by)
 
 
-#: a form with at least this weight is used alone; below it the forms are averaged (:func:`_averaged`)
-SURE = 0.95
-
-
 def _as_growing_count(
     fit: AcquisitionFit, n: np.ndarray, base: np.ndarray, last: float
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -258,13 +260,9 @@ def _as_growing_count(
             return None
         return np.array([math.log(fit.count), math.log1p(fit.growth)]), np.asarray(fit.covariance)
     m, m_se = fit.monthly_rate, fit.monthly_rate_se
-    w = slice(max(0, len(n) - 12), len(n))
-    at_risk = base[w].sum()
-    ahead = np.r_[base[1:], last][w]
-    churned = (base[w] + n[w] - ahead).sum()
+    c, at_risk = _recent_churn(n, base, np.r_[base[1:], last])
     if not (m > 0 and last > 0 and at_risk > 0):
         return None
-    c = float(np.clip(churned / at_risk, 0.0, 1.0))
     c_se = math.sqrt(c * (1 - c) / at_risk)
     k = 1.0 + m - c
     if not 0.5 < k < 2.0:  # outside the scenario's allowed growth
