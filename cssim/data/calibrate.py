@@ -214,13 +214,11 @@ def _banded(
         raise CalibrationError(reading.source, [Problem("size_bands", m) for m in refused])
     edges, parts = size_bands(reading.table, bands, reading.source)  # refused before any fit
     provenance = reading.provenance
-    currency = (
-        (provenance.currency if provenance is not None else None) or options["currency"] or "JPY"
-    )
-    names = band_names(edges, currency, options.get("language"))
     whole = calibrate_table(
         reading.table, reading.kind, reading.source, provenance, segment=segment, **options
     )
+    currency = whole.scenario.currency  # as calibrate_table settles it (the file's, else JPY)
+    names = band_names(edges, currency, options.get("language"))
     cals = []
     for name, rows in zip(names, parts, strict=True):
         try:
