@@ -73,12 +73,16 @@ def test_churn_falling_with_size_is_measured_against_its_closed_form():
         assert lv.differs == (slope > 0)
 
 
-def test_the_calibration_says_the_mrr_forecast_leans_low_in_both_languages():
-    M = _size_dependent(4000, 24, 0.5, seed=3)
+def _calibrated(slope: float):
+    M = _size_dependent(4000, 24, slope, seed=3)
     months = pd.period_range("2024-01", periods=24, freq="M").astype(str)
     i, t = np.nonzero(M)
     frame = pd.DataFrame({"customer": [f"C{k}" for k in i], "month": months[t], "mrr": M[i, t]})
-    cal = cssim.calibrate(frame, source="sizes.csv", widen=False)
+    return cssim.calibrate(frame, source="sizes.csv", widen=False)
+
+
+def test_the_calibration_says_the_mrr_forecast_leans_low_in_both_languages():
+    cal = _calibrated(0.5)
     assert cal.fits.leavers.ratio < 0.8 and cal.fits.leavers.differs
     assert "so its MRR forecast leans low" in cal.scenario.description
     en, ja = leaver_section(cal, "en"), leaver_section(cal, "ja")
@@ -91,6 +95,16 @@ def test_the_calibration_says_the_mrr_forecast_leans_low_in_both_languages():
     )
     page = render_report(cal, "en")
     assert "The size of the customers who leave" in page and "smaller accounts leave" in page
+
+
+def test_larger_leavers_make_it_lean_high_in_both_languages():
+    """Churn rising with size (``c s^{0.3}``): leavers are larger than their cohort's average."""
+    cal = _calibrated(-0.3)
+    assert cal.fits.leavers.ratio > 1.1 and cal.fits.leavers.differs
+    assert "so its MRR forecast leans high" in cal.scenario.description
+    assert "larger accounts leave more often" in leaver_text(cal, "en")
+    ja = leaver_text(cal, "ja")
+    assert "高めに偏り" in ja and "大きな顧客ほど解約しやすく" in ja
 
 
 def test_size_independent_churn_says_nothing():

@@ -174,29 +174,32 @@ def leaver_text(cal: Calibration, lang: str = "en") -> str | None:
     if lv is None or not lv.differs:
         return None
     _ = Translator(lang)
-    figures = {
-        "ratio": fmt.percent(lv.ratio, lang, 0),
-        "se": fmt.percent(lv.se, lang, 0),
-        "n": fmt.count(lv.departures, lang),
-    }
-    if lv.ratio < 1:
-        return _(
-            "Customers who left paid on average {ratio} of the average account's MRR (standard "
-            "error {se}; {n} departures): smaller accounts leave more often, so this company loses "
-            "MRR more slowly than customers. The scenario's churn takes a leaver's MRR as its "
-            "cohort's average, so its MRR forecast leans low, more so further ahead. Calibrating "
-            "by size band (cssim calibrate --size-bands 3: a segment per band of first MRR) "
-            "removes most of it.",
-            **figures,
-        )
-    return _(
+    said = _(
         "Customers who left paid on average {ratio} of the average account's MRR (standard error "
-        "{se}; {n} departures): larger accounts leave more often, so this company loses MRR faster "
-        "than customers. The scenario's churn takes a leaver's MRR as its cohort's average, so its "
-        "MRR forecast leans high, more so further ahead. Calibrating by size band (cssim "
-        "calibrate --size-bands 3: a segment per band of first MRR) removes most of it.",
-        **figures,
+        "{se}; {n} departures):",
+        ratio=fmt.percent(lv.ratio, lang, 0),
+        se=fmt.percent(lv.se, lang, 0),
+        n=fmt.count(lv.departures, lang),
     )
+    way = (
+        _(
+            "smaller accounts leave more often, so this company loses MRR more slowly than "
+            "customers, and the scenario's churn, which takes a leaver's MRR as its cohort's "
+            "average, makes its MRR forecast lean low, more so further ahead."
+        )
+        if lv.ratio < 1
+        else _(
+            "larger accounts leave more often, so this company loses MRR faster than customers, "
+            "and the scenario's churn, which takes a leaver's MRR as its cohort's average, makes "
+            "its MRR forecast lean high, more so further ahead."
+        )
+    )
+    advice = _(
+        "Calibrating by size band (cssim calibrate --size-bands 3: a segment per band of first "
+        "MRR) removes most of it."
+    )
+    gap = "" if lang == "ja" else " "  # Japanese sentences follow each other without a space
+    return gap.join([said, way, advice])
 
 
 def _figure(x: float, metric: str, cal: Calibration, lang: str) -> str:
