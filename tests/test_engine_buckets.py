@@ -26,7 +26,12 @@ SCENARIOS = {
     "onboarding": dict(
         customers=300,
         starting_tenure={"min": 0, "max": 5},
-        acquisition={"count": 20},
+        # a growth that fades, its endurance drawn per path: both engines read it alike
+        acquisition={
+            "count": 20,
+            "growth": 0.03,
+            "endurance": {"kind": "uniform", "low": 0.3, "high": 0.9},
+        },
         churn={"monthly": 0.02, "onboarding": {"months": 3, "monthly": 0.10}},
         expansion={"rate": 0.01, "probability": 0.1},
         contraction={"rate": 0.004, "probability": 0.05},

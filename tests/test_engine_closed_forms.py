@@ -129,6 +129,35 @@ def test_count_acquisition_with_growth():
     assert new.var(ddof=1) == pytest.approx(40, rel=4 * np.sqrt(2 / (PATHS - 1)))
 
 
+def test_a_fading_growth_keeps_its_endurance_each_year():
+    """n prod_{k=1}^{t-1} (1 + g p^((k-1)/12)): growth g now, p g a year later, levelling off."""
+    n, g, p = 40, 0.03, 0.5
+    s = one_segment(
+        horizon=48, acquisition={"count": n, "growth": g, "endurance": p}, churn={"monthly": 0.0}
+    )
+    r = cssim.simulate(s, paths=PATHS, seed=9)
+    phi = p ** (1 / 12)
+    for t in (1, 2, 13, 25, 48):
+        assert_mc_close(r["new_customers"][:, t], n * np.prod(1 + g * phi ** np.arange(t - 1)))
+    # the month-on-month growth a year on is p g (exactly, in expectation)
+    ex = cssim.expected(s)["new_customers"].to_numpy()
+    assert ex[14] / ex[13] - 1 == pytest.approx(p * g, rel=1e-12)
+    assert ex[2] / ex[1] - 1 == pytest.approx(g, rel=1e-12)
+    # levelling off below the undamped path
+    assert ex[48] < n * (1 + g) ** 47 / 2
+    assert ex[48] < n * np.prod(1 + g * phi ** np.arange(2000))
+    # an endurance of 1 is the undamped growth, bit for bit
+    flat = one_segment(horizon=24, acquisition={"count": n, "growth": g, "endurance": 1.0})
+    plain = one_segment(horizon=24, acquisition={"count": n, "growth": g})
+    a, b = cssim.simulate(flat, paths=1000, seed=3), cssim.simulate(plain, paths=1000, seed=3)
+    np.testing.assert_array_equal(a["customers"], b["customers"])
+
+
+def test_endurance_is_refused_with_a_rate():
+    with pytest.raises(Exception, match="endurance"):
+        one_segment(acquisition={"rate": 0.2, "endurance": 0.8})
+
+
 def test_churned_mrr_is_the_churned_customers_share():
     s = one_segment(horizon=12, churn={"monthly": 0.05})
     r = cssim.simulate(s, paths=PATHS, seed=10)

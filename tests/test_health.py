@@ -119,6 +119,13 @@ CASES = {
         contraction={"rate": 0.005, "probability": 0.05},
     ),
     "count": lambda: scenario(acquisition={"count": 30, "growth": 0.01}),
+    "count-fading": lambda: scenario(
+        acquisition={
+            "count": 30,
+            "growth": 0.03,
+            "endurance": {"kind": "pert", "low": 0.4, "mode": 0.7, "high": 1.0},
+        }
+    ),
     "uncertain": lambda: scenario(
         health={
             **HEALTH,

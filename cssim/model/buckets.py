@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import col, divide, prow
+from .count_trend import CountTrend
 from .layout import _width, layout
 from .stored import STORED
 
@@ -101,8 +102,12 @@ class Buckets:
             self.monthly_rate = (1.0 + col(p["acquisition.rate"], paths)) ** (1.0 / 12.0) - 1.0
         else:
             self.monthly_rate = None
-            self.count = col(p["acquisition.count"], paths)
-            self.growth = 1.0 + col(p["acquisition.growth"], paths)
+            self.trend = CountTrend(
+                col(p["acquisition.count"], paths),
+                col(p["acquisition.growth"], paths),
+                col(p["acquisition.endurance"], paths),
+                horizon,
+            )
         self.new_arpa = col(p["new_arpa"], paths)
 
     def hazard(self, tau: np.ndarray):
@@ -189,7 +194,7 @@ class Buckets:
         if self.monthly_rate is not None:
             lam = self.monthly_rate * start_customers
         else:
-            lam = self.count * self.growth ** (t - 1)
+            lam = self.trend(t)
         new = d.poisson(lam, "acquisition")
         c = mo.new_slot
         n[c] = new

@@ -27,6 +27,7 @@ import numpy as np
 from ._lazy import LazyModule
 from ._lazy import pandas as pd
 from .correlation import correlation_plan, normal_copula
+from .count_trend import CountTrend
 from .engine import segment_parameters
 from .result import TOTAL, SimulationResult
 from .scenario import Scenario
@@ -185,8 +186,14 @@ def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
     acq = seg.acquisition
     if acq.rate is None:
         new[:, 1:] = (
-            _c(p["acquisition.count"], q)
-            * (1.0 + _c(p["acquisition.growth"], q)) ** (steps[:, :-1])
+            CountTrend(
+                _c(p["acquisition.count"], q)[:, 0],
+                _c(p["acquisition.growth"], q)[:, 0],
+                _c(p["acquisition.endurance"], q)[:, 0],
+                H,
+            )
+            .path(H)
+            .T
         )
     else:
         m = (1.0 + _c(p["acquisition.rate"], q)[:, 0]) ** (1.0 / 12.0) - 1.0

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import col
+from .count_trend import CountTrend
 from .coverage import HealthArrays
 from .segment import Segment
 from .stored import STATE_STORED, STORED, state_key
@@ -74,6 +75,16 @@ def health_segment(seg: Segment, p: dict, H: int, q: int, hazard) -> tuple[dict,
     cohort_year = np.concatenate([np.zeros(n0c, int), (np.arange(1, H + 1) - 1) // 12 + 1])
     acq = seg.acquisition
     monthly = None if acq.rate is None else (1.0 + col(p["acquisition.rate"], q)) ** (1 / 12) - 1
+    trend = (
+        None
+        if acq.rate is not None
+        else CountTrend(
+            col(p["acquisition.count"], q),
+            col(p["acquisition.growth"], q),
+            col(p["acquisition.endurance"], q),
+            H,
+        )
+    )
     for t in range(1, H + 1):
         active = n0c + t - 1  # cohorts that have joined by the start of month t
         tau = np.concatenate([lo + np.arange(n0c) + t, t - np.arange(1, t)]).astype(float)
@@ -94,9 +105,7 @@ def health_segment(seg: Segment, p: dict, H: int, q: int, hazard) -> tuple[dict,
         if monthly is not None:
             new = monthly * start_customers
         else:
-            new = col(p["acquisition.count"], q) * (1.0 + col(p["acquisition.growth"], q)) ** (
-                t - 1
-            )
+            new = trend(t)
         x[:, active] = new[:, None] * ha.new.T
         y[:, active] = x[:, active] * new_arpa[:, None]
         ring[:, :, active] = 0.0

@@ -100,6 +100,8 @@ def _customer_bound(seg: Segment, horizon: int) -> tuple[float, float]:
     m = (1.0 + _hi(rate)) ** (1 / 12) - 1.0 if a.rate is not None else 0.0
     count = _hi(_drawn(seg, "acquisition.count", a.count))
     growth = _hi(_drawn(seg, "acquisition.growth", a.growth))
+    if _lo(_drawn(seg, "acquisition.endurance", a.endurance), 1.0) < 1.0:
+        growth = max(growth, 0.0)  # a fading decline declines less: bound it by no decline
     ch = seg.churn
     if ch.monthly is not None:
         c = _lo(_drawn(seg, "churn.monthly", ch.monthly))

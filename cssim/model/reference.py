@@ -13,6 +13,7 @@ import numpy as np
 
 from . import sampling
 from .arrays import col, divide, pcol
+from .count_trend import CountTrend
 from .randomness import Streams
 from .segment import Segment
 from .stored import STORED
@@ -168,9 +169,12 @@ class Cohorts:
             lam = self.monthly_rate * start_customers
         else:
             p = self.params
-            lam = col(p["acquisition.count"], self.paths) * (
-                1.0 + col(p["acquisition.growth"], self.paths)
-            ) ** (t - 1)
+            lam = CountTrend(
+                col(p["acquisition.count"], self.paths),
+                col(p["acquisition.growth"], self.paths),
+                col(p["acquisition.endurance"], self.paths),
+                self.horizon,
+            )(t)
         new = d.poisson(lam, "acquisition")
         self.n[:, k] = new
         self.m[:, k] = new * self.new_arpa

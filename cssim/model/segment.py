@@ -38,12 +38,15 @@ class Acquisition(_Model):
     """New customers: an annual ``rate`` relative to the base, or a monthly ``count`` that may grow.
 
     ``rate`` g gives ``m = (1 + g)^(1/12) - 1`` new customers per customer at the start of the month;
-    ``count`` n gives ``n (1 + growth)^(t - 1)`` expected new customers in month t. Draws are Poisson.
+    ``count`` n gives ``n (1 + growth)^(t - 1)`` expected new customers in month t; with an
+    ``endurance`` p below 1 the growth keeps the share p of itself each year,
+    ``n prod_{k=1}^{t-1} (1 + growth p^((k-1)/12))`` (:mod:`cssim.model.count_trend`). Draws are Poisson.
     """
 
     rate: Param(ge=-0.99, le=100) | None = None
     count: Param(ge=0, le=10_000_000) | None = None
     growth: Param(ge=-0.5, le=1) = 0.0
+    endurance: Param(ge=0, le=1) = 1.0
 
     @model_validator(mode="after")
     def _one(self):
@@ -54,6 +57,8 @@ class Acquisition(_Model):
             )
         if self.rate is not None and self.growth != 0.0:
             raise ValueError("growth applies to count; a rate already grows with the base")
+        if self.rate is not None and self.endurance != 1.0:
+            raise ValueError("endurance applies to a count's growth; a rate has no growth to fade")
         return self
 
 

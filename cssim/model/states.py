@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import col, divide, prow
+from .count_trend import CountTrend
 from .coverage import HealthArrays
 from .layout import _width, layout
 from .stored import STATE_STORED, STORED, state_key
@@ -107,8 +108,12 @@ class StateBuckets:
             self.monthly_rate = (1.0 + col(p["acquisition.rate"], paths)) ** (1.0 / 12.0) - 1.0
         else:
             self.monthly_rate = None
-            self.count = col(p["acquisition.count"], paths)
-            self.growth = 1.0 + col(p["acquisition.growth"], paths)
+            self.trend = CountTrend(
+                col(p["acquisition.count"], paths),
+                col(p["acquisition.growth"], paths),
+                col(p["acquisition.endurance"], paths),
+                horizon,
+            )
         self.new_arpa = col(p["new_arpa"], paths)
 
     # -- pieces of a month --------------------------------------------------------------------------
@@ -217,7 +222,7 @@ class StateBuckets:
         if self.monthly_rate is not None:
             lam = self.monthly_rate * start_customers
         else:
-            lam = self.count * self.growth ** (t - 1)
+            lam = self.trend(t)
         new = d.poisson(lam, "acquisition")
         split = _successive(new[None], self.health.new[:, None, :], self._state_draw)[:, 0]
         c = mo.new_slot

@@ -59,6 +59,9 @@ PARAMETERS: dict[str, Parameter] = {
     "acquisition.rate": Parameter(N_("New customers (share of the base)"), "percent", "year"),
     "acquisition.count": Parameter(N_("New customers"), "count", "month"),
     "acquisition.growth": Parameter(N_("Growth of new customers"), "percent", "month"),
+    "acquisition.endurance": Parameter(
+        N_("Share of that growth kept each year (growth endurance)"), "percent"
+    ),
     "churn.monthly": Parameter(N_("Churn"), "percent", "month"),
     "churn.heterogeneity.alpha": Parameter(
         N_("Churn spread between customers (sBG alpha)"), "number"

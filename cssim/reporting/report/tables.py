@@ -186,8 +186,11 @@ def assumptions_table(scenario: Scenario, lang: str | None = None) -> pd.DataFra
     for path, v in scenario.parameters():
         v = uncertain.get(path, v)
         seg, name = labels.split_path(path, scenario)
-        if name == "acquisition.growth" and scenario.segment(seg).acquisition.rate is not None:
+        acq = scenario.segment(seg).acquisition
+        if name in ("acquisition.growth", "acquisition.endurance") and acq.rate is not None:
             continue  # growth applies to count acquisition only
+        if name == "acquisition.endurance" and (acq.endurance == 1.0 or acq.growth == 0.0):
+            continue  # a growth that never fades, or no growth to fade: nothing to say
         # the full path, so a usage state or a CS response is named by its states, not its position
         label = labels.parameter_label(path, scenario, lang=t.lang, with_segment=False)
         rows.append((seg, label, describe_value(name, v, t, scenario.currency, scenario, seg)))
