@@ -82,3 +82,42 @@ def test_a_form_the_holdout_is_sure_of_is_used_alone():
     fit = _acquisition(new, 2000 * 0.97 ** np.arange(T))
     assert fit.weights["count_growth"] >= SURE
     assert "averaged" not in fit.chosen_by
+
+
+def test_a_calibrated_growth_fades_by_the_prior_and_says_so():
+    """A file whose new customers grow 2% a month: the scenario keeps the fitted growth for next month
+    and lets it fade by ENDURANCE_PRIOR (a prior, written as such), so 36 months out the expected new
+    customers are below the fitted growth carried on unchanged, and above no growth at all."""
+    import cssim
+    from cssim.data.acquisition_fit import ENDURANCE_PRIOR
+    from cssim.data.synthetic import synthetic_mrr
+
+    frame = synthetic_mrr(37, 600, churn=0.02, new_per_month=30.0, growth=0.02, seed=4)
+    cal = cssim.calibrate(frame, source="growing.csv", widen=False)
+    seg = cal.scenario.segments[0]
+    assert cal.acquisition.model == "count_growth"
+    written = seg.acquisition.endurance.model_dump()
+    assert {k: written[k] for k in ENDURANCE_PRIOR} == ENDURANCE_PRIOR
+    assert "each year it keeps a share between 50% and 100%, most likely 80%" in (
+        cal.scenario.description
+    )
+    from cssim.model.edits import replace
+
+    lasting = replace(cal.scenario, {"segments[0].acquisition.endurance": 1.0})
+    new = cssim.expected(cal.scenario)["new_customers"].to_numpy()
+    old = cssim.expected(lasting)["new_customers"].to_numpy()
+    assert new[1] == pytest.approx(old[1], rel=1e-12)  # next month: the fitted growth, unfaded
+    assert new[13] < old[13] and new[36] < 0.9 * old[36]
+    assert new[36] > new[1]  # faded, not stopped
+    # the calibration page says it, in both languages, with the prior's median share
+    from cssim.reporting.widening_report import widening_section
+
+    en, ja = (str(widening_section(cal, lang)) for lang in ("en", "ja"))
+    share = f"{seg.acquisition.endurance.median():.0%}"
+    assert share == "79%"  # the PERT's median, a little below its mode
+    assert "let fade" in en and f"keeps about {share} of it each year" in en
+    assert "弱まるもの" in ja and f"およそ {share} ずつ残ります" in ja
+    # set to 1 in the scenario, the page no longer says it
+    from dataclasses import replace as with_field
+
+    assert "let fade" not in str(widening_section(with_field(cal, scenario=lasting), "en"))

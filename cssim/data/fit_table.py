@@ -16,6 +16,7 @@ from ..model.joint import narrow_to_ranges
 from ..model.limits import MAX_AMOUNT
 from ..model.scenario import Scenario
 from ..model.segment import MIN_MOVE_PROBABILITY, Segment
+from .acquisition_fit import ENDURANCE_PRIOR
 from .calibration import Calibration
 from .fitting import ACQUISITION_FORMS, Fits, fit_all
 from .history import BillingHistory, build_history, cohort_table
@@ -256,7 +257,11 @@ def _scenario(
         g, se = acquisition.rate, acquisition.rate_se
         seg["acquisition"] = {"rate": _normal_dist(g, se, -0.99, 100.0)}
     elif acquisition.model == "count_growth" and acquisition.covariance is not None:
-        seg["acquisition"] = {"count": acquisition.count, "growth": acquisition.growth}
+        seg["acquisition"] = {
+            "count": acquisition.count,
+            "growth": acquisition.growth,
+            "endurance": dict(ENDURANCE_PRIOR),
+        }
         joint.append(
             (["acquisition.count", "acquisition.growth"], ["log", "log1p"], acquisition.covariance)
         )
@@ -350,7 +355,11 @@ def _scenario(
                 f"Acquisition: {_g(acquisition.count)} new customers a month (SE "
                 f"{_g(acquisition.count_se)})"
                 + (
-                    f", growing {_g(acquisition.growth)} a month (SE {_g(acquisition.growth_se)})"
+                    f", growing {_g(acquisition.growth)} a month (SE {_g(acquisition.growth_se)}),"
+                    " a growth the forecast lets fade: each year it keeps a share between"
+                    f" {ENDURANCE_PRIOR['low']:.0%} and {ENDURANCE_PRIOR['high']:.0%}, most likely"
+                    f" {ENDURANCE_PRIOR['mode']:.0%} (acquisition.endurance; a prior from SaaS"
+                    " growth benchmarks, not a fit: set it to 1 for a growth that never fades)"
                     if acquisition.model == "count_growth"
                     else ""
                 )

@@ -51,6 +51,25 @@ def _weights(weights: dict, lang: str) -> str:
     )
 
 
+def _fading(cal: Calibration, lang: str) -> str | None:
+    """What the scenario assumes about its fitted growth of new customers lasting, if it has one."""
+    kept = [
+        s.acquisition.endurance for s in cal.scenario.segments if s.acquisition.endurance != 1.0
+    ]
+    if not kept:
+        return None
+    _ = Translator(lang)
+    p = kept[0]
+    share = p.median() if hasattr(p, "median") else float(p)
+    return _(
+        "The fitted growth of new customers is let fade: the forecast keeps about {share} of it "
+        "each year (acquisition.endurance in the scenario). This is a prior from SaaS growth "
+        "benchmarks, not a fit: a company's own months rarely show whether its growth will last. "
+        "Set it to 1 for a growth that never fades.",
+        share=fmt.percent(share, lang, 0),
+    )
+
+
 def widening_section(cal: Calibration, lang: str = "en") -> dict:
     """The band widening (its factor and the backtest behind it) and the forms' weights."""
     _ = Translator(lang)
@@ -66,6 +85,9 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
         acquisition=_weights(fw["acquisition"], lang),
     )
     section: dict = {"heading": _("Band widening and form weights"), "paragraphs": [weights]}
+    fading = _fading(cal, lang)
+    if fading:
+        section["paragraphs"].append(fading)
     if cal.bands:
         widened = any(b.widening is not None for _name, b in cal.bands)
         section["paragraphs"].insert(
@@ -113,7 +135,7 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
     elif w.reached:
         said.append(
             _(
-                "Every uncertain parameter's spread in the scenario is multiplied by {factor}, the "
+                "Every fitted parameter's spread in the scenario is multiplied by {factor}, the "
                 "smallest factor tried that puts {after} inside.",
                 factor=fmt.number(w.factor, lang, 2),
                 after=fmt.percent(w.coverage_after, lang, 0),
