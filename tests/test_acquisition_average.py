@@ -121,3 +121,32 @@ def test_a_calibrated_growth_fades_by_the_prior_and_says_so():
     from dataclasses import replace as with_field
 
     assert "let fade" not in str(widening_section(with_field(cal, scenario=lasting), "en"))
+
+
+def test_the_command_sets_the_growth_endurance_and_refuses_one_outside_0_to_1(tmp_path, capsys):
+    import cssim
+    from cssim.cli import main
+    from cssim.data.synthetic import synthetic_mrr
+
+    path = tmp_path / "growing.csv"
+    synthetic_mrr(37, 600, churn=0.02, new_per_month=30.0, growth=0.02, seed=4).to_csv(
+        path, index=False
+    )
+    out, report = tmp_path / "s.yaml", tmp_path / "report"
+    args = ["calibrate", str(path), "--out", str(out), "--no-widen"]
+    assert main([*args, "--growth-endurance", "0.6", "--report", str(report)]) == 0
+    s = cssim.load_scenario(out)
+    assert s.segments[0].acquisition.endurance == 0.6
+    assert "each year it keeps 60% of itself (acquisition.endurance, as asked)" in s.description
+    page = (report / "calibration.html").read_text(encoding="utf-8")
+    assert "the forecast keeps 60% of it each year" in page and "as set when calibrating" in page
+    assert main([*args, "--growth-endurance", "1"]) == 0
+    s = cssim.load_scenario(out)
+    assert s.segments[0].acquisition.endurance == 1.0
+    assert "carries on unchanged (acquisition.endurance 1, as asked)" in s.description
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main([*args, "--growth-endurance", "1.5", "--lang", "ja"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "1.5" in err and "0 以上 1 以下の数" in err and "Traceback" not in err

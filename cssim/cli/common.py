@@ -291,6 +291,23 @@ def fraction(text: str) -> float:
     return value
 
 
+def share(text: str) -> float:
+    """An argparse type: a number from 0 to 1, both included (``0.8`` for 80%)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text} is not a number", text=repr(text))) from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            _(
+                "{value} is not allowed: give {allowed}",
+                value=text,
+                allowed=_("a number from 0 to 1"),
+            )
+        )
+    return value
+
+
 def max_path_count(text: str) -> int:
     """An argparse type for ``--max-paths``: at least 10 blocks of 1,000 paths, at most ``--paths``'s
     limit."""

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from ..words.i18n import N_, Translator
-from .common import Command, current_lang, paths_and_seed, positive_int
+from .common import Command, current_lang, paths_and_seed, positive_int, share
 
 __all__ = ["COMMANDS"]
 
@@ -173,6 +173,16 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
             "its own customers: for a company whose small accounts leave more often (default 1)"
         ),
     )
+    p.add_argument(
+        "--growth-endurance",
+        type=share,
+        default=None,
+        metavar="P",
+        help=N_(
+            "the share of a fitted growth of new customers the forecast keeps each year, 0 to 1 "
+            "(1: a growth that never fades; default: a prior between 0.5 and 1, most likely 0.8)"
+        ),
+    )
     g = p.add_argument_group(N_("usage states"))
     g.add_argument(
         "--usage",
@@ -219,6 +229,7 @@ def calibrate(args: argparse.Namespace) -> int:
         states=args.states,
         widen=args.widen,
         size_bands=args.size_bands,
+        growth_endurance=args.growth_endurance,
     )
 
 

@@ -63,6 +63,7 @@ def calibrate(
     widen: bool = True,
     widen_paths: int = 400,
     size_bands: int = 1,
+    growth_endurance: float | None = None,
     **read_options,
 ) -> Calibration:
     """Calibrate a one-segment scenario from billing data.
@@ -104,7 +105,7 @@ def calibrate(
         The thresholds from usage share to state (default ``dormant<0.2, at risk<0.6, healthy``).
     widen : bool
         Widen the bands (the default; ``False`` keeps the fitted spread) by the company's own rolling-origin backtest
-        (:func:`cssim.data.widening.backtest_widening`): every uncertain parameter's spread times the
+        (:func:`cssim.data.widening.backtest_widening`): every fitted parameter's spread times the
         smallest factor of ``(1, 1.25, ..., 6)`` under which the forecasts from 12, 9, 6 and 3 months
         back would have held 80% of the realised customers and MRR in their P10-P90, at 3, 6 and 12
         months ahead (the band study, ``benchmarks/bench_bands.py``, shows it brings the
@@ -119,6 +120,10 @@ def calibrate(
         company whose small accounts leave more often keeps its MRR; ``Calibration.bands`` holds each
         band's calibration, and the history and fits of the whole file stay for reference. Needs a
         per-customer MRR table; not with ``usage`` or ``backtest_months``.
+    growth_endurance : float, optional
+        The share p of a fitted growth of new customers that the forecast keeps each year
+        (``acquisition.endurance``, :mod:`cssim.model.count_trend`), from 0 to 1: 1 for a growth that
+        never fades. Default: the prior :data:`~cssim.data.acquisition_fit.ENDURANCE_PRIOR`.
     **read_options
         ``format``, ``encoding``, ``timezone``, ``as_of``, ``fx``, ``tax_included``, ``interval``,
         ``dayfirst``: how to read the file (see :func:`cssim.data.intake.read_billing`).
@@ -146,6 +151,7 @@ def calibrate(
                 "holdout_fraction": holdout_fraction,
                 "forms": forms,
                 "language": language,
+                "growth_endurance": growth_endurance,
             },
             segment=segment,
         )
@@ -162,10 +168,12 @@ def calibrate(
         holdout_fraction=holdout_fraction,
         forms=forms,
         language=language,
+        growth_endurance=growth_endurance,
     )
     if widen and reading.kind == "mrr":
         options = {"currency": currency, "segment": segment, "holdout_fraction": holdout_fraction}
-        cal = _widened(cal, reading, widen_paths, seed, {**options, "forms": forms})
+        options |= {"forms": forms, "growth_endurance": growth_endurance}
+        cal = _widened(cal, reading, widen_paths, seed, options)
     if usage is not None:
         cal = _with_health(cal, reading, usage, usage_max, states)
     if backtest_months:
@@ -226,7 +234,8 @@ def _banded(
                 rows, reading.kind, reading.source, provenance, segment=name, **options
             )
             if widen:
-                widening = {k: options[k] for k in ("currency", "holdout_fraction", "forms")}
+                kept = ("currency", "holdout_fraction", "forms", "growth_endurance")
+                widening = {k: options[k] for k in kept}
                 part = replace(reading, table=rows)
                 cal = _widened(cal, part, widen_paths, seed, {**widening, "segment": name})
         except CalibrationError as e:  # say which band the data fail in

@@ -63,6 +63,7 @@ def calibrate_table(
     holdout_fraction: float = 2 / 3,
     forms: dict | None = None,
     language: str | None = None,
+    growth_endurance: float | None = None,
 ) -> Calibration:
     """:func:`calibrate` on a table already read."""
     if kind == "mrr" and provenance is not None:
@@ -109,6 +110,7 @@ def calibrate_table(
         segment=segment,
         warnings=warnings,
         language=language,
+        endurance=growth_endurance,
     )
     return Calibration(
         source=source,
@@ -207,6 +209,23 @@ def _money_problems(fits: Fits) -> list[Problem]:
     return out
 
 
+def _fading(endurance: float | None) -> str:
+    """How the scenario lets its fitted growth of new customers last, in the description's words."""
+    if endurance is None:
+        p = ENDURANCE_PRIOR
+        return (
+            f"a growth the forecast lets fade: each year it keeps a share between {p['low']:.0%} "
+            f"and {p['high']:.0%}, most likely {p['mode']:.0%} (acquisition.endurance; a prior from "
+            "SaaS growth benchmarks, not a fit: set it to 1 for a growth that never fades)"
+        )
+    if endurance == 1:
+        return "a growth the forecast carries on unchanged (acquisition.endurance 1, as asked)"
+    return (
+        f"a growth the forecast lets fade: each year it keeps {endurance:.0%} of itself "
+        "(acquisition.endurance, as asked)"
+    )
+
+
 def _amount(x: float) -> str:
     return f"{x:,.0f}" if x < 1e21 else f"{x:.4g}"
 
@@ -222,6 +241,7 @@ def _scenario(
     segment: str,
     warnings: tuple[str, ...] = (),
     language: str | None = None,
+    endurance: float | None = None,
 ) -> Scenario:
     """The one-segment scenario the fits describe (uncertain parameters carry their standard errors)."""
     churn, sbg, lr = fits.churn, fits.sbg, fits.lr_test
@@ -260,7 +280,7 @@ def _scenario(
         seg["acquisition"] = {
             "count": acquisition.count,
             "growth": acquisition.growth,
-            "endurance": dict(ENDURANCE_PRIOR),
+            "endurance": dict(ENDURANCE_PRIOR) if endurance is None else float(endurance),
         }
         joint.append(
             (["acquisition.count", "acquisition.growth"], ["log", "log1p"], acquisition.covariance)
@@ -355,11 +375,8 @@ def _scenario(
                 f"Acquisition: {_g(acquisition.count)} new customers a month (SE "
                 f"{_g(acquisition.count_se)})"
                 + (
-                    f", growing {_g(acquisition.growth)} a month (SE {_g(acquisition.growth_se)}),"
-                    " a growth the forecast lets fade: each year it keeps a share between"
-                    f" {ENDURANCE_PRIOR['low']:.0%} and {ENDURANCE_PRIOR['high']:.0%}, most likely"
-                    f" {ENDURANCE_PRIOR['mode']:.0%} (acquisition.endurance; a prior from SaaS"
-                    " growth benchmarks, not a fit: set it to 1 for a growth that never fades)"
+                    f", growing {_g(acquisition.growth)} a month (SE {_g(acquisition.growth_se)}), "
+                    + _fading(endurance)
                     if acquisition.model == "count_growth"
                     else ""
                 )

@@ -120,7 +120,7 @@ def _walk(node, k: float, path: str):
 
 
 def widen_scenario(scenario: Scenario, k: float) -> Scenario:
-    r"""``scenario`` with every uncertain parameter's spread scaled by ``k`` around its mean.
+    r"""``scenario`` with every fitted parameter's spread scaled by ``k`` around its mean.
 
     ``normal``/``lognormal``/``beta`` sds times :math:`k` (kept valid), ``joint`` covariances times
     :math:`k^2` (then narrowed to the fields' ranges); see the module docstring. ``k = 1`` returns
@@ -146,7 +146,7 @@ def widen_scenario(scenario: Scenario, k: float) -> Scenario:
         segments.append(new)
     data["segments"] = segments
     note = (
-        f" Bands widened: every uncertain parameter's spread times {k:g}, from the company's own "
+        f" Bands widened: every fitted parameter's spread times {k:g}, from the company's own "
         "rolling-origin backtest (cssim.data.widening)."
     )
     data["description"] = (data.get("description") or "")[: 5000 - len(note)] + note

@@ -60,13 +60,18 @@ def _fading(cal: Calibration, lang: str) -> str | None:
         return None
     _ = Translator(lang)
     p = kept[0]
-    share = p.median() if hasattr(p, "median") else float(p)
+    if not hasattr(p, "median"):  # a number: set when calibrating (--growth-endurance)
+        return _(
+            "The fitted growth of new customers is let fade: the forecast keeps {share} of it each "
+            "year (acquisition.endurance in the scenario, as set when calibrating).",
+            share=fmt.percent(float(p), lang, 0),
+        )
     return _(
         "The fitted growth of new customers is let fade: the forecast keeps about {share} of it "
         "each year (acquisition.endurance in the scenario). This is a prior from SaaS growth "
         "benchmarks, not a fit: a company's own months rarely show whether its growth will last. "
         "Set it to 1 for a growth that never fades.",
-        share=fmt.percent(share, lang, 0),
+        share=fmt.percent(p.median(), lang, 0),
     )
 
 

@@ -31,6 +31,7 @@ def calibrate_cli(
     states: str | None = None,
     widen: bool = True,
     size_bands: int = 1,
+    growth_endurance: float | None = None,
 ) -> int:
     """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR] [--usage USAGE.csv]``: 0 ok, 2 bad data, 1 failed.
 
@@ -57,6 +58,7 @@ def calibrate_cli(
             states=states,
             widen=widen,
             size_bands=size_bands,
+            growth_endurance=growth_endurance,
             **(read_options or {}),
         )
     except ScenarioError as e:
