@@ -2,7 +2,7 @@
 without the backtest widening (:mod:`cssim.data.widening`)?
 
     nice .venv/bin/python benchmarks/bench_bands.py [--generator cssim|companies|both] [--companies 48]
-        [--paths 500] [--seed 2026] [--csv rows.csv]
+        [--paths 500] [--seed 2026] [--csv rows.csv] [--size-bands K]
     nice .venv/bin/python benchmarks/bench_bands.py --from-csv a.csv b.csv   # summarise saved rows
 
 Generators: ``cssim`` is cssim's own (``synthetic_mrr``, truths drawn as in bench_calibration.py, sizes
@@ -63,15 +63,16 @@ def score(samples: np.ndarray, y: float) -> dict:
     }
 
 
-#: ``--size-bands``: calibrate companies with at least BANDED_FROM customers at the end of the data in
+#: ``--size-bands``: None (the default) bands a company as ``cssim.calibrate`` does unasked
+#: (``cssim.data.size_bands.auto_bands``); 1 never; K calibrates companies with at least BANDED_FROM
+#: customers at the end of the data in
 #: this many size bands
-SIZE_BANDS = {"bands": 1}
+SIZE_BANDS: dict = {"bands": None}
 BANDED_FROM = 300
 
 
-def _banded(frame: pd.DataFrame, name: str, paths: int, seed: int) -> tuple[dict, dict]:
+def _banded(frame: pd.DataFrame, name: str, paths: int, seed: int, k: int) -> tuple[dict, dict]:
     """As fitted and widened, calibrated by size band (each band widened on its own past)."""
-    k = SIZE_BANDS["bands"]
     t0 = time.perf_counter()
     fitted = cssim.calibrate(frame, source=name, horizon_months=36, widen=False, size_bands=k)
     t1 = time.perf_counter()
@@ -100,11 +101,20 @@ def _banded(frame: pd.DataFrame, name: str, paths: int, seed: int) -> tuple[dict
 def _forecasts(frame: pd.DataFrame, name: str, paths: int, seed: int) -> tuple[dict, dict]:
     """The calibrated forecast as fitted and widened (one seed: common random numbers)."""
     active = frame.loc[frame["month"] == frame["month"].max(), "customer"].nunique()
-    if SIZE_BANDS["bands"] > 1 and active >= BANDED_FROM:
-        return _banded(frame, name, paths, seed)
+    k = SIZE_BANDS["bands"]
+    if k is None:  # as a user gets it: bands when calibrate chooses them
+        from cssim.data.size_bands import auto_bands
+
+        r = read(frame, name, None, {})
+        leavers = cssim.calibrate(frame, source=name, widen=False, size_bands=1).fits.leavers
+        k = auto_bands(r.table, leavers)
+        if k > 1:
+            return _banded(frame, name, paths, seed, k)
+    elif k > 1 and active >= BANDED_FROM:
+        return _banded(frame, name, paths, seed, k)
     t0 = time.perf_counter()
     # as fitted (widen=False): every factor of the grid is applied below, once
-    cal = cssim.calibrate(frame, source=name, horizon_months=36, widen=False)
+    cal = cssim.calibrate(frame, source=name, horizon_months=36, widen=False, size_bands=1)
     t1 = time.perf_counter()
     r = read(frame, name, None, {})
     w = backtest_widening(r.table, r.kind, r.source, r.provenance, seed=seed, carrier=cal.scenario)
@@ -315,9 +325,10 @@ def main() -> None:
     ap.add_argument(
         "--size-bands",
         type=int,
-        default=1,
-        help=f"calibrate companies of {BANDED_FROM}+ customers in this many size bands (widened "
-        "variant only; '1SE' then covers the others)",
+        default=None,
+        help="default: band companies as cssim calibrate does unasked; 1: never; K: calibrate "
+        f"companies of {BANDED_FROM}+ customers in K size bands (widened variant only; '1SE' then "
+        "covers the others)",
     )
     ap.add_argument("--from-csv", nargs="+", default=None, help="summarise saved rows only")
     args = ap.parse_args()

@@ -81,7 +81,7 @@ def test_bands_keep_the_mrr_that_one_segment_loses(company):
     """Small accounts churn more: one segment takes each leaver at the average MRR and forecasts MRR
     low; three bands, each with its own churn, forecast it closer to what came 12 months later."""
     seen, mrr, months = company
-    one = cssim.calibrate(seen, source="sizes.csv", widen=False)
+    one = cssim.calibrate(seen, source="sizes.csv", widen=False, size_bands=1)
     three = cssim.calibrate(seen, source="sizes.csv", widen=False, size_bands=3)
     assert [s.name for s in three.scenario.segments] == [name for name, _ in three.bands]
     churn = [b.fits.churn.churn for _, b in three.bands]
@@ -120,7 +120,46 @@ def test_the_page_and_the_command_say_the_bands_in_both_languages(company, tmp_p
     assert "Size bands" in page and "the scenario uses the bands" in page
     assert "bands not widened" in page  # --no-widen: the page does not claim a widening
     assert "The size of the customers who leave" not in page  # the band table says it per band
-    assert size_band_section(cssim.calibrate(path, widen=False), "en") is None
+    assert size_band_section(cssim.calibrate(path, widen=False, size_bands=1), "en") is None
+
+
+def test_unasked_a_company_with_small_leavers_is_banded_and_told_why(company, tmp_path, capsys):
+    """size_bands=None (the default): leavers that differ from their cohort's average, with 300
+    customers active at the end, give 3 bands, and the command, the description and the page say
+    why in both languages; the same company cut to fewer than 300 customers stays one segment."""
+    seen, _, _ = company
+    path = tmp_path / "sizes.csv"
+    seen.to_csv(path, index=False)
+    out = tmp_path / "auto.yaml"
+    assert main(["calibrate", str(path), "--out", str(out), "--no-widen"]) == 0
+    said = capsys.readouterr().out
+    assert "calibrated in 3 size bands: the customers who left paid" in said
+    scenario = cssim.load_scenario(out)
+    assert len(scenario.segments) == 3
+    assert "as the customers who left paid" in scenario.description
+    cal = cssim.calibrate(path, widen=False)
+    assert cal.bands_auto and len(cal.bands) == 3 and cal.fits.leavers.ratio < 0.9
+    ratio = f"{cal.fits.leavers.ratio:.0%}"
+    en, ja = size_band_section(cal, "en"), size_band_section(cal, "ja")
+    assert (
+        en["paragraphs"][0].startswith("cssim chose the size bands itself")
+        and ratio in (en["paragraphs"][0])
+    )
+    assert "lean low" in en["paragraphs"][0] and "--size-bands 1" in en["paragraphs"][0]
+    assert (
+        "cssim が自動で選びました" in ja["paragraphs"][0]
+        and "低めに偏ります" in ja["paragraphs"][0]
+    )
+    asked = cssim.calibrate(path, widen=False, size_bands=3)
+    assert not asked.bands_auto and "chose the size bands itself" not in str(
+        size_band_section(asked, "en")
+    )
+    # few customers: one segment, and the page's leavers section still says what it means
+    small = seen[seen["customer"].isin(seen["customer"].unique()[:500])]
+    active = small.loc[small["month"] == small["month"].max(), "customer"].nunique()
+    assert active < 300
+    few = cssim.calibrate(small, source="small.csv", widen=False)
+    assert few.bands == () and few.fits.leavers.differs
 
 
 def test_bands_that_cannot_be_made_are_refused_in_the_users_language(company, tmp_path, capsys):

@@ -28,6 +28,7 @@ from .fit_table import calibrate_table, read
 from .history import movements
 from .intake import read_data
 from .reading import CalibrationError, parse_month
+from .size_bands import auto_bands
 from .synthetic import synthetic_mrr
 
 __all__ = [
@@ -62,7 +63,7 @@ def calibrate(
     states=None,
     widen: bool = True,
     widen_paths: int = 400,
-    size_bands: int = 1,
+    size_bands: int | None = None,
     growth_endurance: float | None = None,
     **read_options,
 ) -> Calibration:
@@ -114,12 +115,15 @@ def calibrate(
         ``Calibration.widening`` holds the factor and the backtest behind it (None for a cohort table, or fewer than 10 months).
     widen_paths : int
         Monte Carlo paths of each past forecast of that backtest.
-    size_bands : int
-        1 (the default): one segment. 2 to 5: one segment per size band of each customer's first MRR
-        (:mod:`cssim.data.size_bands`), each calibrated (and widened) on its own customers, so a
-        company whose small accounts leave more often keeps its MRR; ``Calibration.bands`` holds each
-        band's calibration, and the history and fits of the whole file stay for reference. Needs a
-        per-customer MRR table; not with ``usage`` or ``backtest_months``.
+    size_bands : int, optional
+        2 to 5: one segment per size band of each customer's first MRR (:mod:`cssim.data.size_bands`),
+        each calibrated (and widened) on its own customers, so a company whose small accounts leave
+        more often keeps its MRR; ``Calibration.bands`` holds each band's calibration, and the history
+        and fits of the whole file stay for reference. Needs a per-customer MRR table; not with
+        ``usage`` or ``backtest_months``. 1: one segment. None (the default): 3 bands when the
+        leavers' MRR differs from their cohort's average and the file has 300 customers active at
+        the end (:func:`~cssim.data.size_bands.auto_bands`; ``Calibration.bands_auto`` says so), else
+        one segment.
     growth_endurance : float, optional
         The share p of a fitted growth of new customers that the forecast keeps each year
         (``acquisition.endurance``, :mod:`cssim.model.count_trend`), from 0 to 1: 1 for a growth that
@@ -134,6 +138,28 @@ def calibrate(
         The data cannot be used; the message names the file, the column, the rows and the cells.
     """
     reading = read(data, source, currency, read_options)
+    options = {
+        "name": name,
+        "horizon_months": horizon_months,
+        "currency": currency,
+        "arpa": arpa,
+        "holdout_fraction": holdout_fraction,
+        "forms": forms,
+        "language": language,
+        "growth_endurance": growth_endurance,
+    }
+    whole = None
+    if size_bands is None:
+        whole = calibrate_table(
+            reading.table,
+            reading.kind,
+            reading.source,
+            reading.provenance,
+            segment=segment,
+            **options,
+        )
+        asked = reading.kind == "mrr" and usage is None and not backtest_months
+        size_bands = auto_bands(reading.table, whole.fits.leavers) if asked else 1
     if size_bands != 1:
         return _banded(
             reading,
@@ -143,32 +169,12 @@ def calibrate(
             widen=widen,
             widen_paths=widen_paths,
             seed=seed,
-            options={
-                "name": name,
-                "horizon_months": horizon_months,
-                "currency": currency,
-                "arpa": arpa,
-                "holdout_fraction": holdout_fraction,
-                "forms": forms,
-                "language": language,
-                "growth_endurance": growth_endurance,
-            },
+            options=options,
             segment=segment,
+            whole=whole,
         )
-    cal = calibrate_table(
-        reading.table,
-        reading.kind,
-        reading.source,
-        reading.provenance,
-        name=name,
-        horizon_months=horizon_months,
-        currency=currency,
-        arpa=arpa,
-        segment=segment,
-        holdout_fraction=holdout_fraction,
-        forms=forms,
-        language=language,
-        growth_endurance=growth_endurance,
+    cal = whole or calibrate_table(
+        reading.table, reading.kind, reading.source, reading.provenance, segment=segment, **options
     )
     if widen and reading.kind == "mrr":
         options = {"currency": currency, "segment": segment, "holdout_fraction": holdout_fraction}
@@ -201,9 +207,12 @@ def _banded(
     seed: int,
     options: dict,
     segment: str,
+    whole: Calibration | None = None,
 ) -> Calibration:
     """One segment per size band (:func:`~cssim.data.size_bands.size_bands`), each calibrated and
-    widened on its own customers; the whole file's calibration carries the history and the bands."""
+    widened on its own customers; the whole file's calibration carries the history and the bands.
+    ``whole`` is that calibration when already made: the bands were then chosen unasked
+    (:func:`~cssim.data.size_bands.auto_bands`)."""
     from dataclasses import replace
 
     from ..model.scenario import Scenario
@@ -222,7 +231,8 @@ def _banded(
         raise CalibrationError(reading.source, [Problem("size_bands", m) for m in refused])
     edges, parts = size_bands(reading.table, bands, reading.source)  # refused before any fit
     provenance = reading.provenance
-    whole = calibrate_table(
+    auto = whole is not None
+    whole = whole or calibrate_table(
         reading.table, reading.kind, reading.source, provenance, segment=segment, **options
     )
     currency = whole.scenario.currency  # as calibrate_table settles it (the file's, else JPY)
@@ -249,7 +259,13 @@ def _banded(
     head = (
         f"Calibrated by cssim from {reading.source} in {bands} segments by size (each customer's "
         f"first MRR; edges {', '.join(f'{e:,.0f}' for e in edges)} {currency}), each fitted on its "
-        "own customers."
+        "own customers"
+        + (
+            f", as the customers who left paid {whole.fits.leavers.ratio:.0%} of their cohort's "
+            "average MRR (size_bands=1 keeps one segment)."
+            if auto
+            else "."
+        )
     )
     parts_text = []
     for name, cal in zip(names, cals, strict=True):
@@ -258,7 +274,9 @@ def _banded(
         parts_text.append(text[: (5000 - len(head)) // bands - 1])
     data["description"] = " ".join([head, *parts_text])[:5000]
     scenario = Scenario.from_dict(data, source=f"scenario calibrated from {reading.source}")
-    return replace(whole, scenario=scenario, bands=tuple(zip(names, cals, strict=True)))
+    return replace(
+        whole, scenario=scenario, bands=tuple(zip(names, cals, strict=True)), bands_auto=auto
+    )
 
 
 def _widened(cal, reading, paths: int, seed: int, options: dict) -> Calibration:

@@ -38,6 +38,8 @@ class Calibration:
     #: ``(name, Calibration)`` per size band when calibrated by size (``size_bands``): the scenario
     #: has one segment per band; empty otherwise
     bands: tuple = field(default=(), repr=False)
+    #: True when the bands were chosen unasked (``size_bands=None``: the leavers' size differs)
+    bands_auto: bool = False
 
     # the fitted pieces, by name (see :class:`~cssim.data.fitting.Fits`)
     churn = property(lambda self: self.fits.churn)

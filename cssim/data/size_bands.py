@@ -10,6 +10,11 @@ it started): with :math:`K` bands the edges are the first MRRs' quantiles
 
 rounded to two significant figures, and band :math:`k` holds the customers with
 :math:`e_k \le \text{first MRR} < e_{k+1}` (:math:`e_0 = 0`, :math:`e_K = \infty`).
+
+Unless told how many (:func:`auto_bands`), a file is split into :data:`AUTO_BANDS` bands when its
+leavers' MRR differs from their cohort's average (:attr:`LeaverSize.differs
+<cssim.data.leaver_size.LeaverSize.differs>`) and at least :data:`AUTO_FROM` customers are active in
+its last month (about 100 a band, enough for each band's own fits); otherwise it stays one segment.
 """
 
 from __future__ import annotations
@@ -23,14 +28,26 @@ import pandas as pd
 from ..model.errors import Problem
 from ..words import formatting as fmt
 from ..words.i18n import Translator
+from .leaver_size import LeaverSize
 from .reading import CalibrationError
 
-__all__ = ["MAX_BANDS", "MIN_BAND_CUSTOMERS", "band_names", "size_bands"]
+__all__ = [
+    "AUTO_BANDS",
+    "AUTO_FROM",
+    "MAX_BANDS",
+    "MIN_BAND_CUSTOMERS",
+    "auto_bands",
+    "band_names",
+    "size_bands",
+]
 
 #: at most this many size bands
 MAX_BANDS = 5
 #: every band needs at least this many customers in all, and some still active at the end
 MIN_BAND_CUSTOMERS = 30
+#: bands chosen unasked, and the customers active in the last month a file needs for them
+AUTO_BANDS = 3
+AUTO_FROM = 300
 
 
 def _round2(x: float) -> float:
@@ -91,6 +108,23 @@ def size_bands(
     if problems:
         raise CalibrationError(source, problems)
     return edges, parts
+
+
+def auto_bands(table: pd.DataFrame, leavers: LeaverSize | None) -> int:
+    """:data:`AUTO_BANDS` for a clean MRR table whose ``leavers`` differ from their cohort's average
+    and that has :data:`AUTO_FROM` customers active in its last month and splits into the bands;
+    else 1 (one segment)."""
+    if leavers is None or not leavers.differs:
+        return 1
+    last = table["month"].max()
+    active = table.loc[(table["month"] == last) & (table["mrr"] > 0), "customer"].nunique()
+    if active < AUTO_FROM:
+        return 1
+    try:
+        size_bands(table, AUTO_BANDS, "")
+    except CalibrationError:
+        return 1
+    return AUTO_BANDS
 
 
 def band_names(edges: list[float], currency: str, lang: str | None = None) -> list[str]:

@@ -53,9 +53,31 @@ def size_band_section(cal: Calibration, lang: str = "en") -> dict | None:
         small=fmt.percent(first, lang, 2),
         large=fmt.percent(last, lang, 2),
     )
+    paragraphs = [text]
+    if cal.bands_auto:
+        lv = cal.fits.leavers
+        ratio = fmt.percent(lv.ratio, lang, 0)
+        paragraphs.insert(
+            0,
+            _(
+                "cssim chose the size bands itself: the customers who left paid on average {ratio} "
+                "of their cohort's average MRR, and one segment, which takes a leaver's MRR as its "
+                "cohort's average, would make the MRR forecast lean low. Calibrate with "
+                "--size-bands 1 for one segment.",
+                ratio=ratio,
+            )
+            if lv.ratio < 1
+            else _(
+                "cssim chose the size bands itself: the customers who left paid on average {ratio} "
+                "of their cohort's average MRR, and one segment, which takes a leaver's MRR as its "
+                "cohort's average, would make the MRR forecast lean high. Calibrate with "
+                "--size-bands 1 for one segment.",
+                ratio=ratio,
+            ),
+        )
     return {
         "heading": _("Size bands"),
-        "paragraphs": [text],
+        "paragraphs": paragraphs,
         "columns": [
             _("size band"),
             _("customers"),

@@ -30,7 +30,7 @@ def calibrate_cli(
     usage_max: float | None = None,
     states: str | None = None,
     widen: bool = True,
-    size_bands: int = 1,
+    size_bands: int | None = None,
     growth_endurance: float | None = None,
 ) -> int:
     """``cssim calibrate DATA.csv --out SCENARIO.yaml [--report DIR] [--usage USAGE.csv]``: 0 ok, 2 bad data, 1 failed.
@@ -66,6 +66,15 @@ def calibrate_cli(
         return 2
     _ = Translator(lang)
     _print_provenance(cal.provenance, lang)
+    if cal.bands_auto:
+        print(
+            _(
+                "calibrated in {n} size bands: the customers who left paid {ratio} of their "
+                "cohort's average MRR (--size-bands 1 keeps one segment)",
+                n=len(cal.bands),
+                ratio=percent(cal.fits.leavers.ratio, lang, 0),
+            )
+        )
     for band, part in cal.bands:
         print(
             _(
