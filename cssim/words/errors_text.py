@@ -72,6 +72,7 @@ MESSAGES = (
         "give exactly one of rate (annual, relative to the base) or count (new customers per month)"
     ),
     N_("growth applies to count; a rate already grows with the base"),
+    N_("endurance applies to a count's growth; a rate has no growth to fade"),
     N_("give accounts_per_csm or csm_per_account, not both"),
     N_("must be a whole number, a [low, high] 90% interval or a distribution with a kind"),
     N_("must be a number, a [low, high] 90% interval or a distribution with a kind"),
