@@ -186,34 +186,3 @@ def test_bands_that_cannot_be_made_are_refused_in_the_users_language(company, tm
     cohorts.write_text("cohort,period,active\n2024-01,0,100\n2024-01,1,90\n2024-02,0,80\n")
     with pytest.raises(CalibrationError, match="size bands need a per-customer billing table"):
         cssim.calibrate(cohorts, size_bands=2)
-
-
-def test_bands_are_widened_together_by_their_totals_past(company):
-    """One factor for every band, chosen on the bands' totals: at each past month every band is
-    refitted on the rows known then, and the truths the factor answers to are the whole company's
-    customers and MRR."""
-    from cssim.data.widening import widen_scenario
-    from cssim.reporting.widening_report import widening_section
-
-    seen, _, _ = company
-    # 4% of every band leaves at once in month 19: forecasts from before it miss, in every band
-    months = sorted(seen["month"].unique())
-    rng = np.random.default_rng(0)
-    gone = seen.loc[seen["month"] == months[18], "customer"].unique()
-    gone = set(rng.choice(gone, len(gone) // 25, replace=False))
-    seen = seen[~(seen["customer"].isin(gone) & (seen["month"] > months[18]))]
-    plain = cssim.calibrate(seen, source="s.csv", widen=False, size_bands=3)
-    wide = cssim.calibrate(seen, source="s.csv", size_bands=3, widen_paths=200)
-    w = wide.widening
-    assert w is not None and all(b.widening is None for _, b in wide.bands)
-    assert w.factor > 1 and w.reached
-    totals = seen.groupby("month").agg(customers=("mrr", "size"), mrr=("mrr", "sum"))
-    for r in w.table.itertuples():
-        month = months[months.index(r.origin) + r.horizon]
-        assert r.truth == pytest.approx(totals.loc[month, r.metric])
-    expected = widen_scenario(plain.scenario, w.factor).to_dict()["segments"]
-    assert wide.scenario.to_dict()["segments"] == expected
-    assert w.coverage_after >= w.coverage_before
-    en, ja = (str(widening_section(wide, lang)) for lang in ("en", "ja"))
-    assert "the past forecasts below are the bands' totals" in en and f"{w.factor:.2f}" in en
-    assert "区分の合計" in ja and "同じ倍率" in ja

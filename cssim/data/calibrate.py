@@ -209,10 +209,8 @@ def _banded(
     segment: str,
     whole: Calibration | None = None,
 ) -> Calibration:
-    """One segment per size band (:func:`~cssim.data.size_bands.size_bands`), each calibrated on its
-    own customers, widened together by the bands' totals' own past (every band refitted at each
-    origin: the bands' errors move together, so each band's own past would ask too little); the
-    whole file's calibration carries the history, the bands and that widening.
+    """One segment per size band (:func:`~cssim.data.size_bands.size_bands`), each calibrated and
+    widened on its own customers; the whole file's calibration carries the history and the bands.
     ``whole`` is that calibration when already made: the bands were then chosen unasked
     (:func:`~cssim.data.size_bands.auto_bands`)."""
     from dataclasses import replace
@@ -242,38 +240,22 @@ def _banded(
     cals = []
     for name, rows in zip(names, parts, strict=True):
         try:
-            cals.append(
-                calibrate_table(
-                    rows, reading.kind, reading.source, provenance, segment=name, **options
-                )
+            cal = calibrate_table(
+                rows, reading.kind, reading.source, provenance, segment=name, **options
             )
+            if widen:
+                kept = ("currency", "holdout_fraction", "forms", "growth_endurance")
+                widening = {k: options[k] for k in kept}
+                part = replace(reading, table=rows)
+                cal = _widened(cal, part, widen_paths, seed, {**widening, "segment": name})
         except CalibrationError as e:  # say which band the data fail in
             raise CalibrationError(
                 reading.source,
                 [replace(p, path=f"{name}: {p.path}" if p.path else name) for p in e.problems],
             ) from None
+        cals.append(cal)
     data = whole.scenario.to_dict()
     data["segments"] = [c.scenario.to_dict()["segments"][0] for c in cals]
-    members = [rows["customer"].unique() for rows in parts]
-
-    def refit(train, horizon: int) -> Scenario:
-        """The bands refitted on the months up to a past origin (each customer in its band)."""
-        segments = [
-            calibrate_table(
-                train[train["customer"].isin(who)],
-                reading.kind,
-                reading.source,
-                provenance,
-                segment=name,
-                **{**options, "horizon_months": horizon},
-            ).scenario.to_dict()["segments"][0]
-            for name, who in zip(names, members, strict=True)
-        ]
-        return Scenario.from_dict(
-            {**data, "segments": segments, "horizon_months": horizon, "description": ""},
-            source=f"scenario calibrated from {reading.source}",
-        )
-
     head = (
         f"Calibrated by cssim from {reading.source} in {bands} segments by size (each customer's "
         f"first MRR; edges {', '.join(f'{e:,.0f}' for e in edges)} {currency}), each fitted on its "
@@ -292,28 +274,8 @@ def _banded(
         parts_text.append(text[: (5000 - len(head)) // bands - 1])
     data["description"] = " ".join([head, *parts_text])[:5000]
     scenario = Scenario.from_dict(data, source=f"scenario calibrated from {reading.source}")
-    w = None
-    if widen:
-        from .widening import backtest_widening, widen_scenario
-
-        w = backtest_widening(
-            reading.table,
-            reading.kind,
-            reading.source,
-            provenance,
-            paths=widen_paths,
-            seed=seed,
-            carrier=scenario,
-            fit=refit,
-        )
-        if w is not None:
-            scenario = widen_scenario(scenario, w.factor)
     return replace(
-        whole,
-        scenario=scenario,
-        widening=w,
-        bands=tuple(zip(names, cals, strict=True)),
-        bands_auto=auto,
+        whole, scenario=scenario, bands=tuple(zip(names, cals, strict=True)), bands_auto=auto
     )
 
 

@@ -45,7 +45,6 @@ of accounts) gains little even at :math:`k = 6`; ``reached`` says so.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -178,7 +177,6 @@ def backtest_widening(
     origins_back: tuple = ORIGINS_BACK,
     target: float = TARGET,
     carrier: Scenario | None = None,
-    fit: Callable[[pd.DataFrame, int], Scenario] | None = None,
 ) -> Widening | None:
     """Find the spread factor :math:`k^*` from past forecasts of this company (module docstring).
 
@@ -194,11 +192,6 @@ def backtest_widening(
     carrier : Scenario, optional
         The scenario that will carry the factor (the calibration on all months): a factor is tried
         only if it and every past fit can be widened by it within a scenario's limits.
-    fit : callable, optional
-        ``fit(rows, horizon)``: the scenario calibrated on the rows up to an origin, forecasting
-        ``horizon`` months (default: :func:`~cssim.data.fit_table.calibrate_table` with ``options``).
-        Size bands refit every band at each origin with it, so that the factor is the one the bands'
-        totals ask for.
 
     Returns
     -------
@@ -225,16 +218,12 @@ def backtest_widening(
             continue
         train = clean[clean["month"] <= months[cut]]
         try:
-            scenario = (
-                fit(train, max(hs))
-                if fit is not None
-                else calibrate_table(
-                    train, kind, source, provenance, horizon_months=max(hs), **(options or {})
-                ).scenario
+            cal = calibrate_table(
+                train, kind, source, provenance, horizon_months=max(hs), **(options or {})
             )
-        except (CalibrationError, ScenarioError):
+        except CalibrationError:
             continue
-        fitted.append((cut, hs, scenario))
+        fitted.append((cut, hs, cal.scenario))
     if not fitted:
         return None
     coverage, bands = {}, {}

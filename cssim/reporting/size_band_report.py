@@ -15,9 +15,9 @@ __all__ = ["size_band_section"]
 
 
 def size_band_section(cal: Calibration, lang: str = "en") -> dict | None:
-    """One row per size band: customers at the end, ARPA, churn, new customers, expansion and the
-    leavers' MRR over the band's average (:mod:`cssim.data.leaver_size`); None when the calibration
-    has one segment. The bands' common widening is in the widening section."""
+    """One row per size band: customers at the end, ARPA, churn, new customers, expansion, the widening
+    and the leavers' MRR over the band's average (:mod:`cssim.data.leaver_size`); None when the
+    calibration has one segment."""
     if not cal.bands:
         return None
     _ = Translator(lang)
@@ -39,6 +39,7 @@ def size_band_section(cal: Calibration, lang: str = "en") -> dict | None:
                 fmt.percent(f.churn.churn, lang, 2),
                 new,
                 fmt.percent(b.expansion.rate, lang, 2) if b.expansion is not None else "",
+                fmt.number(b.widening.factor, lang, 2) if b.widening is not None else "1",
                 fmt.percent(f.leavers.ratio, lang, 0) if f.leavers is not None else "",
             ]
         )
@@ -84,6 +85,7 @@ def size_band_section(cal: Calibration, lang: str = "en") -> dict | None:
             _("churn a month"),
             _("new a month"),
             _("expansion a month"),
+            _("widened x"),
             _("leavers' MRR"),
         ],
         "rows": rows,

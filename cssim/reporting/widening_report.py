@@ -94,23 +94,21 @@ def widening_section(cal: Calibration, lang: str = "en") -> dict:
     if fading:
         section["paragraphs"].append(fading)
     if cal.bands:
+        widened = any(b.widening is not None for _name, b in cal.bands)
         section["paragraphs"].insert(
             0,
             _(
-                "Calibrated by size band: the past forecasts below are the bands' totals, every "
-                "band refitted at each past month, and one factor widens every band (the bands' "
-                "errors move together, so each band's own past would ask too little). The weights "
-                "below are the whole file's."
+                "Calibrated by size band: each band's spread was widened on its own past forecasts "
+                "(its factor is in the size bands table). The weights below are the whole file's."
             )
-            if w is not None
+            if widened
             else _(
                 "Calibrated by size band, bands not widened (--no-widen, or too few months). The "
                 "weights below are the whole file's."
             ),
         )
-        if w is None:
-            return section
-    elif w is None:
+        return section
+    if w is None:
         section["paragraphs"].insert(
             0,
             _(
