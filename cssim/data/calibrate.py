@@ -67,7 +67,7 @@ def calibrate(
     growth_endurance: float | None = None,
     **read_options,
 ) -> Calibration:
-    """Calibrate a one-segment scenario from billing data.
+    """Calibrate a scenario from billing data: one segment, or one per size band (``size_bands``).
 
     Parameters
     ----------
@@ -158,8 +158,8 @@ def calibrate(
             segment=segment,
             **options,
         )
-        asked = reading.kind == "mrr" and usage is None and not backtest_months
-        size_bands = auto_bands(reading.table, whole.fits.leavers) if asked else 1
+        bandable = reading.kind == "mrr" and usage is None and not backtest_months
+        size_bands = auto_bands(reading.table, whole.fits.leavers) if bandable else 1
     if size_bands != 1:
         return _banded(
             reading,
