@@ -116,7 +116,7 @@ def test_a_calibrated_growth_fades_by_the_prior_and_says_so():
     share = f"{seg.acquisition.endurance.median():.0%}"
     assert share == "79%"  # the PERT's median, a little below its mode
     assert "let fade" in en and f"keeps about {share} of it each year" in en
-    assert "弱まるもの" in ja and f"およそ {share} ずつ残ります" in ja
+    assert "弱まるもの" in ja and f"前の年のおよそ {share} になります" in ja
     # set to 1 in the scenario, the page no longer says it
     from dataclasses import replace as with_field
 
@@ -150,3 +150,37 @@ def test_the_command_sets_the_growth_endurance_and_refuses_one_outside_0_to_1(tm
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert "1.5" in err and "0 以上 1 以下の数" in err and "Traceback" not in err
+
+
+def test_the_backtest_of_a_calibration_uses_its_growth_endurance(monkeypatch):
+    """--backtest refits on the months before its holdout with the same growth endurance (and
+    forms) as the scenario written: it judges the forecast the user gets."""
+    import cssim
+    import cssim.data.fit_table as fit_table
+    from cssim.data.synthetic import synthetic_mrr
+
+    seen = []
+    real = fit_table.calibrate_table
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("growth_endurance", "absent"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fit_table, "calibrate_table", spy)
+    frame = synthetic_mrr(37, 400, churn=0.02, new_per_month=20.0, growth=0.02, seed=4)
+    cssim.calibrate(frame, source="g.csv", widen=False, growth_endurance=1.0, backtest_months=12)
+    assert seen and all(e == 1.0 for e in seen), seen
+
+
+def test_a_growth_endurance_with_no_growth_to_fade_is_said_unused():
+    import cssim
+    from cssim.data.synthetic import synthetic_mrr
+
+    frame = synthetic_mrr(37, 400, churn=0.02, new_per_month=20.0, growth=0.02, seed=4)
+    rated = cssim.calibrate(
+        frame, source="r.csv", widen=False, forms={"acquisition": "rate"}, growth_endurance=0.5
+    )
+    assert rated.scenario.segments[0].acquisition.rate is not None
+    assert "No growth of new customers to fade: growth_endurance is not used." in (
+        rated.scenario.description
+    )

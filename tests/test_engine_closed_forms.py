@@ -197,3 +197,16 @@ def test_new_annual_cohorts_renew_twelve_months_after_joining():
         assert_mc_close(churned[:, t], count * r_churn)
     # month 24: the cohort that joined at month 12, plus the starting cohort's second renewal
     assert_mc_close(churned[:, 24], count * r_churn + 1000 * (1 - r_churn) * r_churn)
+
+
+def test_the_customer_bound_follows_a_fading_growth():
+    """200 new customers a month growing 10% a month, keeping 60% of that growth a year: about 4e5
+    new customers in 20 years, a scenario to accept; the same growth never fading would pass 1e9."""
+    from cssim.model.count_trend import CountTrend
+    from cssim.model.errors import ScenarioError
+
+    acq = {"count": 200, "growth": 0.10}
+    assert CountTrend(200, 0.10, 0.6, 240).path(240).sum() < 1e6
+    one_segment(horizon=240, acquisition={**acq, "endurance": 0.6})
+    with pytest.raises(ScenarioError, match="could reach"):
+        one_segment(horizon=240, acquisition=acq)

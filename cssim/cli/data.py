@@ -172,7 +172,8 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
             "one segment per size band of each customer's first MRR (2 to 5 bands), each fitted on "
             "its own customers: for a company whose small accounts leave more often; 1 keeps one "
             "segment (default: 3 bands when the customers who left were smaller or larger than "
-            "their cohort's average and 300 customers are active at the end, else 1)"
+            "their cohort's average, 300 customers are active at the end and neither --usage nor "
+            "--backtest is given, else 1)"
         ),
     )
     p.add_argument(

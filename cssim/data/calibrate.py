@@ -21,7 +21,7 @@ The CLI calls :func:`cssim.runs.calibration.calibrate_cli`, which also writes th
 
 from __future__ import annotations
 
-from ..model.errors import Problem
+from ..model.errors import Problem, ScenarioError
 from .backtest import _backtest_table, backtest
 from .calibration import Calibration
 from .fit_table import calibrate_table, read
@@ -161,18 +161,24 @@ def calibrate(
         bandable = reading.kind == "mrr" and usage is None and not backtest_months
         size_bands = auto_bands(reading.table, whole.fits.leavers) if bandable else 1
     if size_bands != 1:
-        return _banded(
-            reading,
-            size_bands,
-            usage=usage,
-            backtest_months=backtest_months,
-            widen=widen,
-            widen_paths=widen_paths,
-            seed=seed,
-            options=options,
-            segment=segment,
-            whole=whole,
-        )
+        try:
+            return _banded(
+                reading,
+                size_bands,
+                usage=usage,
+                backtest_months=backtest_months,
+                widen=widen,
+                widen_paths=widen_paths,
+                seed=seed,
+                options=options,
+                segment=segment,
+                whole=whole,
+            )
+        except (CalibrationError, ScenarioError):
+            if whole is None:  # asked for: the user hears why the bands cannot be made
+                raise
+            # unasked: one segment, as before bands were chosen; its page says the leavers' size
+
     cal = whole or calibrate_table(
         reading.table, reading.kind, reading.source, reading.provenance, segment=segment, **options
     )
@@ -190,7 +196,12 @@ def calibrate(
             holdout=backtest_months,
             paths=backtest_paths,
             seed=seed,
-            options={"currency": currency, "segment": segment},
+            options={
+                "currency": currency,
+                "segment": segment,
+                "forms": forms,
+                "growth_endurance": growth_endurance,
+            },
         )
         cal = replace(cal, backtest=bt)
     return cal

@@ -377,11 +377,13 @@ def _scenario(
                 + (
                     f", growing {_g(acquisition.growth)} a month (SE {_g(acquisition.growth_se)}), "
                     + _fading(endurance)
-                    if acquisition.model == "count_growth"
+                    if acquisition.model == "count_growth" and acquisition.covariance is not None
                     else ""
                 )
                 + "."
             )
+        if endurance is not None and "endurance" not in seg["acquisition"]:
+            figures.append("No growth of new customers to fade: growth_endurance is not used.")
         figures.append(f"Acquisition form chosen by {acquisition.chosen_by}.")
     if fits.new_arpa is not None:
         figures.append(

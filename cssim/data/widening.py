@@ -10,7 +10,7 @@ The rule
 --------
 For origins :math:`o \in \{T-12, T-9, T-6, T-3\}` months back (those leaving at least 7 months to fit
 on), the calibration is fitted to the months up to :math:`o` and simulated (``paths`` paths, one seed
-for every factor, so the factors are compared on common random numbers). Every uncertain parameter's
+for every factor, so the factors are compared on common random numbers). Every fitted parameter's
 spread is scaled by a factor :math:`k` around its mean (:func:`widen_scenario`), and for horizons
 :math:`h \in \{3, 6, 12\}` (as far as the data reach) and metrics :math:`m \in` {customers, MRR} the
 truth :math:`y_{o,h,m}` is set against the forecast's P10 and P90. The factor is

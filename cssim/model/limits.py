@@ -9,10 +9,11 @@ distribution, the number itself otherwise) and follows the expected base month b
 
 .. math::
 
-    N_t = N_{t-1} (1 + m)(1 - c) + n (1 + g)^{t-1}, \\qquad m = (1 + r)^{1/12} - 1
+    N_t = N_{t-1} (1 + m)(1 - c) + \\lambda_t, \\qquad m = (1 + r)^{1/12} - 1
 
-with ``N_0`` the starting customers, ``r`` the annual acquisition rate, ``n`` and ``g`` the monthly count and
-its growth, and ``c`` the lowest monthly churn (0 for shifted-beta-geometric churn, whose hazard falls towards
+with ``N_0`` the starting customers, ``r`` the annual acquisition rate, :math:`\\lambda_t` the count's
+expected new customers (:mod:`cssim.model.count_trend`: ``n (1 + g)^{t-1}`` when its growth never fades;
+the largest endurance for a growth above 0, the smallest for one below), and ``c`` the lowest monthly churn (0 for shifted-beta-geometric churn, whose hazard falls towards
 0 with tenure; ``1 - (1 - a)^{1/12}`` for annual renewal churn ``a``). The largest ``N_t`` must stay at most
 :data:`MAX_CUSTOMERS`. Money is bounded by ``12 (H + 1)`` times the largest monthly amount (MRR with every
 account expanding at the top rate for ``H`` months, plus acquisition and CS costs), at most :data:`MAX_MONEY`.
@@ -100,8 +101,9 @@ def _customer_bound(seg: Segment, horizon: int) -> tuple[float, float]:
     m = (1.0 + _hi(rate)) ** (1 / 12) - 1.0 if a.rate is not None else 0.0
     count = _hi(_drawn(seg, "acquisition.count", a.count))
     growth = _hi(_drawn(seg, "acquisition.growth", a.growth))
-    if _lo(_drawn(seg, "acquisition.endurance", a.endurance), 1.0) < 1.0:
-        growth = max(growth, 0.0)  # a fading decline declines less: bound it by no decline
+    # a fading growth adds fewer customers, a fading decline loses fewer: the unfavourable endurance
+    kept = _drawn(seg, "acquisition.endurance", a.endurance)
+    phi = (_hi(kept, 1.0) if growth >= 0 else _lo(kept, 1.0)) ** (1 / 12)
     ch = seg.churn
     if ch.monthly is not None:
         c = _lo(_drawn(seg, "churn.monthly", ch.monthly))
@@ -114,9 +116,15 @@ def _customer_bound(seg: Segment, horizon: int) -> tuple[float, float]:
         c = 0.0
     n = most = _hi(seg.customers)
     new_most = 0.0
+    faded = 1.0  # prod_{k=1}^{t-1} (1 + g phi^(k-1)), in plain floats (validation loads no numpy)
     for t in range(1, horizon + 1):
-        new = n * m + count * (1.0 + growth) ** (t - 1)
-        n = n * (1.0 + m) * (1.0 - c) + count * (1.0 + growth) ** (t - 1)
+        if phi == 1.0:
+            lam = count * (1.0 + growth) ** (t - 1)
+        else:
+            faded *= 1.0 + growth * phi ** (t - 2) if t > 1 else 1.0
+            lam = count * faded
+        new = n * m + lam
+        n = n * (1.0 + m) * (1.0 - c) + lam
         most, new_most = max(most, n), max(new_most, new)
         if not most <= MAX_CUSTOMERS:
             break

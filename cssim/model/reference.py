@@ -52,6 +52,7 @@ class Cohorts:
     tenure0: np.ndarray = field(default=None)
     out: dict = field(default_factory=dict)
     year_mrr: np.ndarray = field(default=None)
+    trend: CountTrend | None = field(default=None)
 
     def __post_init__(self):
         lo, hi = self.segment.tenure_range
@@ -168,13 +169,15 @@ class Cohorts:
         if self.monthly_rate is not None:
             lam = self.monthly_rate * start_customers
         else:
-            p = self.params
-            lam = CountTrend(
-                col(p["acquisition.count"], self.paths),
-                col(p["acquisition.growth"], self.paths),
-                col(p["acquisition.endurance"], self.paths),
-                self.horizon,
-            )(t)
+            if self.trend is None:  # built once, at the first month
+                p = self.params
+                self.trend = CountTrend(
+                    col(p["acquisition.count"], self.paths),
+                    col(p["acquisition.growth"], self.paths),
+                    col(p["acquisition.endurance"], self.paths),
+                    self.horizon,
+                )
+            lam = self.trend(t)
         new = d.poisson(lam, "acquisition")
         self.n[:, k] = new
         self.m[:, k] = new * self.new_arpa

@@ -60,7 +60,7 @@ PARAMETERS: dict[str, Parameter] = {
     "acquisition.count": Parameter(N_("New customers"), "count", "month"),
     "acquisition.growth": Parameter(N_("Growth of new customers"), "percent", "month"),
     "acquisition.endurance": Parameter(
-        N_("Share of that growth kept each year (growth endurance)"), "percent"
+        N_("Share of the growth of new customers kept each year (growth endurance)"), "percent"
     ),
     "churn.monthly": Parameter(N_("Churn"), "percent", "month"),
     "churn.heterogeneity.alpha": Parameter(
