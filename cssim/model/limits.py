@@ -25,6 +25,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from .blocks import SUMMARY_PATHS_KEPT
+from .count_trend import CountTrend
 from .distributions import _Dist
 from .errors import Problem
 
@@ -103,7 +104,7 @@ def _customer_bound(seg: Segment, horizon: int) -> tuple[float, float]:
     growth = _hi(_drawn(seg, "acquisition.growth", a.growth))
     # a fading growth adds fewer customers, a fading decline loses fewer: the unfavourable endurance
     kept = _drawn(seg, "acquisition.endurance", a.endurance)
-    phi = (_hi(kept, 1.0) if growth >= 0 else _lo(kept, 1.0)) ** (1 / 12)
+    trend = CountTrend(count, growth, _hi(kept, 1.0) if growth >= 0 else _lo(kept, 1.0), horizon)
     ch = seg.churn
     if ch.monthly is not None:
         c = _lo(_drawn(seg, "churn.monthly", ch.monthly))
@@ -116,13 +117,8 @@ def _customer_bound(seg: Segment, horizon: int) -> tuple[float, float]:
         c = 0.0
     n = most = _hi(seg.customers)
     new_most = 0.0
-    faded = 1.0  # prod_{k=1}^{t-1} (1 + g phi^(k-1)), in plain floats (validation loads no numpy)
     for t in range(1, horizon + 1):
-        if phi == 1.0:
-            lam = count * (1.0 + growth) ** (t - 1)
-        else:
-            faded *= 1.0 + growth * phi ** (t - 2) if t > 1 else 1.0
-            lam = count * faded
+        lam = float(trend(t))
         new = n * m + lam
         n = n * (1.0 + m) * (1.0 - c) + lam
         most, new_most = max(most, n), max(new_most, new)
