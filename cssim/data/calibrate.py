@@ -148,44 +148,36 @@ def calibrate(
         "language": language,
         "growth_endurance": growth_endurance,
     }
-    whole = None
-    if size_bands is None:
-        whole = calibrate_table(
-            reading.table,
-            reading.kind,
-            reading.source,
-            reading.provenance,
-            segment=segment,
-            **options,
-        )
+    # every refit (the widening's past origins, the backtest) fits as the scenario was fitted
+    refit = {k: options[k] for k in ("currency", "holdout_fraction", "forms", "growth_endurance")}
+    if size_bands not in (None, 1):
+        _refuse_bands(reading, usage, backtest_months)
+    cal = calibrate_table(
+        reading.table, reading.kind, reading.source, reading.provenance, segment=segment, **options
+    )
+    auto = size_bands is None
+    if auto:
         bandable = reading.kind == "mrr" and usage is None and not backtest_months
-        size_bands = auto_bands(reading.table, whole.fits.leavers) if bandable else 1
+        size_bands = auto_bands(reading.table, cal.fits.leavers) if bandable else 1
     if size_bands != 1:
         try:
             return _banded(
                 reading,
                 size_bands,
-                usage=usage,
-                backtest_months=backtest_months,
+                cal,
+                auto=auto,
                 widen=widen,
                 widen_paths=widen_paths,
                 seed=seed,
                 options=options,
-                segment=segment,
-                whole=whole,
+                refit=refit,
             )
         except (CalibrationError, ScenarioError):
-            if whole is None:  # asked for: the user hears why the bands cannot be made
+            if not auto:  # asked for: the user hears why the bands cannot be made
                 raise
             # unasked: one segment, as before bands were chosen; its page says the leavers' size
-
-    cal = whole or calibrate_table(
-        reading.table, reading.kind, reading.source, reading.provenance, segment=segment, **options
-    )
     if widen and reading.kind == "mrr":
-        options = {"currency": currency, "segment": segment, "holdout_fraction": holdout_fraction}
-        options |= {"forms": forms, "growth_endurance": growth_endurance}
-        cal = _widened(cal, reading, widen_paths, seed, options)
+        cal = _widened(cal, reading, widen_paths, seed, {**refit, "segment": segment})
     if usage is not None:
         cal = _with_health(cal, reading, usage, usage_max, states)
     if backtest_months:
@@ -196,39 +188,14 @@ def calibrate(
             holdout=backtest_months,
             paths=backtest_paths,
             seed=seed,
-            options={
-                "currency": currency,
-                "segment": segment,
-                "forms": forms,
-                "growth_endurance": growth_endurance,
-            },
+            options={**refit, "segment": segment},
         )
         cal = replace(cal, backtest=bt)
     return cal
 
 
-def _banded(
-    reading,
-    bands: int,
-    *,
-    usage,
-    backtest_months: int,
-    widen: bool,
-    widen_paths: int,
-    seed: int,
-    options: dict,
-    segment: str,
-    whole: Calibration | None = None,
-) -> Calibration:
-    """One segment per size band (:func:`~cssim.data.size_bands.size_bands`), each calibrated and
-    widened on its own customers; the whole file's calibration carries the history and the bands.
-    ``whole`` is that calibration when already made: the bands were then chosen unasked
-    (:func:`~cssim.data.size_bands.auto_bands`)."""
-    from dataclasses import replace
-
-    from ..model.scenario import Scenario
-    from .size_bands import band_names, size_bands
-
+def _refuse_bands(reading, usage, backtest_months: int) -> None:
+    """Size bands asked for where they cannot be made: refused before any fit, saying why."""
     refused = []
     if reading.kind != "mrr":
         refused.append("size bands need a per-customer billing table, not a cohort table")
@@ -240,12 +207,32 @@ def _banded(
         )
     if refused:
         raise CalibrationError(reading.source, [Problem("size_bands", m) for m in refused])
-    edges, parts = size_bands(reading.table, bands, reading.source)  # refused before any fit
+
+
+def _banded(
+    reading,
+    bands: int,
+    whole: Calibration,
+    *,
+    auto: bool,
+    widen: bool,
+    widen_paths: int,
+    seed: int,
+    options: dict,
+    refit: dict,
+) -> Calibration:
+    """One segment per size band (:func:`~cssim.data.size_bands.size_bands`), each calibrated and
+    widened on its own customers; ``whole``, the whole file's calibration, carries the history and
+    the bands. ``auto``: the bands were chosen unasked (:func:`~cssim.data.size_bands.auto_bands`)."""
+    from dataclasses import replace
+
+    from ..model.scenario import Scenario
+    from .size_bands import band_names, size_bands
+
+    edges, parts = size_bands(
+        reading.table, bands, reading.source
+    )  # refused before a band is fitted
     provenance = reading.provenance
-    auto = whole is not None
-    whole = whole or calibrate_table(
-        reading.table, reading.kind, reading.source, provenance, segment=segment, **options
-    )
     currency = whole.scenario.currency  # as calibrate_table settles it (the file's, else JPY)
     names = band_names(edges, currency, options.get("language"))
     cals = []
@@ -255,10 +242,8 @@ def _banded(
                 rows, reading.kind, reading.source, provenance, segment=name, **options
             )
             if widen:
-                kept = ("currency", "holdout_fraction", "forms", "growth_endurance")
-                widening = {k: options[k] for k in kept}
                 part = replace(reading, table=rows)
-                cal = _widened(cal, part, widen_paths, seed, {**widening, "segment": name})
+                cal = _widened(cal, part, widen_paths, seed, {**refit, "segment": name})
         except CalibrationError as e:  # say which band the data fail in
             raise CalibrationError(
                 reading.source,
