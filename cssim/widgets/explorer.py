@@ -73,8 +73,8 @@ class Explorer:
     kpis : pandas.DataFrame
         The KPI table at the horizon: columns ``kpi, file, now, change``.
     controls : dict
-        ``controls[segment][name]`` is a slider; names: growth, churn, onboarding, onboarding_months,
-        expansion, contraction, arpa, accounts_per_csm, csm_cost (those the segment has).
+        ``controls[segment][name]`` is a slider, named as in
+        :attr:`~cssim.widgets.controls.SegmentControls.sliders` (those the segment has).
     value_boxes : dict
         ``value_boxes[segment][name]`` is the text box beside that slider.
     timings : dict
@@ -181,14 +181,19 @@ class Explorer:
         buttons = w.HBox([self.run_button, self.reset_button])
         left = w.VBox(
             [self.segment_tabs, self.horizon, self.seed, self.paths, buttons],
-            layout=w.Layout(min_width="420px"),
+            layout=w.Layout(min_width="660px"),
         )
-        right = w.VBox([self.kpi_table, self.status], layout=w.Layout(margin="0 0 0 24px"))
+        right = w.VBox(
+            [self.kpi_table, self.status],
+            layout=w.Layout(margin="0 0 0 24px", flex="1 1 320px", min_width="320px"),
+        )
         title = heading(self.base.name, str(self.source) if self.source else None)
         self.widget = w.VBox(
             [
                 w.HTML(title),
-                w.HBox([left, right]),
+                # the KPI table narrows beside the sliders (its row names wrap, never its values),
+                # and goes under them only where 320px are not left
+                w.HBox([left, right], layout=w.Layout(flex_flow="row wrap")),
                 self.chart,
                 w.HBox([self.save_path, self.overwrite, self.save_button]),
                 self.save_status,
