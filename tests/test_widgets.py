@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import cssim
-from cssim.model.distributions import Beta, LogNormal, Normal, Triangular
+from cssim.model.distributions import Beta, LogNormal, Normal, Pert, Triangular
 from cssim.widgets.explorer import Explorer, parse_value, relocate
 from tests.helpers import three_segments
 
@@ -174,6 +174,54 @@ def test_several_segments_get_their_own_controls():
         assert (e.result["customers", "Mid"][:, -1] >= e.baseline["customers", "Mid"][:, -1]).all()
     finally:
         e.close()
+
+
+def test_a_count_growth_and_its_fading_are_sliders_that_cut_new_customers():
+    # Mid acquires 6 a month growing 1% a month: letting that growth fade (endurance 1 -> 0.5), or
+    # stopping it, leaves fewer customers on every path (common random numbers)
+    scenario = three_segments(horizon=36)
+    e = Explorer(scenario, workers=1, preview_paths=500)
+    try:
+        mid = e.controls["Mid"]
+        assert mid["count_growth"].value == pytest.approx(0.01) and mid["endurance"].value == 1
+        assert "count_growth" not in e.controls["SMB"]  # an annual rate has no growth of its own
+        before = e.result["customers", "Mid"][:, -1].copy()
+        mid["endurance"].value = 0.5
+        assert e.changes() == {"segments.1.acquisition.endurance": 0.5}
+        faded = e.result["customers", "Mid"][:, -1].copy()
+        assert (faded <= before).all() and faded.mean() < before.mean()
+        mid["count_growth"].value = 0.0
+        assert e.changes()["segments.1.acquisition.growth"] == 0.0
+        assert (e.result["customers", "Mid"][:, -1] <= faded).all()
+    finally:
+        e.close()
+
+
+def test_japanese_labels_for_the_growth_of_new_customers():
+    e = Explorer(three_segments(horizon=12), workers=1, preview_paths=200, lang="ja")
+    try:
+        assert e.controls["Mid"]["count_growth"].description == "新規獲得数の月次の伸び"
+        assert e.controls["Mid"]["endurance"].description == "伸びが 1 年ごとに残る割合"
+        assert "成長持続率" in e.controls["Mid"]["endurance"].tooltip
+    finally:
+        e.close()
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [
+        Pert(kind="pert", low=0.5, mode=0.8, high=1.0).with_bounds(0, 1),
+        Beta(kind="beta", mean=0.8, sd=0.1).with_bounds(0, 1),
+    ],
+)
+@pytest.mark.parametrize("target", [0.95, 0.4])
+def test_relocate_keeps_a_share_within_its_ceiling(dist, target):
+    # scaled from zero, PERT(0.5, 0.8, 1) moved to 0.95 would reach 1.19, past what a share can be
+    data = relocate(dist, target, ceiling=1.0)
+    new = type(dist)(**data).with_bounds(0, 1)
+    assert new.median() == pytest.approx(target, rel=0.02)
+    q = new.ppf(np.array([0.0005, 0.9995]))
+    assert 0 <= q[0] and q[1] <= 1
 
 
 def test_an_uncertain_parameter_moves_its_median_and_keeps_its_spread():

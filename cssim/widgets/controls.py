@@ -35,6 +35,13 @@ _HELP = {
     "growth": N_(
         "New customers: annual rate relative to the base (monthly (1+g)^(1/12)-1), or a monthly count."
     ),
+    "count_growth": N_(
+        "How much the monthly count of new customers grows each month (0: a flat count)."
+    ),
+    "endurance": N_(
+        "The share of that growth kept each year (growth endurance): 100% keeps it for ever, 80% "
+        "lets it fade to 80% of itself a year on, 0% stops it at once."
+    ),
     "churn": N_(
         "Logo churn: probability that a customer at risk cancels in a month (or at an annual renewal)."
     ),
@@ -111,8 +118,9 @@ class SegmentControls:
     Attributes
     ----------
     specs, sliders, boxes : dict
-        By slider name (growth, churn, onboarding, onboarding_months, expansion, contraction, arpa,
-        accounts_per_csm, csm_cost: those the segment has).
+        By slider name (growth, count_growth, endurance, churn, onboarding, onboarding_months,
+        expansion, contraction, arpa, accounts_per_csm, csm_cost, csms, new_healthy: those the
+        segment has).
     note : ipywidgets.HTML
         What is uncertain and what stays fixed.
     page : ipywidgets.VBox

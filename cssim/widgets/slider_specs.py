@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-def relocate(dist: _Dist, median: float) -> dict[str, Any]:
+def relocate(dist: _Dist, median: float, ceiling: float | None = None) -> dict[str, Any]:
     """The distribution moved so that its median is (about) ``median``, as plain scenario data.
 
     Positive quantities (lognormal, beta, and any distribution whose lower end is above zero) are scaled
@@ -38,10 +38,15 @@ def relocate(dist: _Dist, median: float) -> dict[str, Any]:
     ``[low, high]`` scales its distance from ``low``; if the scaled sd is too wide for a beta, it is
     narrowed to 95% of the largest allowed, ``sqrt(m (1 - m)) (high - low)`` with ``m`` the scaled mean
     on ``[0, 1]``.
+
+    A share that cannot pass ``ceiling`` (a growth endurance, at most 1) moved *up* scales its distance
+    from the ceiling instead, :math:`x' = c - (c - x)(c - \text{median}) / (c - \text{old})`, so a
+    PERT(0.5, 0.8, 1) moved to 0.9 stays within [0, 1]; moved down it scales as above.
     """
     old = dist.median()
     data = dist.model_dump(mode="json", exclude_none=True)
     kind = data["kind"]
+    top = ceiling is not None and median > old and kind != "normal" and kind != "lognormal"
     if kind == "beta":
         low, high = data["low"], data["high"]
         if "alpha" in data:
@@ -49,8 +54,12 @@ def relocate(dist: _Dist, median: float) -> dict[str, Any]:
             width = high - low
             data["mean"] = low + width * a / (a + b)
             data["sd"] = width * math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
-        f = (median - low) / (old - low) if old != low else 1.0
-        data["mean"] = low + (data["mean"] - low) * f
+        if top and high == ceiling:
+            f = (high - median) / (high - old)
+            data["mean"] = high - (high - data["mean"]) * f
+        else:
+            f = (median - low) / (old - low) if old != low else 1.0
+            data["mean"] = low + (data["mean"] - low) * f
         data["sd"] *= f
         m = (data["mean"] - low) / (high - low)
         if 0 < m < 1:
@@ -65,6 +74,11 @@ def relocate(dist: _Dist, median: float) -> dict[str, Any]:
         "pert": ("low", "mode", "high"),
         "interval90": ("low", "high"),
     }[kind]
+    if top and old < ceiling:
+        f = (ceiling - median) / (ceiling - old)
+        for k in fields:
+            data[k] = ceiling - (ceiling - data[k]) * f
+        return data
     positive = kind == "lognormal" or (kind != "normal" and data["low"] > 0 and old > 0)
     for k in fields:
         data[k] = data[k] * (median / old) if positive else data[k] + (median - old)
@@ -90,6 +104,7 @@ class Spec:
     kind: str
     digits: int = 0
     dist: _Dist | None = None
+    ceiling: float | None = None  # a share's upper end (relocate)
 
     @property
     def integer(self) -> bool:
@@ -152,6 +167,38 @@ def segment_specs(seg: Segment) -> tuple[list[Spec], list[str]]:
                 "number",
                 1,
                 d,
+            )
+        )
+        # the count's own growth, and the share of it kept each year (count_trend): whether growth
+        # of new customers lasts is what a forecast of several years turns on
+        v, d = _num(acq.growth)
+        specs.append(
+            Spec(
+                "count_growth",
+                N_("New-customer growth a month"),
+                "acquisition.growth",
+                v,
+                min(-0.05, v),
+                max(0.05, 2 * v),
+                0.001,
+                "percent",
+                1,
+                d,
+            )
+        )
+        v, d = _num(acq.endurance)
+        specs.append(
+            Spec(
+                "endurance",
+                N_("Growth kept each year"),
+                "acquisition.endurance",
+                v,
+                0.0,
+                1.0,
+                0.01,
+                "percent",
+                dist=d,
+                ceiling=1.0,
             )
         )
     ch = seg.churn
@@ -343,7 +390,7 @@ def segment_changes(
         v = values[k]
         if s.integer:
             return int(v)
-        return relocate(s.dist, v) if s.dist is not None else float(v)
+        return relocate(s.dist, v, s.ceiling) if s.dist is not None else float(v)
 
     for k in moved:
         if specs[k].path is not None:
