@@ -69,14 +69,21 @@ def score(samples: np.ndarray, y: float) -> dict:
 #: this many size bands
 SIZE_BANDS: dict = {"bands": None}
 BANDED_FROM = 300
+#: ``--growth-endurance``: None fits with calibrate's prior (``ENDURANCE_PRIOR``); a number sets it, as
+#: ``cssim calibrate --growth-endurance`` does (a sensitivity run, not the study's default)
+ENDURANCE: dict = {"growth_endurance": None}
 
 
 def _banded(frame: pd.DataFrame, name: str, paths: int, seed: int, k: int) -> tuple[dict, dict]:
     """As fitted and widened, calibrated by size band (each band widened on its own past)."""
     t0 = time.perf_counter()
-    fitted = cssim.calibrate(frame, source=name, horizon_months=36, widen=False, size_bands=k)
+    fitted = cssim.calibrate(
+        frame, source=name, horizon_months=36, widen=False, size_bands=k, **ENDURANCE
+    )
     t1 = time.perf_counter()
-    widened = cssim.calibrate(frame, source=name, horizon_months=36, size_bands=k, seed=seed)
+    widened = cssim.calibrate(
+        frame, source=name, horizon_months=36, size_bands=k, seed=seed, **ENDURANCE
+    )
     t2 = time.perf_counter()
     out = {}
     for key, cal in (("k=1", fitted), ("widened", widened)):
@@ -114,10 +121,14 @@ def _forecasts(frame: pd.DataFrame, name: str, paths: int, seed: int) -> tuple[d
         return _banded(frame, name, paths, seed, k)
     t0 = time.perf_counter()
     # as fitted (widen=False): every factor of the grid is applied below, once
-    cal = cssim.calibrate(frame, source=name, horizon_months=36, widen=False, size_bands=1)
+    cal = cssim.calibrate(
+        frame, source=name, horizon_months=36, widen=False, size_bands=1, **ENDURANCE
+    )
     t1 = time.perf_counter()
     r = read(frame, name, None, {})
-    w = backtest_widening(r.table, r.kind, r.source, r.provenance, seed=seed, carrier=cal.scenario)
+    w = backtest_widening(
+        r.table, r.kind, r.source, r.provenance, options=ENDURANCE, seed=seed, carrier=cal.scenario
+    )
     t2 = time.perf_counter()
     k = w.factor if w is not None else 1.0
     out = {}
@@ -330,6 +341,13 @@ def main() -> None:
         f"companies of {BANDED_FROM}+ customers in K size bands (widened variant only; '1SE' then "
         "covers the others)",
     )
+    ap.add_argument(
+        "--growth-endurance",
+        type=float,
+        default=None,
+        help="default: calibrate's prior on the fading of a fitted growth of new customers; a share "
+        "0-1 sets it for every company (a sensitivity run)",
+    )
     ap.add_argument("--from-csv", nargs="+", default=None, help="summarise saved rows only")
     args = ap.parse_args()
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -337,6 +355,7 @@ def main() -> None:
         summarise(pd.concat([pd.read_csv(p) for p in args.from_csv], ignore_index=True))
         return
     SIZE_BANDS["bands"] = args.size_bands
+    ENDURANCE["growth_endurance"] = args.growth_endurance
     gens = ("cssim", "companies") if args.generator == "both" else (args.generator,)
     t0 = time.perf_counter()
     table = pd.concat([study(g, args.companies, args.paths, args.seed) for g in gens])
