@@ -165,7 +165,7 @@ class Explorer:
         self.save_path = w.Text(
             value=str(default_path(self.source)),
             description=_("Save as"),
-            layout=w.Layout(width="520px"),
+            layout=w.Layout(width="440px"),
         )
         self.overwrite = w.Checkbox(
             value=False, description=_("Overwrite an existing file"), indent=False
@@ -181,18 +181,18 @@ class Explorer:
         buttons = w.HBox([self.run_button, self.reset_button])
         left = w.VBox(
             [self.segment_tabs, self.horizon, self.seed, self.paths, buttons],
-            layout=w.Layout(min_width="660px"),
+            layout=w.Layout(min_width="580px"),
         )
         right = w.VBox(
             [self.kpi_table, self.status],
-            layout=w.Layout(margin="0 0 0 24px", flex="1 1 320px", min_width="320px"),
+            layout=w.Layout(margin="0 0 0 24px", flex="1 1 300px", min_width="300px"),
         )
         title = heading(self.base.name, str(self.source) if self.source else None)
         self.widget = w.VBox(
             [
                 w.HTML(title),
                 # the KPI table narrows beside the sliders (its row names wrap, never its values),
-                # and goes under them only where 320px are not left
+                # and goes under them only where 300px are not left
                 w.HBox([left, right], layout=w.Layout(flex_flow="row wrap")),
                 self.chart,
                 w.HBox([self.save_path, self.overwrite, self.save_button]),
