@@ -200,11 +200,64 @@ def test_a_count_growth_and_its_fading_are_sliders_that_cut_new_customers():
 def test_japanese_labels_for_the_growth_of_new_customers():
     e = Explorer(three_segments(horizon=12), workers=1, preview_paths=200, lang="ja")
     try:
-        assert e.controls["Mid"]["count_growth"].description == "新規獲得数の月次の伸び"
-        assert e.controls["Mid"]["endurance"].description == "伸びが 1 年ごとに残る割合"
+        assert e.controls["Mid"]["count_growth"].description == "新規顧客数の月次の伸び率"
+        assert e.controls["Mid"]["endurance"].description == "伸び率が 1 年ごとに残る割合"
         assert "成長持続率" in e.controls["Mid"]["endurance"].tooltip
     finally:
         e.close()
+
+
+def test_an_uncertain_fading_stops_short_of_0_and_1_and_a_joint_growth_is_marked():
+    # a calibrated count: the endurance a PERT prior, the count and its growth drawn jointly
+    scenario = three_segments(horizon=24).replace(
+        {
+            "segments.1.acquisition.endurance": {
+                "kind": "pert",
+                "low": 0.5,
+                "mode": 0.8,
+                "high": 1,
+            },
+            "segments.1.joint": {
+                "parameters": ["acquisition.count", "acquisition.growth"],
+                "scales": ["log", "log1p"],
+                "covariance": [[0.01, 0.0], [0.0, 0.0001]],
+            },
+        }
+    )
+    e = Explorer(scenario, workers=1, preview_paths=200)
+    try:
+        box, endurance = e.value_boxes["Mid"]["endurance"], e.controls["Mid"]["endurance"]
+        box.text.value = "100%"  # no uncertain share has its median at 1: stopped at 99%
+        assert endurance.value == pytest.approx(0.99, abs=endurance.step)
+        assert "outside" in box.message.value and "Not a valid" not in e.status.value
+        assert e.scenario.segment("Mid").acquisition.endurance.median() == pytest.approx(
+            endurance.value, abs=1e-3
+        )
+        growth = e.controls["Mid"]["count_growth"]
+        assert growth.description.endswith("~") and "joint(log1p" in growth.tooltip
+        growth.value = -0.01  # the centre of the joint draws moves; the joint stays
+        assert e.changes()["segments.1.acquisition.growth"] == -0.01
+        assert "Not a valid" not in e.status.value
+        draws = e.result.parameters()["Mid.acquisition.growth"]
+        assert draws.median() == pytest.approx(-0.01, abs=0.002)
+    finally:
+        e.close()
+
+
+def test_relocate_shifts_a_growth_that_may_turn_negative():
+    # PERT(0.5%, 1%, 2%) scaled from zero to -1% would turn inside out; a growth is shifted instead
+    dist = Pert(kind="pert", low=0.005, mode=0.01, high=0.02).with_bounds(-0.5, 1)
+    data = relocate(dist, dist.median() - 0.02, signed=True)
+    assert data["low"] == pytest.approx(-0.015) and data["high"] == pytest.approx(0.0)
+
+
+def test_relocate_keeps_a_normal_share_as_likely_past_its_ceiling():
+    dist = Normal(kind="normal", mean=0.8, sd=0.1).with_bounds(0, 1)
+    data = relocate(dist, 0.95, ceiling=1.0)
+    new = Normal(**data).with_bounds(0, 1)
+    assert new.median() == pytest.approx(0.95)
+    # 2 sd below the ceiling before and after: as likely to be refused past it
+    assert (1 - data["mean"]) / data["sd"] == pytest.approx((1 - 0.8) / 0.1)
 
 
 @pytest.mark.parametrize(

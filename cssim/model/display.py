@@ -23,19 +23,26 @@ def compact_money(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def html_table(rows: list[tuple], columns: tuple[str, ...] | None = None, caption: str = "") -> str:
+def html_table(
+    rows: list[tuple],
+    columns: tuple[str, ...] | None = None,
+    caption: str = "",
+    nowrap: bool = False,
+) -> str:
     """The one HTML table a notebook's ``_repr_html_`` shows: every cell escaped.
 
     ``rows`` are tuples of text, the first cell of each a row header; ``columns`` the header row
-    (its first cell usually empty), or None for a key-value table; ``caption`` above it. A value
-    never breaks over two lines (``11.92億円`` split after 億 reads as two numbers).
+    (its first cell usually empty), or None for a key-value table; ``caption`` above it. With
+    ``nowrap`` a value never breaks over two lines (a figure such as ``11.92億円`` split after 億 reads
+    as two numbers); the row names still wrap.
     """
+    td = "<td style='white-space:nowrap'>" if nowrap else "<td>"
     head = (
         "<tr>" + "".join(f"<th>{escape(str(c))}</th>" for c in columns) + "</tr>" if columns else ""
     )
     body = "".join(
         f"<tr><th style='text-align:left'>{escape(str(first))}</th>"
-        + "".join(f"<td style='white-space:nowrap'>{escape(str(v))}</td>" for v in rest)
+        + "".join(f"{td}{escape(str(v))}</td>" for v in rest)
         + "</tr>"
         for first, *rest in rows
     )

@@ -36,7 +36,8 @@ _HELP = {
         "New customers: annual rate relative to the base (monthly (1+g)^(1/12)-1), or a monthly count."
     ),
     "count_growth": N_(
-        "How much the monthly count of new customers grows each month (0: a flat count)."
+        "How much the monthly count of new customers grows each month (0: no growth, at the median "
+        "where the growth is uncertain)."
     ),
     "endurance": N_(
         "The share of that growth kept each year (growth endurance): 100% keeps it for ever, 80% "
@@ -78,12 +79,12 @@ def slider(spec: Spec, t: Translator | None = None) -> w.Widget:
     cls = w.IntSlider if spec.integer else w.FloatSlider
     kwargs = {} if spec.integer else {"readout_format": spec.fmt}
     _ = t or Translator()
-    label = _(spec.label) + (" ~" if spec.dist is not None else "")
+    label = _(spec.label) + (" ~" if spec.uncertain is not None else "")
     tip = _(_HELP.get(spec.name, spec.label))
-    if spec.dist is not None:
+    if spec.uncertain is not None:
         tip += " " + _(
             "Uncertain: {dist}; the slider sets its median and the distribution moves with it.",
-            dist=spec.dist.describe(),
+            dist=spec.uncertain.describe(),
         )
     return cls(
         value=spec.value,
@@ -196,7 +197,9 @@ def _notes(specs: list[Spec], fixed: list[str], t: Translator) -> list[tuple[str
     """The notes under a segment's sliders: its uncertain parameters, then what stays fixed."""
     _ = t
     lines = []
-    uncertain = [f"{_(s.label)}: {s.dist.describe()}" for s in specs if s.dist is not None]
+    uncertain = [
+        f"{_(s.label)}: {s.uncertain.describe()}" for s in specs if s.uncertain is not None
+    ]
     if uncertain:
         inputs = "; ".join(uncertain)
         lines.append(

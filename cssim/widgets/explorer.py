@@ -290,7 +290,7 @@ class Explorer:
         now, then = at_horizon(self.result), self._baseline_kpis[1]
         self.kpis = kpi_frame(now, then)
         columns, rows = kpi_rows(now, then, self.result.horizon, self.t.lang, self.base.currency)
-        self.kpi_table.value = html_table(rows, columns)
+        self.kpi_table.value = html_table(rows, columns, nowrap=True)
         t2 = time.perf_counter()
         self.chart.value = self._figure.draw(self.result, self.baseline)
         t3 = time.perf_counter()

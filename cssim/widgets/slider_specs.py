@@ -29,8 +29,10 @@ __all__ = [
 ]
 
 
-def relocate(dist: _Dist, median: float, ceiling: float | None = None) -> dict[str, Any]:
-    """The distribution moved so that its median is (about) ``median``, as plain scenario data.
+def relocate(
+    dist: _Dist, median: float, ceiling: float | None = None, signed: bool = False
+) -> dict[str, Any]:
+    r"""The distribution moved so that its median is (about) ``median``, as plain scenario data.
 
     Positive quantities (lognormal, beta, and any distribution whose lower end is above zero) are scaled
     by ``f = median / old median``, which keeps the relative spread and the shape; others (a normal
@@ -39,14 +41,17 @@ def relocate(dist: _Dist, median: float, ceiling: float | None = None) -> dict[s
     narrowed to 95% of the largest allowed, ``sqrt(m (1 - m)) (high - low)`` with ``m`` the scaled mean
     on ``[0, 1]``.
 
-    A share that cannot pass ``ceiling`` (a growth endurance, at most 1) moved *up* scales its distance
-    from the ceiling instead, :math:`x' = c - (c - x)(c - \text{median}) / (c - \text{old})`, so a
-    PERT(0.5, 0.8, 1) moved to 0.9 stays within [0, 1]; moved down it scales as above.
+    ``signed``: the quantity may be negative whatever the distribution's lower end (a growth), so it is
+    always shifted. ``ceiling``: a share that cannot pass it (a growth endurance, at most 1) moved *up*
+    maps every point by :math:`x' = c - (c - x) f` with :math:`f = (c - \text{median}) / (c -
+    \text{old})`, which keeps the shape and the probability beyond ``c`` (a normal's sd scales by
+    :math:`f`); so PERT(0.5, 0.8, 1) moved to 0.9 stays within [0, 1]. Moved down it scales as above.
+    A lognormal has no such map and scales as above.
     """
     old = dist.median()
     data = dist.model_dump(mode="json", exclude_none=True)
     kind = data["kind"]
-    top = ceiling is not None and median > old and kind != "normal" and kind != "lognormal"
+    top = ceiling is not None and old < median and old < ceiling and kind != "lognormal"
     if kind == "beta":
         low, high = data["low"], data["high"]
         if "alpha" in data:
@@ -74,12 +79,16 @@ def relocate(dist: _Dist, median: float, ceiling: float | None = None) -> dict[s
         "pert": ("low", "mode", "high"),
         "interval90": ("low", "high"),
     }[kind]
-    if top and old < ceiling:
+    if top:
         f = (ceiling - median) / (ceiling - old)
         for k in fields:
             data[k] = ceiling - (ceiling - data[k]) * f
+        if kind == "normal":
+            data["sd"] *= f
         return data
-    positive = kind == "lognormal" or (kind != "normal" and data["low"] > 0 and old > 0)
+    positive = not signed and (
+        kind == "lognormal" or (kind != "normal" and data["low"] > 0 and old > 0)
+    )
     for k in fields:
         data[k] = data[k] * (median / old) if positive else data[k] + (median - old)
     return data
@@ -105,6 +114,15 @@ class Spec:
     digits: int = 0
     dist: _Dist | None = None
     ceiling: float | None = None  # a share's upper end (relocate)
+    signed: bool = False  # may be negative whatever its distribution says (relocate)
+    joint: _Dist | None = (
+        None  # drawn with others (the segment's ``joint``): the slider sets the centre
+    )
+
+    @property
+    def uncertain(self) -> _Dist | None:
+        """The distribution the slider sets the median of: its own, or its marginal in a ``joint``."""
+        return self.dist if self.dist is not None else self.joint
 
     @property
     def integer(self) -> bool:
@@ -184,20 +202,23 @@ def segment_specs(seg: Segment) -> tuple[list[Spec], list[str]]:
                 "percent",
                 1,
                 d,
+                signed=True,
             )
         )
         v, d = _num(acq.endurance)
+        # an uncertain share has no median at 0 or 1 (it would collapse there): its slider stops short
+        ends = (0.0, 1.0) if d is None else (0.01, 0.99)
         specs.append(
             Spec(
                 "endurance",
                 N_("Growth kept each year"),
                 "acquisition.endurance",
                 v,
-                0.0,
-                1.0,
-                0.01,
+                *ends,
+                0.001,
                 "percent",
-                dist=d,
+                1,
+                d,
                 ceiling=1.0,
             )
         )
@@ -333,6 +354,10 @@ def segment_specs(seg: Segment) -> tuple[list[Spec], list[str]]:
                 "percent",
             )
         )
+    if seg.joint is not None:  # drawn jointly (a calibration's fit): uncertain, though a number
+        for spec in specs:
+            if spec.path in seg.joint.parameters:
+                spec.joint = seg.joint.marginal(spec.path, spec.value)
     for spec in specs:  # put the file's value on the slider's grid, so the browser keeps it
         if not spec.integer:
             spec.lo = spec.value - math.floor((spec.value - spec.lo) / spec.step + 1e-9) * spec.step
@@ -390,7 +415,7 @@ def segment_changes(
         v = values[k]
         if s.integer:
             return int(v)
-        return relocate(s.dist, v, s.ceiling) if s.dist is not None else float(v)
+        return relocate(s.dist, v, s.ceiling, s.signed) if s.dist is not None else float(v)
 
     for k in moved:
         if specs[k].path is not None:
