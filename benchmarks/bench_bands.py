@@ -2,7 +2,7 @@
 without the backtest widening (:mod:`cssim.data.widening`)?
 
     nice .venv/bin/python benchmarks/bench_bands.py [--generator cssim|companies|both] [--companies 48]
-        [--paths 500] [--seed 2026] [--csv rows.csv] [--size-bands K]
+        [--paths 500] [--seed 2026] [--csv rows.csv] [--size-bands K] [--growth-endurance P]
     nice .venv/bin/python benchmarks/bench_bands.py --from-csv a.csv b.csv   # summarise saved rows
 
 Generators: ``cssim`` is cssim's own (``synthetic_mrr``, truths drawn as in bench_calibration.py, sizes
@@ -199,7 +199,16 @@ def out_of_family(i: int, seed: np.random.SeedSequence, paths: int) -> list[dict
 
 
 def _head(gen, i, size, forms, info) -> dict:
-    return {"generator": gen, "company": i, "size": size, "truth_forms": forms, **info}
+    # the endurance every company was given (None: calibrate's prior), so saved rows say which run
+    endurance = ENDURANCE["growth_endurance"]
+    return {
+        "generator": gen,
+        "company": i,
+        "size": size,
+        "truth_forms": forms,
+        "growth_endurance": "prior" if endurance is None else endurance,
+        **info,
+    }
 
 
 def _rows(gen, i, size, forms, fc, info, truth) -> list[dict]:
