@@ -27,8 +27,8 @@ __all__ = ["WIDE", "SegmentControls", "slider"]
 #: the width of a slider and of its label, which the explorer's own controls share; a slider never
 #: shrinks below it (inside a segment tab, flex shrinking left it no track to drag)
 WIDE: dict[str, Any] = {
-    "style": {"description_width": "205px"},
-    "layout": {"width": "440px", "flex": "0 0 auto"},
+    "style": {"description_width": "228px"},
+    "layout": {"width": "460px", "flex": "0 0 auto"},
 }
 
 _HELP = {

@@ -181,7 +181,7 @@ class Explorer:
         buttons = w.HBox([self.run_button, self.reset_button])
         left = w.VBox(
             [self.segment_tabs, self.horizon, self.seed, self.paths, buttons],
-            layout=w.Layout(min_width="580px"),
+            layout=w.Layout(min_width="600px"),
         )
         right = w.VBox(
             [self.kpi_table, self.status],
