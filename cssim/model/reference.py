@@ -52,7 +52,6 @@ class Cohorts:
     tenure0: np.ndarray = field(default=None)
     out: dict = field(default_factory=dict)
     year_mrr: np.ndarray = field(default=None)
-    trend: CountTrend | None = field(default=None)
 
     def __post_init__(self):
         lo, hi = self.segment.tenure_range
@@ -105,8 +104,15 @@ class Cohorts:
         acq = self.segment.acquisition
         if acq.rate is not None:
             self.monthly_rate = (1.0 + col(p["acquisition.rate"], self.paths)) ** (1.0 / 12.0) - 1.0
-        else:
+            self.trend = None
+        else:  # a count's expected new customers, month by month (count_trend)
             self.monthly_rate = None
+            self.trend = CountTrend(
+                col(p["acquisition.count"], self.paths),
+                col(p["acquisition.growth"], self.paths),
+                col(p["acquisition.endurance"], self.paths),
+                self.horizon,
+            )
         self.new_arpa = col(p["new_arpa"], self.paths)
 
     def hazard(self, t: int, k: int):
@@ -169,14 +175,6 @@ class Cohorts:
         if self.monthly_rate is not None:
             lam = self.monthly_rate * start_customers
         else:
-            if self.trend is None:  # built once, at the first month
-                p = self.params
-                self.trend = CountTrend(
-                    col(p["acquisition.count"], self.paths),
-                    col(p["acquisition.growth"], self.paths),
-                    col(p["acquisition.endurance"], self.paths),
-                    self.horizon,
-                )
             lam = self.trend(t)
         new = d.poisson(lam, "acquisition")
         self.n[:, k] = new
