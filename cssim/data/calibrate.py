@@ -229,9 +229,8 @@ def _banded(
     from ..model.scenario import Scenario
     from .size_bands import band_names, size_bands
 
-    edges, parts = size_bands(
-        reading.table, bands, reading.source
-    )  # refused before a band is fitted
+    # impossible bands are refused here, before a band is fitted
+    edges, parts = size_bands(reading.table, bands, reading.source)
     provenance = reading.provenance
     currency = whole.scenario.currency  # as calibrate_table settles it (the file's, else JPY)
     names = band_names(edges, currency, options.get("language"))

@@ -11,8 +11,8 @@ segment's hazard at the cohort's tenure and ``r`` the states' churn multipliers 
 
 ``u`` the expansion multipliers, ``delta_s = p_d min(d v_s / p_d, 1)`` the expected contraction of state
 ``s`` (``v`` the contraction multipliers), ``P_t`` the transition matrix at the month's coverage; new
-customers ``m C_{t-1}`` (rate acquisition) or a count's ``lambda_t`` (:mod:`cssim.model.count_trend`) join as ``new x n_shares``. With
-constant hazard ``c`` and rate acquisition ``m`` this is MODEL.md's ``x_{t+1} = x_t (diag(1 - r c) P +
+customers ``m C_{t-1}`` (rate acquisition) or a count's ``lambda_t`` (:mod:`cssim.model.count_trend`)
+join as ``new x n_shares``. With constant hazard ``c`` and rate acquisition ``m`` this is MODEL.md's ``x_{t+1} = x_t (diag(1 - r c) P +
 m 1 n)`` summed over cohorts.
 
 It is exact wherever the coverage does not depend on the random customer count (no CS, accounts per

@@ -13,8 +13,9 @@ distribution, the number itself otherwise) and follows the expected base month b
 
 with ``N_0`` the starting customers, ``r`` the annual acquisition rate, :math:`\\lambda_t` the count's
 expected new customers (:mod:`cssim.model.count_trend`: ``n (1 + g)^{t-1}`` when its growth never fades;
-the largest endurance for a growth above 0, the smallest for one below), and ``c`` the lowest monthly churn (0 for shifted-beta-geometric churn, whose hazard falls towards
-0 with tenure; ``1 - (1 - a)^{1/12}`` for annual renewal churn ``a``). The largest ``N_t`` must stay at most
+the largest endurance for a growth above 0, the smallest for one below), and ``c`` the lowest monthly
+churn (0 for shifted-beta-geometric churn, whose hazard falls towards 0 with tenure;
+``1 - (1 - a)^{1/12}`` for annual renewal churn ``a``). The largest ``N_t`` must stay at most
 :data:`MAX_CUSTOMERS`. Money is bounded by ``12 (H + 1)`` times the largest monthly amount (MRR with every
 account expanding at the top rate for ``H`` months, plus acquisition and CS costs), at most :data:`MAX_MONEY`.
 """

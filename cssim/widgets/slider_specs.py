@@ -115,9 +115,8 @@ class Spec:
     dist: _Dist | None = None
     ceiling: float | None = None  # a share's upper end (relocate)
     signed: bool = False  # may be negative whatever its distribution says (relocate)
-    joint: _Dist | None = (
-        None  # drawn with others (the segment's ``joint``): the slider sets the centre
-    )
+    # drawn with others (the segment's ``joint``): its marginal; the slider sets the centre
+    joint: _Dist | None = None
 
     @property
     def uncertain(self) -> _Dist | None:
