@@ -69,7 +69,7 @@ def score(samples: np.ndarray, y: float) -> dict:
 #: this many size bands
 SIZE_BANDS: dict = {"bands": None}
 BANDED_FROM = 300
-#: ``--growth-endurance``: None fits with calibrate's prior (``ENDURANCE_PRIOR``); a number sets it, as
+#: ``--growth-endurance``: None fits with calibrate's prior (``inflow_endurance``); a number sets it, as
 #: ``cssim calibrate --growth-endurance`` does (a sensitivity run, not the study's default)
 ENDURANCE: dict = {"growth_endurance": None}
 

@@ -86,10 +86,11 @@ def test_a_form_the_holdout_is_sure_of_is_used_alone():
 
 def test_a_calibrated_growth_fades_by_the_prior_and_says_so():
     """A file whose new customers grow 2% a month: the scenario keeps the fitted growth for next month
-    and lets it fade by ENDURANCE_PRIOR (a prior, written as such), so 36 months out the expected new
-    customers are below the fitted growth carried on unchanged, and above no growth at all."""
+    and lets it fade by the prior (a business's growth endurance carried over to its new customers by
+    the fitted growth and churn, written as a prior), so 36 months out the expected new customers are
+    below the fitted growth carried on unchanged, and above no growth at all."""
     import cssim
-    from cssim.data.acquisition_fit import ENDURANCE_PRIOR
+    from cssim.data.growth_endurance import inflow_endurance
     from cssim.data.synthetic import synthetic_mrr
 
     frame = synthetic_mrr(37, 600, churn=0.02, new_per_month=30.0, growth=0.02, seed=4)
@@ -97,9 +98,12 @@ def test_a_calibrated_growth_fades_by_the_prior_and_says_so():
     seg = cal.scenario.segments[0]
     assert cal.acquisition.model == "count_growth"
     written = seg.acquisition.endurance.model_dump()
-    assert {k: written[k] for k in ENDURANCE_PRIOR} == ENDURANCE_PRIOR
-    assert "each year it keeps a share between 50% and 100%, most likely 80%" in (
-        cal.scenario.description
+    prior = inflow_endurance(cal.acquisition.growth, cal.fits.churn.churn)
+    assert {k: written[k] for k in prior} == prior
+    assert 0.3 < prior["mode"] < 0.6  # 2% a month against 2% churn: the base's 80% is about 0.47
+    assert (
+        f"each year it keeps a share between {prior['low']:.0%} and 100%, most likely "
+        f"{prior['mode']:.0%}" in cal.scenario.description
     )
     from cssim.model.edits import replace
 
@@ -115,12 +119,16 @@ def test_a_calibrated_growth_fades_by_the_prior_and_says_so():
     en, ja = (str(widening_section(cal, lang)) for lang in ("en", "ja"))
     from scipy import stats
 
-    # PERT(0.5, 0.8, 1) is beta(1 + 4 * 0.6, 1 + 4 * 0.4) on [0.5, 1]; median a little below the mode
-    pert_median = stats.beta(3.4, 2.6, loc=0.5, scale=0.5).median()
+    # PERT(low, mode, 1) is beta(1 + 4 (mode - low) / w, 1 + 4 (1 - mode) / w) on [low, 1], w = 1 - low
+    lo, mo = prior["low"], prior["mode"]
+    w = 1 - lo
+    pert_median = stats.beta(1 + 4 * (mo - lo) / w, 1 + 4 * (1 - mo) / w, loc=lo, scale=w).median()
     share = f"{pert_median:.0%}"
     assert seg.acquisition.endurance.median() == pytest.approx(pert_median, rel=1e-9)
     assert "let fade" in en and f"keeps about {share} of it each year" in en
+    assert "keeps about 80% of its growth rate a year (Bessemer's growth endurance)" in en
     assert "弱まるもの" in ja and f"前の年のおよそ {share} になります" in ja
+    assert "前の年のおよそ 80% が残ります" in ja
     # set to 1 in the scenario, the page no longer says it
     from dataclasses import replace as with_field
 

@@ -202,7 +202,7 @@ def test_japanese_labels_for_the_growth_of_new_customers():
     try:
         assert e.controls["Mid"]["count_growth"].description == "新規顧客数の月次の伸び率"
         assert e.controls["Mid"]["endurance"].description == "伸び率が 1 年ごとに残る割合"
-        assert "成長持続率" in e.controls["Mid"]["endurance"].tooltip
+        assert "新規顧客数の伸び率はそれより速く弱まり" in e.controls["Mid"]["endurance"].tooltip
     finally:
         e.close()
 

@@ -183,7 +183,9 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
         metavar="P",
         help=N_(
             "the share of a fitted growth of new customers the forecast keeps each year, 0 to 1 "
-            "(1: a growth that never fades; default: a prior between 0.5 and 1, most likely 0.8)"
+            "(1: a growth that never fades; default: a prior, a business's growth rate keeping 50% "
+            "to 100% a year, most likely 80%, carried over to its new customers by the base's "
+            "growth and churn)"
         ),
     )
     g = p.add_argument_group(N_("usage states"))

@@ -12,17 +12,7 @@ from scipy import optimize, stats
 
 from .form_choice import forecast_origins, mix_normals, score_weights
 
-__all__ = ["ACQUISITION_FORMS", "ENDURANCE_PRIOR", "AcquisitionFit", "expected_new"]
-
-#: The share of a fitted growth of new customers that the forecast keeps each year
-#: (``acquisition.endurance``, :mod:`cssim.model.count_trend`): a prior, not a fit. A company's own
-#: months rarely show whether its growth will last, and a growth fitted on them, extrapolated for
-#: three years, is the forecast most likely to run away. Across companies growth fades: Bessemer's
-#: "growth endurance" (this year's growth rate over last year's) has a median near 80% across cloud
-#: companies (State of the Cloud 2021), some keep all of it and some far less; and damped trends
-#: (Gardner & McKenzie 1985) forecast better out of sample than trends carried on unchanged. PERT on
-#: [0.5, 1] with mode 0.8: mean 0.78, 90% of draws between about 0.6 and 0.93.
-ENDURANCE_PRIOR = {"kind": "pert", "low": 0.5, "mode": 0.8, "high": 1.0}
+__all__ = ["ACQUISITION_FORMS", "AcquisitionFit", "expected_new"]
 
 
 @dataclass(frozen=True)

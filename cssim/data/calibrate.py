@@ -127,7 +127,9 @@ def calibrate(
     growth_endurance : float, optional
         The share p of a fitted growth of new customers that the forecast keeps each year
         (``acquisition.endurance``, :mod:`cssim.model.count_trend`), from 0 to 1: 1 for a growth that
-        never fades. Default: the prior :data:`~cssim.data.acquisition_fit.ENDURANCE_PRIOR`.
+        never fades. Default: a prior, Bessemer's growth endurance of a business
+        (:data:`~cssim.data.growth_endurance.BASE_ENDURANCE`) mapped to its new customers a month by
+        the base's growth and churn (:func:`~cssim.data.growth_endurance.inflow_endurance`).
     **read_options
         ``format``, ``encoding``, ``timezone``, ``as_of``, ``fx``, ``tax_included``, ``interval``,
         ``dayfirst``: how to read the file (see :func:`cssim.data.intake.read_billing`).

@@ -16,9 +16,9 @@ from ..model.joint import narrow_to_ranges
 from ..model.limits import MAX_AMOUNT
 from ..model.scenario import Scenario
 from ..model.segment import MIN_MOVE_PROBABILITY, Segment
-from .acquisition_fit import ENDURANCE_PRIOR
 from .calibration import Calibration
 from .fitting import ACQUISITION_FORMS, Fits, fit_all
+from .growth_endurance import BASE_ENDURANCE, inflow_endurance
 from .history import BillingHistory, build_history, cohort_table
 from .intake import read_billing
 from .provenance import Provenance
@@ -209,14 +209,16 @@ def _money_problems(fits: Fits) -> list[Problem]:
     return out
 
 
-def _fading(endurance: float | None) -> str:
+def _fading(endurance: float | dict) -> str:
     """How the scenario lets its fitted growth of new customers last, in the description's words."""
-    if endurance is None:
-        p = ENDURANCE_PRIOR
+    if isinstance(endurance, dict):
+        p, base = endurance, BASE_ENDURANCE
         return (
             f"a growth the forecast lets fade: each year it keeps a share between {p['low']:.0%} "
-            f"and {p['high']:.0%}, most likely {p['mode']:.0%} (acquisition.endurance; a prior from "
-            "SaaS growth benchmarks, not a fit: set it to 1 for a growth that never fades)"
+            f"and {p['high']:.0%}, most likely {p['mode']:.0%} (acquisition.endurance; a prior, not "
+            f"a fit: a SaaS business keeps about {base['mode']:.0%} of its growth rate a year, and "
+            "with this base's growth and churn that leaves its new customers a month this share; "
+            "set it to 1 for a growth that never fades)"
         )
     if endurance == 1:
         return "a growth the forecast carries on unchanged (acquisition.endurance 1, as asked)"
@@ -280,7 +282,9 @@ def _scenario(
         seg["acquisition"] = {
             "count": acquisition.count,
             "growth": acquisition.growth,
-            "endurance": dict(ENDURANCE_PRIOR) if endurance is None else float(endurance),
+            "endurance": inflow_endurance(acquisition.growth, fits.churn.churn)
+            if endurance is None
+            else float(endurance),
         }
         joint.append(
             (["acquisition.count", "acquisition.growth"], ["log", "log1p"], acquisition.covariance)
@@ -376,7 +380,7 @@ def _scenario(
                 f"{_g(acquisition.count_se)})"
                 + (
                     f", growing {_g(acquisition.growth)} a month (SE {_g(acquisition.growth_se)}), "
-                    + _fading(endurance)
+                    + _fading(seg["acquisition"]["endurance"])
                     if acquisition.model == "count_growth" and acquisition.covariance is not None
                     else ""
                 )

@@ -5,9 +5,9 @@ A count n growing by g a month, whose growth keeps the share p of itself each ye
 
 .. math:: \lambda_t = n \prod_{k=1}^{t-1} \big(1 + g\,\varphi^{k-1}\big), \qquad \varphi = p^{1/12},
 
-so the month-on-month growth is g now and p g a year later: Gardner & McKenzie's (1985) damped trend,
-with the annual persistence that Bessemer calls growth endurance (this year's growth rate over last
-year's). With p = 1 the growth never fades and :math:`\lambda_t = n (1 + g)^{t-1}` (computed as
+so the month-on-month growth is g now and p g a year later: Gardner & McKenzie's (1985) damped trend of
+the new customers a month, with an annual persistence p (a calibration writes it from Bessemer's growth
+endurance of the whole business, :mod:`cssim.data.growth_endurance`). With p = 1 the growth never fades and :math:`\lambda_t = n (1 + g)^{t-1}` (computed as
 exactly that, so scenarios without an endurance give the numbers they always gave). As t grows,
 :math:`\lambda_t` tends to :math:`n \prod_{k \ge 0} (1 + g \varphi^k)`: a fading growth levels off.
 """

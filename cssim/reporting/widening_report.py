@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..data.backtest import BACKTEST_METRICS
+from ..data.growth_endurance import BASE_ENDURANCE
 from ..words import formatting as fmt
 from ..words.i18n import N_, Translator
 
@@ -54,24 +55,33 @@ def _weights(weights: dict, lang: str) -> str:
 def _fading(cal: Calibration, lang: str) -> str | None:
     """What the scenario assumes about its fitted growth of new customers lasting, if it has one."""
     kept = [
-        s.acquisition.endurance for s in cal.scenario.segments if s.acquisition.endurance != 1.0
+        (s.name, s.acquisition.endurance)
+        for s in cal.scenario.segments
+        if s.acquisition.endurance != 1.0
     ]
     if not kept:
         return None
     _ = Translator(lang)
-    p = kept[0]
+    p = kept[0][1]
     if not hasattr(p, "median"):  # a number: set when calibrating (--growth-endurance)
         return _(
             "The fitted growth of new customers is let fade: the forecast keeps {share} of it each "
             "year (acquisition.endurance in the scenario, as set when calibrating).",
             share=fmt.percent(float(p), lang, 0),
         )
+    shares = _sep(lang).join(
+        fmt.percent(e.median(), lang, 0) + (f" ({name})" if len(kept) > 1 else "")
+        for name, e in kept
+    )
     return _(
         "The fitted growth of new customers is let fade: the forecast keeps about {share} of it "
-        "each year (acquisition.endurance in the scenario). This is a prior from SaaS growth "
-        "benchmarks, not a fit: a company's own months rarely show whether its growth will last. "
-        "Set it to 1 for a growth that never fades.",
-        share=fmt.percent(p.median(), lang, 0),
+        "each year (acquisition.endurance in the scenario). This is a prior, not a fit: a "
+        "company's own months rarely show whether its growth will last. A SaaS business keeps "
+        "about {base} of its growth rate a year (Bessemer's growth endurance); the growth of its "
+        "new customers a month fades faster, by how fast the base grows and churns. Set it to 1 "
+        "for a growth that never fades.",
+        share=shares,
+        base=fmt.percent(BASE_ENDURANCE["mode"], lang, 0),
     )
 
 

@@ -1,7 +1,7 @@
 """Languages: one mechanism for every text a person reads (reports, pages, widgets, CLI).
 
 Messages are English source strings marked with :func:`_` (or ``N_`` where the text is only declared);
-Japanese translations live in gettext catalogs under ``cssim/reporting/locale/ja/LC_MESSAGES/*.po``, one
+Japanese translations live in gettext catalogs under ``cssim/words/locale/ja/LC_MESSAGES/*.po``, one
 catalog file per part of the program (``cli.po``, ``report.po``, ``pages.po``, ``widgets.po``, ...). All
 catalogs of a language are merged into one :class:`babel.support.Translations` at first use; the ``.po``
 files are read directly (no compiled ``.mo`` in the tree).
