@@ -82,17 +82,26 @@ def _calibrated(slope: float):
     return cssim.calibrate(frame, source="sizes.csv", widen=False, size_bands=1)
 
 
-def test_the_calibration_says_the_mrr_forecast_leans_low_in_both_languages():
+def test_the_calibration_writes_smaller_leavers_into_churn_and_says_so_in_both_languages():
     cal = _calibrated(0.5)
-    assert cal.fits.leavers.ratio < 0.8 and cal.fits.leavers.differs
-    assert "so its MRR forecast leans low" in cal.scenario.description
+    lv = cal.fits.leavers
+    assert lv.ratio < 0.8 and lv.differs
+    # churn.leaver_mrr: the measured ratio with its standard error (a lognormal of that mean and sd)
+    written = cal.scenario.segments[0].churn.leaver_mrr
+    assert written.model_dump() == {"kind": "lognormal", "mean": lv.ratio, "sd": lv.se}
+    assert "the scenario's churn takes that MRR with them (churn.leaver_mrr)" in (
+        cal.scenario.description
+    )
     en, ja = leaver_section(cal, "en"), leaver_section(cal, "ja")
     assert en["heading"] == "The size of the customers who leave"
     assert ja["heading"] == "解約する顧客の規模"
     assert en["paragraphs"] == [leaver_text(cal, "en")]
     assert "smaller accounts leave more often" in en["paragraphs"][0]
+    assert "takes that into account (churn.leaver_mrr)" in en["paragraphs"][0]
+    assert f"1 - (1 - f)^{lv.ratio:.2f}" in en["paragraphs"][0]
     assert (
-        "低めに偏り" in ja["paragraphs"][0] and "小さな顧客ほど解約しやすく" in ja["paragraphs"][0]
+        "織り込んでいます" in ja["paragraphs"][0]
+        and "小さな顧客ほど解約しやすく" in ja["paragraphs"][0]
     )
     page = render_report(cal, "en")
     assert "The size of the customers who leave" in page and "smaller accounts leave" in page
@@ -102,10 +111,10 @@ def test_larger_leavers_make_it_lean_high_in_both_languages():
     """Churn rising with size (``c s^{0.3}``): leavers are larger than their cohort's average."""
     cal = _calibrated(-0.3)
     assert cal.fits.leavers.ratio > 1.1 and cal.fits.leavers.differs
-    assert "so its MRR forecast leans high" in cal.scenario.description
+    assert cal.scenario.segments[0].churn.leaver_mrr.mean == cal.fits.leavers.ratio
     assert "larger accounts leave more often" in leaver_text(cal, "en")
     ja = leaver_text(cal, "ja")
-    assert "高めに偏り" in ja and "大きな顧客ほど解約しやすく" in ja
+    assert "織り込んでいます" in ja and "大きな顧客ほど解約しやすく" in ja
 
 
 def test_size_independent_churn_says_nothing():
@@ -114,4 +123,6 @@ def test_size_independent_churn_says_nothing():
     assert cal.fits.leavers is not None and not cal.fits.leavers.differs
     assert leaver_text(cal, "en") is None and leaver_section(cal, "en") is None
     assert "leans" not in cal.scenario.description
+    # measured and written all the same, close to 1: churn about blind to size, as the data say
+    assert cal.scenario.segments[0].churn.leaver_mrr.mean == pytest.approx(1.0, abs=0.1)
     assert cal.bands == () and not cal.bands_auto  # nothing to band by, unasked

@@ -15,7 +15,7 @@ from ..model.errors import Problem, ScenarioError
 from ..model.joint import narrow_to_ranges
 from ..model.limits import MAX_AMOUNT
 from ..model.scenario import Scenario
-from ..model.segment import MIN_MOVE_PROBABILITY, Segment
+from ..model.segment import LEAVER_MAX, MIN_MOVE_PROBABILITY, Segment
 from .calibration import Calibration
 from .fitting import ACQUISITION_FORMS, Fits, fit_all
 from .growth_endurance import BASE_ENDURANCE, inflow_endurance
@@ -273,6 +273,9 @@ def _scenario(
         joint.append((list(form.names), ["logit", "logit"], form.covariance))
     else:
         seg["churn"] = {"monthly": _logit_dist(form.monthly, form.sd[0], "churn.monthly")}
+    if fits.leavers is not None:  # the leavers' MRR against their cohort's average, with its SE
+        ratio = min(fits.leavers.ratio, LEAVER_MAX)
+        seg["churn"]["leaver_mrr"] = _pos_dist(ratio, fits.leavers.se, hi=LEAVER_MAX)
     if acquisition is None:
         seg["acquisition"] = {"count": 0.0}
     elif acquisition.model == "rate":
@@ -356,11 +359,11 @@ def _scenario(
     }[form.form]
     figures.append(f"Churn model used: {used}; chosen by {fits.churn_chosen_by}.")
     lv = fits.leavers
-    if lv is not None and lv.differs:
+    if lv is not None:
         figures.append(
-            f"Customers who left paid on average {lv.ratio:.0%} of the average account's MRR (SE "
-            f"{lv.se:.0%}; {lv.departures} departures); the scenario's churn takes a leaver's MRR as "
-            f"its cohort's average, so its MRR forecast leans {'low' if lv.ratio < 1 else 'high'}."
+            f"Customers who left paid on average {lv.ratio:.0%} of their cohort's average MRR (SE "
+            f"{lv.se:.0%}; {lv.departures} departures): the scenario's churn takes that MRR with "
+            "them (churn.leaver_mrr)."
         )
     for key, mv in (("Expansion", expansion), ("Contraction", contraction)):
         if mv is not None:

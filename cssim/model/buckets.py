@@ -18,6 +18,7 @@ import numpy as np
 from .arrays import col, divide, prow
 from .count_trend import CountTrend
 from .layout import _width, layout
+from .leaver_mrr import leaver_power, mrr_churned
 from .stored import STORED
 
 __all__ = ["Buckets", "Expectation"]
@@ -109,6 +110,7 @@ class Buckets:
                 horizon,
             )
         self.new_arpa = col(p["new_arpa"], paths)
+        self.rho = leaver_power(p)
 
     def hazard(self, tau: np.ndarray):
         """Churn probability of the drawn columns, of tenure ``tau`` this month (broadcasts to them)."""
@@ -157,14 +159,21 @@ class Buckets:
         r = mo.risk
         if _width(r):
             n_r = n[r]
-            churned = d.binomial(n_r, self.hazard(mo.tau), "churn", mo.risk_plan)
+            h = self.hazard(mo.tau)
+            churned = d.binomial(n_r, h, "churn", mo.risk_plan)
             frac = divide(churned, n_r)
             m_r = m[r]
-            churned_mrr = m_r * frac
             n[r] = n_r - churned
-            m[r] = m_r - churned_mrr
-            if self.gross:
-                G[r] *= np.subtract(1.0, frac, out=frac)
+            if self.rho is None:
+                churned_mrr = m_r * frac
+                m[r] = m_r - churned_mrr
+                if self.gross:
+                    G[r] *= np.subtract(1.0, frac, out=frac)
+            else:  # leavers' MRR against the average (leaver_mrr)
+                churned_mrr = mrr_churned(m_r, frac, h, n[r], self.rho)
+                if self.gross:
+                    G[r] *= 1.0 - divide(churned_mrr, m_r)
+                m[r] = m_r - churned_mrr
             churned_total = churned.sum(0)
             churned_mrr_total = churned_mrr.sum(0)
         else:

@@ -29,6 +29,7 @@ from ._lazy import pandas as pd
 from .correlation import correlation_plan, normal_copula
 from .count_trend import CountTrend
 from .engine import segment_parameters
+from .leaver_mrr import leaver_power, mrr_kept
 from .result import TOTAL, SimulationResult
 from .scenario import Scenario
 from .segment import Segment
@@ -171,16 +172,20 @@ def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
     split = seg.starting_split(start)
     factor = seg.starting_arpa_factors()
     s0 = np.zeros((q, H + 1))  # expected starting customers still active at t
-    s0m = np.zeros((q, H + 1))  # the same weighted by their tenure's ARPA factor
+    s0m = np.zeros((q, H + 1))  # their MRR's survival, weighted by their tenure's ARPA factor
+    # a cohort keeps (customers kept)^rho of its MRR (leaver_mrr), rho = 1 unless a scenario says so
+    rho = leaver_power(p, lambda v: _c(v, q))
     for j in range(n0c):
         nj = split[j]
         surv = np.ones((q, H + 1))
         surv[:, 1:] = np.cumprod(keep[:, lo + j : lo + j + H], axis=1)
         s0 += nj[:, None] * surv
-        s0m += factor[j] * nj[:, None] * surv
-    # new cohorts: survival by tenure S[0..H]
+        s0m += factor[j] * nj[:, None] * mrr_kept(surv, rho)
+    # new cohorts: survival by tenure S[0..H], and of their MRR SM
     S = np.ones((q, H + 1))
     S[:, 1:] = np.cumprod(keep[:, :H], axis=1)
+    SM = mrr_kept(S, rho)
+    dSM = SM[:, :-1] - SM[:, 1:]  # share of a new cohort's MRR churning at each lag
 
     new = np.zeros((q, H + 1))
     acq = seg.acquisition
@@ -224,16 +229,16 @@ def _segment(seg: Segment, p: dict, H: int, q: int) -> tuple[dict, np.ndarray]:
         L = H - s
         ns = new[:, s : s + 1]
         c = ns * S[:, : L + 1]
-        cm = new_arpa * c * fpow[:, : L + 1]
+        cm = new_arpa * (c if rho is None else ns * SM[:, : L + 1]) * fpow[:, : L + 1]
         cust[:, s:] += c
         mrr[:, s:] += cm
         churned[:, s + 1 :] += ns * dS[:, :L]
         start_mrr = new_arpa * ns * fpow[:, :L]  # MRR at lag L - 1 of the cohort as it joined
-        churned_mrr[:, s + 1 :] += start_mrr * dS[:, :L]
-        stayed_mrr[:, s + 1 :] += start_mrr * S[:, 1 : L + 1]
+        churned_mrr[:, s + 1 :] += start_mrr * dSM[:, :L]
+        stayed_mrr[:, s + 1 :] += start_mrr * SM[:, 1 : L + 1]
         if s + 12 <= H:
             retained[:, s + 12 :] += cm[:, 12:]
-            gross[:, s + 12 :] += start_mrr[:, : L - 11] * gpow12 * S[:, 12 : L + 1]
+            gross[:, s + 12 :] += start_mrr[:, : L - 11] * gpow12 * SM[:, 12 : L + 1]
         year[s:, (s - 1) // 12 + 1] += cm.sum(0)
     retained[:, :12] = np.nan
     out = {

@@ -28,6 +28,7 @@ import numpy as np
 from .arrays import col
 from .count_trend import CountTrend
 from .coverage import HealthArrays
+from .leaver_mrr import leaver_power, mrr_kept
 from .segment import Segment
 from .stored import STATE_STORED, STORED, state_key
 
@@ -53,6 +54,7 @@ def health_segment(seg: Segment, p: dict, H: int, q: int, hazard) -> tuple[dict,
     arpa, new_arpa = col(p["arpa"], q), col(p["new_arpa"], q)
     factor = seg.starting_arpa_factors()
     y[:, :n0c] = x[:, :n0c] * (arpa[:, None] * factor[None, :])[:, :, None]
+    rho = leaver_power(p, lambda v: col(v, q)[:, None, None])  # (q, cohorts, states)
     e = col(p.get("expansion.rate", 0.0), q)[:, None, None]
     d = col(p.get("contraction.rate", 0.0), q)
     pd_ = col(p.get("contraction.probability", 1.0), q)
@@ -92,9 +94,10 @@ def health_segment(seg: Segment, p: dict, H: int, q: int, hazard) -> tuple[dict,
         keep = 1.0 - np.minimum(1.0, hazard(tau)[:, :, None] * ha.churn.T[:, None, :])
         churned = x[:, :active] * (1.0 - keep)
         x[:, :active] *= keep
-        churned_mrr = y[:, :active] * (1.0 - keep)
-        y[:, :active] *= keep
-        ring[:, :, :active] *= keep[None]
+        keep_mrr = keep if rho is None else mrr_kept(keep, rho)
+        churned_mrr = y[:, :active] * (1.0 - keep_mrr)
+        y[:, :active] *= keep_mrr
+        ring[:, :, :active] *= keep_mrr[None]
         stayed_mrr = y[:, :active].copy()
         y[:, :active] *= grow - shrink
         ring[:, :, :active] *= (1.0 - shrink)[None]

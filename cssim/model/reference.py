@@ -14,6 +14,7 @@ import numpy as np
 from . import sampling
 from .arrays import col, divide, pcol
 from .count_trend import CountTrend
+from .leaver_mrr import leaver_power, mrr_churned
 from .randomness import Streams
 from .segment import Segment
 from .stored import STORED
@@ -101,6 +102,7 @@ class Cohorts:
         self.con_uplift = np.minimum(self.con_rate / self.con_prob, 1.0)
         self.has_exp = np.any(self.exp_rate > 0)
         self.has_con = np.any(self.con_rate > 0)
+        self.rho = leaver_power(p, pcol)
         acq = self.segment.acquisition
         if acq.rate is not None:
             self.monthly_rate = (1.0 + col(p["acquisition.rate"], self.paths)) ** (1.0 / 12.0) - 1.0
@@ -148,13 +150,18 @@ class Cohorts:
         start_customers = (
             n.sum(1) if d.expected else self.out["customers"][:, t - 1].astype(np.int64)
         )
-        churned = d.binomial(n, self.hazard(t, k), "churn")
+        h = self.hazard(t, k)
+        churned = d.binomial(n, h, "churn")
         frac = divide(churned, n)
-        churned_mrr = m * frac
+        if self.rho is None:
+            churned_mrr = m * frac
+            g = np.subtract(1.0, frac, out=frac)  # this month's gross-retention factor per cohort
+        else:  # leavers' MRR against the average (leaver_mrr)
+            churned_mrr = mrr_churned(m, frac, h, n - churned, self.rho)
+            g = 1.0 - divide(churned_mrr, m)  # this month's gross-retention factor per cohort
         churned_total = churned.sum(1)
         n -= churned  # the customers who stayed
         stay = n
-        g = np.subtract(1.0, frac, out=frac)  # this month's gross-retention factor per cohort
         m -= churned_mrr  # the stayers' MRR
         m_stay = m.copy() if self.has_con else m
         avg = divide(m, stay) if self.has_exp or self.has_con else None  # average MRR of a stayer

@@ -35,6 +35,7 @@ from .arrays import col, divide, prow
 from .count_trend import CountTrend
 from .coverage import HealthArrays
 from .layout import _width, layout
+from .leaver_mrr import leaver_power, mrr_churned
 from .stored import STATE_STORED, STORED, state_key
 
 __all__ = ["StateBuckets"]
@@ -115,6 +116,7 @@ class StateBuckets:
                 horizon,
             )
         self.new_arpa = col(p["new_arpa"], paths)
+        self.rho = leaver_power(p)
 
     # -- pieces of a month --------------------------------------------------------------------------
     def hazard(self, tau: np.ndarray) -> np.ndarray:
@@ -183,11 +185,16 @@ class StateBuckets:
             churned = self._binomial(n_r, hazard, "churn", mo.risk_plan)
             frac = divide(churned, n_r)
             m_r = m[:, r]
-            churned_mrr = m_r * frac
+            if self.rho is None:
+                churned_mrr = m_r * frac
+                kept = 1.0 - frac
+            else:  # leavers' MRR against the average (leaver_mrr)
+                churned_mrr = mrr_churned(m_r, frac, hazard, n_r - churned, self.rho)
+                kept = 1.0 - divide(churned_mrr, m_r)
             n[:, r] = n_r - churned
             m[:, r] = m_r - churned_mrr
             if self.gross:
-                ring[:, :, r] *= (1.0 - frac)[None]
+                ring[:, :, r] *= kept[None]
             churned_by_state = churned.sum(1)
             churned_mrr_total = churned_mrr.sum((0, 1))
         else:

@@ -221,19 +221,23 @@ def leaver_text(cal: Calibration, lang: str = "en") -> str | None:
     way = (
         _(
             "smaller accounts leave more often, so this company loses MRR more slowly than "
-            "customers, and the scenario's churn, which takes a leaver's MRR as its cohort's "
-            "average, makes its MRR forecast lean low, more so further ahead."
+            "customers. The scenario's churn takes that into account (churn.leaver_mrr): a month "
+            "in which a cohort's customers leave with probability f loses on average "
+            "1 - (1 - f)^{rho} of its MRR, not f.",
+            rho=fmt.number(lv.ratio, lang, 2),
         )
         if lv.ratio < 1
         else _(
-            "larger accounts leave more often, so this company loses MRR faster than customers, "
-            "and the scenario's churn, which takes a leaver's MRR as its cohort's average, makes "
-            "its MRR forecast lean high, more so further ahead."
+            "larger accounts leave more often, so this company loses MRR faster than customers. "
+            "The scenario's churn takes that into account (churn.leaver_mrr): a month in which a "
+            "cohort's customers leave with probability f loses on average 1 - (1 - f)^{rho} of its "
+            "MRR, not f.",
+            rho=fmt.number(lv.ratio, lang, 2),
         )
     )
     advice = _(
         "Calibrating by size band (cssim calibrate --size-bands 3: a segment per band of first "
-        "MRR) removes most of it."
+        "MRR) also gives each band its own churn."
     )
     gap = "" if lang == "ja" else " "  # Japanese sentences follow each other without a space
     return gap.join([said, way, advice])

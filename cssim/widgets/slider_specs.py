@@ -255,6 +255,8 @@ def segment_specs(seg: Segment) -> tuple[list[Spec], list[str]]:
         )
     else:
         fixed.append("churn.heterogeneity")
+    if ch.leaver_mrr != 1.0:  # churn that knows an account's size: said, not moved here
+        fixed.append("churn.leaver_mrr")
     if ch.annual_renewal is None:
         ob = ch.onboarding
         if ob:

@@ -72,6 +72,9 @@ PARAMETERS: dict[str, Parameter] = {
     "churn.annual_renewal": Parameter(N_("Churn at each annual renewal"), "percent"),
     "churn.onboarding.months": Parameter(N_("Onboarding period"), "months"),
     "churn.onboarding.monthly": Parameter(N_("Churn during onboarding"), "percent", "month"),
+    "churn.leaver_mrr": Parameter(
+        N_("MRR of customers who leave, against their cohort's average"), "percent"
+    ),
     "expansion.rate": Parameter(
         N_("Expansion (upsell and cross-sell, share of MRR)"), "percent", "month"
     ),

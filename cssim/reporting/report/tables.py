@@ -191,6 +191,8 @@ def assumptions_table(scenario: Scenario, lang: str | None = None) -> pd.DataFra
             continue  # growth applies to count acquisition only
         if name == "acquisition.endurance" and (acq.endurance == 1.0 or acq.growth == 0.0):
             continue  # a growth that never fades, or no growth to fade: nothing to say
+        if name == "churn.leaver_mrr" and scenario.segment(seg).churn.leaver_mrr == 1.0:
+            continue  # churn blind to an account's size, the default: nothing to say
         # the full path, so a usage state or a CS response is named by its states, not its position
         label = labels.parameter_label(path, scenario, lang=t.lang, with_segment=False)
         rows.append((seg, label, describe_value(name, v, t, scenario.currency, scenario, seg)))
