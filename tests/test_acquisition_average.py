@@ -128,7 +128,7 @@ def test_a_calibrated_growth_fades_by_the_prior_and_says_so():
     assert "let fade" in en and f"keeps about {share} of it each year" in en
     assert "keeps about 80% of its growth rate a year (Bessemer's growth endurance)" in en
     assert "弱まるもの" in ja and f"前の年のおよそ {share} になります" in ja
-    assert "前の年のおよそ 80% が残ります" in ja
+    assert "1 年で前年のおよそ 80% に鈍化します" in ja
     # set to 1 in the scenario, the page no longer says it
     from dataclasses import replace as with_field
 

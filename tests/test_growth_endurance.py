@@ -24,9 +24,11 @@ def test_the_inflow_keeps_less_of_its_growth_than_the_base():
     assert 0 < fast["low"] < 0.5 and p["mode"] < fast["mode"] < 0.8
 
 
-def test_no_growth_or_no_inflow_keeps_the_base_prior():
+def test_no_growth_a_decline_or_no_inflow_keeps_the_base_prior():
     assert inflow_endurance(0.0, 0.02) == BASE_ENDURANCE
-    assert inflow_endurance(-0.0009, 0.0) == BASE_ENDURANCE  # r + c below 1%: nothing to map
+    assert inflow_endurance(0.0005, 0.0) == BASE_ENDURANCE  # r + c below 1%: nothing to map
+    # a decline of new customers keeps the base prior: mapped, it would stop within a year
+    assert inflow_endurance(-0.005, 0.02) == BASE_ENDURANCE
 
 
 @pytest.mark.parametrize(("g", "m"), [(0.015, 0.03), (0.01, 0.02), (0.02, 0.01)])

@@ -33,17 +33,26 @@ def test_a_cohort_keeps_its_survival_to_the_power_rho_of_its_mrr(rho):
     assert np.all(t["mrr"] >= 0)
 
 
-def test_rho_1_is_churn_blind_to_size_bit_for_bit():
-    base = dict(
-        horizon=24,
+def test_rho_1_keeps_the_numbers_churn_blind_to_size_gave():
+    """Golden values recorded on d8ab7d1, before churn.leaver_mrr existed (that commit and this one gave
+    the same SHA-256 of every array below, on this machine): MRR, GRR and customers of a scenario with
+    onboarding, growth, expansion and contraction. Counts exactly; money to 1e-9 (vectorised float
+    maths may differ in the last bit across CPUs). Giving leaver_mrr 1 is the same as leaving it out."""
+    seg = dict(
+        customers=1000,
+        starting_tenure={"min": 0, "max": 5},
         acquisition={"count": 30, "growth": 0.01},
+        churn={"monthly": 0.03, "onboarding": {"months": 3, "monthly": 0.08}},
         expansion={"rate": 0.01, "probability": 0.1},
         contraction={"rate": 0.003, "probability": 0.05},
     )
-    a = cssim.simulate(one_segment(**base, churn={"monthly": 0.03}), paths=400, seed=5)
-    b = cssim.simulate(
-        one_segment(**base, churn={"monthly": 0.03, "leaver_mrr": 1.0}), paths=400, seed=5
+    a = cssim.simulate(one_segment(24, **seg), paths=400, seed=5)
+    assert float(np.asarray(a["mrr"], float).sum()) == pytest.approx(511_173_077_912.0, rel=1e-9)
+    assert float(np.nansum(np.asarray(a["grr"], float))) == pytest.approx(
+        3434.04090177478, rel=1e-9
     )
+    given = {**seg, "churn": {**seg["churn"], "leaver_mrr": 1.0}}
+    b = cssim.simulate(one_segment(24, **given), paths=400, seed=5)
     for k in ("mrr", "churned_mrr", "customers", "nrr", "grr"):
         np.testing.assert_array_equal(a[k], b[k])
 
@@ -129,3 +138,26 @@ def test_the_per_cohort_engine_agrees_with_the_buckets():
             a, b = ref[k][:, t], new[k][:, t]
             se = np.hypot(a.std(ddof=1) / np.sqrt(a.size), b.std(ddof=1) / np.sqrt(b.size))
             assert abs(a.mean() - b.mean()) <= 4 * se, (k, t, a.mean(), b.mean(), se)
+
+
+def test_the_ltv_breakeven_and_churn_levels_take_the_leavers_size():
+    """LTV with constant churn c, no expansion or discount: a m / (1 - (1 - c)^rho) (the cohort's MRR
+    keeps (1 - c)^(rho k)); the expansion that holds NRR at 100%: (1 - c)^-rho - 1 + d, checked on the
+    expected path; and a scenario set to other churn levels keeps its leavers' ratio."""
+    from cssim.analysis.breakeven import breakeven_expansion
+    from cssim.analysis.churn_floor import _with_churn
+    from cssim.model.ltv import lifetime_value
+
+    rho, c = 0.6, 0.03
+    s = one_segment(churn={"monthly": c, "leaver_mrr": rho}, acquisition={"count": 10})
+    p = {"new_arpa": 50_000.0, "gross_margin": 0.8, "churn.monthly": c, "churn.leaver_mrr": rho}
+    out = lifetime_value(s.segments[0], p, discount_rate=0.0)
+    assert out["ltv"][0] == pytest.approx(40_000 / (1 - (1 - c) ** rho), rel=1e-9)
+    assert out["lifetime"][0] == pytest.approx(1 / c, rel=1e-9)  # months paid: blind to size
+
+    b = breakeven_expansion(s)
+    assert b.value == pytest.approx((1 - c) ** -rho - 1, rel=1e-12)
+    at = s.replace({"segments.0.expansion": {"rate": b.value, "probability": 0.1}})
+    assert cssim.expected(at)["nrr"].iloc[s.horizon_months] == pytest.approx(1.0, abs=1e-9)
+
+    assert _with_churn(s, 0.02).segments[0].churn.leaver_mrr == rho

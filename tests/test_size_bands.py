@@ -111,6 +111,7 @@ def test_bands_and_the_leavers_size_keep_the_mrr_that_churn_blind_to_size_loses(
     for k in ("one", "three"):
         assert 0 < q[k][1] < 0.04  # measured +3.5% and +3.1%
         assert abs(q[k][1]) < abs(q["blind"][1]) / 2
+        assert q[k][0] > 0  # the truth below their unwidened P10
 
 
 def test_the_page_and_the_command_say_the_bands_in_both_languages(company, tmp_path, capsys):
@@ -157,10 +158,10 @@ def test_unasked_a_company_with_small_leavers_is_banded_and_told_why(company, tm
         en["paragraphs"][0].startswith("cssim chose the size bands itself")
         and ratio in (en["paragraphs"][0])
     )
-    assert "lean low" in en["paragraphs"][0] and "--size-bands 1" in en["paragraphs"][0]
+    assert "churn.leaver_mrr" in en["paragraphs"][0] and "--size-bands 1" in en["paragraphs"][0]
     assert (
         "cssim が自動で選びました" in ja["paragraphs"][0]
-        and "低めに偏ります" in ja["paragraphs"][0]
+        and "区分ごとにその顧客だけで" in ja["paragraphs"][0]
     )
     asked = cssim.calibrate(path, widen=False, size_bands=3)
     assert not asked.bands_auto and "chose the size bands itself" not in str(

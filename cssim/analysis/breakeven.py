@@ -240,10 +240,12 @@ def breakeven_expansion(scenario: Scenario, segment: str | None = None) -> Break
     con = seg.contraction
     d = min(float(con.rate), float(con.probability)) if con is not None else 0.0
     if seg.churn.monthly is not None and seg.churn.onboarding is None:
-        c = float(seg.churn.monthly)
-        e = 1.0 / (1.0 - c) - 1.0 + d if c < 1 else math.nan
+        c, rho = float(seg.churn.monthly), float(seg.churn.leaver_mrr)
+        # a month keeps (1 - c)^rho of the MRR (leaver_mrr), and (1 + e - d) of what stays
+        e = (1.0 - c) ** -rho - 1.0 + d if c < 1 else math.nan
+        form = "1/(1 - c)" if rho == 1.0 else "(1 - c)^-rho"
         return BreakEven(
-            e, current, "expansion.rate", "closed form: e* = 1/(1 - c) - 1 + d", seg.name
+            e, current, "expansion.rate", f"closed form: e* = {form} - 1 + d", seg.name
         )
     value, note = _root(lambda e: _nrr(_set_expansion(s, e)) - 1.0, 0.0, 1.0, decreasing=False)
     return BreakEven(

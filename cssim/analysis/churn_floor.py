@@ -26,7 +26,7 @@ __all__ = ["MarginalValue", "marginal_value"]
 def _with_churn(scenario: Scenario, c: float) -> Scenario:
     data = scenario.to_dict()
     for seg in data["segments"]:
-        keep = {k: v for k, v in seg["churn"].items() if k == "onboarding"}
+        keep = {k: v for k, v in seg["churn"].items() if k in ("onboarding", "leaver_mrr")}
         seg["churn"] = {"monthly": c, **keep}
     return Scenario.from_dict(data, source=f"{scenario.name} (churn {c:.2%})")
 

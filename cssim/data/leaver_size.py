@@ -1,7 +1,7 @@
 r"""Are the customers who leave smaller than the rest? The MRR of each departure against the average.
 
-cssim's churn takes a leaver's MRR as its cohort's average (churn independent of account size,
-docs/MODEL.md). Billing data can check it: for every customer active in month :math:`t - 1` and gone in
+Unless a scenario says otherwise (``churn.leaver_mrr``, :mod:`cssim.model.leaver_mrr`), cssim's churn
+takes a leaver's MRR as its cohort's average. Billing data measure it: for every customer active in month :math:`t - 1` and gone in
 month :math:`t`, its last MRR relative to the average MRR in :math:`t - 1` of the active customers of
 its own cohort :math:`g(i)` (the month it was first seen; those already there at the start are one
 cohort), so that accounts that grow with tenure, and churn that changes with tenure, are not mistaken
@@ -13,7 +13,9 @@ for size:
 over the :math:`k` departures from cohorts with at least two active customers that month (a lone
 customer is its own average). :math:`\hat\rho < 1` means small accounts leave more often: MRR is lost
 more slowly than customers, and a forecast that takes leavers at the average loses too much MRR (its
-MRR leans low, more so further ahead). :math:`\hat\rho > 1` the other way.
+MRR leans low, more so further ahead). :math:`\hat\rho > 1` the other way. A calibration writes
+:math:`\hat\rho` as ``churn.leaver_mrr``, whose leaver takes :math:`w(h) = (1 - (1 - h)^\rho) / h` of the
+average: :math:`\rho` itself as :math:`h \to 0`, 0.71 for :math:`\rho = 0.7` at :math:`h = 10\%`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 r"""Customers split into bands by size, so that each band is calibrated as a segment of its own.
 
-cssim's churn takes a leaver's MRR as its cohort's average (:mod:`cssim.data.leaver_size`). Where small
-accounts leave more often, one segment loses MRR too fast; segments by size let each band keep its own
+Where small accounts leave more often (:mod:`cssim.data.leaver_size`), one segment carries that only as
+the leavers' MRR ratio in its churn (``churn.leaver_mrr``); segments by size let each band keep its own
 churn, expansion and acquisition. A customer's band is fixed by its **first** month's MRR (the size it
 joined at, so a new customer is placed the moment it arrives and an account that expands stays where
 it started): with :math:`K` bands the edges are the first MRRs' quantiles

@@ -3,7 +3,8 @@
 Columns follow the segment's :mod:`~cssim.model.layout`; within month t (docs/MODEL.md):
 
 1. churn: ``churned_c ~ Binomial(n_c, h_c(tau))`` with the hazard of the column's tenure ``tau``; a
-   column's churned MRR is its MRR times ``churned_c / n_c`` (churn is independent of account size);
+   column's churned MRR is its MRR times ``churned_c / n_c``, times ``w(h)`` where leavers are smaller
+   or larger than the average (:mod:`~cssim.model.leaver_mrr`);
 2. expansion and contraction: ``K ~ Binomial(stayed_c, probability)`` accounts move by
    ``rate / probability`` of the column's average MRR, so the expected move is ``rate`` x stayed MRR;
 3. acquisition: ``new ~ Poisson(lambda_t)`` join at the end of the month at the new-customer ARPA.

@@ -8,7 +8,8 @@ and a staying customer's MRR grows by ``f = 1 + e - d`` a month, so a cohort of 
 month s has ``N S(t - s)`` customers and ``N ARPA S(t - s) f^(t - s)`` MRR at month t. Acquisition at an annual
 rate ``g`` closes the loop (``new(t) = m C(t - 1)`` with ``m = (1 + g)^(1/12) - 1``), a renewal recursion
 solved month by month. With constant churn and rate acquisition this reduces to MODEL.md's closed forms,
-``E[C_t] = N_0 (1 + m - c)^t``, ``NRR = ((1 - c)(1 + e - d))^12`` and ``GRR = ((1 - c)(1 - d))^12``.
+``E[C_t] = N_0 (1 + m - c)^t``, ``NRR = ((1 - c)(1 + e - d))^12`` and ``GRR = ((1 - c)(1 - d))^12``. With
+leavers' MRR ``rho`` (``churn.leaver_mrr``) a cohort's MRR takes ``S^rho`` in place of ``S``.
 
 Uncertain parameters are integrated over a deterministic quasi-random (Sobol) grid, their correlations
 (``correlations:``) as a normal copula with those rank correlations; additive metrics are then exact

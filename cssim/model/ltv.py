@@ -10,8 +10,10 @@ Timing follows MODEL.md's order of events (churn, then expansion and contraction
 acquired at the end of month t is in the end-of-month state of month t at the new-customer ARPA ``a``, and is
 first at risk in month t + 1 (tenure tau = 1). Its gross margin in month t + k (k >= 0, the end-of-month
 state, as the result's ``gross_profit`` counts it) is paid when it survived k months, at MRR
-``a (1 + r)^k`` in expectation, with ``r = e - E[contraction]`` the net monthly expansion of stayers (churn is
-independent of account size). Discounted to the moment of acquisition with the monthly factor
+``a (1 + r)^k`` in expectation, with ``r = e - E[contraction]`` the net monthly expansion of stayers. With
+leavers smaller or larger than the average (``churn.leaver_mrr`` rho, :mod:`cssim.model.leaver_mrr`) a cohort
+keeps ``S(k)^rho`` of its MRR, so the LTV sums ``S(k)^rho`` in place of ``S(k)`` (the lifetime in months
+still sums ``S(k)``); the formulas below are for rho = 1. Discounted to the moment of acquisition with the monthly factor
 ``d = (1 + i)^(-1/12)`` for an annual rate i::
 
     LTV = a m sum_{k >= 0} S(k) ((1 + r) d)^k,      S(k) = prod_{tau=1..k} (1 - h(tau))
@@ -126,22 +128,25 @@ def lifetime_value(
             h = np.where(t <= onboarding, onb[:, None], h)
         return h
 
-    # limit of the term ratio after onboarding, and the factor bounding the tail of annual steps
-    if kind == "monthly":
-        limit_keep, step_factor = 1.0 - c, one
-    elif kind == "sbg":
-        limit_keep, step_factor = one, one
-    else:
-        limit_keep = (1.0 - ren) ** (1.0 / 12.0)
-        with np.errstate(divide="ignore"):
-            step_factor = np.where(ren < 1, 1.0 / (1.0 - ren), np.inf)
+    # MRR survives as the customers' survival to the power leaver_mrr; months paid as the survival
+    leaver = p.get("churn.leaver_mrr", one)
 
     out = {}
-    for name, q in (("ltv", q_value), ("lifetime", q_life)):
+    for name, q, power in (("ltv", q_value, leaver), ("lifetime", q_life, one)):
+        # limit of the term ratio after onboarding, and the factor bounding the tail of annual steps
+        if kind == "monthly":
+            limit_keep, step_factor = (1.0 - c) ** power, one
+        elif kind == "sbg":
+            limit_keep, step_factor = one, one
+        else:
+            limit_keep = (1.0 - ren) ** (power / 12.0)
+            with np.errstate(divide="ignore"):
+                step_factor = np.where(ren < 1, (1.0 - ren) ** -power, np.inf)
         total, last = np.zeros(paths), np.ones(paths)  # last: the term of the previous month
         rho = q * limit_keep
         # sBG without discounting or growth (rho == 1) converges when alpha > 1: exact Gauss tail
-        gauss = (kind == "sbg") & (rho == 1.0)
+        # (for the customers' own survival; S^leaver has none, and is summed as far as it goes)
+        gauss = (kind == "sbg") & (rho == 1.0) & (power == 1.0)
         divergent = (rho >= 1.0) & ~gauss
         done = np.zeros(paths, dtype=bool)
         if horizon is None:
@@ -151,7 +156,7 @@ def lifetime_value(
         while k0 < limit and not done.all():
             k = np.arange(k0, min(k0 + _BLOCK, limit))
             tau = np.maximum(k, 1).astype(np.float64)
-            step = q[:, None] * (1.0 - hazard(tau))
+            step = q[:, None] * (1.0 - hazard(tau)) ** power[:, None]
             if k0 == 0:
                 step[:, 0] = 1.0  # k = 0: the month of acquisition, nobody at risk yet
             terms = last[:, None] * np.cumprod(step, axis=1)

@@ -61,17 +61,9 @@ def size_band_section(cal: Calibration, lang: str = "en") -> dict | None:
             0,
             _(
                 "cssim chose the size bands itself: the customers who left paid on average {ratio} "
-                "of their cohort's average MRR, and one segment, which takes a leaver's MRR as its "
-                "cohort's average, would make the MRR forecast lean low. Calibrate with "
-                "--size-bands 1 for one segment.",
-                ratio=ratio,
-            )
-            if lv.ratio < 1
-            else _(
-                "cssim chose the size bands itself: the customers who left paid on average {ratio} "
-                "of their cohort's average MRR, and one segment, which takes a leaver's MRR as its "
-                "cohort's average, would make the MRR forecast lean high. Calibrate with "
-                "--size-bands 1 for one segment.",
+                "of their cohort's average MRR, so each band is fitted on its own customers, with "
+                "its own churn, expansion and new customers (one segment would carry only that "
+                "ratio, as churn.leaver_mrr). Calibrate with --size-bands 1 for one segment.",
                 ratio=ratio,
             ),
         )

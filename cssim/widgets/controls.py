@@ -42,7 +42,7 @@ _HELP = {
     "endurance": N_(
         "The share of that growth kept each year: 100% keeps it for ever, 80% lets it fade to 80% "
         "of itself a year on, 0% stops it at once. A business that keeps 80% of its own growth rate "
-        "a year keeps less of its new customers' growth, often about half."
+        "a year keeps less of its new customers' growth, often a third to a half."
     ),
     "churn": N_(
         "Logo churn: probability that a customer at risk cancels in a month (or at an annual renewal)."
