@@ -1,11 +1,11 @@
 r"""Are the customers who leave smaller than the rest? The MRR of each departure against the average.
 
 Unless a scenario says otherwise (``churn.leaver_mrr``, :mod:`cssim.model.leaver_mrr`), cssim's churn
-takes a leaver's MRR as its cohort's average. Billing data measure it: for every customer active in month :math:`t - 1` and gone in
-month :math:`t`, its last MRR relative to the average MRR in :math:`t - 1` of the active customers of
-its own cohort :math:`g(i)` (the month it was first seen; those already there at the start are one
-cohort), so that accounts that grow with tenure, and churn that changes with tenure, are not mistaken
-for size:
+takes a leaver's MRR as its cohort's average. Billing data measure it: for every customer active in
+month :math:`t - 1` and gone in month :math:`t`, its last MRR relative to the average MRR in
+:math:`t - 1` of the active customers of its own cohort :math:`g(i)` (the month it was first seen; those
+already there at the start are one cohort), so that accounts that grow with tenure, and churn that
+changes with tenure, are not mistaken for size:
 
 .. math:: x_i = M_{i,t-1} \Big/ \overline{M}_{g(i),t-1}, \qquad
           \hat\rho = \frac1k \sum_i x_i, \qquad \mathrm{SE}(\hat\rho) = s_x / \sqrt{k},
