@@ -19,7 +19,7 @@ import numpy as np
 from .arrays import col, divide, prow
 from .count_trend import CountTrend
 from .layout import _width, layout
-from .leaver_mrr import leaver_power, mrr_churned
+from .leaver_mrr import leaver_power, split_mrr
 from .stored import STORED
 
 __all__ = ["Buckets", "Expectation"]
@@ -165,16 +165,10 @@ class Buckets:
             frac = divide(churned, n_r)
             m_r = m[r]
             n[r] = n_r - churned
-            if self.rho is None:
-                churned_mrr = m_r * frac
-                m[r] = m_r - churned_mrr
-                if self.gross:
-                    G[r] *= np.subtract(1.0, frac, out=frac)
-            else:  # leavers' MRR against the average (leaver_mrr)
-                churned_mrr = mrr_churned(m_r, frac, h, n[r], self.rho)
-                if self.gross:
-                    G[r] *= 1.0 - divide(churned_mrr, m_r)
-                m[r] = m_r - churned_mrr
+            churned_mrr, kept = split_mrr(m_r, frac, h, n[r], self.rho)
+            m[r] = m_r - churned_mrr
+            if self.gross:
+                G[r] *= kept
             churned_total = churned.sum(0)
             churned_mrr_total = churned_mrr.sum(0)
         else:

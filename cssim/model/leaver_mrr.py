@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import prow
+from .arrays import divide, prow
 
-__all__ = ["leaver_power", "mrr_churned", "mrr_kept"]
+__all__ = ["leaver_power", "mrr_kept", "split_mrr"]
 
 
 def leaver_power(params: dict, shape=prow):
@@ -41,11 +41,16 @@ def mrr_kept(customers_kept: np.ndarray, rho) -> np.ndarray:
     return customers_kept if rho is None else np.power(customers_kept, rho)
 
 
-def mrr_churned(mrr: np.ndarray, frac: np.ndarray, hazard, stayed: np.ndarray, rho) -> np.ndarray:
-    """:math:`\\min(M, M F w(h))`, and :math:`M` where no customer stays: the churned MRR of groups with
-    MRR ``mrr`` losing the share ``frac`` of their customers at churn probability ``hazard``."""
+def split_mrr(mrr: np.ndarray, frac: np.ndarray, hazard, stayed: np.ndarray, rho):
+    """The churned MRR of groups losing the share ``frac`` of their customers, and the share of their
+    MRR kept (the gross-retention factor): ``M F`` and ``1 - F`` when ``rho`` is None (churn blind to
+    size, the engines' arithmetic bit for bit), else :math:`\\min(M, M F w(h))`, all of :math:`M` where
+    no customer stays (``stayed`` 0), and ``1 - churned / M`` (1 where there is no MRR). Every engine
+    takes its churned MRR from here."""
+    if rho is None:
+        return mrr * frac, 1.0 - frac
     h = np.asarray(hazard, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         w = np.where(h > 0, -np.expm1(rho * np.log1p(-np.minimum(h, 1.0))) / h, rho)
-    out = np.minimum(mrr * frac * w, mrr)
-    return np.where(stayed == 0, mrr, out)
+    churned = np.where(stayed == 0, mrr, np.minimum(mrr * frac * w, mrr))
+    return churned, 1.0 - divide(churned, mrr)

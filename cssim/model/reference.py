@@ -14,7 +14,7 @@ import numpy as np
 from . import sampling
 from .arrays import col, divide, pcol
 from .count_trend import CountTrend
-from .leaver_mrr import leaver_power, mrr_churned
+from .leaver_mrr import leaver_power, split_mrr
 from .randomness import Streams
 from .segment import Segment
 from .stored import STORED
@@ -153,12 +153,8 @@ class Cohorts:
         h = self.hazard(t, k)
         churned = d.binomial(n, h, "churn")
         frac = divide(churned, n)
-        if self.rho is None:
-            churned_mrr = m * frac
-            g = np.subtract(1.0, frac, out=frac)  # this month's gross-retention factor per cohort
-        else:  # leavers' MRR against the average (leaver_mrr)
-            churned_mrr = mrr_churned(m, frac, h, n - churned, self.rho)
-            g = 1.0 - divide(churned_mrr, m)  # this month's gross-retention factor per cohort
+        # the churned MRR, and this month's gross-retention factor per cohort
+        churned_mrr, g = split_mrr(m, frac, h, n - churned, self.rho)
         churned_total = churned.sum(1)
         n -= churned  # the customers who stayed
         stay = n

@@ -35,7 +35,7 @@ from .arrays import col, divide, prow
 from .count_trend import CountTrend
 from .coverage import HealthArrays
 from .layout import _width, layout
-from .leaver_mrr import leaver_power, mrr_churned
+from .leaver_mrr import leaver_power, split_mrr
 from .stored import STATE_STORED, STORED, state_key
 
 __all__ = ["StateBuckets"]
@@ -185,12 +185,7 @@ class StateBuckets:
             churned = self._binomial(n_r, hazard, "churn", mo.risk_plan)
             frac = divide(churned, n_r)
             m_r = m[:, r]
-            if self.rho is None:
-                churned_mrr = m_r * frac
-                kept = 1.0 - frac
-            else:  # leavers' MRR against the average (leaver_mrr)
-                churned_mrr = mrr_churned(m_r, frac, hazard, n_r - churned, self.rho)
-                kept = 1.0 - divide(churned_mrr, m_r)
+            churned_mrr, kept = split_mrr(m_r, frac, hazard, n_r - churned, self.rho)
             n[:, r] = n_r - churned
             m[:, r] = m_r - churned_mrr
             if self.gross:
