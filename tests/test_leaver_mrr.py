@@ -75,15 +75,9 @@ def test_the_expected_path_is_the_simulations_mean(rho):
             assert_mc_close(r[k][:, t], float(ex[k].iloc[t]))
     assert_mc_close(r["grr"][:, 24], float(ex["grr"].iloc[24]))  # trailing 12 months: from 12 on
     # smaller leavers keep more MRR than churn blind to size, larger ones less
-    blind = cssim.expected(one_segment(**{**_fields(s), "churn": {"monthly": 0.05}}))
+    blind = cssim.expected(s.replace({"segments.0.churn.leaver_mrr": 1.0}))
     assert (ex["mrr"].iloc[24] > blind["mrr"].iloc[24]) == (rho < 1)
     assert ex["customers"].iloc[24] == pytest.approx(blind["customers"].iloc[24], rel=1e-12)
-
-
-def _fields(s) -> dict:
-    seg = s.segments[0].model_dump(exclude_defaults=True)
-    seg.pop("name")
-    return {"horizon": s.horizon_months, **seg}
 
 
 def test_usage_states_take_the_leavers_size_too():
